@@ -1,0 +1,10 @@
+"""kamreport: key account management analytics and reports."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("kamreport")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__"]

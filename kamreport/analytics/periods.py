@@ -1,0 +1,74 @@
+"""Reporting windows relative to an as-of date.
+
+A window holds the dates d with ``start < d <= end`` (start exclusive, end
+inclusive), so twelve months back from 2026-09-30 is (2025-09-30, 2026-09-30].
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Window:
+    """Dates d with start < d <= end."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    def mask(self, dates: pd.Series) -> pd.Series:
+        return (dates > self.start) & (dates <= self.end)
+
+    def shifted_years(self, years: int) -> Window:
+        return Window(
+            self.start - pd.DateOffset(years=years), self.end - pd.DateOffset(years=years)
+        )
+
+
+def as_timestamp(value: dt.date | pd.Timestamp | str) -> pd.Timestamp:
+    return pd.Timestamp(value).normalize()
+
+
+def ltm(as_of: dt.date | pd.Timestamp) -> Window:
+    """Last twelve months: as_of − 12 months < d ≤ as_of."""
+    end = as_timestamp(as_of)
+    return Window(end - pd.DateOffset(months=12), end)
+
+
+def prior_ltm(as_of: dt.date | pd.Timestamp) -> Window:
+    """The twelve months before the LTM window."""
+    end = as_timestamp(as_of) - pd.DateOffset(months=12)
+    return Window(end - pd.DateOffset(months=12), end)
+
+
+def ytd(as_of: dt.date | pd.Timestamp) -> Window:
+    """Year to date: 1 January of the as-of year ≤ d ≤ as_of."""
+    end = as_timestamp(as_of)
+    return Window(pd.Timestamp(year=end.year, month=1, day=1) - pd.Timedelta(days=1), end)
+
+
+def prior_ytd(as_of: dt.date | pd.Timestamp) -> Window:
+    """The same stretch of the previous year."""
+    return ytd(as_of).shifted_years(1)
+
+
+def months_back(as_of: dt.date | pd.Timestamp, months: int) -> Window:
+    """The ``months`` whole calendar months ending with the as-of month."""
+    end = as_timestamp(as_of)
+    first_of_month = end.to_period("M").to_timestamp()
+    return Window(first_of_month - pd.DateOffset(months=months - 1) - pd.Timedelta(days=1), end)
+
+
+def default_as_of(last_order_date: dt.date | pd.Timestamp) -> dt.date:
+    """The end of the last complete month in the data.
+
+    If the data ends on the last day of a month, that month is complete;
+    otherwise the as-of date is the last day of the month before.
+    """
+    last = as_timestamp(last_order_date)
+    if last.is_month_end:
+        return last.date()
+    return (last.to_period("M").to_timestamp() - pd.Timedelta(days=1)).date()

@@ -1,0 +1,60 @@
+"""The validated input data, as one immutable object handed to the analytics."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from kamreport.errors import Issue
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Validated tables keyed by data-model name, plus what the load found.
+
+    Tables follow ``kamreport.schema``: columns renamed to the data model, dates
+    as ``datetime64[ns]``, amounts as floats, ids as strings. Optional tables
+    that were not supplied are simply absent: use :meth:`get`.
+    """
+
+    tables: Mapping[str, pd.DataFrame]
+    currency: str = "CNY"
+    source: str = ""
+    warnings: tuple[Issue, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
+
+    @property
+    def accounts(self) -> pd.DataFrame:
+        return self.tables["accounts"]
+
+    @property
+    def order_lines(self) -> pd.DataFrame:
+        return self.tables["order_lines"]
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        """The table, or None when the source did not supply it."""
+        return self.tables.get(name)
+
+    def has(self, name: str) -> bool:
+        return name in self.tables and not self.tables[name].empty
+
+    def last_order_date(self) -> pd.Timestamp:
+        return pd.Timestamp(self.order_lines["order_date"].max())
+
+    def content_hash(self) -> str:
+        """A SHA-256 of the table contents, independent of file format and row order."""
+        digest = hashlib.sha256()
+        for name in sorted(self.tables):
+            frame = self.tables[name]
+            digest.update(name.encode())
+            digest.update(",".join(map(str, frame.columns)).encode())
+            rows = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
+            digest.update(rows.tobytes())
+        return digest.hexdigest()

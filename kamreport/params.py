@@ -1,0 +1,358 @@
+"""Run parameters: one typed, frozen object built from three layers.
+
+Precedence: the defaults below < a params file (YAML, ``PARAMS=``) < values
+given on the command line (``AS_OF=``, ``LOCALE=``, ``--set section.key=value``).
+Unknown keys are rejected with a "did you mean"; dates are parsed explicitly
+(YAML's own date conversion is switched off).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kamreport.errors import ParamsError
+
+LOCALES = ("en", "zh-CN")
+FORMATS = ("html", "pdf")
+
+
+def _frozen_map(value: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    return types.MappingProxyType(dict(value or {}))
+
+
+@dataclass(frozen=True)
+class DataParams:
+    """Where the account data comes from and how its columns map to the data model."""
+
+    source: str = "data/sample"
+    format: str = "auto"
+    encoding: str = "auto"
+    tables: Mapping[str, str] = field(default_factory=_frozen_map)
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=_frozen_map)
+    currency: str = "CNY"
+
+    def __post_init__(self) -> None:
+        _one_of("data.format", self.format, ("auto", "csv", "xlsx", "sql", "parquet"))
+        _one_of("data.encoding", self.encoding, ("auto", "utf-8", "utf-8-sig", "gbk", "gb18030"))
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """What to report on and how to present it."""
+
+    locale: str = "en"
+    as_of: dt.date | None = None
+    output_dir: str = "outputs"
+    trend_months: int = 36
+    formats: tuple[str, ...] = ("html",)
+    confidentiality: str = "Internal"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "locale", normalize_locale(self.locale))
+        for fmt in self.formats:
+            _one_of("report.formats", fmt, FORMATS)
+        if not 12 <= self.trend_months <= 120:
+            raise ParamsError(
+                f"report.trend_months must be between 12 and 120, found {self.trend_months}."
+            )
+
+
+SCORING_CRITERIA = ("spend", "growth", "loyalty", "profit", "potential", "influence", "risk")
+DEFAULT_WEIGHTS = {
+    "spend": 0.25,
+    "growth": 0.15,
+    "loyalty": 0.15,
+    "profit": 0.15,
+    "potential": 0.15,
+    "influence": 0.05,
+    "risk": 0.10,
+}
+
+
+def check_weights(weights: Mapping[str, float], name: str = "scoring.weights") -> None:
+    """Weights must name known criteria, lie in [0, 1] and sum to 1 (within 1e-6)."""
+    for key, value in weights.items():
+        if key not in SCORING_CRITERIA:
+            close = difflib.get_close_matches(str(key), SCORING_CRITERIA, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise ParamsError(
+                f"Unknown scoring criterion {key!r}.{hint} "
+                f"Criteria: {', '.join(SCORING_CRITERIA)}."
+            )
+        if not 0 <= value <= 1:
+            raise ParamsError(f"{name}.{key} must be between 0 and 1, found {value:g}.")
+    total = sum(weights.values())
+    if abs(total - 1) > 1e-6:
+        terms = " + ".join(f"{key} {value:g}" for key, value in weights.items())
+        raise ParamsError(
+            f"{name} must sum to 1, found {round(total, 6):g} ({terms}). "
+            "Adjust the weights in your params file."
+        )
+
+
+def _in_range(name: str, value: float, low: float, high: float) -> None:
+    if not low <= value <= high:
+        raise ParamsError(f"{name} must be between {low:g} and {high:g}, found {value:g}.")
+
+
+@dataclass(frozen=True)
+class ScoringParams:
+    """Multi-criteria account score (客户价值评估), ABC classes and tiers (客户分级)."""
+
+    weights: Mapping[str, float] = field(default_factory=lambda: _frozen_map(DEFAULT_WEIGHTS))
+    abc_a_threshold: float = 0.80
+    abc_b_threshold: float = 0.95
+    tier_key_min_score: float = 70.0
+    tier_growth_min_potential: float = 0.7
+    tier_growth_min_growth: float = 0.2
+    tier_growth_min_score: float = 40.0
+    tier_maintain_min_score: float = 40.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weights", _frozen_map(self.weights))
+        check_weights(self.weights)
+        _in_range("scoring.abc_a_threshold", self.abc_a_threshold, 0.01, 1)
+        _in_range("scoring.abc_b_threshold", self.abc_b_threshold, self.abc_a_threshold, 1)
+        for name in ("tier_key_min_score", "tier_growth_min_score", "tier_maintain_min_score"):
+            _in_range(f"scoring.{name}", getattr(self, name), 0, 100)
+        _in_range("scoring.tier_growth_min_potential", self.tier_growth_min_potential, 0, 1)
+
+
+@dataclass(frozen=True)
+class ClvParams:
+    """Customer lifetime value (客户终身价值): horizon, discounting, model fitting."""
+
+    horizon_months: int = 36
+    discount_rate: float = 0.10
+    min_repeat_customers: int = 20
+    fallback_retention: float | None = None
+    default_retention: float = 0.8
+
+    def __post_init__(self) -> None:
+        _in_range("clv.horizon_months", self.horizon_months, 1, 240)
+        _in_range("clv.discount_rate", self.discount_rate, 0, 1)
+        _in_range("clv.min_repeat_customers", self.min_repeat_customers, 3, 1_000_000)
+        if self.fallback_retention is not None:
+            _in_range("clv.fallback_retention", self.fallback_retention, 0, 1)
+        _in_range("clv.default_retention", self.default_retention, 0, 1)
+
+
+@dataclass(frozen=True)
+class Params:
+    """All parameters of a run. Sections mirror the top-level keys of the YAML file."""
+
+    data: DataParams = field(default_factory=DataParams)
+    report: ReportParams = field(default_factory=ReportParams)
+    scoring: ScoringParams = field(default_factory=ScoringParams)
+    clv: ClvParams = field(default_factory=ClvParams)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-friendly values (dates as ISO strings) for manifests."""
+        return _plain(self)
+
+
+def normalize_locale(value: str) -> str:
+    canonical = {
+        "en": "en",
+        "en-us": "en",
+        "en-gb": "en",
+        "zh-cn": "zh-CN",
+        "zh": "zh-CN",
+        "zh_cn": "zh-CN",
+        "zh-hans": "zh-CN",
+    }
+    key = str(value).strip().lower()
+    if key not in canonical:
+        raise ParamsError(
+            f"report.locale must be one of {', '.join(LOCALES)}, found {value!r}. "
+            "Use LOCALE=en or LOCALE=zh-CN."
+        )
+    return canonical[key]
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ParamsError(f"{name} must be one of {', '.join(allowed)}, found {value!r}.")
+
+
+# --- loading -----------------------------------------------------------------
+
+
+class _NoDatesLoader(yaml.SafeLoader):
+    """A safe YAML loader that leaves dates as strings, so we parse them ourselves."""
+
+
+_NoDatesLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_params_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML params file into plain dicts (no date conversion)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"Params file {str(path)!r} not found. Check the PARAMS= path.")
+    try:
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDatesLoader)
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"Params file {str(path)!r} is not valid YAML: {exc}") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ParamsError(f"Params file {str(path)!r} must hold a mapping of sections.")
+    return loaded
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """Turn ``["report.locale=zh-CN", ...]`` into a nested dict."""
+    nested: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ParamsError(f"Override {pair!r} must look like section.key=value.")
+        dotted, raw = pair.split("=", 1)
+        value = yaml.load(raw, Loader=_NoDatesLoader) if raw else ""
+        node = nested
+        parts = dotted.strip().split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return nested
+
+
+def merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``override`` into a copy of ``base``."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge(dict(merged[key]), value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_params(
+    params_file: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Params:
+    """Defaults < params file < overrides, validated into a frozen :class:`Params`."""
+    layered: dict[str, Any] = {}
+    if params_file:
+        layered = merge(layered, read_params_file(params_file))
+    if overrides:
+        layered = merge(layered, overrides)
+    return build(Params, layered, "")
+
+
+def build(cls: type, values: Mapping[str, Any], prefix: str) -> Any:
+    """Build dataclass ``cls`` from ``values``, converting and checking every field."""
+    if not isinstance(values, Mapping):
+        raise ParamsError(f"{prefix or 'params'} must be a mapping, found {values!r}.")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    for key in values:
+        if key not in fields:
+            name = f"{prefix}{key}"
+            close = difflib.get_close_matches(str(key), list(fields), n=1)
+            hint = f" Did you mean '{prefix}{close[0]}'?" if close else ""
+            raise ParamsError(
+                f"Unknown parameter {name!r}.{hint} Known keys here: {', '.join(fields)}."
+            )
+    kwargs = {key: _convert(hints[key], value, f"{prefix}{key}") for key, value in values.items()}
+    return cls(**kwargs)
+
+
+def _convert(tp: Any, value: Any, name: str) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value, name)
+    if dataclasses.is_dataclass(tp):
+        return build(tp, value or {}, f"{name}.")
+    if tp is dt.date:
+        return parse_date(value, name)
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("1", "true", "yes", "on"):
+            return True
+        if str(value).lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ParamsError(f"{name} must be true or false, found {value!r}.")
+    if tp is int:
+        try:
+            if isinstance(value, bool) or float(value) != int(float(value)):
+                raise ValueError
+            return int(float(value))
+        except (TypeError, ValueError):
+            raise ParamsError(f"{name} must be a whole number, found {value!r}.") from None
+    if tp is float:
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        except (TypeError, ValueError):
+            raise ParamsError(f"{name} must be a number, found {value!r}.") from None
+    if tp is str:
+        if isinstance(value, (dict, list)):
+            raise ParamsError(f"{name} must be text, found {value!r}.")
+        return "" if value is None else str(value)
+    if origin is tuple:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            raise ParamsError(f"{name} must be a list, found {value!r}.")
+        item_type = args[0] if args else str
+        return tuple(
+            _convert(item_type, v.strip() if isinstance(v, str) else v, name)
+            for v in items
+            if v != ""
+        )
+    if origin in (Mapping, dict) or tp in (Mapping, dict):
+        if value is None:
+            return _frozen_map()
+        if not isinstance(value, Mapping):
+            raise ParamsError(f"{name} must be a mapping, found {value!r}.")
+        val_type = args[1] if len(args) == 2 else Any
+        return _frozen_map({str(k): _convert(val_type, v, f"{name}.{k}") for k, v in value.items()})
+    if tp is Any:
+        return value
+    raise TypeError(f"unsupported parameter type {tp!r} for {name}")
+
+
+def parse_date(value: Any, name: str = "date") -> dt.date:
+    """Parse ``YYYY-MM-DD`` strictly; anything else is a clear error."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ParamsError(
+            f"{name} must be a date written YYYY-MM-DD (e.g. 2026-09-30), found {value!r}."
+        ) from None
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

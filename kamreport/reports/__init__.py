@@ -1,0 +1,1 @@
+"""Report assembly: analytics results to charts and HTML (called from the notebooks)."""

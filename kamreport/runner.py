@@ -1,0 +1,134 @@
+"""The one orchestrator: run a report notebook with papermill and publish its outputs.
+
+A run writes into a staging folder beside its target and only moves files into
+place once the notebook succeeded, so a failed run never replaces a good report.
+A failed notebook is kept for inspection and its path reported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kamreport.errors import NotebookExecutionError
+from kamreport.outputs import atomic_write_json, publish
+from kamreport.paths import NOTEBOOKS_DIR, inside, safe_dir_name
+from kamreport.reports.customer import PROVENANCE_FILE, REPORT_FILE
+from kamreport.session import Session, open_session
+
+Progress = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    directory: Path
+    files: tuple[Path, ...]
+    seconds: float
+
+    @property
+    def report(self) -> Path:
+        return self.directory / REPORT_FILE
+
+
+def customer_dir(session: Session, account_id: str) -> Path:
+    root = Path(session.params.report.output_dir)
+    target = root / session.as_of.isoformat() / "customers" / safe_dir_name(account_id)
+    inside(root, target)
+    return target
+
+
+def run_customer_report(
+    customer: str,
+    *,
+    params_file: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    progress: Progress = _stderr,
+) -> RunResult:
+    """Validate, then execute ``notebooks/customer_report.ipynb`` for one customer."""
+    started = time.perf_counter()
+    progress("Loading and validating the data…")
+    session = open_session(params_file, overrides)
+    account_id = session.account_id(customer)
+    target = customer_dir(session, account_id)
+    progress(f"Running the account review of {account_id} as of {session.as_of}…")
+    parameters = {
+        "customer": account_id,
+        "params_file": str(Path(params_file).resolve()) if params_file else "",
+        "overrides": _plain(overrides or {}),
+    }
+    return execute(
+        "customer_report.ipynb", target, parameters, started=started, extra={"customer": account_id}
+    )
+
+
+def execute(
+    notebook: str,
+    target: Path,
+    parameters: dict[str, Any],
+    *,
+    started: float,
+    extra: Mapping[str, Any] | None = None,
+) -> RunResult:
+    """Execute ``notebook`` into a staging folder and publish it to ``target``."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    executed = staging / notebook
+    failed = target / notebook.replace(".ipynb", ".failed.ipynb")
+    try:
+        papermill.execute_notebook(
+            str(NOTEBOOKS_DIR / notebook),
+            str(executed),
+            parameters={**parameters, "staging_dir": str(staging)},
+            kernel_name="python3",
+            progress_bar=sys.stderr.isatty(),
+            cwd=os.getcwd(),
+        )
+    except PapermillExecutionError as exc:
+        target.mkdir(parents=True, exist_ok=True)
+        if executed.exists():
+            os.replace(executed, failed)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise NotebookExecutionError(
+            f"{notebook} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}", str(failed)
+        ) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    provenance = json.loads((staging / PROVENANCE_FILE).read_text(encoding="utf-8"))
+    (staging / PROVENANCE_FILE).unlink()
+    seconds = time.perf_counter() - started
+    outputs = [*sorted(p.name for p in staging.iterdir()), "manifest.json"]
+    manifest = {
+        **provenance,
+        **(extra or {}),
+        "notebook": notebook,
+        "outputs": outputs,
+        "run_seconds": round(seconds, 2),
+    }
+    atomic_write_json(staging / "manifest.json", manifest)
+    files = publish(staging, target)
+    failed.unlink(missing_ok=True)
+    return RunResult(directory=target, files=tuple(files), seconds=seconds)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

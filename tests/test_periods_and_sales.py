@@ -1,0 +1,115 @@
+"""Reporting windows and sales figures against independent computations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kamreport.analytics.periods import default_as_of, ltm, months_back, prior_ltm, ytd
+from kamreport.analytics.sales import growth, ltm_kpis, monthly, sales_figures
+
+
+def lines_frame(rows):
+    frame = pd.DataFrame(rows, columns=["order_id", "order_date", "quantity", "net_amount",
+                                        "cost_amount"])
+    frame["order_date"] = pd.to_datetime(frame["order_date"])
+    return frame
+
+
+def test_ltm_is_start_exclusive_end_inclusive():
+    window = ltm(dt.date(2026, 9, 30))
+    dates = pd.Series(pd.to_datetime(["2025-09-30", "2025-10-01", "2026-09-30", "2026-10-01"]))
+    assert window.mask(dates).tolist() == [False, True, True, False]
+    assert prior_ltm(dt.date(2026, 9, 30)).end == pd.Timestamp("2025-09-30")
+
+
+def test_ytd_starts_on_first_of_january():
+    window = ytd(dt.date(2026, 3, 31))
+    dates = pd.Series(pd.to_datetime(["2025-12-31", "2026-01-01", "2026-03-31"]))
+    assert window.mask(dates).tolist() == [False, True, True]
+
+
+def test_months_back_covers_whole_months():
+    window = months_back(dt.date(2026, 9, 30), 36)
+    assert window.start == pd.Timestamp("2023-09-30")
+    assert window.end == pd.Timestamp("2026-09-30")
+
+
+@pytest.mark.parametrize(
+    ("last", "expected"),
+    [("2026-09-30", "2026-09-30"), ("2026-10-15", "2026-09-30"), ("2024-02-29", "2024-02-29"),
+     ("2024-03-01", "2024-02-29")],
+)
+def test_default_as_of_is_last_complete_month(last, expected):
+    assert default_as_of(pd.Timestamp(last)) == dt.date.fromisoformat(expected)
+
+
+def test_sales_figures_hand_checked():
+    lines = lines_frame([
+        ("O1", "2026-01-10", 10, 1000.0, 700.0),
+        ("O1", "2026-01-10", 5, 500.0, 300.0),
+        ("O2", "2026-05-01", 2, 200.0, 150.0),
+        ("CN1", "2026-06-01", -1, -100.0, -70.0),  # credit note: revenue, not an order
+        ("O3", "2025-06-01", 1, 9999.0, 1.0),  # outside the window
+    ])
+    figures = sales_figures(lines, ltm(dt.date(2026, 9, 30)))
+    assert figures.revenue == 1600.0
+    assert figures.volume == 16
+    assert figures.gross_margin == pytest.approx(1600.0 - 1080.0)
+    assert figures.orders == 2
+    assert figures.avg_order_size == 800.0
+    assert figures.margin_pct == pytest.approx(520 / 1600)
+
+
+def test_margin_is_no_data_without_costs():
+    lines = lines_frame([("O1", "2026-01-10", 1, 100.0, np.nan)])
+    assert sales_figures(lines, ltm(dt.date(2026, 9, 30))).gross_margin is None
+
+
+def test_growth_definition():
+    assert growth(120.0, 100.0) == pytest.approx(0.2)
+    assert growth(120.0, 0.0) is None
+    assert growth(120.0, -5.0) is None
+    assert growth(None, 100.0) is None
+
+
+def random_lines(seed: int, n: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    days = rng.integers(0, 1400, n)
+    frame = pd.DataFrame({
+        "order_id": [f"O{i // 3}" for i in range(n)],
+        "order_date": pd.Timestamp("2022-12-01") + pd.to_timedelta(days, unit="D"),
+        "quantity": rng.integers(-2, 50, n).astype(float),
+        "net_amount": rng.normal(1000, 800, n).round(2),
+    })
+    frame["cost_amount"] = (frame["net_amount"] * 0.7).round(2)
+    return frame
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_ltm_revenue_matches_a_plain_loop(seed):
+    lines = random_lines(seed)
+    as_of = dt.date(2026, 9, 30)
+    expected = sum(
+        amount for date, amount in zip(lines["order_date"], lines["net_amount"], strict=True)
+        if dt.date(2025, 9, 30) < date.date() <= as_of
+    )
+    assert ltm_kpis(lines, as_of).revenue.current == pytest.approx(expected)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_monthly_totals_survive_regrouping_and_row_order(seed):
+    lines = random_lines(seed)
+    window = months_back(dt.date(2026, 9, 30), 36)
+    table = monthly(lines, window)
+    shuffled = monthly(lines.sample(frac=1, random_state=seed), window)
+    assert len(table) == 36
+    assert table["revenue"].sum() == pytest.approx(sales_figures(lines, window).revenue)
+    pd.testing.assert_frame_equal(table, shuffled)
