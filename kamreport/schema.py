@@ -1,7 +1,7 @@
 """The data model: which tables kamreport reads, their columns, types and keys.
 
 This module is pure data. ``docs/data-model.md`` documents the same model for
-people; ``tests/test_schema_doc.py`` keeps the two in step.
+people; ``tests/test_data_model_doc.py`` keeps the two in step.
 
 Sign convention: amounts are in the dataset's reporting currency; returns and
 credit notes are negative order lines. Dates are calendar dates (no time zone).

@@ -1,0 +1,572 @@
+"""Validation: every problem found in one run, each message pinned word for word."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kamreport.dataset import Dataset
+from kamreport.errors import DataValidationError
+from kamreport.loading import load_dataset
+from kamreport.params import DataParams
+from kamreport.sources.raw import RawData, RawTable
+from kamreport.validation import validate
+from kamreport.validation.messages import rows_phrase
+
+AS_OF = dt.date(2024, 3, 31)
+DATE_EXPECTED = (
+    "Expected a date written YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年M月D日 (a time after "
+    "the date is ignored)"
+)
+DATE_FIX = (
+    "Fix: Write the dates as YYYY-MM-DD (years 1678 to 2261), or format the column as dates in "
+    "Excel before exporting."
+)
+
+
+def table(name: str, columns: dict[str, list], *, typed: bool = False, **kw) -> RawTable:
+    """A raw table as a CSV loader delivers it (all text), or typed as given."""
+    frame = pd.DataFrame(
+        {k: (pd.Series(v) if typed else pd.Series(v, dtype="str")) for k, v in columns.items()}
+    )
+    return RawTable(name, frame, f"export/{name}.csv", f"{name}.csv", "file", tuple(columns), **kw)
+
+
+def raw(*tables: RawTable, **kw) -> RawData:
+    return RawData(
+        {t.name: t for t in tables},
+        "CSV files in export",
+        "export",
+        "csv",
+        available=tuple(f"{t.name}.csv" for t in tables),
+        **kw,
+    )
+
+
+def accounts(**extra) -> RawTable:
+    return table("accounts", {"account_id": ["A1", "A2"], "name": ["Alpha", "Beta"], **extra})
+
+
+def lines(n: int = 2, **override) -> RawTable:
+    columns = {
+        "order_id": [f"SO{i}" for i in range(n)],
+        "line_no": ["1"] * n,
+        "account_id": (["A1", "A2"] * n)[:n],
+        "product_id": ["P1"] * n,
+        "order_date": ["2024-01-15"] * n,
+        "quantity": ["1"] * n,
+        "net_amount": ["100"] * n,
+        "cost_amount": ["60"] * n,
+    }
+    columns.update(override)
+    return table("order_lines", {k: v for k, v in columns.items() if v is not None})
+
+
+def run(*tables: RawTable, currency: str = "CNY", **kw):
+    return validate(raw(*tables, **kw), currency, as_of=AS_OF)
+
+
+def errors(*tables: RawTable, **kw) -> list[str]:
+    return [str(i) for i in run(*tables, **kw)[1].errors]
+
+
+def warnings(*tables: RawTable, code: str | None = None) -> list[str]:
+    return [str(i) for i in run(*tables)[1].warnings if code is None or i.code == code]
+
+
+# --- row lists ---------------------------------------------------------------------------
+
+
+def test_rows_phrase():
+    assert rows_phrase([4], 1) == "row 4"
+    assert rows_phrase([4, 9], 2) == "rows 4 and 9"
+    assert rows_phrase([4, 9, 17, 18, 30], 117) == "rows 4, 9, 17, 18, 30 and 112 more"
+    assert rows_phrase(["order_id=SO1, line_no=1", "order_id=SO2, line_no=1"], 3) == (
+        "rows order_id=SO1, line_no=1; order_id=SO2, line_no=1 and 1 more"
+    )
+
+
+# --- a clean load ------------------------------------------------------------------------
+
+
+def test_clean_tables_are_typed_and_trimmed():
+    tables, report = run(
+        accounts(parent_id=["", " A1 "], size_band=["Large", " ENTERPRISE"]),
+        lines(net_amount=[" 1,234.5 ", "¥100"], line_no=["1", "2.0"]),
+    )
+    assert report.ok
+    acc, ol = tables["accounts"], tables["order_lines"]
+    assert acc["parent_id"].isna().tolist() == [True, False]
+    assert acc["parent_id"].iloc[1] == "A1"
+    assert acc["size_band"].tolist() == ["large", "enterprise"]
+    assert ol["net_amount"].tolist() == [1234.5, 100.0]
+    assert ol["line_no"].tolist() == [1, 2]
+    assert str(ol["line_no"].dtype) == "Int64"
+    assert ol["order_date"].dtype == "datetime64[ns]"
+    assert list(ol.columns) == [
+        "order_id",
+        "line_no",
+        "account_id",
+        "product_id",
+        "order_date",
+        "quantity",
+        "net_amount",
+        "cost_amount",
+    ]
+
+
+def test_accepted_date_formats():
+    dates = [
+        "2024-03-05",
+        "2024/3/5",
+        "2024.03.05",
+        "2024年3月5日",
+        "2024-03-05 00:00:00",
+        "2024/3/5 13:45",
+    ]
+    tables, report = run(accounts(), lines(6, order_date=dates))
+    assert report.ok
+    assert set(tables["order_lines"]["order_date"]) == {pd.Timestamp("2024-03-05")}
+
+
+def test_activity_status_defaults_to_done():
+    activities = table(
+        "activities",
+        {
+            "activity_id": ["V1", "V2"],
+            "account_id": ["A1", "A2"],
+            "date": ["2024-01-02", "2024-01-03"],
+            "type": ["Visit", "senior visit"],
+            "status": ["", "Planned"],
+        },
+    )
+    tables, report = run(accounts(), lines(), activities)
+    assert report.ok
+    assert tables["activities"]["status"].tolist() == ["done", "planned"]
+    assert tables["activities"]["type"].tolist() == ["visit", "senior_visit"]
+    without = table(
+        "activities",
+        {"activity_id": ["V1"], "account_id": ["A1"], "date": ["2024-01-02"], "type": ["call"]},
+    )
+    tables, _ = run(accounts(), lines(), without)
+    assert tables["activities"]["status"].tolist() == ["done"]
+
+
+def test_optional_columns_are_not_invented():
+    tables, _ = run(accounts(), lines(cost_amount=None))
+    assert "cost_amount" not in tables["order_lines"]
+    assert "name_en" not in tables["accounts"]
+
+
+def test_typed_columns_from_a_database_are_accepted():
+    typed = table(
+        "order_lines",
+        {
+            "order_id": ["SO1", "SO2"],
+            "line_no": [1, 2],
+            "account_id": ["A1", "A2"],
+            "product_id": [101, 102],  # integer ids become text
+            "order_date": [dt.date(2024, 1, 5), dt.date(2024, 2, 6)],
+            "quantity": [1.0, 2.0],
+            "net_amount": [100, 200],
+        },
+        typed=True,
+        row_key=("order_id", "line_no"),
+        first_row=1,
+    )
+    tables, report = run(accounts(), typed)
+    assert report.ok
+    ol = tables["order_lines"]
+    assert ol["product_id"].tolist() == ["101", "102"]
+    assert ol["order_date"].tolist() == [pd.Timestamp("2024-01-05"), pd.Timestamp("2024-02-06")]
+    assert ol["net_amount"].dtype == "float64"
+
+
+# --- errors, one of each kind ------------------------------------------------------------
+
+
+def test_missing_required_table():
+    assert errors(accounts(), looked_for={"order_lines": "a file order_lines.csv"}) == [
+        "[missing_table] export, table order_lines: Required table order_lines not found. "
+        "Expected a file order_lines.csv, found files: accounts.csv. Fix: Save the table as "
+        "order_lines.csv in export, or name your file in the params file: "
+        "data.tables.order_lines: <file name>."
+    ]
+
+
+def test_missing_required_column():
+    assert errors(accounts(), lines(order_date=None, **{"Date": ["2024-01-15"] * 2})) == [
+        "[missing_column] export/order_lines.csv, column 'order_date': Column 'order_date' not "
+        "in order_lines.csv. Columns in file: ['order_id', 'line_no', 'account_id', "
+        "'product_id', 'quantity', 'net_amount', 'cost_amount', 'Date']. Fix: Add the column, "
+        "or map the header that holds it in the params file: "
+        "data.columns: {order_lines: {<your header>: order_date}}."
+    ]
+
+
+def test_missing_column_suggests_a_similar_header():
+    acc = table("accounts", {"account_id": ["A1"], "Nmae": ["Alpha"]})
+    assert errors(acc, lines(1))[0].endswith(
+        "Fix: Add the column, or map the header that holds it in the params file: "
+        "data.columns: {accounts: {Nmae: name}}."
+    )
+
+
+def test_unparsable_date():
+    assert errors(accounts(), lines(order_date=["2024-01-15", "15/01/2024"])) == [
+        "[bad_date] export/order_lines.csv, column 'order_date', row 3: Not a date. "
+        f"{DATE_EXPECTED}, found '15/01/2024'. {DATE_FIX}"
+    ]
+
+
+def test_many_bad_cells_make_one_issue_with_the_first_five_rows():
+    quantities = ["1", "x", "x", "1,23", "y", "x", "x", "z", "1"]
+    assert errors(accounts(), lines(9, quantity=quantities)) == [
+        "[bad_number] export/order_lines.csv, column 'quantity': Not a number in rows 3, 4, 5, "
+        "6, 7 and 2 more. Expected a number such as 1234.5, 1,234.5 or ¥1,234.50, found 'x', "
+        "'1,23', 'y', 'z'. Fix: Remove units and other text from the cells and write decimals "
+        "with a dot."
+    ]
+
+
+def test_number_that_is_not_whole():
+    assert errors(accounts(), lines(line_no=["1", "1.5"])) == [
+        "[bad_number] export/order_lines.csv, column 'line_no', row 3: Not a whole number. "
+        "Expected a whole number such as 3, found '1.5'. Fix: Write whole numbers without "
+        "decimals, units or other text."
+    ]
+
+
+def test_empty_value_in_required_column():
+    assert errors(accounts(name=["Alpha", "  "]), lines()) == [
+        "[empty_value] export/accounts.csv, column 'name', row 3: Empty value. Expected a value "
+        "in every row (name is required), found an empty cell. Fix: Fill in name, or remove "
+        "rows that are not data (such as totals or notes)."
+    ]
+
+
+def test_value_not_allowed():
+    acts = table(
+        "activities",
+        {
+            "activity_id": ["V1", "V2"],
+            "account_id": ["A1", "A1"],
+            "date": ["2024-01-02"] * 2,
+            "type": ["VISIT", "lunch"],
+        },
+    )
+    assert errors(accounts(), lines(), acts) == [
+        "[not_allowed] export/activities.csv, column 'type', row 3: Value not allowed. Expected "
+        "one of visit, call, training, senior_visit, email, meeting (any letter case), found "
+        "'lunch'. Fix: Replace the values with allowed ones; docs/data-model.md says what each "
+        "means."
+    ]
+
+
+def test_value_out_of_range():
+    assert errors(accounts(influence=["0", "6"]), lines()) == [
+        "[out_of_range] export/accounts.csv, column 'influence': Value out of range in rows 2 "
+        "and 3. Expected a value from 1 to 5, found 0, 6. Fix: Correct the values, or leave "
+        "the cells empty where unknown."
+    ]
+    opps = table(
+        "opportunities",
+        {
+            "opportunity_id": ["O1"],
+            "account_id": ["A1"],
+            "name": ["Line 2"],
+            "stage": ["won"],
+            "amount": ["5"],
+            "probability": ["60"],
+        },
+    )
+    assert errors(accounts(), lines(), opps)[0].endswith(
+        "Expected a value from 0 to 1, found 60. Fix: Correct the values, or leave the cells "
+        "empty where unknown. Write shares and probabilities as fractions (0.6 for 60%)."
+    )
+
+
+def test_duplicate_key():
+    assert errors(accounts(account_id=["A1", "A1 "]), lines(account_id=["A1", "A1"])) == [
+        "[duplicate_key] export/accounts.csv, column 'account_id': Duplicate account_id in rows "
+        "2 and 3. Expected each account_id once, found 'A1' (rows 2 and 3). Fix: Remove the "
+        "duplicate rows, or give each row its own account_id."
+    ]
+
+
+def test_duplicate_composite_key():
+    ol = lines(3, order_id=["SO1", "SO1", "SO1"], line_no=["1", "1", "2"])
+    assert errors(accounts(), ol) == [
+        "[duplicate_key] export/order_lines.csv: Duplicate (order_id, line_no) in rows 2 and 3. "
+        "Expected each (order_id, line_no) once, found 'SO1', 1 (rows 2 and 3). Fix: Remove the "
+        "duplicate rows, or give each row its own (order_id, line_no)."
+    ]
+
+
+def test_no_key_check_without_line_no():
+    ol = lines(2, order_id=["SO1", "SO1"], line_no=None)
+    assert errors(accounts(), ol) == []
+
+
+def test_order_line_for_unknown_account():
+    assert errors(accounts(), lines(3, account_id=["A1", "C9", "C9"])) == [
+        "[unknown_reference] export/order_lines.csv, column 'account_id': Unknown account_id "
+        "(not in accounts) in rows 3 and 4. Expected account_id values listed in accounts "
+        "(accounts.csv), found 'C9'. Fix: Add the missing accounts to accounts, or correct the "
+        "ids (look for dropped leading zeros and extra spaces)."
+    ]
+
+
+def test_unknown_product_only_when_products_are_supplied():
+    assert errors(accounts(), lines(product_id=["P1", "P7"])) == []
+    products = table("products", {"product_id": ["P1"], "name": ["Resin"]})
+    assert errors(accounts(), lines(product_id=["P1", "P7"]), products) == [
+        "[unknown_reference] export/order_lines.csv, column 'product_id', row 3: Unknown "
+        "product_id (not in products). Expected product_id values listed in products "
+        "(products.csv), found 'P7'. Fix: Add the missing products to products, or correct the "
+        "ids (look for dropped leading zeros and extra spaces)."
+    ]
+
+
+def test_other_tables_pointing_at_unknown_accounts():
+    invoices = table(
+        "invoices",
+        {
+            "invoice_id": ["I1"],
+            "account_id": ["ZZ"],
+            "invoice_date": ["2024-01-01"],
+            "due_date": ["2024-02-01"],
+            "amount": ["10"],
+        },
+    )
+    assert [e.split(":")[0] for e in errors(accounts(), lines(), invoices)] == [
+        "[unknown_reference] export/invoices.csv, column 'account_id', row 2"
+    ]
+
+
+def test_empty_required_table():
+    empty = table("order_lines", {c: [] for c in lines().frame.columns})
+    assert errors(accounts(), empty) == [
+        "[empty_table] export/order_lines.csv: Table has no rows. Expected at least one data "
+        "row, found a header row only. Fix: Check the export of order_lines; the reports need it."
+    ]
+
+
+def test_mixed_currencies_without_fx_rates():
+    assert errors(accounts(), lines(3, currency=["CNY", "usd", ""])) == [
+        "[mixed_currency] export/order_lines.csv, column 'currency': Order lines are in CNY and "
+        "USD but there is no fx_rates table to convert them to CNY (data.currency). Expected "
+        "every amount in CNY, or an fx_rates table with a rate for each other currency, found "
+        "CNY (2 lines), USD (1 line). Fix: Add an fx_rates table (columns currency and rate, "
+        "in CNY per one unit), or set data.currency to the currency of the data if it uses "
+        "only one."
+    ]
+
+
+def test_currency_without_a_rate():
+    fx = table("fx_rates", {"currency": ["USD"], "rate": ["7.1"]})
+    assert errors(accounts(), lines(3, currency=["CNY", "USD", "EUR"]), fx) == [
+        "[missing_fx_rate] export/order_lines.csv, column 'currency', row 4: No rate for EUR in "
+        "fx_rates. Expected a row in fx_rates (fx_rates.csv) for EUR, found none. Fix: Add EUR "
+        "to fx_rates with its rate in CNY per one EUR."
+    ]
+
+
+def test_fx_rates_convert_amounts_into_the_reporting_currency():
+    fx = table("fx_rates", {"currency": ["usd", "EUR"], "rate": ["7.1", "7.8"]})
+    ol = lines(3, currency=["CNY", "USD", ""], list_amount=["110", "110", "110"])
+    tables, report = run(accounts(), ol, fx)
+    assert report.ok
+    converted = tables["order_lines"]
+    assert converted["net_amount"].tolist() == pytest.approx([100.0, 710.0, 100.0])
+    assert converted["cost_amount"].tolist() == pytest.approx([60.0, 426.0, 60.0])
+    assert converted["list_amount"].tolist() == pytest.approx([110.0, 781.0, 110.0])
+    assert converted["currency"].tolist() == ["CNY", "CNY", "CNY"]
+
+
+def test_reporting_currency_other_than_cny():
+    tables, report = run(accounts(), lines(currency=["usd", "USD"]), currency="usd")
+    assert report.ok
+    assert tables["order_lines"]["currency"].tolist() == ["USD", "USD"]
+
+
+# --- warnings ----------------------------------------------------------------------------
+
+
+def test_empty_optional_table_is_a_warning():
+    products = table("products", {"product_id": [], "name": []})
+    assert warnings(accounts(), lines(), products, code="empty_table") == [
+        "[empty_table] export/products.csv: Table has no rows; report sections that use it will "
+        'say "no data". Fix: Nothing to do, unless the export should hold rows.'
+    ]
+
+
+def test_absent_optional_tables_are_listed_once():
+    assert warnings(accounts(), lines(), code="absent_tables") == [
+        "[absent_tables] export: Optional tables not supplied: products, invoices, "
+        "targets, activities, contacts, opportunities, surveys, complaints, wallet, "
+        "competitors, service_costs, account_plans. Report sections that need them will say "
+        '"no data". Fix: Nothing to do unless you have this data; docs/data-model.md '
+        "describes each table."
+    ]
+
+
+def test_order_lines_after_the_last_complete_month():
+    ol = lines(3, order_date=["2024-03-31", "2024-04-01", "2024-04-09"])
+    _, report = validate(raw(accounts(), ol), "CNY", as_of=dt.date(2024, 4, 10))
+    assert [str(i) for i in report.warnings if i.code == "incomplete_month"] == [
+        "[incomplete_month] export/order_lines.csv, column 'order_date': Order date in an "
+        "incomplete month (after 2024-03-31) in rows 3 and 4. Expected order dates up to "
+        "2024-03-31, found dates up to 2024-04-09. Fix: Nothing to do if the export is current: "
+        "the month in progress is incomplete. Dates in the future point at an export error."
+    ]
+    _, report = validate(raw(accounts(), ol), "CNY", as_of=dt.date(2024, 4, 30))
+    assert "incomplete_month" not in [i.code for i in report.issues]
+
+
+def test_account_without_order_lines():
+    acc = table(
+        "accounts",
+        {
+            "account_id": ["G1", "A1", "A2", "A3"],
+            "name": ["group", "a", "b", "c"],
+            "parent_id": ["", "G1", "", ""],
+        },
+    )
+    # G1 buys through its subsidiary A1: not reported
+    assert warnings(acc, lines(), code="no_orders") == [
+        "[no_orders] export/accounts.csv, column 'account_id', row 5: No order lines for this "
+        "account. Expected order lines for every account, found none for 'A3'. Fix: Nothing to "
+        "do for new or inactive accounts; otherwise check that the order-line export covers "
+        "them."
+    ]
+
+
+def test_parent_that_is_not_an_account():
+    assert warnings(accounts(parent_id=["", "G9"]), lines(), code="unknown_parent") == [
+        "[unknown_parent] export/accounts.csv, column 'parent_id', row 3: Unknown parent_id "
+        "(not an account_id in accounts). Expected the account_id of the group company, or an "
+        "empty cell, found 'G9'. Fix: Add the group company to accounts, or leave parent_id "
+        "empty; until then these accounts are not grouped."
+    ]
+
+
+def test_missing_cost():
+    assert warnings(accounts(), lines(cost_amount=None), code="missing_cost") == [
+        "[missing_cost] export/order_lines.csv, column 'cost_amount': Column cost_amount not "
+        'supplied; margin figures will say "no data". Fix: Add cost_amount (cost of goods sold '
+        "per line) to the order lines to get margins."
+    ]
+    assert warnings(accounts(), lines(cost_amount=["", "5"]), code="missing_cost") == [
+        "[missing_cost] export/order_lines.csv, column 'cost_amount', row 2: Empty cost_amount. "
+        "Expected a cost for every order line, found an empty cell for account 'A1'. Fix: Fill "
+        'in the cost of goods sold; until then margin figures of these accounts say "no data" '
+        "for periods that include these lines."
+    ]
+
+
+# --- all at once -------------------------------------------------------------------------
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path):
+    (tmp_path / "accounts.csv").write_text(
+        "account_id,name,size_band\nA1,Alpha,large\nA1,Alpha again,big\nA3,,small\n"
+    )
+    (tmp_path / "order_lines.csv").write_text(
+        "order_id,line_no,account_id,product_id,order_date,quantity,net_amount,currency\n"
+        "SO1,1,A1,P1,2024-01-15,1,100,CNY\n"
+        "SO2,1,A9,P1,15/01/2024,one,100,USD\n"
+    )
+    with pytest.raises(DataValidationError) as caught:
+        load_dataset(DataParams(source=str(tmp_path)), as_of=AS_OF)
+    report = caught.value.report
+    assert [(i.code, i.table, i.column) for i in report.errors] == [
+        ("empty_value", "accounts", "name"),
+        ("not_allowed", "accounts", "size_band"),
+        ("duplicate_key", "accounts", "account_id"),
+        ("bad_date", "order_lines", "order_date"),
+        ("bad_number", "order_lines", "quantity"),
+        ("unknown_reference", "order_lines", "account_id"),
+        ("mixed_currency", "order_lines", "currency"),
+    ]
+    assert str(caught.value).startswith(
+        "The input data has errors; nothing was written.\n7 error(s), 3 warning(s):\n"
+    )
+
+
+# --- invariants --------------------------------------------------------------------------
+
+_ids = st.sampled_from(["A1", "A2", "A3", "B7"])
+_dates = st.sampled_from(["2024-01-15", "2024/02/29", "2024年3月5日", "2024-04-02", "bad", ""])
+_numbers = st.sampled_from(["1", "-2.5", "1,234.5", "¥10", "x", ""])
+_line = st.tuples(
+    st.sampled_from(["SO1", "SO2", "SO3"]),
+    st.sampled_from(["1", "2", ""]),
+    _ids,
+    _dates,
+    _numbers,
+    _numbers,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_line, min_size=1, max_size=12), st.data())
+def test_result_does_not_depend_on_row_order(rows, data):
+    order = data.draw(st.permutations(range(len(rows))))
+
+    def check(selected):
+        ol = table(
+            "order_lines",
+            {
+                "order_id": [r[0] for r in selected],
+                "line_no": [r[1] for r in selected],
+                "account_id": [r[2] for r in selected],
+                "product_id": ["P1"] * len(selected),
+                "order_date": [r[3] for r in selected],
+                "quantity": [r[4] for r in selected],
+                "net_amount": [r[5] for r in selected],
+            },
+        )
+        acc = table("accounts", {"account_id": ["A1", "A2", "A3"], "name": ["a", "b", "c"]})
+        return validate(raw(acc, ol), "CNY", as_of=AS_OF)
+
+    tables, report = check(rows)
+    shuffled_tables, shuffled_report = check([rows[i] for i in order])
+
+    def summary(rep):
+        return sorted((i.severity, i.code, i.table, i.column or "") for i in rep.issues)
+
+    assert summary(report) == summary(shuffled_report)
+    assert Dataset(tables).content_hash() == Dataset(shuffled_tables).content_hash()
+
+
+def test_validation_stays_vectorised_on_large_typed_tables():
+    n = 200_000
+    rng = np.random.default_rng(1)
+    ol = table(
+        "order_lines",
+        {
+            "order_id": [f"SO{i // 3}" for i in range(n)],
+            "line_no": np.arange(n) % 3 + 1,
+            "account_id": rng.choice(["A1", "A2"], n),
+            "product_id": ["P1"] * n,
+            "order_date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 60, n), "D"),
+            "quantity": rng.random(n),
+            "net_amount": rng.random(n) * 100,
+            "cost_amount": rng.random(n) * 50,
+        },
+        typed=True,
+        row_key=("order_id", "line_no"),
+        first_row=1,
+    )
+    start = pd.Timestamp.now()
+    tables, report = run(accounts(), ol)
+    assert report.ok
+    assert len(tables["order_lines"]) == n
+    assert (pd.Timestamp.now() - start).total_seconds() < 20
