@@ -1,0 +1,303 @@
+"""Multi-criteria account value (客户价值评估): raw criteria per account and the 0–100 score.
+
+Criteria (raw values from :func:`account_features`, exact definitions in
+docs/metrics.md): spend, growth, loyalty, profit, potential, influence, risk.
+:func:`score_accounts` turns them into percentile-type 0–1 values within the
+portfolio (so one very large account does not flatten everyone else), weighs
+them with the strategy weights of the params file and splits the score into
+per-criterion contributions that add up to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kamreport.analytics.periods import Window, as_timestamp, ltm, prior_ltm
+from kamreport.dataset import Dataset
+from kamreport.params import SCORING_CRITERIA, check_weights
+
+TENURE_CAP_YEARS = 10.0  # loyalty: 10+ years of relationship is full marks
+ORDER_DAYS_CAP_LTM = 12.0  # loyalty: 12+ order days in the LTM (monthly buying) is full
+COMPLAINTS_CAP = 3.0  # risk: 3+ open complaints is full marks
+INVERTED = frozenset({"risk"})  # criteria where a higher raw value is worse
+
+DETAIL_COLUMNS = (
+    "revenue_ltm",
+    "revenue_prior_ltm",
+    "gross_margin_ltm",
+    "cost_to_serve_ltm",
+    "order_days_ltm",
+    "tenure_years",
+    "repurchase_quarters",
+    "category_spend",
+    "overdue_share",
+    "open_complaints",
+)
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """Order lines dated ≤ as_of as plain arrays, accounts as integer codes (fast grouping)."""
+
+    code: np.ndarray  # position of the account in ``accounts``
+    date: np.ndarray  # datetime64[ns]
+    net: np.ndarray
+    cost: np.ndarray | None
+    n: int
+
+    @classmethod
+    def build(cls, lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> _Lines:
+        keep = (lines["order_date"] <= end).to_numpy()
+        code = accounts.get_indexer(lines["account_id"].to_numpy()[keep])
+        known = code >= 0
+        cost = lines["cost_amount"].to_numpy(float)[keep][known] if "cost_amount" in lines else None
+        return cls(
+            code=code[known],
+            date=lines["order_date"].to_numpy()[keep][known],
+            net=lines["net_amount"].to_numpy(float)[keep][known],
+            cost=cost,
+            n=len(accounts),
+        )
+
+    def inside(self, window: Window) -> np.ndarray:
+        start, end = np.datetime64(window.start, "ns"), np.datetime64(window.end, "ns")
+        return (self.date > start) & (self.date <= end)
+
+    def total(self, mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        return np.bincount(self.code[mask], weights=values[mask], minlength=self.n)
+
+
+def _gross_margin(lines: _Lines, mask: np.ndarray) -> np.ndarray:
+    """Gross margin per account; NaN without cost data or when a line lacks its cost."""
+    if lines.cost is None:
+        return np.full(lines.n, np.nan)
+    missing = np.isnan(lines.cost)
+    margin = lines.total(mask, np.where(missing, 0.0, lines.net - lines.cost))
+    lacking = lines.total(mask, missing.astype(float)) > 0
+    return np.where(lacking, np.nan, margin)
+
+
+def _order_days(lines: _Lines, mask: np.ndarray, end: pd.Timestamp) -> tuple[np.ndarray, ...]:
+    """Order days in the LTM per account, and the share of the last four quarters
+    (3-month windows ending at as_of, together the LTM) with at least one.
+
+    An order day is a date whose LTM lines of the account sum to a positive net
+    amount (credit notes alone do not count; several order numbers on one day are
+    one buying occasion). ``mask`` selects the LTM lines.
+    """
+    code = lines.code[mask].astype(np.int64)
+    day = lines.date[mask].astype("datetime64[D]").astype(np.int64)
+    if len(day) == 0:
+        return np.zeros(lines.n, dtype=np.int64), np.zeros(lines.n)
+    first_day = day.min()
+    span = int(day.max() - first_day) + 1
+    group, keys = pd.factorize(code * span + (day - first_day))
+    positive = keys[np.bincount(group, weights=lines.net[mask], minlength=len(keys)) > 0]
+    account, on_day = positive // span, positive % span + first_day
+    bounds = [np.datetime64((end - pd.DateOffset(months=3 * k)).date(), "D") for k in (3, 2, 1)]
+    quarter = np.searchsorted(np.array(bounds).astype(np.int64), on_day, side="left")
+    quarters = np.bincount(np.unique(account * 4 + quarter) // 4, minlength=lines.n)
+    return np.bincount(account, minlength=lines.n), quarters / 4
+
+
+def _tenure_years(
+    dataset: Dataset, lines: _Lines, end: pd.Timestamp, accounts: pd.Index
+) -> pd.Series:
+    """Years since customer_since, else since the first order; 0 without either."""
+    never = np.iinfo(np.int64).max
+    first = np.full(lines.n, never, dtype=np.int64)
+    np.minimum.at(first, lines.code, lines.date.astype("datetime64[ns]").astype(np.int64))
+    start = pd.Series(
+        np.where(first == never, np.datetime64("NaT", "ns"), first.astype("datetime64[ns]")),
+        index=accounts,
+    )
+    frame = dataset.accounts.set_index("account_id")
+    if "customer_since" in frame:
+        since = pd.to_datetime(frame["customer_since"]).reindex(accounts)
+        start = since.where(since.notna() & (since <= end), start)
+    years = (end - start).dt.days / 365.25
+    return years.clip(lower=0).fillna(0.0)
+
+
+def _cost_to_serve(dataset: Dataset, window: Window, accounts: pd.Index) -> pd.Series | None:
+    costs = dataset.get("service_costs")
+    if costs is None:
+        return None
+    inside = costs.loc[window.mask(costs["month"])]
+    return inside.groupby("account_id")["amount"].sum().reindex(accounts, fill_value=0.0)
+
+
+def _category_spend(dataset: Dataset, end: pd.Timestamp, accounts: pd.Index) -> pd.Series:
+    """The latest wallet estimate (highest year ≤ the as-of year) per account, else NaN."""
+    wallet = dataset.get("wallet")
+    if wallet is None:
+        return pd.Series(np.nan, index=accounts)
+    known = wallet.loc[wallet["year"] <= end.year].sort_values(["account_id", "year"])
+    latest = known.groupby("account_id")["category_spend"].last()
+    return latest.reindex(accounts).astype(float)
+
+
+def _overdue_share(dataset: Dataset, end: pd.Timestamp, accounts: pd.Index) -> pd.Series:
+    """Overdue / outstanding receivables at as_of (0 when nothing is outstanding).
+
+    Outstanding = amount − paid_amount of invoices dated ≤ as_of, where a payment
+    counts when its paid_date is ≤ as_of (or unknown); overdue = outstanding of the
+    invoices with due_date < as_of.
+    """
+    invoices = dataset.get("invoices")
+    if invoices is None:
+        return pd.Series(np.nan, index=accounts)
+    inv = invoices.loc[invoices["invoice_date"] <= end]
+    paid = inv["paid_amount"] if "paid_amount" in inv else pd.Series(0.0, index=inv.index)
+    paid = paid.fillna(0.0)
+    if "paid_date" in inv:
+        paid = paid.where(inv["paid_date"].isna() | (inv["paid_date"] <= end), 0.0)
+    outstanding = (inv["amount"] - paid).clip(lower=0)
+    overdue = outstanding.where(inv["due_date"] < end, 0.0)
+    open_items = (outstanding > 0).to_numpy()  # usually few: group only those
+    frame = pd.DataFrame(
+        {"total": outstanding.to_numpy()[open_items], "late": overdue.to_numpy()[open_items]}
+    )
+    sums = frame.groupby(inv["account_id"].to_numpy()[open_items]).sum()
+    sums = sums.reindex(accounts, fill_value=0.0)
+    return (sums["late"] / sums["total"].where(sums["total"] > 0)).fillna(0.0)
+
+
+def _open_complaints(dataset: Dataset, end: pd.Timestamp, accounts: pd.Index) -> pd.Series:
+    """Complaints opened ≤ as_of and not closed by as_of."""
+    complaints = dataset.get("complaints")
+    if complaints is None:
+        return pd.Series(np.nan, index=accounts)
+    closed = complaints.get("closed_date")
+    is_open = complaints["opened_date"] <= end
+    if closed is not None:
+        is_open &= closed.isna() | (closed > end)
+    return is_open.groupby(complaints["account_id"]).sum().reindex(accounts, fill_value=0)
+
+
+def account_features(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
+    """Raw value of every scoring criterion per account (all accounts), plus their parts.
+
+    - spend = LTM revenue;
+    - growth = LTM revenue / prior LTM revenue − 1 (NaN when the prior is ≤ 0);
+    - loyalty = mean of min(tenure_years / 10, 1), min(order_days_ltm / 12, 1) and
+      repurchase_quarters (share of the last 4 quarters with an order), 0–1;
+    - profit = LTM gross margin − LTM cost-to-serve (gross margin alone without
+      service_costs; NaN without cost data);
+    - potential = max(latest category_spend − LTM revenue, 0) (NaN without wallet data);
+    - influence = accounts.influence (1–5);
+    - risk = mean of overdue_share and min(open_complaints / 3, 1), over the parts
+      whose table exists (NaN when neither invoices nor complaints are supplied).
+
+    The remaining columns (:data:`DETAIL_COLUMNS`) are the parts, for reports.
+    """
+    end = as_timestamp(as_of)
+    accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
+    lines = _Lines.build(dataset.order_lines, end, accounts)
+    current, prior = ltm(end), prior_ltm(end)
+    in_ltm = lines.inside(current)
+    revenue = pd.Series(lines.total(in_ltm, lines.net), index=accounts)
+    revenue_prior = pd.Series(lines.total(lines.inside(prior), lines.net), index=accounts)
+    margin = pd.Series(_gross_margin(lines, in_ltm), index=accounts)
+    cost_to_serve = _cost_to_serve(dataset, current, accounts)
+    order_count, repurchase_share = _order_days(lines, in_ltm, end)
+    orders = pd.Series(order_count, index=accounts)
+    repurchase = pd.Series(repurchase_share, index=accounts)
+    tenure = _tenure_years(dataset, lines, end, accounts)
+    wallet = _category_spend(dataset, end, accounts)
+    overdue = _overdue_share(dataset, end, accounts)
+    complaints = _open_complaints(dataset, end, accounts)
+    frame = dataset.accounts.set_index("account_id")
+    influence = (
+        frame["influence"].astype(float).reindex(accounts)
+        if "influence" in frame
+        else pd.Series(np.nan, index=accounts)
+    )
+    loyalty = (
+        (tenure / TENURE_CAP_YEARS).clip(upper=1)
+        + (orders / ORDER_DAYS_CAP_LTM).clip(upper=1)
+        + repurchase
+    ) / 3
+    risk = pd.concat([overdue, (complaints / COMPLAINTS_CAP).clip(upper=1)], axis=1).mean(axis=1)
+    features = pd.DataFrame(
+        {
+            "spend": revenue,
+            "growth": revenue / revenue_prior.where(revenue_prior > 0) - 1,
+            "loyalty": loyalty,
+            "profit": margin if cost_to_serve is None else margin - cost_to_serve,
+            "potential": (wallet - revenue).clip(lower=0),
+            "influence": influence,
+            "risk": risk,
+            "revenue_ltm": revenue,
+            "revenue_prior_ltm": revenue_prior,
+            "gross_margin_ltm": margin,
+            "cost_to_serve_ltm": cost_to_serve if cost_to_serve is not None else np.nan,
+            "order_days_ltm": orders.astype(int),
+            "tenure_years": tenure,
+            "repurchase_quarters": repurchase,
+            "category_spend": wallet,
+            "overdue_share": overdue,
+            "open_complaints": complaints.astype(float),
+        },
+        index=accounts,
+    )
+    return features
+
+
+def normalise(raw: pd.Series, *, inverted: bool = False) -> pd.Series:
+    """0–1: the share of the other accounts (with a value) this account is at least as good as.
+
+    (number of accounts whose value is ≤ this one − 1) / (n − 1), ties sharing the
+    higher value; 1 when only one account has a value; NaN stays NaN. ``inverted``
+    (risk) ranks lower raw values as better.
+    """
+    value = -raw.astype(float) if inverted else raw.astype(float)
+    n = int(value.notna().sum())
+    if n <= 1:
+        return value.where(value.isna(), 1.0)
+    return (value.rank(method="max") - 1) / (n - 1)
+
+
+def score_accounts(features: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
+    """The 0–100 account score and its split by criterion.
+
+    score = 100 × Σ_c w'_c × norm_c, where norm_c is :func:`normalise` of criterion c
+    (risk inverted) and w'_c the weights renormalised over the criteria the account
+    has a value for (a criterion missing for everyone — e.g. no wallet table — thus
+    has its weight spread proportionally over the others). Columns: score,
+    contrib_<criterion> (100 × w'_c × norm_c; they add up to score) and
+    norm_<criterion> for every criterion. Raises ParamsError for bad weights.
+    """
+    check_weights(weights)
+    index = features.index
+    norms = pd.DataFrame(
+        {
+            c: normalise(features[c], inverted=c in INVERTED)
+            if c in features
+            else pd.Series(np.nan, index=index)
+            for c in SCORING_CRITERIA
+        },
+        index=index,
+    )
+    w = np.array([float(weights.get(c, 0.0)) for c in SCORING_CRITERIA])
+    available = norms.notna().to_numpy()
+    effective = available * w
+    total = effective.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        effective = np.where(total > 0, effective / total, np.nan)
+    contrib = 100.0 * effective * np.nan_to_num(norms.to_numpy(float), nan=0.0)
+    out = pd.DataFrame(index=index)
+    score = np.zeros(len(index))
+    for j in range(len(SCORING_CRITERIA)):
+        score = score + contrib[:, j]
+    out["score"] = score
+    for j, c in enumerate(SCORING_CRITERIA):
+        out[f"contrib_{c}"] = contrib[:, j]
+    for c in SCORING_CRITERIA:
+        out[f"norm_{c}"] = norms[c]
+    return out

@@ -1,0 +1,187 @@
+"""The value layer in one call: score, tiers, ABC classes and lifetime value per account.
+
+Used by the account review (one row) and the portfolio report (all rows), so both
+always show the same figures. Definitions in docs/metrics.md, "Value".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kamreport.analytics.abc import abc_classes
+from kamreport.analytics.clv import ClvResult, account_clv
+from kamreport.analytics.scoring import account_features, score_accounts
+from kamreport.analytics.tiers import assign_tiers
+from kamreport.dataset import Dataset
+from kamreport.params import SCORING_CRITERIA, ClvParams, ScoringParams
+
+CLV_COLUMNS = ("p_alive", "expected_orders_12m", "expected_margin_12m", "clv")
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """Per-account values (see :func:`value_accounts`) and the lifetime-value fit behind them."""
+
+    accounts: pd.DataFrame
+    clv: ClvResult
+    margin_rate_portfolio: float
+
+
+def margin_rates(features: pd.DataFrame) -> tuple[pd.Series, float]:
+    """LTM gross margin / LTM revenue per account; accounts without a positive LTM revenue
+    or without cost data get the portfolio rate (Σ margin / Σ revenue over the accounts
+    that have both). The portfolio rate is NaN without any cost data."""
+    revenue = features["revenue_ltm"].astype(float)
+    margin = features["gross_margin_ltm"].astype(float)
+    usable = margin.notna() & (revenue > 0)
+    portfolio = (
+        float(margin[usable].sum() / revenue[usable].sum()) if usable.any() else float("nan")
+    )
+    own = (margin / revenue).where(usable)
+    return own.fillna(portfolio), portfolio
+
+
+def value_portfolio(
+    dataset: Dataset, as_of: dt.date | pd.Timestamp, scoring: ScoringParams, clv: ClvParams
+) -> Valuation:
+    """Everything :func:`value_accounts` returns, with the CLV fits and messages."""
+    features = account_features(dataset, as_of)
+    scored = score_accounts(features, scoring.weights)
+    rates, portfolio_rate = margin_rates(features)
+    result = account_clv(
+        dataset.order_lines,
+        as_of,
+        margin_rate=rates,
+        horizon_months=clv.horizon_months,
+        discount_rate=clv.discount_rate,
+        min_repeat_customers=clv.min_repeat_customers,
+        fallback_retention=clv.fallback_retention,
+        default_retention=clv.default_retention,
+    )
+    per_account = result.accounts.reindex(features.index)
+    criteria = list(SCORING_CRITERIA)
+    details = [c for c in features.columns if c not in criteria]
+    out = pd.concat(
+        [features[["revenue_ltm", "gross_margin_ltm"]], features[criteria], scored], axis=1
+    )
+    out["tier"] = assign_tiers(scored, features, scoring)
+    out["abc_class"] = abc_classes(
+        features["revenue_ltm"], scoring.abc_a_threshold, scoring.abc_b_threshold
+    )
+    out["abc_class_margin"] = abc_classes(
+        features["gross_margin_ltm"], scoring.abc_a_threshold, scoring.abc_b_threshold
+    )
+    out["rank"] = scored["score"].rank(ascending=False, method="min").astype("Int64")
+    out["p_alive"] = per_account["p_alive"]
+    never = per_account["method"].isna()  # accounts without any order line up to as_of
+    for column in ("expected_orders_12m", "expected_margin_12m", "clv"):
+        out[column] = per_account[column].where(~never, 0.0)
+    out["clv_method"] = per_account["method"].where(~never, "fallback")
+    out["margin_rate"] = rates
+    for column in details:
+        if column not in out:
+            out[column] = features[column]
+    return Valuation(accounts=out, clv=result, margin_rate_portfolio=portfolio_rate)
+
+
+def value_accounts(
+    dataset: Dataset, as_of: dt.date | pd.Timestamp, scoring: ScoringParams, clv: ClvParams
+) -> pd.DataFrame:
+    """One row per account (all accounts), indexed by account_id.
+
+    Columns: revenue_ltm, gross_margin_ltm, the seven criteria (spend, growth,
+    loyalty, profit, potential, influence, risk), score, contrib_<criterion>,
+    norm_<criterion>, tier, abc_class (on LTM revenue), abc_class_margin (on LTM
+    gross margin), rank (1 = highest score; ties share the best rank), p_alive,
+    expected_orders_12m, expected_margin_12m, clv, clv_method, margin_rate, and
+    the parts of the criteria (revenue_prior_ltm, cost_to_serve_ltm, order_days_ltm,
+    tenure_years, repurchase_quarters, category_spend, overdue_share, open_complaints).
+    """
+    return value_portfolio(dataset, as_of, scoring, clv).accounts
+
+
+def _tiers(features: pd.DataFrame, weights: Mapping[str, float], rules: ScoringParams):
+    scored = score_accounts(features, weights)
+    return scored["score"], assign_tiers(scored, features, rules)
+
+
+def shifted_weights(
+    weights: Mapping[str, float], criterion: str, change: float
+) -> dict[str, float] | None:
+    """``criterion``'s weight × (1 + change), the others scaled so the total stays 1;
+    None when that is impossible (weight 0, or the new weight outside 0–1)."""
+    base = float(weights.get(criterion, 0.0))
+    new = base * (1 + change)
+    rest = 1.0 - base
+    if base <= 0 or not 0 <= new <= 1 or (rest <= 0 and new != base):
+        return None
+    factor = (1.0 - new) / rest if rest > 0 else 0.0
+    shifted = {c: float(w) * factor for c, w in weights.items() if c != criterion}
+    shifted[criterion] = new
+    # absorb rounding so the weights sum to 1 to the last digit
+    shifted[criterion] += 1.0 - sum(shifted.values())
+    return shifted
+
+
+def weight_sensitivity(
+    features: pd.DataFrame,
+    weights: Mapping[str, float],
+    rules: ScoringParams,
+    step: float = 0.2,
+) -> pd.DataFrame:
+    """Which accounts change tier when one weight moves by ±``step`` (relative).
+
+    For each criterion with a positive weight and each direction, the weight is
+    multiplied by 1 ± step and the other weights are rescaled proportionally so
+    they still sum to 1. One row per account whose tier changes: criterion, change
+    (+step or −step), weight_from, weight_to, account_id, tier_from, tier_to,
+    score_from, score_to.
+    """
+    base_score, base_tier = _tiers(features, weights, rules)
+    rows: list[pd.DataFrame] = []
+    for criterion in SCORING_CRITERIA:
+        for change in (step, -step):
+            shifted = shifted_weights(weights, criterion, change)
+            if shifted is None:
+                continue
+            score, tier = _tiers(features, shifted, rules)
+            moved = tier != base_tier
+            if not moved.any():
+                continue
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "criterion": criterion,
+                        "change": change,
+                        "weight_from": float(weights[criterion]),
+                        "weight_to": shifted[criterion],
+                        "account_id": base_tier.index[moved],
+                        "tier_from": base_tier[moved].to_numpy(),
+                        "tier_to": tier[moved].to_numpy(),
+                        "score_from": base_score[moved].to_numpy(),
+                        "score_to": score[moved].to_numpy(),
+                    }
+                )
+            )
+    columns = [
+        "criterion", "change", "weight_from", "weight_to", "account_id",
+        "tier_from", "tier_to", "score_from", "score_to",
+    ]  # fmt: skip
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(rows, ignore_index=True)[columns]
+
+
+__all__ = [
+    "CLV_COLUMNS",
+    "Valuation",
+    "margin_rates",
+    "shifted_weights",
+    "value_accounts",
+    "value_portfolio",
+    "weight_sensitivity",
+]
