@@ -1,0 +1,240 @@
+"""The target-setting workshop: proposals, the workbook and its companion page.
+
+Called by ``notebooks/target_setting.ipynb``; writes ``targets-<year>.xlsx`` and
+``targets-<year>.html`` into the run's staging folder. ``import_targets`` reads an
+edited workbook back and writes the agreed targets into the data source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kamreport.analytics.target_proposals import (
+    Proposals,
+    backtest_cutoff,
+    default_goal,
+    propose,
+    spread_monthly,
+)
+from kamreport.analytics.targets import targets_by_account
+from kamreport.analytics.valuation import value_accounts
+from kamreport.errors import KamReportError
+from kamreport.i18n import Formatter
+from kamreport.outputs import atomic_write_bytes, atomic_write_json, atomic_write_text
+from kamreport.params import Params
+from kamreport.provenance import Provenance
+from kamreport.render import render
+from kamreport.session import Session
+from kamreport.workbook.build import build_workbook, workbook_bytes
+
+PROVENANCE_FILE = "provenance.json"
+BANDS = (-np.inf, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2, np.inf)
+
+
+def workbook_name(year: int) -> str:
+    return f"targets-{year}.xlsx"
+
+
+def page_name(year: int) -> str:
+    return f"targets-{year}.html"
+
+
+@dataclass(frozen=True)
+class TargetSetting:
+    """Everything the workshop sees: proposals, goal, past attainment, distribution."""
+
+    proposals: Proposals
+    goal: float
+    last_year: pd.DataFrame  # by tier: accounts, target, actual, attainment
+    current_year: pd.DataFrame  # the same, year to date
+    distribution: pd.DataFrame  # band label, lower, upper, accounts
+    cutoffs: tuple[dt.date, ...]  # the back-test's data cut-off per back-tested year
+    backtest_years: tuple[int, ...] = ()
+    set_by_params: tuple[str, ...] = ()  # tiers whose method the params file chose
+
+    @property
+    def year(self) -> int:
+        return self.proposals.year
+
+
+def resolve_year(year: int | None, as_of: dt.date) -> int:
+    """The target year: given, or the year after the as-of date's."""
+    target = int(year) if year else as_of.year + 1
+    if target <= as_of.year:
+        raise KamReportError(
+            f"The target year {target} is not after the data's as-of date {as_of}. "
+            f"Set YEAR={as_of.year + 1} (or later), or AS_OF= a date before {target}."
+        )
+    return target
+
+
+def attainment_by_tier(
+    session: Session, tiers: pd.Series, end: dt.date | pd.Timestamp, to_date: bool
+) -> pd.DataFrame:
+    """Σ target and Σ actual of the accounts with a target, per tier and in total, for the
+    year of ``end`` (full year: ``to_date`` False, ``end`` = 31 Dec) or year to date."""
+    per = targets_by_account(
+        session.dataset.order_lines, session.dataset.get("targets"), end, tiers.index
+    )
+    target = per["target_ytd"] if to_date else per["target_fy"]
+    frame = pd.DataFrame({"tier": tiers, "target": target, "actual": per["revenue_ytd"]})
+    frame = frame.loc[frame["target"].notna()]
+    rows = []
+    for tier, part in [*frame.groupby("tier", sort=False), ("all", frame)]:
+        total = float(part["target"].sum())
+        actual = float(part["actual"].sum())
+        rows.append(
+            {
+                "tier": tier,
+                "accounts": len(part),
+                "target": total,
+                "actual": actual,
+                "attainment": actual / total if total > 0 else np.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=["tier", "accounts", "target", "actual", "attainment"])
+
+
+def proposal_distribution(accounts: pd.DataFrame) -> pd.DataFrame:
+    """Accounts per band of proposal / current-year forecast − 1 (no band without forecast)."""
+    base = accounts["forecast"]
+    change = (accounts["proposal"] / base - 1).where(base > 0)
+    rows = []
+    for low, high in itertools.pairwise(BANDS):
+        inside = (change >= low) & (change < high)
+        rows.append({"lower": low, "upper": high, "accounts": int(inside.sum())})
+    rows.append({"lower": np.nan, "upper": np.nan, "accounts": int(change.isna().sum())})
+    return pd.DataFrame(rows)
+
+
+def analyse(session: Session, year: int | None = None, goal: float | None = None) -> TargetSetting:
+    """Tiers from the value layer, proposals with their back-test, past attainment."""
+    params = session.params
+    target_year = resolve_year(year, session.as_of)
+    values = value_accounts(session.dataset, session.as_of, params.scoring, params.clv)
+    proposals = propose(
+        session.dataset.order_lines,
+        session.dataset.get("wallet"),
+        session.as_of,
+        target_year,
+        values["tier"],
+        params.targets,
+    )
+    scope = proposals.accounts["tier"]
+    chosen_goal = goal or params.targets.goal or default_goal(proposals, params.targets)
+    last = dt.date(session.as_of.year - 1, 12, 31)
+    years = sorted(set(proposals.backtest["year"]))
+    cutoffs = tuple(
+        backtest_cutoff(session.as_of, y, params.targets.backtest_cutoff).date() for y in years
+    )
+    return TargetSetting(
+        proposals=proposals,
+        goal=float(chosen_goal),
+        last_year=attainment_by_tier(session, scope, last, to_date=False),
+        current_year=attainment_by_tier(session, scope, session.as_of, to_date=True),
+        distribution=proposal_distribution(proposals.accounts),
+        cutoffs=cutoffs,
+        backtest_years=tuple(int(y) for y in years),
+        set_by_params=tuple(params.targets.methods),
+    )
+
+
+def workbook(setting: TargetSetting, session: Session, generated: str) -> bytes:
+    book = build_workbook(
+        setting.proposals,
+        session.dataset.accounts,
+        goal=setting.goal,
+        tolerance=session.params.targets.tolerance,
+        currency=session.dataset.currency,
+        generated=generated,
+    )
+    return workbook_bytes(book)
+
+
+def render_html(setting: TargetSetting, fmt: Formatter, provenance: Provenance) -> str:
+    return render(
+        "targets.html.j2",
+        fmt,
+        setting=setting,
+        provenance=provenance,
+        workbook_file=workbook_name(setting.year),
+    )
+
+
+def write(
+    staging_dir: str | Path, setting: TargetSetting, xlsx: bytes, html: str, provenance: Provenance
+) -> list[Path]:
+    """Write the workbook, the page and the provenance into the run's staging folder."""
+    staging = Path(staging_dir)
+    atomic_write_json(staging / PROVENANCE_FILE, provenance.to_dict())
+    return [
+        atomic_write_bytes(staging / workbook_name(setting.year), xlsx),
+        atomic_write_text(staging / page_name(setting.year), html),
+    ]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    target: str
+    backup: str
+    accounts: int
+    rows: int
+    agreed_total: float
+    goal: float
+    warnings: tuple[str, ...]
+
+
+def import_targets(
+    path: str | Path,
+    year: int,
+    params: Params,
+    *,
+    base_dir: Path | None = None,
+    now: dt.datetime | None = None,
+    progress=lambda message: print(message, file=sys.stderr, flush=True),
+) -> ImportResult:
+    """Check the edited workbook; only when valid, write its agreed targets into the source."""
+    from kamreport.loading import load_dataset
+    from kamreport.targets_store import write_targets
+    from kamreport.workbook.read import TargetsImportError, WorkbookIssue, read_workbook
+
+    progress(f"Reading {path}…")
+    imported = read_workbook(
+        path,
+        year,
+        tolerance=params.targets.tolerance,
+        tolerance_action=params.targets.tolerance_action,
+    )
+    progress("Checking the accounts against the data…")
+    dataset = load_dataset(params.data, base_dir=base_dir)
+    known = set(dataset.accounts["account_id"].astype(str))
+    unknown = [a for a in imported.targets.index if a not in known]
+    if unknown:
+        issues = [
+            WorkbookIssue(
+                "Accounts",
+                f"account {a!r}, which is not in the data's accounts table",
+                "accounts of the data source",
+            )
+            for a in unknown
+        ]
+        raise TargetsImportError(str(path), issues)
+    seasonal = imported.seasonality if params.targets.monthly_spread == "seasonal" else None
+    monthly = spread_monthly(imported.targets["agreed"], year, seasonal)
+    stored = write_targets(params.data, monthly, base_dir=base_dir, now=now)
+    return ImportResult(
+        target=stored.target,
+        backup=stored.backup,
+        accounts=len(imported.targets),
+        rows=stored.rows,
+        agreed_total=imported.agreed_total,
+        goal=imported.goal,
+        warnings=tuple(str(w) for w in imported.warnings),
+    )

@@ -1,0 +1,93 @@
+"""The shape of the target-setting workbook, shared by the builder and the reader.
+
+Sheet names are fixed (they are part of the file format, not of the language);
+column headers are bilingual ("Bottom-up / 自下而上") and found by their English
+part when the workbook is read back, so columns may be moved but not renamed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openpyxl.utils import get_column_letter
+
+from kamreport.i18n import Formatter
+
+INSTRUCTIONS, ACCOUNTS, SUMMARY, META = "Instructions", "Accounts", "Summary", "_meta"
+SHEETS = (INSTRUCTIONS, ACCOUNTS, SUMMARY)
+TABLE_NAME = "Targets"
+FORMAT_VERSION = "1"
+
+# Summary cells the formulas and the reader refer to.
+GOAL_CELL = "B3"
+TOLERANCE_CELL = "B4"
+AGREED_TOTAL_CELL = "B9"
+
+# (key, kind): kind is "text", "money", "input" (editable money), "formula" or "percent".
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("account_id", "text"),
+    ("name", "text"),
+    ("ka_manager", "text"),
+    ("region", "text"),
+    ("tier", "text"),
+    ("revenue_y3", "money"),
+    ("revenue_y2", "money"),
+    ("revenue_y1", "money"),
+    ("ytd", "money"),
+    ("forecast", "money"),
+    ("proposal", "money"),
+    ("method", "text"),
+    ("headroom", "money"),
+    ("bottom_up", "input"),
+    ("top_down", "formula"),
+    ("override", "input"),
+    ("agreed", "formula"),
+    ("gap", "formula"),
+    ("gap_pct", "percent"),
+)
+INPUT_COLUMNS = ("bottom_up", "override")
+FORMULA_COLUMNS = ("top_down", "agreed", "gap", "gap_pct")
+
+
+def letter(key: str) -> str:
+    """The column letter of ``key`` in the generated layout."""
+    return get_column_letter([k for k, _ in COLUMNS].index(key) + 1)
+
+
+@dataclass(frozen=True)
+class Headers:
+    """The header texts of the Accounts sheet for one as-of year (C)."""
+
+    current_year: int
+    target_year: int
+
+    def _label(self, fmt: Formatter, key: str) -> str:
+        years = {
+            "revenue_y3": self.current_year - 3,
+            "revenue_y2": self.current_year - 2,
+            "revenue_y1": self.current_year - 1,
+        }
+        if key in years:
+            return fmt.t("targets.col.revenue_year", year=years[key])
+        if key in ("ytd", "forecast"):
+            return fmt.t(f"targets.col.{key}", year=self.current_year)
+        if key == "proposal":
+            return fmt.t("targets.col.proposal", year=self.target_year)
+        return fmt.t(f"targets.col.{key}")
+
+    def english(self, key: str) -> str:
+        return self._label(Formatter("en"), key)
+
+    def text(self, key: str) -> str:
+        """The header as written: English / Chinese."""
+        return bilingual(self._label(Formatter("en"), key), self._label(Formatter("zh-CN"), key))
+
+
+def bilingual(english: str, chinese: str) -> str:
+    return f"{english} / {chinese}"
+
+
+def english_part(header: object) -> str:
+    """The English part of a header cell, normalised for matching."""
+    text = "" if header is None else str(header)
+    return " ".join(text.split(" / ")[0].split()).casefold()

@@ -1,0 +1,337 @@
+"""Reading an edited target-setting workbook back, checking every edit at once.
+
+Cached formula values are never used (a workbook saved by openpyxl has none, and
+a cached value can be stale): the agreed targets are recomputed from the inputs
+with the workbook's own rules (Top-down = goal × baseline / Σ baselines; Agreed
+= Override, else Bottom-up, else Top-down). Every problem is reported with its
+sheet and cell (``Accounts!N17``), what was found and what was expected.
+"""
+
+from __future__ import annotations
+
+import numbers
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from kamreport.analytics.target_proposals import SEASON_COLUMNS
+from kamreport.errors import KamReportError
+from kamreport.workbook.layout import (
+    ACCOUNTS,
+    AGREED_TOTAL_CELL,
+    COLUMNS,
+    FORMULA_COLUMNS,
+    GOAL_CELL,
+    INPUT_COLUMNS,
+    META,
+    SHEETS,
+    SUMMARY,
+    Headers,
+    english_part,
+)
+
+NUMBER_OR_EMPTY = "a number ≥ 0 or an empty cell"
+
+
+@dataclass(frozen=True)
+class WorkbookIssue:
+    """One invalid edit: where (``Accounts!N17``), what was found and what was expected."""
+
+    where: str
+    found: str
+    expected: str
+    fix: str = ""
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        text = f"{self.where}: found {self.found}, expected {self.expected}."
+        return f"{text} {self.fix}" if self.fix else text
+
+
+class TargetsImportError(KamReportError):
+    """The edited workbook cannot be imported; every problem is listed, nothing was written."""
+
+    def __init__(self, path: str, issues: list[WorkbookIssue]):
+        self.path = path
+        self.issues = tuple(issues)
+        errors = [i for i in issues if i.severity == "error"]
+        lines = "\n".join(f"  {i.severity.upper():7} {i}" for i in issues)
+        super().__init__(
+            f"The workbook {path} has {len(errors)} error(s); nothing was written.\n{lines}"
+        )
+
+
+@dataclass(frozen=True)
+class ImportedTargets:
+    """The agreed yearly target per account, as recomputed from the workbook's inputs."""
+
+    year: int
+    goal: float
+    tolerance: float
+    targets: pd.DataFrame  # index account_id: baseline, bottom_up, override, top_down, agreed
+    seasonality: pd.DataFrame  # index account_id, columns 1–12
+    warnings: tuple[WorkbookIssue, ...] = field(default_factory=tuple)
+
+    @property
+    def agreed_total(self) -> float:
+        return float(self.targets["agreed"].sum())
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, str):
+        if value.startswith("="):
+            return f"the formula {value!r}"
+        return f"text {value!r}"
+    if isinstance(value, bool):
+        return f"the logical value {str(value).upper()}"
+    if isinstance(value, numbers.Number):
+        return f"{float(value):g}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _input_value(value: object, where: str, issues: list[WorkbookIssue]) -> float | None:
+    """A valid input cell's number (None when empty); problems go to ``issues``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        number = float(value)
+        if number >= 0 and number == number:
+            return number
+    issues.append(WorkbookIssue(where, _describe(value), NUMBER_OR_EMPTY))
+    return None
+
+
+def _meta(book) -> tuple[dict[str, object], list[str], pd.DataFrame]:
+    sheet = book[META]
+    facts: dict[str, object] = {}
+    rows = sheet.iter_rows(values_only=True)
+    for row in rows:
+        if row[0] == "account_id":
+            break
+        if row[0] is not None:
+            facts[str(row[0])] = row[1]
+    ids: list[str] = []
+    shares: list[list[float]] = []
+    for row in rows:
+        if row[0] is None:
+            continue
+        ids.append(str(row[0]))
+        shares.append([float(v or 0) for v in row[1 : 1 + len(SEASON_COLUMNS)]])
+    season = pd.DataFrame(shares, index=pd.Index(ids, name="account_id"), columns=range(1, 13))
+    return facts, ids, season
+
+
+def _header_map(sheet: Worksheet, headers: Headers, issues: list[WorkbookIssue]) -> dict[str, int]:
+    found = {english_part(c.value): c.column for c in sheet[1] if c.value is not None}
+    columns: dict[str, int] = {}
+    for key, _ in COLUMNS:
+        wanted = english_part(headers.english(key))
+        if wanted in found:
+            columns[key] = found[wanted]
+        elif key in ("account_id", "proposal", *INPUT_COLUMNS, *FORMULA_COLUMNS[:2]):
+            names = ", ".join(repr(str(c.value)) for c in sheet[1] if c.value is not None)
+            issues.append(
+                WorkbookIssue(
+                    f"{ACCOUNTS}!1:1",
+                    f"no column {headers.text(key)!r} (headers: {names})",
+                    f"the column {headers.text(key)!r} in the header row",
+                    "Use a freshly generated workbook; columns must not be renamed or deleted.",
+                )
+            )
+    return columns
+
+
+def read_workbook(
+    path: str | Path, year: int, *, tolerance: float, tolerance_action: str = "error"
+) -> ImportedTargets:
+    """Check the edited workbook and recompute its agreed targets, or raise
+    :class:`TargetsImportError` listing every problem."""
+    label = str(path)
+    try:
+        book = load_workbook(path, data_only=False)
+    except FileNotFoundError:
+        raise TargetsImportError(
+            label, [WorkbookIssue(label, "no such file", "the edited targets workbook")]
+        ) from None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        issue = WorkbookIssue(label, f"a file that is not an .xlsx workbook ({exc})", "an .xlsx")
+        raise TargetsImportError(label, [issue]) from None
+    issues: list[WorkbookIssue] = []
+    for name in (*SHEETS, META):
+        if name not in book.sheetnames:
+            issues.append(
+                WorkbookIssue(
+                    f"sheet {name!r}",
+                    f"no such sheet (sheets: {', '.join(book.sheetnames)})",
+                    f"the sheets {', '.join(SHEETS)} of the generated workbook",
+                    "Sheets must not be renamed or deleted; start again from the generated file.",
+                )
+            )
+    if issues:
+        raise TargetsImportError(label, issues)
+    facts, expected_ids, season = _meta(book)
+    if int(str(facts.get("year", 0))) != year:
+        issues.append(
+            WorkbookIssue(
+                label,
+                f"a workbook for {facts.get('year')}",
+                f"the workbook for {year}",
+                "Pass the YEAR the workbook was generated for.",
+            )
+        )
+    as_of_year = int(str(facts.get("as_of", f"{year - 1}"))[:4])
+    headers = Headers(current_year=as_of_year, target_year=year)
+    sheet = book[ACCOUNTS]
+    columns = _header_map(sheet, headers, issues)
+    if issues:
+        raise TargetsImportError(label, issues)
+    frame = _read_rows(sheet, columns, expected_ids, issues)
+    goal = _goal(book[SUMMARY], issues)
+    warnings: list[WorkbookIssue] = []
+    if not any(i.severity == "error" for i in issues) and goal is not None:
+        frame = recompute(frame, goal)
+        total = float(frame["agreed"].sum())
+        off = total / goal - 1
+        if abs(off) > tolerance + 1e-12:
+            issue = WorkbookIssue(
+                f"{SUMMARY}!{AGREED_TOTAL_CELL}",
+                f"an agreed total of {total:,.0f}, {off:+.1%} against the company goal {goal:,.0f}",
+                f"a total within ±{tolerance:.1%} of the goal",
+                "Adjust Bottom-up or Override values (or the goal) until they agree.",
+                severity="error" if tolerance_action == "error" else "warning",
+            )
+            (issues if issue.severity == "error" else warnings).append(issue)
+    if issues:
+        raise TargetsImportError(label, issues + warnings)
+    return ImportedTargets(
+        year=year,
+        goal=float(goal or 0),
+        tolerance=tolerance,
+        targets=frame,
+        seasonality=season.reindex(frame.index),
+        warnings=tuple(warnings),
+    )
+
+
+def recompute(frame: pd.DataFrame, goal: float) -> pd.DataFrame:
+    """Top-down and agreed targets from the inputs, as the workbook's formulas define them."""
+    out = frame.copy()
+    total = out["baseline"].sum()
+    out["top_down"] = goal * out["baseline"] / total if total > 0 else 0.0
+    out["agreed"] = out["override"].fillna(out["bottom_up"]).fillna(out["top_down"])
+    return out
+
+
+def _goal(sheet: Worksheet, issues: list[WorkbookIssue]) -> float | None:
+    value = sheet[GOAL_CELL].value
+    if isinstance(value, numbers.Number) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    found = "an empty cell" if value is None else _describe(value)
+    issues.append(WorkbookIssue(f"{SUMMARY}!{GOAL_CELL}", found, "the company goal, a number > 0"))
+    return None
+
+
+def _read_rows(
+    sheet: Worksheet, columns: dict[str, int], expected: list[str], issues: list[WorkbookIssue]
+) -> pd.DataFrame:
+    id_col = get_column_letter(columns["account_id"])
+    records: dict[str, dict[str, float | None]] = {}
+    rows: dict[str, int] = {}
+    extra: list[tuple[int, str]] = []
+    for r in range(2, sheet.max_row + 1):
+        raw = sheet.cell(row=r, column=columns["account_id"]).value
+        values = [sheet.cell(row=r, column=c).value for c in columns.values()]
+        if raw is None and all(v is None for v in values):
+            continue
+        account_id = "" if raw is None else str(raw).strip()
+        where = f"{ACCOUNTS}!{id_col}{r}"
+        if account_id in rows:
+            issues.append(
+                WorkbookIssue(
+                    where,
+                    f"account id {account_id!r} a second time (first in row {rows[account_id]})",
+                    "each generated account once",
+                )
+            )
+            continue
+        rows[account_id] = r
+        if account_id not in expected:
+            extra.append((r, account_id))
+        record: dict[str, float | None] = {}
+        for key in INPUT_COLUMNS:
+            cell = f"{ACCOUNTS}!{get_column_letter(columns[key])}{r}"
+            record[key] = _input_value(sheet.cell(row=r, column=columns[key]).value, cell, issues)
+        baseline = sheet.cell(row=r, column=columns["proposal"]).value
+        if isinstance(baseline, numbers.Number) and not isinstance(baseline, bool):
+            record["baseline"] = float(baseline)
+        else:
+            cell = f"{ACCOUNTS}!{get_column_letter(columns['proposal'])}{r}"
+            issues.append(WorkbookIssue(cell, _describe(baseline), "the proposed baseline number"))
+            record["baseline"] = 0.0
+        for key in FORMULA_COLUMNS[:2]:
+            value = sheet.cell(row=r, column=columns[key]).value
+            if not (isinstance(value, str) and value.startswith("=")):
+                cell = f"{ACCOUNTS}!{get_column_letter(columns[key])}{r}"
+                issues.append(
+                    WorkbookIssue(
+                        cell,
+                        "an empty cell" if value is None else _describe(value),
+                        "the generated formula",
+                        "Enter numbers in the Bottom-up or Override column instead.",
+                    )
+                )
+        records[account_id] = record
+    _check_ids(expected, rows, extra, id_col, issues)
+    frame = pd.DataFrame.from_dict(records, orient="index", columns=["baseline", *INPUT_COLUMNS])
+    frame.index.name = "account_id"
+    order = [a for a in expected if a in frame.index]
+    return frame.loc[order].astype(float)
+
+
+def _check_ids(
+    expected: list[str],
+    rows: dict[str, int],
+    extra: list[tuple[int, str]],
+    id_col: str,
+    issues: list[WorkbookIssue],
+) -> None:
+    """Changed ids (a missing account's row now holds an unknown id), added and removed ones."""
+    missing = [a for a in expected if a not in rows]
+    generated_row = {a: i + 2 for i, a in enumerate(expected)}
+    for r, account_id in extra:
+        was = next((a for a in missing if generated_row[a] == r), None)
+        where = f"{ACCOUNTS}!{id_col}{r}"
+        shown = repr(account_id) if account_id else "an empty account id"
+        if was is not None:
+            missing.remove(was)
+            issues.append(
+                WorkbookIssue(
+                    where,
+                    f"account id {shown}",
+                    f"{was!r} as generated",
+                    "Account ids must not be changed.",
+                )
+            )
+        else:
+            issues.append(
+                WorkbookIssue(
+                    where,
+                    f"{shown}, an account that was not in the generated workbook",
+                    "only the generated accounts",
+                    "Accounts must not be added; targets for other accounts need a new workbook.",
+                )
+            )
+    for account_id in missing:
+        issues.append(
+            WorkbookIssue(
+                f"{ACCOUNTS}!{id_col}:{id_col}",
+                f"no row for account {account_id!r} (generated in row {generated_row[account_id]})",
+                "every generated account",
+                "Accounts must not be removed; leave Bottom-up empty to use the top-down value.",
+            )
+        )

@@ -1,0 +1,335 @@
+"""The target-setting workbook: structure, round trip, every invalid edit, a real recalculation."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from kamreport.analytics.target_proposals import propose
+from kamreport.loading import load_dataset
+from kamreport.params import DataParams, Params, TargetsParams
+from kamreport.reports.targets import import_targets
+from kamreport.workbook.build import build_workbook, workbook_bytes
+from kamreport.workbook.read import TargetsImportError, read_workbook
+from tests.conftest import require_tool
+from tests.test_targets_proposals import ACCOUNTS, AS_OF, YEAR, tables, tiers, write_csv_folder
+
+GOAL = 6_000_000.0
+# generated row order: key A1 A2 A3, growth A4 A5, maintain A6 (rows 2–7)
+ROW = {"A1": 2, "A2": 3, "A3": 4, "A4": 5, "A5": 6, "A6": 7}
+
+
+@pytest.fixture(scope="module")
+def proposals():
+    t = tables()
+    return propose(t["order_lines"], t["wallet"], AS_OF, YEAR, tiers(), TargetsParams())
+
+
+@pytest.fixture
+def workbook_path(tmp_path, proposals) -> Path:
+    book = build_workbook(
+        proposals,
+        tables()["accounts"],
+        goal=GOAL,
+        tolerance=0.02,
+        currency="CNY",
+        generated="2026-12-01 09:00",
+    )
+    path = tmp_path / f"targets-{YEAR}.xlsx"
+    path.write_bytes(workbook_bytes(book))
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    return write_csv_folder(tmp_path / "data")
+
+
+def edit(path: Path, change) -> Path:
+    """Open the workbook as a user's program would, change it, save it."""
+    book = load_workbook(path)
+    change(book)
+    book.save(path)
+    return path
+
+
+def params_for(data_dir: Path, **targets) -> Params:
+    return Params(data=DataParams(source=str(data_dir)), targets=TargetsParams(**targets))
+
+
+def expected_agreed(proposals, bottom_up: dict[str, float], override: dict[str, float]):
+    baselines = proposals.accounts["proposal"]
+    top_down = GOAL * baselines / baselines.sum()
+    return {
+        a: override.get(a, bottom_up.get(a, float(top_down[a]))) for a in proposals.accounts.index
+    }
+
+
+def read_targets_csv(path: Path) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["month"].startswith(str(YEAR)):
+                totals[row["account_id"]] = totals.get(row["account_id"], 0.0) + float(
+                    row["revenue_target"]
+                )
+    return totals
+
+
+def test_structure_inputs_marked_validated_formulas_protected(workbook_path):
+    book = load_workbook(workbook_path)
+    assert book.sheetnames == ["Instructions", "Accounts", "Summary", "_meta"]
+    assert book["_meta"].sheet_state == "veryHidden"
+    sheet = book["Accounts"]
+    assert sheet.freeze_panes == "C2"
+    assert sheet.protection.sheet
+    assert "Targets" in sheet.tables
+    assert sheet.tables["Targets"].ref == "A1:S7"
+    assert sheet["N1"].value == "Bottom-up / 自下而上"
+    assert sheet["P1"].value == "Override / 调整值"
+    for cell in ("N2", "P7"):
+        assert sheet[cell].protection.locked is False
+        assert sheet[cell].fill.start_color.rgb.endswith("FFF2CC")
+    for cell in ("K2", "O2", "Q2", "R2", "A2"):
+        assert sheet[cell].protection.locked is True
+    assert sheet["O2"].value.startswith("=IF(SUM($K$2:$K$7)>0,Summary!$B$3*K2/")
+    assert sheet["Q2"].value == "=IF(ISNUMBER(P2),P2,IF(ISNUMBER(N2),N2,O2))"
+    rules = sheet.data_validations.dataValidation
+    assert len(rules) == 1
+    assert (rules[0].type, rules[0].operator, rules[0].formula1) == (
+        "decimal",
+        "greaterThanOrEqual",
+        "0",
+    )
+    assert str(rules[0].sqref) == "N2:N7 P2:P7"
+    summary = book["Summary"]
+    assert summary["B3"].value == GOAL
+    assert summary["B3"].protection.locked is False
+    assert summary["B9"].value == "=SUM(Accounts!$Q$2:$Q$7)"
+    assert len(summary.conditional_formatting) == 1
+    instructions = [c.value for c in book["Instructions"]["A"] if c.value]
+    assert any("Bottom-up" in text for text in instructions)
+    assert any("自下而上" in text for text in instructions)
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1
+
+
+def test_round_trip_writes_the_agreed_targets(workbook_path, data_dir, proposals):
+    bottom_up = {"A1": 2_500_000.0, "A4": 400_000.0}
+    override = {"A2": 550_000.0}
+
+    def fill(book):
+        sheet = book["Accounts"]
+        for account, value in bottom_up.items():
+            sheet[f"N{ROW[account]}"] = value
+        for account, value in override.items():
+            sheet[f"P{ROW[account]}"] = value
+        sheet[f"N{ROW['A2']}"] = 1.0  # overridden
+
+    edit(workbook_path, fill)
+    params = params_for(data_dir, tolerance=0.5)
+    result = import_targets(workbook_path, YEAR, params, base_dir=data_dir, progress=lambda m: None)
+    written = read_targets_csv(data_dir / "targets.csv")
+    expected = expected_agreed(proposals, bottom_up, override)
+    assert written.keys() == expected.keys()
+    for account, value in expected.items():
+        assert written[account] == pytest.approx(value, abs=0.005)
+    assert result.agreed_total == pytest.approx(sum(expected.values()))
+    assert result.rows == 6 * 12
+    assert result.backup == ""  # there was no targets.csv before
+    # later reports read them: the data loads and validates with the new targets table
+    dataset = load_dataset(params.data)
+    loaded = dataset.get("targets").groupby("account_id")["revenue_target"].sum()
+    assert loaded.to_dict() == pytest.approx(expected, abs=0.005)
+
+
+def test_import_again_keeps_a_backup_and_replaces_the_year(workbook_path, data_dir):
+    params = params_for(data_dir, tolerance=0.5)
+    import_targets(workbook_path, YEAR, params, base_dir=data_dir, progress=lambda m: None)
+    first = (data_dir / "targets.csv").read_text(encoding="utf-8")
+    edit(workbook_path, lambda b: b["Accounts"].__setitem__("N2", 2_100_000))
+    second = import_targets(workbook_path, YEAR, params, base_dir=data_dir, progress=lambda m: None)
+    assert Path(second.backup).read_text(encoding="utf-8") == first
+    assert Path(second.backup).name.startswith("targets.csv.")
+    written = read_targets_csv(data_dir / "targets.csv")
+    assert written["A1"] == pytest.approx(2_100_000)
+    lines = (data_dir / "targets.csv").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + 72
+
+
+def _set(cell: str, value, sheet: str = "Accounts"):
+    return lambda book: book[sheet].__setitem__(cell, value)
+
+
+INVALID = {
+    "text": (
+        _set("N3", "abc"),
+        "Accounts!N3: found text 'abc', expected a number ≥ 0 or an empty cell.",
+    ),
+    "negative": (
+        _set("P4", -5),
+        "Accounts!P4: found -5, expected a number ≥ 0 or an empty cell.",
+    ),
+    "formula_in_input": (
+        _set("N5", "=1000*2"),
+        "Accounts!N5: found the formula '=1000*2', expected a number ≥ 0 or an empty cell.",
+    ),
+    "added": (
+        _set("A8", "A9"),
+        "Accounts!A8: found 'A9', an account that was not in the generated workbook, "
+        "expected only the generated accounts. Accounts must not be added; targets for "
+        "other accounts need a new workbook.",
+    ),
+    "removed": (
+        lambda book: book["Accounts"].delete_rows(7),
+        "Accounts!A:A: found no row for account 'A6' (generated in row 7), expected every "
+        "generated account. Accounts must not be removed; leave Bottom-up empty to use the "
+        "top-down value.",
+    ),
+    "changed": (
+        _set("A3", "A2X"),
+        "Accounts!A3: found account id 'A2X', expected 'A2' as generated. "
+        "Account ids must not be changed.",
+    ),
+    "missing_sheet": (
+        lambda book: book.remove(book["Summary"]),
+        "sheet 'Summary': found no such sheet (sheets: Instructions, Accounts, _meta), "
+        "expected the sheets Instructions, Accounts, Summary of the generated workbook. "
+        "Sheets must not be renamed or deleted; start again from the generated file.",
+    ),
+    "missing_column": (
+        _set("N1", "KAM"),
+        "Accounts!1:1: found no column 'Bottom-up / 自下而上'",
+    ),
+    "formula_overwritten": (
+        _set("Q6", 123),
+        "Accounts!Q6: found 123, expected the generated formula. "
+        "Enter numbers in the Bottom-up or Override column instead.",
+    ),
+    "goal": (
+        _set("B3", "lots", "Summary"),
+        "Summary!B3: found text 'lots', expected the company goal, a number > 0.",
+    ),
+    "outside_tolerance": (
+        _set("N2", 10_000_000),
+        "Summary!B9: found an agreed total of ",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(INVALID))
+def test_each_invalid_edit_is_reported_and_nothing_is_written(
+    name, workbook_path, data_dir, proposals
+):
+    change, message = INVALID[name]
+    edit(workbook_path, change)
+    before = sorted(p.name for p in data_dir.iterdir())
+    with pytest.raises(TargetsImportError) as info:
+        import_targets(
+            workbook_path, YEAR, params_for(data_dir), base_dir=data_dir, progress=lambda m: None
+        )
+    assert message in str(info.value)
+    assert "nothing was written" in str(info.value)
+    assert sorted(p.name for p in data_dir.iterdir()) == before  # no targets.csv, no backup
+
+
+def test_tolerance_message_in_full_and_as_a_warning(workbook_path, data_dir, proposals):
+    edit(workbook_path, _set("N2", 10_000_000))
+    agreed = expected_agreed(proposals, {"A1": 10_000_000.0}, {})
+    total = sum(agreed.values())
+    with pytest.raises(TargetsImportError) as info:
+        read_workbook(workbook_path, YEAR, tolerance=0.02)
+    assert str(info.value.issues[0]) == (
+        f"Summary!B9: found an agreed total of {total:,.0f}, {total / GOAL - 1:+.1%} against "
+        f"the company goal {GOAL:,.0f}, expected a total within ±2.0% of the goal. "
+        "Adjust Bottom-up or Override values (or the goal) until they agree."
+    )
+    params = params_for(data_dir, tolerance_action="warning")
+    result = import_targets(workbook_path, YEAR, params, base_dir=data_dir, progress=lambda m: None)
+    assert len(result.warnings) == 1 and result.warnings[0].startswith("Summary!B9:")
+    assert (data_dir / "targets.csv").is_file()
+
+
+def test_every_problem_at_once(workbook_path):
+    def several(book):
+        book["Accounts"]["N2"] = "x"
+        book["Accounts"]["P3"] = -1
+        book["Accounts"]["A7"] = "ZZ"
+
+    edit(workbook_path, several)
+    with pytest.raises(TargetsImportError) as info:
+        read_workbook(workbook_path, YEAR, tolerance=0.02)
+    cells = [issue.where for issue in info.value.issues]
+    assert cells == ["Accounts!N2", "Accounts!P3", "Accounts!A7"]
+    assert str(info.value).startswith(f"The workbook {workbook_path} has 3 error(s)")
+
+
+def test_wrong_year_and_not_a_workbook(workbook_path, tmp_path):
+    with pytest.raises(TargetsImportError, match="found a workbook for 2027, expected the work"):
+        read_workbook(workbook_path, 2028, tolerance=0.02)
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a zip")
+    with pytest.raises(TargetsImportError, match=r"not an \.xlsx workbook"):
+        read_workbook(bad, YEAR, tolerance=0.02)
+
+
+@pytest.mark.system
+def test_libreoffice_recalculates_the_same_totals(workbook_path, tmp_path, proposals):
+    soffice = require_tool("soffice", "libreoffice")
+    bottom_up = {"A1": 2_000_000.0, "A3": 3_000_000.0, "A6": 90_000.0}
+    override = {"A5": 300_000.0}
+
+    def fill(book):
+        for account, value in bottom_up.items():
+            book["Accounts"][f"N{ROW[account]}"] = value
+        for account, value in override.items():
+            book["Accounts"][f"P{ROW[account]}"] = value
+
+    edit(workbook_path, fill)
+    out = tmp_path / "recalc"
+    out.mkdir()
+    profile = tmp_path / "lo-profile"
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(workbook_path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    shutil.rmtree(profile, ignore_errors=True)
+    book = load_workbook(out / workbook_path.name, data_only=True)
+    expected = expected_agreed(proposals, bottom_up, override)
+    sheet = book["Accounts"]
+    for account, row in ROW.items():
+        assert sheet[f"A{row}"].value == account
+        assert sheet[f"Q{row}"].value == pytest.approx(expected[account], rel=1e-9)
+    summary = book["Summary"]
+    assert summary["B9"].value == pytest.approx(sum(expected.values()), rel=1e-9)
+    assert summary["B7"].value == len(bottom_up)
+    # the by-manager table (rows after the header at 16) adds up to the same total
+    managers = {}
+    for row in range(17, 30):
+        name = summary[f"A{row}"].value
+        if name is None or str(name).startswith("Total"):
+            break
+        managers[name] = summary[f"F{row}"].value
+    by_manager: dict[str, float] = {}
+    for account, (_, manager, *_rest) in ACCOUNTS.items():
+        by_manager[manager or "—"] = by_manager.get(manager or "—", 0.0) + expected[account]
+    assert managers == pytest.approx(by_manager, rel=1e-9)
+    # the re-saved file is still readable, and the reader agrees with LibreOffice
+    imported = read_workbook(out / workbook_path.name, YEAR, tolerance=1.0)
+    assert imported.agreed_total == pytest.approx(summary["B9"].value, rel=1e-9)
