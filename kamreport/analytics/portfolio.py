@@ -1,0 +1,311 @@
+"""The portfolio review: every figure of the leadership report, as one frozen object.
+
+:func:`review_portfolio` wires the value layer (score, tiers, ABC, CLV), the
+risk flags and the portfolio analytics (segments, bridge, migration,
+receivables, targets, team, back-test, duplicates) for one as-of date. The
+report layer only formats and renders what is here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kamreport.analytics import abc
+from kamreport.analytics.backtest import Backtest, backtest
+from kamreport.analytics.bridge import RevenueBridge, revenue_bridge
+from kamreport.analytics.collections import (
+    aging_by_account,
+    collection_progress,
+    collection_rate,
+    dso_trend,
+)
+from kamreport.analytics.duplicates import likely_duplicates
+from kamreport.analytics.migration import NEW, migration_matrix, movements
+from kamreport.analytics.periods import as_timestamp, months_back, ytd
+from kamreport.analytics.risk import risk_flags
+from kamreport.analytics.scoring import account_features
+from kamreport.analytics.segments import segment_tables
+from kamreport.analytics.team import attainment, by_manager, scorecards
+from kamreport.analytics.tiers import TIERS
+from kamreport.analytics.valuation import value_accounts, weight_sensitivity
+from kamreport.dataset import Dataset
+from kamreport.errors import Issue
+from kamreport.params import Params
+
+SEVERITIES = ("high", "medium", "none")
+# Account attributes a leadership report may show (no contacts, no addresses).
+ACCOUNT_FIELDS = ("name", "name_en", "industry", "region", "country", "size_band", "ka_manager")
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """Pareto/ABC figures of one value per account (LTM revenue or LTM gross margin)."""
+
+    curve: pd.DataFrame  # abc.pareto_curve
+    classes: pd.Series  # A/B/C per account
+    table: pd.DataFrame  # per class: accounts, value, share
+    top20_share: float
+    top20_count: int
+    top10_share: float
+    hhi: float
+
+
+@dataclass(frozen=True)
+class PortfolioReview:
+    """All figures of the portfolio report as of ``as_of``."""
+
+    as_of: dt.date
+    then: dt.date  # as_of − 12 months: migration and back-test base
+    accounts: pd.DataFrame  # index account_id: ACCOUNT_FIELDS
+    values: pd.DataFrame  # value_accounts as of as_of
+    values_then: pd.DataFrame  # value_accounts as of then
+    revenue: Concentration
+    margin: Concentration | None
+    tier_table: pd.DataFrame  # per tier: accounts, revenue_ltm, share, score_mean
+    sensitivity: pd.DataFrame  # weight_sensitivity
+    sensitivity_summary: pd.DataFrame  # per criterion: weight, up, down
+    fragile: pd.DataFrame  # fragile_accounts
+    migration: pd.DataFrame  # migration_matrix
+    moves: pd.DataFrame  # migration.movements
+    segments: dict[str, pd.DataFrame]
+    bridge: RevenueBridge
+    flags: pd.DataFrame  # risk_flags as of as_of
+    at_risk: pd.DataFrame  # per flagged account: severity, flags, codes, revenue_ltm
+    risk_levels: pd.DataFrame  # per severity: accounts, revenue_ltm, share
+    lost: pd.DataFrame  # bridge accounts lost: prior, last_order
+    aging: pd.DataFrame | None
+    progress: pd.DataFrame | None  # collection progress of the as-of month
+    progress_rate: float
+    dso: pd.DataFrame | None
+    attainment: pd.DataFrame
+    attainment_managers: pd.DataFrame
+    scorecard_month: pd.DataFrame
+    scorecard_ytd: pd.DataFrame
+    backtest: Backtest | None
+    duplicates: pd.DataFrame
+    warnings: tuple[Issue, ...]
+
+    @property
+    def revenue_ltm(self) -> float:
+        return float(self.values["revenue_ltm"].sum())
+
+    @property
+    def revenue_prior_ltm(self) -> float:
+        return float(self.values["revenue_prior_ltm"].sum())
+
+    def name(self, account_id: str) -> str:
+        return (
+            str(self.accounts.at[account_id, "name"]) if account_id in self.accounts.index else ""
+        )
+
+
+def concentration(values: pd.Series, a: float, b: float) -> Concentration:
+    """ABC classes and concentration measures of ``values`` (abc.py does the maths)."""
+    classes = abc.abc_classes(values, a, b)
+    positive = values.astype(float).clip(lower=0).fillna(0.0)
+    total = float(positive.sum())
+    table = pd.DataFrame(
+        {
+            "accounts": classes.value_counts().reindex(["A", "B", "C"], fill_value=0),
+            "value": positive.groupby(classes).sum().reindex(["A", "B", "C"], fill_value=0.0),
+        }
+    )
+    table["share"] = table["value"] / total if total > 0 else float("nan")
+    top20_count = max(int(-(-len(values) * 0.2 // 1)), 0)
+    return Concentration(
+        curve=abc.pareto_curve(values),
+        classes=classes,
+        table=table,
+        top20_share=abc.top_share(values, 0.2),
+        top20_count=top20_count,
+        top10_share=abc.top_n_share(values, 10),
+        hhi=abc.hhi(values),
+    )
+
+
+def tier_table(values: pd.DataFrame) -> pd.DataFrame:
+    """Per tier: accounts, LTM revenue, its share, mean score, accounts in ABC class A."""
+    grouped = values.groupby("tier")
+    out = pd.DataFrame(
+        {
+            "accounts": grouped.size(),
+            "revenue_ltm": grouped["revenue_ltm"].sum(),
+            "score_mean": grouped["score"].mean(),
+            "class_a": grouped["abc_class"].apply(lambda s: int((s == "A").sum())),
+        }
+    ).reindex(list(TIERS))
+    out["accounts"] = out["accounts"].fillna(0).astype(int)
+    out["class_a"] = out["class_a"].fillna(0).astype(int)
+    out["revenue_ltm"] = out["revenue_ltm"].fillna(0.0)
+    total = float(values["revenue_ltm"].sum())
+    out["share"] = out["revenue_ltm"] / total if total else float("nan")
+    return out
+
+
+def sensitivity_summary(sensitivity: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
+    """Per criterion: its weight and how many accounts change tier when it moves up / down."""
+    rows = []
+    for criterion, weight in weights.items():
+        own = sensitivity.loc[sensitivity["criterion"] == criterion]
+        rows.append(
+            {
+                "criterion": criterion,
+                "weight": float(weight),
+                "up": int((own["change"] > 0).sum()),
+                "down": int((own["change"] < 0).sum()),
+            }
+        )
+    return pd.DataFrame(rows).set_index("criterion")
+
+
+def fragile_accounts(sensitivity: pd.DataFrame) -> pd.DataFrame:
+    """Accounts whose tier changes in at least one scenario: tier, scenarios (how many
+    of the weight moves change it), tiers_to (where they would go), most fragile first."""
+    if sensitivity.empty:
+        return pd.DataFrame(columns=["tier", "scenarios", "tiers_to", "score"])
+    grouped = sensitivity.groupby("account_id")
+    out = pd.DataFrame(
+        {
+            "tier": grouped["tier_from"].first(),
+            "scenarios": grouped.size(),
+            "tiers_to": grouped["tier_to"].apply(lambda s: tuple(sorted(set(s)))),
+            "score": grouped["score_from"].first(),
+        }
+    )
+    return out.sort_values(["scenarios", "score"], ascending=[False, False], kind="stable")
+
+
+def risk_summary(flags: pd.DataFrame, values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Flagged accounts (worst severity, number of flags, codes, LTM revenue), worst first,
+    and LTM revenue per risk level (high, medium, none)."""
+    revenue = values["revenue_ltm"].astype(float)
+    if flags.empty:
+        at_risk = pd.DataFrame(columns=["severity", "flags", "codes", "revenue_ltm"])
+        level = pd.Series("none", index=values.index)
+    else:
+        grouped = flags.groupby("account_id")
+        high = grouped["severity"].apply(lambda s: bool((s == "high").any()))
+        at_risk = pd.DataFrame(
+            {
+                "severity": high.map({True: "high", False: "medium"}),
+                "flags": grouped.size(),
+                "codes": grouped["code"].apply(tuple),
+            }
+        )
+        at_risk["revenue_ltm"] = revenue.reindex(at_risk.index).fillna(0.0)
+        at_risk["_o"] = at_risk["severity"].map({"high": 0, "medium": 1})
+        at_risk = at_risk.sort_values(["_o", "revenue_ltm"], ascending=[True, False]).drop(
+            columns="_o"
+        )
+        level = at_risk["severity"].reindex(values.index).fillna("none")
+    total = float(revenue.clip(lower=0).sum())
+    levels = pd.DataFrame(
+        {
+            "accounts": level.value_counts().reindex(SEVERITIES, fill_value=0),
+            "revenue_ltm": revenue.clip(lower=0).groupby(level).sum().reindex(SEVERITIES).fillna(0),
+        }
+    )
+    levels["share"] = levels["revenue_ltm"] / total if total else float("nan")
+    return at_risk, levels
+
+
+def _lost(bridge: RevenueBridge, dataset: Dataset, end: pd.Timestamp) -> pd.DataFrame:
+    lost = bridge.accounts.loc[bridge.accounts["category"] == "lost", ["prior"]].copy()
+    lines = dataset.order_lines
+    last = lines.loc[(lines["order_date"] <= end) & (lines["net_amount"] > 0)]
+    lost["last_order"] = last.groupby("account_id")["order_date"].max().reindex(lost.index)
+    return lost.sort_values("prior", ascending=False, kind="stable")
+
+
+def _flag_counts(flags: pd.DataFrame) -> pd.Series:
+    return flags.groupby("account_id").size() if not flags.empty else pd.Series(dtype=int)
+
+
+def review_portfolio(dataset: Dataset, as_of: dt.date, params: Params) -> PortfolioReview:
+    """Every figure of the portfolio report as of ``as_of``."""
+    end = as_timestamp(as_of)
+    then = (end - pd.DateOffset(months=12)).date()
+    s, p = params.scoring, params.portfolio
+    values = value_accounts(dataset, end, s, params.clv)
+    values_then = value_accounts(dataset, then, s, params.clv)
+    had_orders = dataset.order_lines.loc[dataset.order_lines["order_date"] <= pd.Timestamp(then)]
+    tiers_then = values_then["tier"].where(values_then.index.isin(had_orders["account_id"]), NEW)
+    margin = values["gross_margin_ltm"]
+    features = account_features(dataset, end)
+    flags = risk_flags(dataset, end, params.risk, values)
+    flags_then = risk_flags(dataset, then, params.risk, values_then)
+    at_risk, levels = risk_summary(flags, values)
+    sensitivity = weight_sensitivity(features, s.weights, s, p.sensitivity_step)
+    bridge = revenue_bridge(values["revenue_prior_ltm"], values["revenue_ltm"])
+    invoices = dataset.get("invoices")
+    progress = (
+        collection_progress(invoices, months_back(end, 1), end) if invoices is not None else None
+    )
+    targets = attainment(dataset, end)
+    sums = ["revenue_ytd", "target_ytd", "target_fy", "forecast_fy"]
+    managers = by_manager(targets, dataset.accounts, sums) if not targets.empty else targets
+    if not managers.empty:
+        managers["attainment_ytd"] = managers["revenue_ytd"] / managers["target_ytd"]
+        managers["forecast_attainment"] = managers["forecast_fy"] / managers["target_fy"]
+        managers = managers.sort_values("revenue_ytd", ascending=False)
+    has_history = bool((values_then["revenue_ltm"] > 0).any())
+    accounts = dataset.accounts.set_index("account_id")
+    return PortfolioReview(
+        as_of=end.date(),
+        then=then,
+        accounts=accounts[[c for c in ACCOUNT_FIELDS if c in accounts]],
+        values=values,
+        values_then=values_then,
+        revenue=concentration(values["revenue_ltm"], s.abc_a_threshold, s.abc_b_threshold),
+        margin=concentration(margin, s.abc_a_threshold, s.abc_b_threshold)
+        if margin.notna().any()
+        else None,
+        tier_table=tier_table(values),
+        sensitivity=sensitivity,
+        sensitivity_summary=sensitivity_summary(sensitivity, dict(s.weights)),
+        fragile=fragile_accounts(sensitivity),
+        migration=migration_matrix(tiers_then, values["tier"]),
+        moves=movements(tiers_then, values["tier"]),
+        segments=segment_tables(dataset, end),
+        bridge=bridge,
+        flags=flags,
+        at_risk=at_risk,
+        risk_levels=levels,
+        lost=_lost(bridge, dataset, end),
+        aging=aging_by_account(invoices, end) if invoices is not None else None,
+        progress=progress,
+        progress_rate=collection_rate(progress) if progress is not None else float("nan"),
+        dso=dso_trend(invoices, end) if invoices is not None else None,
+        attainment=targets,
+        attainment_managers=managers,
+        scorecard_month=scorecards(dataset, months_back(end, 1), end),
+        scorecard_ytd=scorecards(dataset, ytd(end), end),
+        backtest=backtest(
+            values_then["score"],
+            values_then["revenue_ltm"],
+            values["revenue_ltm"],
+            _flag_counts(flags_then),
+            shrink=p.backtest_shrink,
+        )
+        if has_history
+        else None,
+        duplicates=likely_duplicates(dataset.accounts, p.duplicate_similarity),
+        warnings=tuple(dataset.warnings),
+    )
+
+
+__all__ = [
+    "ACCOUNT_FIELDS",
+    "SEVERITIES",
+    "Concentration",
+    "PortfolioReview",
+    "concentration",
+    "fragile_accounts",
+    "review_portfolio",
+    "risk_summary",
+    "sensitivity_summary",
+    "tier_table",
+]

@@ -1,0 +1,207 @@
+"""Portfolio analytics on tiny hand-made data: every figure against a hand check or a loop."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamreport.analytics.collections import collection_progress, collection_rate, dso_trend
+from kamreport.analytics.migration import migration_matrix, movements
+from kamreport.analytics.periods import months_back, ytd
+from kamreport.analytics.portfolio import concentration, risk_summary, sensitivity_summary
+from kamreport.analytics.segments import segment_table
+from kamreport.analytics.team import scorecards
+from kamreport.dataset import Dataset
+
+AS_OF = dt.date(2026, 9, 30)
+D = pd.Timestamp
+
+
+def tiny() -> Dataset:
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["A", "B", "C"],
+            "name": ["甲公司", "乙公司", "丙公司"],
+            "region": ["华东", "华东", None],
+            "ka_manager": ["王磊", "李娜", "王磊"],
+        }
+    )
+    lines = pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o3", "o4", "o5", "o6"],
+            "account_id": ["A", "A", "B", "B", "C", "A"],
+            "product_id": ["p1", "p2", "p1", "p1", "p2", "p1"],
+            "order_date": [
+                D("2026-09-10"),
+                D("2025-06-01"),
+                D("2026-01-15"),
+                D("2025-03-01"),
+                D("2026-09-30"),
+                D("2025-09-30"),
+            ],
+            "quantity": [1.0] * 6,
+            "net_amount": [100.0, 50.0, 200.0, 100.0, 40.0, 10.0],
+            "cost_amount": [60.0, 30.0, 150.0, 80.0, 10.0, 5.0],
+        }
+    )
+    products = pd.DataFrame(
+        {"product_id": ["p1", "p2"], "name": ["x", "y"], "category": ["feed grade", "food grade"]}
+    )
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": ["i1", "i2", "i3", "i4"],
+            "account_id": ["A", "A", "B", "C"],
+            "invoice_date": [D("2026-08-01"), D("2026-08-15"), D("2026-07-01"), D("2026-09-20")],
+            "due_date": [D("2026-09-05"), D("2026-09-25"), D("2026-08-30"), D("2026-10-20")],
+            "amount": [100.0, 50.0, 80.0, 40.0],
+            "paid_amount": [100.0, 20.0, 0.0, 0.0],
+            "paid_date": [D("2026-09-04"), D("2026-09-28"), pd.NaT, pd.NaT],
+        }
+    )
+    targets = pd.DataFrame(
+        {
+            "account_id": ["A", "B", "C", "A"],
+            "month": [D("2026-09-01"), D("2026-09-01"), D("2026-09-01"), D("2026-08-01")],
+            "revenue_target": [80.0, 10.0, 50.0, 30.0],
+            "visits_target": [2.0, 1.0, 1.0, 1.0],
+        }
+    )
+    activities = pd.DataFrame(
+        {
+            "activity_id": ["v1", "v2", "v3", "v4"],
+            "account_id": ["A", "A", "B", "C"],
+            "date": [D("2026-09-02"), D("2026-09-20"), D("2026-09-03"), D("2026-09-05")],
+            "type": ["visit", "call", "senior_visit", "visit"],
+            "status": ["done", "done", "done", "cancelled"],
+        }
+    )
+    complaints = pd.DataFrame(
+        {"complaint_id": ["c1"], "account_id": ["C"], "opened_date": [D("2026-09-12")]}
+    )
+    return Dataset(
+        {
+            "accounts": accounts,
+            "order_lines": lines,
+            "products": products,
+            "invoices": invoices,
+            "targets": targets,
+            "activities": activities,
+            "complaints": complaints,
+        }
+    )
+
+
+def test_segments_by_region_and_by_product_category():
+    data = tiny()
+    region = segment_table(data, AS_OF, "region")
+    # LTM (2025-09-30, 2026-09-30]: A 100, B 200, C 40; prior: A 50 + 10, B 100
+    assert region.loc["华东", "revenue_ltm"] == 300
+    assert region.loc["华东", "revenue_prior_ltm"] == 160
+    assert region.loc["华东", "growth"] == pytest.approx(300 / 160 - 1)
+    assert region.loc["华东", "gross_margin_ltm"] == 90
+    assert region.loc["华东", "accounts"] == 2
+    assert region.loc["—", "revenue_ltm"] == 40 and np.isnan(region.loc["—", "growth"])
+    assert region["share"].sum() == pytest.approx(1)
+    category = segment_table(data, AS_OF, "product_category")
+    assert category.loc["feed grade", "revenue_ltm"] == 300
+    assert category.loc["food grade", "revenue_ltm"] == 40
+    assert category.loc["food grade", "revenue_prior_ltm"] == 50
+    assert list(category.index) == ["feed grade", "food grade"]  # largest first
+
+
+def test_collection_progress_of_the_month_and_rate():
+    progress = collection_progress(tiny().get("invoices"), months_back(AS_OF, 1), AS_OF)
+    # due in September: i1 100 (paid 100), i2 50 (20 paid on 28 Sep); i3 due in August
+    assert progress.loc["A"].to_dict() == {
+        "due": 150,
+        "collected": 120,
+        "outstanding": 30,
+        "rate": 0.8,
+    }
+    assert list(progress.index) == ["A"]
+    assert collection_rate(progress) == 0.8
+    before = collection_progress(tiny().get("invoices"), months_back(AS_OF, 1), D("2026-09-27"))
+    assert before.loc["A", "collected"] == 100  # the 28 Sep payment is not known yet
+
+
+def test_dso_trend_hand_checked():
+    trend = dso_trend(tiny().get("invoices"), AS_OF, months=2)
+    assert [d.date() for d in trend["month_end"]] == [dt.date(2026, 8, 31), AS_OF]
+    # 30 Sep: open i2 30 + i3 80 + i4 40 = 150; invoiced since 2 Jul: 100 + 50 + 40 = 190
+    last = trend.iloc[-1]
+    assert last["open"] == 150 and last["invoiced_90d"] == 190
+    assert last["dso"] == pytest.approx(150 / 190 * 90)
+    assert last["overdue"] == 110  # i2 (due 25 Sep) and i3 (due 30 Aug)
+    # 31 Aug: open 100 + 50 + 80 = 230 over 230 invoiced in the 90 days → 90 days
+    assert trend.iloc[0]["dso"] == pytest.approx(90)
+
+
+def test_scorecards_of_the_month():
+    card = scorecards(tiny(), months_back(AS_OF, 1), AS_OF)
+    wang, li = card.loc["王磊"], card.loc["李娜"]
+    assert wang["accounts"] == 2 and li["accounts"] == 1
+    assert wang["revenue"] == 140 and wang["target"] == 130  # A 100 + C 40; 80 + 50
+    assert wang["attainment"] == pytest.approx(140 / 130)
+    assert wang["visits"] == 1 and wang["visits_plan"] == 3  # not the call, not cancelled
+    assert li["visits"] == 1  # a senior visit is a visit
+    assert wang["collection_rate"] == 0.8 and np.isnan(li["collection_rate"])
+    assert wang["new_accounts"] == 1  # C's first order is in September
+    assert wang["complaints"] == 1 and li["complaints"] == 0
+    year = scorecards(tiny(), ytd(AS_OF), AS_OF)
+    assert year.loc["李娜", "revenue"] == 200
+
+
+def test_migration_matrix_and_movements():
+    then = pd.Series({"a": "key", "b": "growth", "c": "ordinary", "d": "key"})
+    now = pd.Series({"a": "key", "b": "key", "c": "maintain", "d": "ordinary", "e": "growth"})
+    matrix = migration_matrix(then, now)
+    assert matrix.loc["key", "key"] == 1 and matrix.loc["growth", "key"] == 1
+    assert matrix.loc["new", "growth"] == 1 and matrix.to_numpy().sum() == 5
+    moves = movements(then, now)["direction"].to_dict()
+    assert moves == {"b": "up", "c": "up", "d": "down", "e": "new"}
+
+
+def test_concentration_against_plain_loops():
+    values = pd.Series({"a": 50.0, "b": 30.0, "c": 10.0, "d": 5.0, "e": 5.0, "f": 0.0, "g": -3.0})
+    conc = concentration(values, 0.8, 0.95)
+    # before-shares: a 0, b .5, c .8 (not < .8 → B), d .9, e .95 (not < .95 → C)
+    assert conc.classes.to_dict() == {
+        "a": "A",
+        "b": "A",
+        "c": "B",
+        "d": "B",
+        "e": "C",
+        "f": "C",
+        "g": "C",
+    }
+    assert conc.top20_count == 2  # ⌈7 × 0.2⌉
+    assert conc.top20_share == pytest.approx(0.8)
+    assert conc.hhi == pytest.approx(sum((v / 100) ** 2 for v in (50, 30, 10, 5, 5)))
+    assert conc.table.loc["A", "value"] == 80 and conc.table.loc["C", "accounts"] == 3
+    assert conc.table["share"].sum() == pytest.approx(1)
+
+
+def test_risk_summary_levels_and_order():
+    flags = pd.DataFrame(
+        {
+            "account_id": ["x", "x", "y", "z"],
+            "code": ["ORDER_GAP", "REVENUE_DECLINE", "NO_SENIOR_VISIT", "ORDER_GAP"],
+            "severity": ["medium", "high", "medium", "medium"],
+        }
+    )
+    values = pd.DataFrame({"revenue_ltm": [10.0, 30.0, 20.0, 40.0]}, index=["x", "y", "z", "w"])
+    at_risk, levels = risk_summary(flags, values)
+    assert list(at_risk.index) == ["x", "y", "z"]  # high first, then by revenue
+    assert at_risk.loc["x", "codes"] == ("ORDER_GAP", "REVENUE_DECLINE")
+    assert levels["accounts"].to_dict() == {"high": 1, "medium": 2, "none": 1}
+    assert levels["revenue_ltm"].to_dict() == {"high": 10, "medium": 50, "none": 40}
+
+
+def test_sensitivity_summary_counts_moves_per_direction():
+    sens = pd.DataFrame({"criterion": ["spend", "spend", "risk"], "change": [0.2, -0.2, 0.2]})
+    summary = sensitivity_summary(sens, {"spend": 0.6, "risk": 0.4})
+    assert summary.loc["spend"].to_dict() == {"weight": 0.6, "up": 1, "down": 1}
+    assert summary.loc["risk", "down"] == 0
