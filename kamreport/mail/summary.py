@@ -1,0 +1,225 @@
+"""What goes into a report email: the summary version of a report, computed purely.
+
+An email to leadership is short: the headline figures, the monthly trend, the
+tiers and top accounts (portfolio) or the account's value (customer), and the
+risk flags. Built from the analytics
+only — never from the web report's HTML. Of the contacts table only the risk flag
+codes derived from it are used: contacts' personal details do not belong in a
+leadership email.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from kamreport.analytics.periods import months_back
+from kamreport.analytics.risk import risk_flags
+from kamreport.analytics.sales import KpiBlock, ltm_kpis, monthly
+from kamreport.analytics.valuation import value_accounts
+from kamreport.dataset import Dataset
+from kamreport.params import Params
+
+REPORTS = ("customer", "portfolio")
+TIERS = ("key", "growth", "maintain", "ordinary")
+MAX_RISKS = 12
+KPI_KINDS = (
+    ("revenue", "money"),
+    ("gross_margin", "money"),
+    ("margin_pct", "percent"),
+    ("orders", "number"),
+    ("avg_order_size", "money"),
+)
+
+
+@dataclass(frozen=True)
+class KpiLine:
+    """One headline figure: LTM against the prior LTM."""
+
+    key: str
+    kind: str  # money | number | percent
+    current: float | None
+    prior: float | None
+    growth: float | None  # relative growth; for percentages the change in points
+
+
+@dataclass(frozen=True)
+class AccountLine:
+    account_id: str
+    name: str
+    tier: str | None
+    score: float | None
+    revenue_ltm: float | None
+    growth: float | None
+
+
+@dataclass(frozen=True)
+class TierLine:
+    tier: str
+    accounts: int
+    revenue_ltm: float
+    share: float | None
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    account_id: str
+    name: str
+    flag: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class EmailSummary:
+    """Everything an email says, as plain values (formatting happens in the template)."""
+
+    report: str
+    as_of: dt.date
+    account_id: str | None
+    name: str | None
+    kpis: tuple[KpiLine, ...]
+    monthly: pd.DataFrame
+    value: AccountLine | None = None
+    tiers: tuple[TierLine, ...] = ()
+    top_accounts: tuple[AccountLine, ...] = ()
+    risks: tuple[RiskLine, ...] = ()
+    risks_more: int = 0
+    accounts_total: int = 0
+    accounts_active: int = 0
+
+
+def kpi_lines(block: KpiBlock) -> tuple[KpiLine, ...]:
+    """The headline figures; margin lines are left out when the data has no costs."""
+    lines = []
+    for key, kind in KPI_KINDS:
+        comp = getattr(block, key)
+        if key in ("gross_margin", "margin_pct") and comp.current is None:
+            continue
+        change = comp.change if kind == "percent" else comp.growth
+        lines.append(KpiLine(key, kind, comp.current, comp.prior, change))
+    return tuple(lines)
+
+
+def _names(dataset: Dataset) -> dict[str, str]:
+    accounts = dataset.accounts
+    return dict(zip(accounts["account_id"].astype(str), accounts["name"].astype(str), strict=True))
+
+
+def _number(value: Any) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number
+
+
+def _account_line(values: pd.DataFrame, account_id: str, names: dict[str, str]) -> AccountLine:
+    row = values.loc[account_id]
+    tier = row.get("tier")
+    return AccountLine(
+        account_id=account_id,
+        name=names.get(account_id, account_id),
+        tier=None if tier is None or tier != tier else str(tier),
+        score=_number(row.get("score")),
+        revenue_ltm=_number(row.get("revenue_ltm")),
+        growth=_number(row.get("growth")),
+    )
+
+
+def risk_lines(
+    dataset: Dataset,
+    as_of: dt.date,
+    params: Params,
+    values: pd.DataFrame,
+    account_ids: list[str],
+    limit: int = MAX_RISKS,
+) -> tuple[tuple[RiskLine, ...], int]:
+    """Raised risk flags of ``account_ids`` (high severity first, then by LTM revenue),
+    at most ``limit``, and how many more there are. Codes only: the numbers behind a
+    flag are left to the full report."""
+    flags = risk_flags(dataset, as_of, params.risk, values)
+    flags = flags.loc[flags["account_id"].astype(str).isin(account_ids)]
+    if flags.empty:
+        return (), 0
+    names = _names(dataset)
+    revenue = values["revenue_ltm"].astype(float)
+    order = flags.assign(
+        _low=(flags["severity"] != "high").astype(int),
+        _rev=-flags["account_id"].astype(str).map(revenue).fillna(0.0),
+        _pos=range(len(flags)),
+    ).sort_values(["_low", "_rev", "_pos"], kind="stable")
+    lines = tuple(
+        RiskLine(
+            str(r.account_id), names.get(str(r.account_id), str(r.account_id)), str(r.code),
+            str(r.severity),
+        )
+        for r in order.itertuples(index=False)
+    )  # fmt: skip
+    return lines[:limit], max(len(lines) - limit, 0)
+
+
+def customer_summary(
+    dataset: Dataset, account_id: str, as_of: dt.date, params: Params
+) -> EmailSummary:
+    """The email summary of one account's review."""
+    lines = dataset.order_lines.loc[dataset.order_lines["account_id"] == account_id]
+    values = value_accounts(dataset, as_of, params.scoring, params.clv)
+    risks, more = risk_lines(dataset, as_of, params, values, [account_id])
+    names = _names(dataset)
+    return EmailSummary(
+        report="customer",
+        as_of=as_of,
+        account_id=account_id,
+        name=names.get(account_id, account_id),
+        kpis=kpi_lines(ltm_kpis(lines, as_of)),
+        monthly=monthly(lines, months_back(as_of, params.report.trend_months)),
+        value=_account_line(values, account_id, names),
+        risks=risks,
+        risks_more=more,
+    )
+
+
+def tier_lines(values: pd.DataFrame) -> tuple[TierLine, ...]:
+    """Accounts and LTM revenue per tier, in tier order; share of the positive total."""
+    revenue = values["revenue_ltm"].astype(float).fillna(0.0)
+    total = float(revenue.clip(lower=0).sum())
+    out = []
+    for tier in TIERS:
+        mask = values["tier"] == tier
+        amount = float(revenue[mask].sum())
+        out.append(TierLine(tier, int(mask.sum()), amount, amount / total if total > 0 else None))
+    return tuple(out)
+
+
+def portfolio_summary(
+    dataset: Dataset, as_of: dt.date, params: Params, *, top_n: int = 10
+) -> EmailSummary:
+    """The email summary of the portfolio: totals, tiers, the top accounts by LTM revenue,
+    and the risk flags of the key accounts and the top accounts."""
+    values = value_accounts(dataset, as_of, params.scoring, params.clv)
+    names = _names(dataset)
+    revenue = values["revenue_ltm"].astype(float)
+    ordered = revenue[revenue > 0].sort_values(ascending=False, kind="stable")
+    top = tuple(_account_line(values, str(a), names) for a in ordered.index[:top_n])
+    watched = sorted({*(a.account_id for a in top), *values.index[values["tier"] == "key"]})
+    risks, more = risk_lines(dataset, as_of, params, values, [str(a) for a in watched])
+    lines = dataset.order_lines
+    return EmailSummary(
+        report="portfolio",
+        as_of=as_of,
+        account_id=None,
+        name=None,
+        kpis=kpi_lines(ltm_kpis(lines, as_of)),
+        monthly=monthly(lines, months_back(as_of, params.report.trend_months)),
+        tiers=tier_lines(values),
+        top_accounts=top,
+        risks=risks,
+        risks_more=more,
+        accounts_total=len(dataset.accounts),
+        accounts_active=int((revenue > 0).sum()),
+    )

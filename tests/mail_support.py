@@ -1,0 +1,166 @@
+"""Helpers for the email tests: a small dataset with a planted contact, a local SMTP server."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import email
+import email.policy
+import socket
+import ssl
+import subprocess
+import threading
+from pathlib import Path
+
+AS_OF = "2026-09-30"
+PLANTED = {
+    "name": "Zhao Planted-Contact",
+    "email": "planted.contact@leak.example",
+    "phone": "+86 139 0071 4242",
+}
+ACCOUNTS = [
+    # id, name, monthly base revenue, yearly growth, cost ratio
+    ("KA0001", "上海华新化工有限公司", 400_000, 0.10, 0.72),
+    ("KA0002", "Nordic Feed & Co <AB>", 250_000, -0.20, 0.80),
+    ("KA0003", "广州美妆集团", 120_000, 0.35, 0.65),
+    ("KA0004", "成都饲料科技", 60_000, 0.0, 0.85),
+    ("KA0005", "Hanoi Pharma JSC", 30_000, 0.05, 0.70),
+    ("KA0006", "沈阳食品有限公司", 8_000, -0.5, 0.90),
+]
+
+
+def write_dataset(folder: Path) -> Path:
+    """Three years of monthly orders for six accounts, plus contacts with personal details."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "accounts.csv").open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["account_id", "name", "industry", "region", "ka_manager", "customer_since"])
+        for account_id, name, *_ in ACCOUNTS:
+            out.writerow([account_id, name, "feed", "华东", "Wang Manager", "2019-01-01"])
+    with (folder / "order_lines.csv").open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(
+            ["order_id", "account_id", "product_id", "order_date", "quantity", "net_amount",
+             "cost_amount"]
+        )  # fmt: skip
+        for account_id, _name, base, growth, cost in ACCOUNTS:
+            for i in range(36):
+                year, month = 2023 + (9 + i) // 12, (9 + i) % 12 + 1
+                day = f"{year}-{month:02d}-{28 if month == 2 else 30}"
+                amount = round(base * (1 + growth) ** ((i - 24) / 12) * (1 + 0.1 * (i % 3)), 2)
+                out.writerow(
+                    [f"{account_id}-{i:02d}", account_id, "P1", day,
+                     10, amount, round(amount * cost, 2)]
+                )  # fmt: skip
+    with (folder / "products.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["product_id", "name"], ["P1", "Resin"]])
+    with (folder / "contacts.csv").open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["contact_id", "account_id", "name", "role", "email", "phone"])
+        out.writerow(["C1", "KA0001", PLANTED["name"], "decision_maker", PLANTED["email"],
+                      PLANTED["phone"]])  # fmt: skip
+        out.writerow(["C2", "KA0003", "Liu Other", "purchaser", "liu.other@leak.example", ""])
+    return folder
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def self_signed_cert(folder: Path, openssl: str) -> tuple[Path, Path]:
+    """A throw-away certificate for 127.0.0.1/localhost, made with the openssl CLI."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+class Recorder:
+    """aiosmtpd handler keeping every message; refuses listed recipients with 550 and
+    answers 451 to the first ``temp_failures`` RCPT commands."""
+
+    def __init__(self, refuse: tuple[str, ...] = (), temp_failures: int = 0):
+        self.refuse = {r.lower() for r in refuse}
+        self.temp_failures = temp_failures
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return "550 5.1.1 No such user here"
+        with self.lock:
+            if self.temp_failures > 0:
+                self.temp_failures -= 1
+                return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted for delivery"
+
+
+@contextlib.contextmanager
+def smtp_server(
+    handler: Recorder,
+    *,
+    security: str = "none",
+    cert: tuple[Path, Path] | None = None,
+    credentials: tuple[str, str] | None = None,
+):
+    """A real aiosmtpd server on a free 127.0.0.1 port; yields the port."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    kwargs: dict = {}
+    if security != "none":
+        assert cert is not None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(cert[0]), str(cert[1]))
+        kwargs["ssl_context" if security == "ssl" else "tls_context"] = context
+        if security == "starttls":
+            kwargs["require_starttls"] = True
+    if credentials is not None:
+        user, password = credentials
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = (
+                isinstance(auth_data, LoginPassword)
+                and auth_data.login.decode() == user
+                and auth_data.password.decode() == password
+            )
+            return AuthResult(success=ok, handled=False)
+
+        kwargs.update(authenticator=authenticator, auth_required=True)
+        kwargs["auth_require_tls"] = security != "none"
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10, **kwargs)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
+
+
+def decoded_text(raw: bytes) -> str:
+    """Every header and every text part of a message, decoded (base64 and
+    quoted-printable undone), to search for what must not be there."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    parts = [str(value) for _name, value in msg.items()]
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        parts.extend(str(value) for _name, value in part.items())
+        if part.get_content_maintype() == "text":
+            parts.append(part.get_content())
+        else:
+            parts.append(part.get_payload(decode=True).decode("latin-1"))
+    return "\n".join(parts)
