@@ -45,12 +45,13 @@ def test_unknown_key_suggests_the_closest():
         load_params(None, {"report": {"locle": "en"}})
     assert str(err.value) == (
         "Unknown parameter 'report.locle'. Did you mean 'report.locale'? "
-        "Known keys here: locale, as_of, output_dir, trend_months, formats, confidentiality."
+        "Known keys here: locale, as_of, output_dir, trend_months, formats, confidentiality, "
+        "page_size."
     )
 
 
 def test_unknown_section():
-    with pytest.raises(ParamsError, match="Unknown parameter 'reprot'. Did you mean 'report'"):
+    with pytest.raises(ParamsError, match=r"Unknown parameter 'reprot'\. Did you mean 'report'"):
         load_params(None, {"reprot": {}})
 
 
@@ -63,7 +64,7 @@ def test_bad_date_is_explained():
 
 
 def test_bad_locale():
-    with pytest.raises(ParamsError, match="report.locale must be one of en, zh-CN, found 'fr'"):
+    with pytest.raises(ParamsError, match=r"report\.locale must be one of en, zh-CN, found 'fr'"):
         load_params(None, {"report": {"locale": "fr"}})
 
 
@@ -72,7 +73,7 @@ def test_locale_spellings_normalise():
 
 
 def test_wrong_type():
-    with pytest.raises(ParamsError, match="report.trend_months must be a whole number"):
+    with pytest.raises(ParamsError, match=r"report\.trend_months must be a whole number"):
         load_params(None, {"report": {"trend_months": "many"}})
 
 
@@ -83,7 +84,7 @@ def test_params_are_frozen():
 
 
 def test_missing_params_file(tmp_path):
-    with pytest.raises(ParamsError, match="not found. Check the PARAMS= path"):
+    with pytest.raises(ParamsError, match=r"not found\. Check the PARAMS= path"):
         load_params(tmp_path / "nope.yaml")
 
 

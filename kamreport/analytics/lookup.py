@@ -6,6 +6,9 @@ import difflib
 
 import pandas as pd
 
+# Characters people type for one another in ids: O for 0, l or I for 1.
+_CONFUSABLE = str.maketrans({"o": "0", "i": "1", "l": "1"})
+
 
 def _search_text(accounts: pd.DataFrame) -> pd.Series:
     text = accounts["account_id"].astype(str) + " " + accounts["name"].astype(str)
@@ -22,19 +25,37 @@ def filter_accounts(accounts: pd.DataFrame, query: str | None) -> pd.DataFrame:
     return accounts.loc[mask]
 
 
+def _similarity(query: str, candidate: str) -> float:
+    plain = difflib.SequenceMatcher(None, query, candidate).ratio()
+    confused = difflib.SequenceMatcher(
+        None, query.translate(_CONFUSABLE), candidate.translate(_CONFUSABLE)
+    ).ratio()
+    return max(plain, confused)
+
+
 def closest_accounts(accounts: pd.DataFrame, query: str, n: int = 5) -> list[str]:
-    """Up to ``n`` accounts resembling ``query``, as "id (name)" labels."""
+    """Up to ``n`` accounts resembling ``query``, best first, as "id (name)" labels.
+
+    Accounts whose id or names contain the query come first; then the most
+    similar ids and names, where typing O for 0 or l for 1 counts as a match.
+    """
     ids = accounts["account_id"].astype(str).tolist()
     names = accounts["name"].astype(str).tolist()
     english = accounts["name_en"].fillna("").astype(str).tolist() if "name_en" in accounts else []
     label = dict(zip(ids, names, strict=True))
-    found: list[str] = []
-    for hit in filter_accounts(accounts, query)["account_id"].astype(str).tolist()[:n]:
-        found.append(hit)
-    candidates = {i.casefold(): i for i in ids}
-    candidates.update({n.casefold(): i for n, i in zip(names, ids, strict=True)})
-    candidates.update({e.casefold(): i for e, i in zip(english, ids, strict=False) if e})
-    for match in difflib.get_close_matches(query.casefold(), list(candidates), n=n, cutoff=0.5):
-        if candidates[match] not in found:
-            found.append(candidates[match])
+    found = filter_accounts(accounts, query)["account_id"].astype(str).tolist()[:n]
+    key = query.casefold()
+    scores: dict[str, float] = {}
+    for texts in (ids, names, english):
+        for text, account_id in zip(texts, ids, strict=False):
+            if text:
+                score = _similarity(key, text.casefold())
+                scores[account_id] = max(score, scores.get(account_id, 0.0))
+    ranked = sorted((s, i) for i, s in scores.items() if s >= 0.5)
+    ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+    for _score, account_id in ranked:
+        if len(found) >= n:
+            break
+        if account_id not in found:
+            found.append(account_id)
     return [f"{i} ({label[i]})" for i in found[:n]]
