@@ -1,17 +1,98 @@
-"""Everything the account review reports about one customer, computed in one place."""
+"""Everything the account review reports about one customer, computed in one place.
+
+Portfolio-wide inputs (the value layer, the risk flags and the metrics table) are
+computed once per run by the caller and passed in; this module picks the
+account's rows from them and computes the account's own sections.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import pandas as pd
 
-from kamreport.analytics.periods import months_back
+from kamreport.analytics.highlights import Highlight, build_highlights
+from kamreport.analytics.mix import ProductMix, account_mix, with_category
+from kamreport.analytics.periods import ltm, months_back
+from kamreport.analytics.pipeline import Pipeline, account_pipeline
+from kamreport.analytics.plan import AccountPlan, account_plan
 from kamreport.analytics.profile import ProfileCard, profile_card
+from kamreport.analytics.profitability import Profitability, account_profitability
+from kamreport.analytics.receivables import Receivables, account_receivables
+from kamreport.analytics.relationships import Relationships, account_relationships
 from kamreport.analytics.sales import KpiBlock, ltm_kpis, monthly, ytd_kpis
+from kamreport.analytics.satisfaction import Satisfaction, account_satisfaction
+from kamreport.analytics.targets import TargetStatus, account_targets, monthly_targets
+from kamreport.analytics.wallet import WalletShare, account_wallet
 from kamreport.dataset import Dataset
 from kamreport.errors import Issue
+from kamreport.params import RiskParams
+
+LEGAL_FORMS = re.compile(
+    r"股份|有限|责任|公司|集团|\b(co|company|corp|corporation|ltd|limited|inc|llc|gmbh)\b|[\s.,()（）]",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class DataNote:
+    """A data-quality note about the account: catalog key and its values."""
+
+    message: str
+    values: dict[str, object]
+
+
+def _base_name(name: object) -> str:
+    return LEGAL_FORMS.sub("", str(name)).casefold()
+
+
+def data_notes(dataset: Dataset, account_id: str, as_of: dt.date) -> tuple[DataNote, ...]:
+    """Checks of this account's data that affect the review (docs/metrics.md, "Data quality"):
+    LTM lines without cost or list amounts, other accounts with the same name once legal
+    forms are removed (a possible duplicate), no wallet estimate for A's year, no
+    decision-maker contact."""
+    notes: list[DataNote] = []
+    end = pd.Timestamp(as_of)
+    lines = account_lines(dataset, account_id)
+    recent = lines.loc[ltm(end).mask(lines["order_date"])]
+    for column, key in (("cost_amount", "no_cost"), ("list_amount", "no_list")):
+        if column in recent and len(recent):
+            missing = int(recent[column].isna().sum())
+            if missing:
+                notes.append(DataNote(f"review.dq.{key}", {"n": missing, "total": len(recent)}))
+    accounts = dataset.accounts
+    base = accounts["name"].map(_base_name)
+    own = base[accounts["account_id"] == account_id]
+    if len(own) and own.iloc[0]:
+        twins = accounts.loc[(base == own.iloc[0]) & (accounts["account_id"] != account_id)]
+        for twin in twins.itertuples():
+            notes.append(
+                DataNote("review.dq.duplicate", {"id": twin.account_id, "name": twin.name})
+            )
+    wallet = dataset.get("wallet")
+    if wallet is not None:
+        years = wallet.loc[wallet["account_id"] == account_id, "year"]
+        if len(years) and end.year not in set(years.astype(int)):
+            notes.append(DataNote("review.dq.wallet_old", {"year": int(years.max())}))
+    contacts = dataset.get("contacts")
+    if contacts is not None:
+        roles = set(contacts.loc[contacts["account_id"] == account_id, "role"])
+        if roles and "decision_maker" not in roles:
+            notes.append(DataNote("review.dq.no_decision_maker", {}))
+    return tuple(notes)
+
+
+@dataclass(frozen=True)
+class AccountValue:
+    """The value layer's results for the account (one row of value_accounts)."""
+
+    row: pd.Series
+    contributions: pd.Series  # contrib_<criterion> → points of the score
+    accounts: int  # accounts in the portfolio (for the rank)
+    fallback: bool
+    fallback_message: str
 
 
 @dataclass(frozen=True)
@@ -23,6 +104,22 @@ class AccountReview:
     ytd: KpiBlock
     monthly: pd.DataFrame
     warnings: tuple[Issue, ...]
+    monthly_target: pd.Series | None = None
+    metrics: pd.Series | None = None
+    competitors_present: tuple[str, ...] = ()
+    targets: TargetStatus | None = None
+    mix: ProductMix | None = None
+    wallet: WalletShare | None = None
+    profitability: Profitability | None = None
+    receivables: Receivables | None = None
+    relationships: Relationships | None = None
+    pipeline: Pipeline | None = None
+    satisfaction: Satisfaction | None = None
+    plan: AccountPlan | None = None
+    value: AccountValue | None = None
+    flags: pd.DataFrame | None = None
+    highlights: tuple[Highlight, ...] = ()
+    notes: tuple[DataNote, ...] = ()
 
 
 def account_lines(dataset: Dataset, account_id: str) -> pd.DataFrame:
@@ -30,20 +127,113 @@ def account_lines(dataset: Dataset, account_id: str) -> pd.DataFrame:
     return lines.loc[lines["account_id"] == account_id]
 
 
+def _value(values: pd.DataFrame | None, account_id: str, message: str) -> AccountValue | None:
+    if values is None or account_id not in values.index:
+        return None
+    row = values.loc[account_id]
+    contributions = row[[c for c in values.columns if c.startswith("contrib_")]].astype(float)
+    contributions.index = [c.removeprefix("contrib_") for c in contributions.index]
+    return AccountValue(
+        row=row,
+        contributions=contributions,
+        accounts=len(values),
+        fallback=row.get("clv_method") == "fallback",
+        fallback_message=message,
+    )
+
+
 def review_account(
-    dataset: Dataset, account_id: str, as_of: dt.date, *, trend_months: int = 36
+    dataset: Dataset,
+    account_id: str,
+    as_of: dt.date,
+    *,
+    trend_months: int = 36,
+    risk: RiskParams | None = None,
+    values: pd.DataFrame | None = None,
+    clv_message: str = "",
+    flags: pd.DataFrame | None = None,
+    metrics: pd.DataFrame | None = None,
 ) -> AccountReview:
-    """The account review of ``account_id`` as of ``as_of``."""
-    lines = account_lines(dataset, account_id)
+    """The account review of ``account_id`` as of ``as_of``.
+
+    ``values``, ``flags`` and ``metrics`` are the portfolio-wide tables of the value
+    layer, the risk flags and :func:`kamreport.metrics.account_metrics` for the
+    same as-of date; sections that need them are left empty without them.
+    """
+    risk = risk or RiskParams()
+    end = pd.Timestamp(as_of)
+    all_lines = dataset.order_lines.loc[dataset.order_lines["order_date"] <= end]
+    lines = all_lines.loc[all_lines["account_id"] == account_id]
+    window = months_back(as_of, trend_months)
     warnings = tuple(
         w for w in dataset.warnings if w.table == "accounts" or account_id in str(w.row or "")
     )
+    series = monthly(lines, window)
+    categorised = with_category(lines, dataset.get("products"))
+    mix = account_mix(
+        all_lines, dataset.get("products"), dataset.accounts, account_id, window, as_of
+    )
+    wallet = account_wallet(
+        all_lines, dataset.get("wallet"), dataset.get("competitors"), account_id, as_of
+    )
+    competitors: tuple[str, ...] = ()
+    if wallet is not None and not wallet.competitors.empty:
+        competitors = tuple(str(c) for c in wallet.competitors["competitor"])
+    own_flags = None
+    if flags is not None:
+        own_flags = flags.loc[flags["account_id"] == account_id].reset_index(drop=True)
+    row = None
+    if metrics is not None:
+        hit = metrics.loc[metrics["account_id"] == account_id]
+        row = hit.iloc[0] if len(hit) else None
+    ltm_block = ltm_kpis(lines, as_of)
+    pipeline = account_pipeline(dataset.get("opportunities"), account_id, as_of)
+    highlights: tuple[Highlight, ...] = ()
+    if row is not None:
+        highlights = tuple(
+            build_highlights(
+                row,
+                own_flags if own_flags is not None else pd.DataFrame(columns=["code", "severity"]),
+                margin_pct=ltm_block.margin_pct.current,
+                margin_pct_prior=ltm_block.margin_pct.prior,
+                whitespace=mix.whitespace,
+                weighted_pipeline=pipeline.weighted_total if pipeline else None,
+                open_opportunities=len(pipeline.open) if pipeline else 0,
+            )
+        )
     return AccountReview(
         account_id=account_id,
         as_of=as_of,
         profile=profile_card(dataset.accounts, dataset.order_lines, account_id, as_of),
-        ltm=ltm_kpis(lines, as_of),
+        ltm=ltm_block,
         ytd=ytd_kpis(lines, as_of),
-        monthly=monthly(lines, months_back(as_of, trend_months)),
+        monthly=series,
         warnings=warnings,
+        monthly_target=monthly_targets(dataset.get("targets"), account_id, series["month"]),
+        metrics=row,
+        competitors_present=competitors,
+        targets=account_targets(all_lines, dataset.get("targets"), account_id, as_of),
+        mix=mix,
+        wallet=wallet,
+        profitability=account_profitability(
+            categorised, dataset.get("service_costs"), account_id, as_of, window
+        ),
+        receivables=account_receivables(dataset.get("invoices"), account_id, as_of),
+        relationships=account_relationships(
+            dataset.get("contacts"),
+            dataset.get("activities"),
+            dataset.get("targets"),
+            account_id,
+            as_of,
+            risk.decision_maker_days,
+        ),
+        pipeline=pipeline,
+        satisfaction=account_satisfaction(
+            dataset.get("surveys"), dataset.get("complaints"), account_id, as_of
+        ),
+        plan=account_plan(dataset.get("account_plans"), account_id, as_of),
+        value=_value(values, account_id, clv_message),
+        flags=own_flags,
+        highlights=highlights,
+        notes=data_notes(dataset, account_id, as_of),
     )

@@ -1,0 +1,127 @@
+"""Product mix: revenue by product category over time, and whitespace (空白品类).
+
+Definitions (docs/metrics.md, "Product mix"):
+
+- category of a line: ``products.category`` of its product ("other" when unknown);
+- mix: revenue per category and calendar quarter over the trend window;
+- whitespace: categories in which the account has no positive LTM revenue while at
+  least :data:`MIN_PEER_SHARE` of its industry peers (other accounts of the same
+  industry with positive LTM revenue) buy them; potential: the median LTM revenue
+  in that category of the peers that buy it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kamreport.analytics.periods import Window, as_timestamp, ltm
+
+MIN_PEER_SHARE = 0.5  # "most of its industry peers"
+OTHER = "other"
+
+
+def with_category(lines: pd.DataFrame, products: pd.DataFrame | None) -> pd.DataFrame:
+    """Order lines with a ``category`` column."""
+    out = lines.copy()
+    if products is None or "category" not in products:
+        out["category"] = OTHER
+        return out
+    lookup = products.set_index("product_id")["category"]
+    out["category"] = out["product_id"].map(lookup).fillna(OTHER).astype(str)
+    return out
+
+
+def quarterly_mix(lines: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """Revenue per quarter (rows, first day) and category (columns), zero-filled."""
+    inside = lines.loc[window.mask(lines["order_date"])]
+    quarters = pd.period_range(
+        (window.start + pd.Timedelta(days=1)).to_period("Q"), window.end.to_period("Q"), freq="Q"
+    )
+    table = inside.pivot_table(
+        index=inside["order_date"].dt.to_period("Q"),
+        columns="category",
+        values="net_amount",
+        aggfunc="sum",
+        fill_value=0.0,
+    )
+    table = table.reindex(quarters, fill_value=0.0)
+    order = table.sum().sort_values(ascending=False).index
+    table = table[order]
+    table.index = quarters.to_timestamp()
+    table.index.name = "quarter"
+    table.columns.name = None
+    return table
+
+
+def whitespace(
+    lines: pd.DataFrame, accounts: pd.DataFrame, account_id: str, as_of: dt.date | pd.Timestamp
+) -> pd.DataFrame:
+    """Categories the account does not buy but most of its peers do.
+
+    ``lines`` carry a ``category`` column (see :func:`with_category`). Columns:
+    category, peers_buying, peers, peer_share, potential; largest potential first.
+    """
+    columns = ["category", "peers_buying", "peers", "peer_share", "potential"]
+    if "industry" not in accounts:
+        return pd.DataFrame(columns=columns)
+    industry = accounts.set_index("account_id")["industry"]
+    own_industry = industry.get(account_id)
+    if own_industry is None or pd.isna(own_industry):
+        return pd.DataFrame(columns=columns)
+    inside = lines.loc[ltm(as_timestamp(as_of)).mask(lines["order_date"])]
+    by = inside.groupby(["account_id", "category"])["net_amount"].sum().astype(float)
+    by = by.unstack(fill_value=0.0)
+    peer_ids = industry.index[(industry == own_industry) & (industry.index != account_id)]
+    peers = by.reindex(by.index.intersection(peer_ids))
+    peers = peers.loc[peers.sum(axis=1) > 0]
+    if peers.empty:
+        return pd.DataFrame(columns=columns)
+    own = by.loc[account_id] if account_id in by.index else pd.Series(0.0, index=by.columns)
+    buying = (peers > 0).sum()
+    share = buying / len(peers)
+    candidates = share.index[(share >= MIN_PEER_SHARE) & (own.reindex(share.index) <= 0)]
+    rows = [
+        {
+            "category": cat,
+            "peers_buying": int(buying[cat]),
+            "peers": len(peers),
+            "peer_share": float(share[cat]),
+            "potential": float(peers.loc[peers[cat] > 0, cat].median()),
+        }
+        for cat in candidates
+    ]
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values("potential", ascending=False).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class ProductMix:
+    quarterly: pd.DataFrame  # quarters × categories
+    ltm_by_category: pd.Series  # LTM revenue by category, largest first
+    whitespace: pd.DataFrame
+    has_categories: bool
+
+
+def account_mix(
+    order_lines: pd.DataFrame,
+    products: pd.DataFrame | None,
+    accounts: pd.DataFrame,
+    account_id: str,
+    window: Window,
+    as_of: dt.date | pd.Timestamp,
+) -> ProductMix:
+    """The mix section of one account (categorised lines of the whole portfolio needed
+    for whitespace)."""
+    lines = with_category(order_lines, products)
+    own = lines.loc[lines["account_id"] == account_id]
+    inside = own.loc[ltm(as_timestamp(as_of)).mask(own["order_date"])]
+    by_category = inside.groupby("category")["net_amount"].sum().sort_values(ascending=False)
+    return ProductMix(
+        quarterly=quarterly_mix(own, window),
+        ltm_by_category=by_category,
+        whitespace=whitespace(lines, accounts, account_id, as_of),
+        has_categories=products is not None and "category" in products,
+    )

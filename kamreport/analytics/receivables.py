@@ -1,0 +1,121 @@
+"""Receivables (应收账款): open and overdue amounts, aging (账龄), DSO, collection rate (回款率).
+
+Definitions (docs/metrics.md, "Receivables"), all as of the as-of date A and over
+the invoices dated ≤ A:
+
+- paid by A: ``paid_amount`` when its ``paid_date`` is ≤ A or unknown, else 0;
+- outstanding: max(amount − paid by A, 0); open amount: Σ outstanding;
+- overdue: outstanding of invoices with ``due_date`` < A; days overdue: A − due_date;
+- aging buckets of the overdue amount: 1–30, 31–60, 61–90 and 90+ days overdue
+  (plus "not yet due" for the rest of the open amount);
+- DSO: open amount / invoiced amount of the last 90 days × 90 (None without invoices);
+- collection rate: of the invoices due in the LTM window, Σ min(paid by A, amount) /
+  Σ amount (None when none fell due);
+- punctuality: of the invoices due in the LTM window, the share paid in full on or
+  before their due date; average days late: mean of max(paid_date − due_date, 0)
+  over those of them paid in full by A.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kamreport.analytics.periods import as_timestamp, ltm
+
+DSO_DAYS = 90
+AGING_BUCKETS = ("not_due", "d1_30", "d31_60", "d61_90", "d90_plus")
+SUMMARY_COLUMNS = (
+    "open_amount", "overdue_amount", "not_due", "d1_30", "d31_60", "d61_90", "d90_plus",
+    "dso_days", "collection_rate", "punctuality", "avg_days_late", "max_days_overdue",
+)  # fmt: skip
+
+
+def invoice_status(invoices: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
+    """Invoices dated ≤ as_of with paid_asof, outstanding, days_overdue and bucket columns."""
+    end = as_timestamp(as_of)
+    inv = invoices.loc[invoices["invoice_date"] <= end].copy()
+    paid = inv["paid_amount"] if "paid_amount" in inv else pd.Series(0.0, index=inv.index)
+    paid = paid.astype(float).fillna(0.0)
+    if "paid_date" in inv:
+        paid = paid.where(inv["paid_date"].isna() | (inv["paid_date"] <= end), 0.0)
+    else:
+        inv["paid_date"] = pd.NaT
+    inv["paid_asof"] = paid
+    inv["outstanding"] = (inv["amount"] - paid).clip(lower=0)
+    days = (end - inv["due_date"]).dt.days
+    inv["days_overdue"] = days.where((days > 0) & (inv["outstanding"] > 0), 0)
+    bucket = np.select(
+        [days <= 0, days <= 30, days <= 60, days <= 90], list(AGING_BUCKETS[:4]), "d90_plus"
+    )
+    inv["bucket"] = bucket
+    return inv
+
+
+def receivables_by_account(
+    invoices: pd.DataFrame | None, as_of: dt.date | pd.Timestamp, accounts: pd.Index
+) -> pd.DataFrame:
+    """:data:`SUMMARY_COLUMNS` per account (vectorised); NaN rows without an invoices table."""
+    if invoices is None:
+        return pd.DataFrame(np.nan, index=accounts, columns=list(SUMMARY_COLUMNS))
+    end = as_timestamp(as_of)
+    inv = invoice_status(invoices, end)
+    by = inv["account_id"]
+    out = pd.DataFrame(index=accounts)
+    out["open_amount"] = inv["outstanding"].groupby(by).sum()
+    aging = inv.pivot_table(
+        index="account_id", columns="bucket", values="outstanding", aggfunc="sum", fill_value=0.0
+    )
+    for bucket in AGING_BUCKETS:
+        out[bucket] = aging.get(bucket, 0.0)
+    out = out.fillna(0.0)
+    out["overdue_amount"] = out[list(AGING_BUCKETS[1:])].sum(axis=1)
+    recent = inv.loc[inv["invoice_date"] > end - pd.Timedelta(days=DSO_DAYS)]
+    billed = recent.groupby("account_id")["amount"].sum().reindex(accounts)
+    out["dso_days"] = out["open_amount"] / billed.where(billed > 0) * DSO_DAYS
+    due = inv.loc[ltm(end).mask(inv["due_date"])]
+    due_by = due["account_id"]
+    amount = due["amount"].groupby(due_by).sum().reindex(accounts)
+    collected = np.minimum(due["paid_asof"], due["amount"]).groupby(due_by).sum()
+    out["collection_rate"] = collected.reindex(accounts) / amount.where(amount > 0)
+    full = due["paid_asof"] >= due["amount"] - 0.005
+    on_time = full & (due["paid_date"] <= due["due_date"])
+    counts = due_by.value_counts().reindex(accounts)
+    out["punctuality"] = on_time.groupby(due_by).sum().reindex(accounts) / counts
+    late = (due["paid_date"] - due["due_date"]).dt.days.clip(lower=0).where(full)
+    out["avg_days_late"] = late.groupby(due_by).mean().reindex(accounts)
+    out["max_days_overdue"] = inv["days_overdue"].groupby(by).max().reindex(accounts).fillna(0)
+    return out[list(SUMMARY_COLUMNS)]
+
+
+@dataclass(frozen=True)
+class Receivables:
+    """One account's receivables: the summary figures and its overdue invoices."""
+
+    summary: pd.Series
+    overdue: pd.DataFrame  # invoice_id, invoice_date, due_date, outstanding, days_overdue
+    invoices: int
+
+    @property
+    def has_data(self) -> bool:
+        return self.invoices > 0
+
+
+def account_receivables(
+    invoices: pd.DataFrame | None, account_id: str, as_of: dt.date | pd.Timestamp
+) -> Receivables | None:
+    """The receivables section of one account; None without an invoices table."""
+    if invoices is None:
+        return None
+    own = invoices.loc[invoices["account_id"] == account_id]
+    index = pd.Index([account_id], name="account_id")
+    summary = receivables_by_account(own, as_of, index).iloc[0]
+    status = invoice_status(own, as_of)
+    overdue = status.loc[status["days_overdue"] > 0].sort_values("days_overdue", ascending=False)
+    columns = ["invoice_id", "invoice_date", "due_date", "outstanding", "days_overdue"]
+    return Receivables(
+        summary=summary, overdue=overdue[columns].reset_index(drop=True), invoices=len(status)
+    )

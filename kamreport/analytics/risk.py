@@ -1,0 +1,262 @@
+"""Risk flags (客户流失信号 and more): portfolio-wide, vectorised, for any as-of date.
+
+Each flag has a code, a severity ("high" or "medium") and the numbers behind it:
+``value`` (what was measured), ``threshold`` (the limit it crossed) and
+``baseline`` (what it is compared with, where there is one). Thresholds come from
+:class:`kamreport.params.RiskParams`; definitions in docs/metrics.md, "Risk flags".
+A flag is "high" when its value is at least twice as far past the limit as the
+threshold itself (or, for LOW_P_ALIVE, below half the threshold).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from kamreport.analytics.periods import Window, as_timestamp, ltm
+from kamreport.analytics.receivables import invoice_status
+from kamreport.analytics.relationships import done_activities
+from kamreport.analytics.wallet import wallet_by_account
+from kamreport.dataset import Dataset
+from kamreport.params import RiskParams
+
+CODES = (
+    "ORDER_GAP",
+    "REVENUE_DECLINE",
+    "WALLET_SHARE_FALL",
+    "OVERDUE_RECEIVABLES",
+    "COMPLAINT_SPIKE",
+    "NO_DECISION_MAKER_CONTACT",
+    "NO_SENIOR_VISIT",
+    "DISCOUNT_PRESSURE",
+    "NARROWING_BREADTH",
+    "LOW_P_ALIVE",
+)
+# The units of value, threshold and baseline of each code, for formatting.
+UNITS: dict[str, tuple[str, str, str]] = {
+    "ORDER_GAP": ("days", "days", "days"),
+    "REVENUE_DECLINE": ("growth", "growth", "money"),
+    "WALLET_SHARE_FALL": ("fraction", "pp", "fraction"),
+    "OVERDUE_RECEIVABLES": ("fraction", "fraction", "money"),
+    "COMPLAINT_SPIKE": ("count", "count", "count"),
+    "NO_DECISION_MAKER_CONTACT": ("days_ago", "days", "none"),
+    "NO_SENIOR_VISIT": ("days_ago", "days", "none"),
+    "DISCOUNT_PRESSURE": ("fraction", "pp", "fraction"),
+    "NARROWING_BREADTH": ("count", "count", "count"),
+    "LOW_P_ALIVE": ("fraction", "fraction", "none"),
+}
+COLUMNS = ["account_id", "code", "severity", "value", "threshold", "baseline", "unit"]
+
+
+def _frame(code: str, mask: pd.Series, value, threshold, baseline, high: pd.Series) -> pd.DataFrame:
+    index = mask.index[mask.fillna(False).to_numpy(bool)]
+
+    def pick(x):
+        if isinstance(x, pd.Series):
+            return x.reindex(index).to_numpy(float)
+        return np.full(len(index), np.nan if x is None else float(x))
+
+    return pd.DataFrame(
+        {
+            "account_id": index.astype(str),
+            "code": code,
+            "severity": np.where(high.reindex(index).fillna(False), "high", "medium"),
+            "value": pick(value),
+            "threshold": pick(threshold),
+            "baseline": pick(baseline),
+            "unit": UNITS[code][0],
+        }
+    )
+
+
+def _order_gap(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+    """Days since the last order against the median interval between order dates."""
+    start = end - pd.DateOffset(months=p.order_gap_history_months)
+    daily = lines.loc[(lines["order_date"] <= end)].groupby(["account_id", "order_date"])
+    days = daily["net_amount"].sum()
+    days = days.loc[days > 0].reset_index()
+    last = days.groupby("account_id")["order_date"].max().reindex(accounts)
+    recent = days.loc[days["order_date"] > start].sort_values(["account_id", "order_date"])
+    gaps = recent.groupby("account_id")["order_date"].diff().dt.days
+    usual = gaps.groupby(recent["account_id"]).median().reindex(accounts)
+    since = (end - last).dt.days.astype(float)
+    limit = np.maximum(usual * p.order_gap_factor, p.order_gap_min_days)
+    mask = since > limit
+    high = since > 2 * limit
+    return _frame("ORDER_GAP", mask, since, limit, usual, high)
+
+
+def _revenue_decline(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+    now = ltm(end)
+    before = Window(now.start - pd.DateOffset(months=12), now.start)
+    cur = lines.loc[now.mask(lines["order_date"])].groupby("account_id")["net_amount"].sum()
+    pri = lines.loc[before.mask(lines["order_date"])].groupby("account_id")["net_amount"].sum()
+    cur, pri = cur.reindex(accounts, fill_value=0.0), pri.reindex(accounts, fill_value=0.0)
+    growth = cur / pri.where(pri > 0) - 1
+    mask = growth <= -p.revenue_decline
+    high = growth <= -2 * p.revenue_decline
+    return _frame("REVENUE_DECLINE", mask, growth, -p.revenue_decline, pri, high)
+
+
+def _wallet_fall(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+    shares = wallet_by_account(dataset.order_lines, dataset.get("wallet"), end, accounts)
+    drop = shares["share_of_wallet_prior"] - shares["share_of_wallet"]
+    mask = drop >= p.wallet_share_drop
+    high = drop >= 2 * p.wallet_share_drop
+    return _frame(
+        "WALLET_SHARE_FALL", mask, shares["share_of_wallet"], p.wallet_share_drop,
+        shares["share_of_wallet_prior"], high,
+    )  # fmt: skip
+
+
+def _overdue(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+    invoices = dataset.get("invoices")
+    if invoices is None:
+        return None
+    inv = invoice_status(invoices, end)
+    by = inv["account_id"]
+    open_ = inv["outstanding"].groupby(by).sum().reindex(accounts, fill_value=0.0)
+    late = inv["outstanding"].where(inv["days_overdue"] > p.overdue_grace_days, 0.0)
+    late = late.groupby(by).sum().reindex(accounts, fill_value=0.0)
+    share = late / open_.where(open_ > 0)
+    mask = (late > 0) & (share >= p.overdue_min_share)
+    high = share >= 2 * p.overdue_min_share
+    return _frame("OVERDUE_RECEIVABLES", mask, share, p.overdue_min_share, late, high)
+
+
+def _complaint_spike(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+    complaints = dataset.get("complaints")
+    if complaints is None:
+        return None
+    window = pd.Timedelta(days=p.complaint_window_days)
+    opened = complaints["opened_date"]
+    by = complaints["account_id"]
+    recent = ((opened > end - window) & (opened <= end)).groupby(by).sum()
+    base_start = end - window - pd.DateOffset(months=12)
+    before = ((opened > base_start) & (opened <= end - window)).groupby(by).sum()
+    recent = recent.reindex(accounts, fill_value=0).astype(float)
+    usual = before.reindex(accounts, fill_value=0).astype(float) * window.days / 365.25
+    limit = np.maximum(usual * p.complaint_spike_factor, p.complaint_spike_min)
+    mask = recent >= limit
+    high = recent >= 2 * limit
+    return _frame("COMPLAINT_SPIKE", mask, recent, limit, usual, high)
+
+
+def _decision_maker(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+    contacts, activities = dataset.get("contacts"), dataset.get("activities")
+    if contacts is None or activities is None or "contact_id" not in activities:
+        return None
+    dms = contacts.loc[contacts["role"] == "decision_maker", ["contact_id", "account_id"]]
+    done = done_activities(activities, end)
+    met = done.loc[done["contact_id"].isin(dms["contact_id"])]
+    last = met.groupby("account_id")["date"].max().reindex(accounts)
+    since = (end - last).dt.days.astype(float)
+    has_dm = pd.Series(accounts.isin(dms["account_id"]), index=accounts)
+    active = pd.Series(accounts.isin(done.loc[ltm(end).mask(done["date"]), "account_id"]), accounts)
+    mask = has_dm & active & (since.isna() | (since > p.decision_maker_days))
+    high = since.isna() | (since > 2 * p.decision_maker_days)
+    return _frame("NO_DECISION_MAKER_CONTACT", mask, since, p.decision_maker_days, None, high)
+
+
+def _senior_visit(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+    activities = dataset.get("activities")
+    if activities is None:
+        return None
+    done = done_activities(activities, end)
+    senior = done.loc[done["type"] == "senior_visit"]
+    last = senior.groupby("account_id")["date"].max().reindex(accounts)
+    since = (end - last).dt.days.astype(float)
+    limit_start = end - pd.DateOffset(months=p.senior_visit_months)
+    limit_days = float((end - limit_start).days)
+    # only accounts we are working with: some activity in the window
+    active = pd.Series(accounts.isin(done.loc[done["date"] > limit_start, "account_id"]), accounts)
+    ever = pd.Series(accounts.isin(senior["account_id"]), accounts)
+    mask = active & ever & (since > limit_days)
+    high = since > 2 * limit_days
+    return _frame("NO_SENIOR_VISIT", mask, since, limit_days, None, high)
+
+
+def _price_windows(end: pd.Timestamp, months: int) -> tuple[Window, Window]:
+    now = Window(end - pd.DateOffset(months=months), end)
+    return now, now.shifted_years(1)
+
+
+def _discount(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+    if "list_amount" not in lines:
+        return None
+    priced = lines.loc[lines["list_amount"] > 0]
+    now, before = _price_windows(end, p.discount_window_months)
+
+    def depth(window: Window) -> pd.Series:
+        inside = priced.loc[window.mask(priced["order_date"])]
+        sums = inside.groupby("account_id")[["net_amount", "list_amount"]].sum()
+        return (1 - sums["net_amount"] / sums["list_amount"]).reindex(accounts)
+
+    cur, pri = depth(now), depth(before)
+    rise = cur - pri
+    mask = rise >= p.discount_rise
+    high = rise >= 2 * p.discount_rise
+    return _frame("DISCOUNT_PRESSURE", mask, cur, p.discount_rise, pri, high)
+
+
+def _breadth(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+    bought = lines.loc[lines["net_amount"] > 0]
+    now, before = _price_windows(end, p.discount_window_months)
+
+    def count(window: Window) -> pd.Series:
+        inside = bought.loc[window.mask(bought["order_date"])]
+        return inside.groupby("account_id")["product_id"].nunique().reindex(accounts)
+
+    cur, pri = count(now).fillna(0), count(before)
+    # accounts that stopped buying altogether are ORDER_GAP's business, not this one's
+    mask = (cur > 0) & (pri > 0) & (cur <= pri * (1 - p.breadth_drop))
+    high = cur <= pri * (1 - 2 * p.breadth_drop)
+    limit = np.floor(pri * (1 - p.breadth_drop))
+    return _frame("NARROWING_BREADTH", mask, cur, limit, pri, high)
+
+
+def _p_alive(values: pd.DataFrame, p: RiskParams, accounts: pd.Index):
+    alive = values["p_alive"].reindex(accounts).astype(float)
+    mask = alive < p.p_alive_min
+    high = alive < p.p_alive_min / 2
+    return _frame("LOW_P_ALIVE", mask, alive, p.p_alive_min, None, high)
+
+
+def risk_flags(
+    dataset: Dataset,
+    as_of: dt.date | pd.Timestamp,
+    risk: RiskParams,
+    values: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """All risk flags of all accounts as of ``as_of``: columns :data:`COLUMNS`.
+
+    ``values`` is the value layer's table for the same as-of date
+    (``valuation.value_accounts``); LOW_P_ALIVE is only evaluated when it is
+    given. Flags whose table is missing are not evaluated. Only data dated
+    ≤ as_of is used, so the flags can be computed for any past date.
+    """
+    end = as_timestamp(as_of)
+    accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
+    lines = dataset.order_lines.loc[dataset.order_lines["order_date"] <= end]
+    parts = [
+        _order_gap(lines, end, risk, accounts),
+        _revenue_decline(lines, end, risk, accounts),
+        _wallet_fall(dataset, end, risk, accounts),
+        _overdue(dataset, end, risk, accounts),
+        _complaint_spike(dataset, end, risk, accounts),
+        _decision_maker(dataset, end, risk, accounts),
+        _senior_visit(dataset, end, risk, accounts),
+        _discount(lines, end, risk, accounts),
+        _breadth(lines, end, risk, accounts),
+        _p_alive(values, risk, accounts) if values is not None else None,
+    ]
+    frames = [f for f in parts if f is not None and not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    order = {code: i for i, code in enumerate(CODES)}
+    out["_o"] = out["code"].map(order)
+    out = out.sort_values(["account_id", "_o"]).drop(columns="_o").reset_index(drop=True)
+    return out[COLUMNS]

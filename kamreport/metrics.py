@@ -1,0 +1,128 @@
+"""Machine-readable account metrics: one row per account, the same numbers as the reports.
+
+``account_metrics`` computes everything vectorised for the whole portfolio (the
+portfolio report reuses it for its accounts.csv); ``customer_metrics`` is one
+account's row as a JSON-ready dict. Definitions in docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm
+from kamreport.analytics.receivables import receivables_by_account
+from kamreport.analytics.risk import risk_flags
+from kamreport.analytics.targets import targets_by_account
+from kamreport.analytics.valuation import value_accounts
+from kamreport.analytics.wallet import wallet_by_account
+from kamreport.dataset import Dataset
+from kamreport.params import Params
+
+KEYS = (
+    "account_id", "as_of", "revenue_ltm", "revenue_prior_ltm", "revenue_growth",
+    "gross_margin_ltm", "margin_pct_ltm", "orders_ltm", "revenue_ytd", "target_ytd",
+    "attainment_ytd", "target_fy", "forecast_fy", "category_spend", "share_of_wallet",
+    "share_of_wallet_prior", "wallet_change", "open_amount", "overdue_amount", "dso_days",
+    "collection_rate", "p_alive", "expected_orders_12m", "expected_margin_12m", "clv",
+    "clv_method", "score", "rank", "tier", "abc_class", "risk_flags",
+)  # fmt: skip
+
+
+def _sales(lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> pd.DataFrame:
+    """LTM and prior-LTM revenue, LTM gross margin and orders (analytics.sales definitions)."""
+    out = pd.DataFrame(index=accounts)
+    cur = lines.loc[ltm(end).mask(lines["order_date"])]
+    pri = lines.loc[prior_ltm(end).mask(lines["order_date"])]
+    out["revenue_ltm"] = cur.groupby("account_id")["net_amount"].sum()
+    out["revenue_prior_ltm"] = pri.groupby("account_id")["net_amount"].sum()
+    out = out.fillna(0.0)
+    prior = out["revenue_prior_ltm"]
+    out["revenue_growth"] = out["revenue_ltm"] / prior.where(prior > 0) - 1
+    if "cost_amount" in cur:
+        margin = (cur["net_amount"] - cur["cost_amount"]).groupby(cur["account_id"]).sum()
+        lacking = cur["cost_amount"].isna().groupby(cur["account_id"]).any()
+        margin = margin.where(~lacking).reindex(accounts)
+        out["gross_margin_ltm"] = margin.where(accounts.isin(lacking.index), 0.0)
+    else:
+        out["gross_margin_ltm"] = np.nan
+    revenue = out["revenue_ltm"]
+    out["margin_pct_ltm"] = out["gross_margin_ltm"] / revenue.where(revenue > 0)
+    per_order = cur.groupby(["account_id", "order_id"])["net_amount"].sum()
+    orders = (per_order > 0).groupby(level="account_id").sum()
+    out["orders_ltm"] = orders.reindex(accounts, fill_value=0).astype(int)
+    return out
+
+
+def account_metrics(
+    dataset: Dataset,
+    as_of: dt.date | pd.Timestamp,
+    params: Params,
+    *,
+    values: pd.DataFrame | None = None,
+    flags: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per account with :data:`KEYS` (vectorised over the whole portfolio).
+
+    ``values`` (valuation.value_accounts) and ``flags`` (risk.risk_flags) for the
+    same as-of date are computed here unless given, so a run computes them once.
+    ``risk_flags`` is the account's flag codes joined by ";" (empty: none).
+    """
+    end = as_timestamp(as_of)
+    accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
+    lines = dataset.order_lines.loc[dataset.order_lines["order_date"] <= end]
+    if values is None:
+        values = value_accounts(dataset, end, params.scoring, params.clv)
+    if flags is None:
+        flags = risk_flags(dataset, end, params.risk, values)
+    out = _sales(lines, end, accounts)
+    out.insert(0, "as_of", end.date().isoformat())
+    targets = targets_by_account(lines, dataset.get("targets"), end, accounts)
+    wallet = wallet_by_account(lines, dataset.get("wallet"), end, accounts)
+    receivables = receivables_by_account(dataset.get("invoices"), end, accounts)
+    out = pd.concat(
+        [out, targets, wallet, receivables[["open_amount", "overdue_amount", "dso_days",
+                                             "collection_rate"]]],
+        axis=1,
+    )  # fmt: skip
+    value_columns = ["p_alive", "expected_orders_12m", "expected_margin_12m", "clv", "clv_method",
+                     "score", "rank", "tier", "abc_class"]  # fmt: skip
+    out = out.join(values[value_columns].reindex(accounts))
+    codes = flags.groupby("account_id")["code"].agg(";".join)
+    out["risk_flags"] = codes.reindex(accounts).fillna("")
+    out = out.reset_index()
+    return out[list(KEYS)]
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: NaN → null, risk_flags as a list of codes."""
+    rows = []
+    for row in frame.to_dict(orient="records"):
+        plain = {key: _plain(value) for key, value in row.items()}
+        plain["risk_flags"] = [c for c in str(plain.get("risk_flags") or "").split(";") if c]
+        rows.append(plain)
+    return rows
+
+
+def customer_metrics(metrics: pd.DataFrame, account_id: str) -> dict[str, Any]:
+    """One account's metrics as a JSON-ready dict."""
+    return records(metrics.loc[metrics["account_id"] == account_id])[0]
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)

@@ -1,0 +1,184 @@
+"""Section figures of the account review against hand-checked cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from kamreport.analytics.account_review import data_notes
+from kamreport.analytics.mix import whitespace, with_category
+from kamreport.analytics.periods import months_back
+from kamreport.analytics.pipeline import account_pipeline
+from kamreport.analytics.profitability import account_profitability, discount_depth
+from kamreport.analytics.receivables import account_receivables
+from kamreport.analytics.relationships import account_relationships
+from kamreport.analytics.satisfaction import account_satisfaction
+from kamreport.analytics.wallet import account_wallet
+from kamreport.dataset import Dataset
+
+AS_OF = dt.date(2026, 9, 30)
+D = pd.Timestamp
+
+
+def lines_frame(rows) -> pd.DataFrame:
+    """rows: (account, product, date, net, cost, list)."""
+    frame = pd.DataFrame(
+        rows,
+        columns=["account_id", "product_id", "order_date", "net_amount", "cost_amount",
+                 "list_amount"],
+    )  # fmt: skip
+    frame["order_date"] = pd.to_datetime(frame["order_date"])
+    frame["order_id"] = [f"O{i}" for i in range(len(frame))]
+    frame["quantity"] = 1.0
+    return frame
+
+
+def test_receivables_aging_buckets_and_rates():
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": list("abcdef"),
+            "account_id": "A",
+            "invoice_date": pd.to_datetime(
+                ["2026-03-01", "2026-06-01", "2026-07-01", "2026-08-01", "2026-09-10", "2026-05-01"]
+            ),
+            "due_date": pd.to_datetime(
+                ["2026-05-01", "2026-07-31", "2026-08-20", "2026-09-20", "2026-10-10", "2026-06-30"]
+            ),
+            "amount": [100.0, 200.0, 300.0, 400.0, 500.0, 600.0],
+            "paid_amount": [0.0, 50.0, 0.0, 0.0, 0.0, 600.0],
+            "paid_date": pd.to_datetime([None, "2026-08-15", None, None, None, "2026-07-05"]),
+        }
+    )
+    got = account_receivables(invoices, "A", AS_OF).summary
+    # days overdue at 2026-09-30: a 152, b 61, c 41, d 10, e not due; f paid 5 days late
+    assert got["d90_plus"] == 100 and got["d61_90"] == 150 and got["d31_60"] == 300
+    assert got["d1_30"] == 400 and got["not_due"] == 500
+    assert got["overdue_amount"] == 950 and got["open_amount"] == 1450
+    # invoiced in the last 90 days (after 2026-07-02): d 400 + e 500
+    assert got["dso_days"] == pytest.approx(1450 / 900 * 90)
+    # due in the LTM: all but e → paid 50 + 600 of 1600
+    assert got["collection_rate"] == pytest.approx(650 / 1600)
+    assert got["punctuality"] == 0  # f was paid in full, but late
+    assert got["avg_days_late"] == 5
+
+
+def test_whitespace_from_industry_peers():
+    products = pd.DataFrame({"product_id": ["p1", "p2", "p3"], "category": ["x", "y", "z"]})
+    rows = [("A", "p1", "2026-05-01", 10, 5, 10)]
+    # three peers: all buy x, two buy y (120 and 80), one buys z
+    rows += [("B", "p1", "2026-05-01", 5, 1, 5), ("B", "p2", "2026-05-01", 120, 1, 120)]
+    rows += [("C", "p1", "2026-05-01", 5, 1, 5), ("C", "p2", "2026-05-01", 80, 1, 80)]
+    rows += [("D", "p1", "2026-05-01", 5, 1, 5), ("D", "p3", "2026-05-01", 50, 1, 50)]
+    rows += [("E", "p3", "2026-05-01", 999, 1, 999)]  # other industry
+    lines = with_category(lines_frame(rows), products)
+    accounts = pd.DataFrame(
+        {"account_id": list("ABCDE"), "name": list("ABCDE"), "industry": ["f"] * 4 + ["g"]}
+    )
+    got = whitespace(lines, accounts, "A", AS_OF)
+    assert got["category"].tolist() == ["y"]
+    assert got["peers_buying"].iloc[0] == 2 and got["peers"].iloc[0] == 3
+    assert got["potential"].iloc[0] == 100  # median of 120 and 80
+
+
+def test_wallet_share_and_yearly_trend():
+    rows = [("A", "p", "2025-06-01", 300, 0, 0), ("A", "p", "2026-03-01", 200, 0, 0)]
+    rows += [("A", "p", "2024-12-01", 100, 0, 0)]
+    wallet = pd.DataFrame({"account_id": "A", "year": [2024, 2025, 2026],
+                           "category_spend": [1000.0, 1000.0, 2000.0]})  # fmt: skip
+    got = account_wallet(lines_frame(rows), wallet, None, "A", AS_OF)
+    # LTM (2025-09-30, 2026-09-30]: 200 / 2026 spend 2000; prior LTM: 300 + 100 / 2025 spend
+    assert got.summary["share_of_wallet"] == pytest.approx(0.1)
+    assert got.summary["share_of_wallet_prior"] == pytest.approx(0.4)
+    yearly = got.yearly.set_index("year")
+    assert yearly.loc[2025, "share"] == pytest.approx(0.3)
+    assert yearly.loc[2026, "share"] == pytest.approx(200 / 273 * 365 / 2000)  # annualised YTD
+
+
+def test_profitability_contribution_and_discount():
+    rows = [("A", "p1", "2026-05-01", 90, 50, 100), ("A", "p2", "2026-06-01", 160, 100, 200)]
+    lines = with_category(lines_frame(rows), None)
+    costs = pd.DataFrame({"account_id": "A", "month": pd.to_datetime(["2026-05-01", "2026-06-01"]),
+                          "cost_type": ["rebate", "logistics"], "amount": [10.0, 5.0]})  # fmt: skip
+    got = account_profitability(lines, costs, "A", AS_OF, months_back(AS_OF, 12))
+    assert got.gross_margin == 100 and got.contribution == 85
+    assert got.contribution_pct == pytest.approx(85 / 250)
+    assert got.discount_depth == pytest.approx(1 - 250 / 300)
+    assert got.products_ltm == 2 and got.products_prior == 0
+    assert discount_depth(lines.drop(columns="list_amount")) is None
+
+
+def test_pipeline_weighting_and_closes():
+    opps = pd.DataFrame(
+        {
+            "opportunity_id": list("abcde"),
+            "account_id": "A",
+            "name": list("abcde"),
+            "stage": ["lead", "proposal", "negotiation", "won", "lost"],
+            "amount": [100.0, 200.0, 400.0, 50.0, 70.0],
+            "probability": [None, 0.4, None, 1.0, 0.0],
+            "created_date": pd.to_datetime(["2026-01-01"] * 5),
+            "expected_close": pd.to_datetime(
+                ["2027-06-01", "2026-12-01", "2026-09-01", None, None]
+            ),
+            "closed_date": pd.to_datetime([None, None, None, "2026-02-01", "2024-01-01"]),
+        }
+    )
+    got = account_pipeline(opps, "A", AS_OF)
+    assert got.weighted_total == pytest.approx(100 * 0.1 + 200 * 0.4 + 400 * 0.75)
+    assert got.open_total == 700
+    assert sorted(got.closes["name"]) == ["b", "c"]  # a closes after A + 6 months
+    assert bool(got.closes.set_index("name").loc["c", "overdue"])
+    assert (got.won_count, got.lost_count, got.win_rate) == (1, 0, 1.0)
+
+
+def test_satisfaction_and_complaints():
+    surveys = pd.DataFrame({"account_id": "A", "survey_date": pd.to_datetime(
+        ["2025-06-30", "2026-06-30", "2026-06-30"]), "score": [8.0, 6.0, 7.0]})  # fmt: skip
+    complaints = pd.DataFrame(
+        {
+            "complaint_id": list("abc"),
+            "account_id": "A",
+            "opened_date": pd.to_datetime(["2026-01-01", "2026-03-01", "2025-01-01"]),
+            "closed_date": pd.to_datetime(["2026-01-11", None, "2025-01-05"]),
+        }
+    )
+    got = account_satisfaction(surveys, complaints, "A", AS_OF)
+    assert got.latest_score == 6.5 and got.score_change == -1.5
+    assert (got.complaints_ltm, got.complaints_prior) == (2, 1)
+    assert got.open_complaints["age"].tolist() == [213]
+    assert got.resolution_days == 10
+
+
+def test_relationships_coverage_and_visits():
+    contacts = pd.DataFrame({"contact_id": ["c1", "c2"], "account_id": "A", "name": ["x", "y"],
+                             "role": ["decision_maker", "purchaser"]})  # fmt: skip
+    activities = pd.DataFrame(
+        {
+            "activity_id": list("abcde"),
+            "account_id": "A",
+            "date": pd.to_datetime(
+                ["2026-01-10", "2026-09-01", "2026-08-01", "2025-12-01", "2026-11-01"]
+            ),
+            "type": ["visit", "visit", "senior_visit", "visit", "visit"],
+            "status": ["done", "done", "done", "done", "planned"],
+            "contact_id": ["c1", "c2", "c2", "c1", "c1"],
+        }
+    )
+    targets = pd.DataFrame({"account_id": "A", "month": pd.date_range("2026-01-01", periods=12,
+                            freq="MS"), "revenue_target": 1.0, "visits_target": 1.0})  # fmt: skip
+    got = account_relationships(contacts, activities, targets, "A", AS_OF, 120)
+    coverage = got.coverage.set_index("role")
+    assert not coverage.loc["decision_maker", "met_recently"]  # last met 2026-01-10
+    assert coverage.loc["purchaser", "days_since"] == 29
+    assert (got.visits_done_ytd, got.visits_target_ytd) == (2, 9.0)
+    assert got.senior_visits_ltm == 1 and got.days_since_senior_visit == 60
+    assert got.planned["date"].tolist() == [D("2026-11-01")]
+
+
+def test_data_notes_find_the_duplicate_pair(sample_tables):
+    notes = data_notes(Dataset(tables=sample_tables), "KA0097", AS_OF)
+    assert any(n.message == "review.dq.duplicate" and n.values["id"] == "KA0054" for n in notes)
+    assert not any(n.message == "review.dq.duplicate" for n in data_notes(
+        Dataset(tables=sample_tables), "KA0003", AS_OF))  # fmt: skip
