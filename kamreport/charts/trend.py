@@ -56,7 +56,8 @@ def revenue_trend(
     ax.set_xticks(ticks, [fmt.month(months.iloc[i]) for i in ticks], rotation=0, fontsize=8.5)
     ax.set_xlim(-0.6, len(monthly) - 0.4)
     ax.axhline(0, color=COLORS["neutral"], linewidth=0.8)
-    ax.legend(loc="upper left", frameon=False, ncols=3, fontsize=9)
+    # Above the plot area, right-aligned, so it never covers a bar or the target line.
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False, ncols=3, fontsize=9)
     alt = fmt.t(
         "chart.revenue_trend_alt",
         months=len(monthly),
