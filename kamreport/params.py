@@ -24,6 +24,7 @@ from kamreport.errors import ParamsError
 
 LOCALES = ("en", "zh-CN")
 FORMATS = ("html", "pdf")
+PAGE_SIZES = ("A4", "Letter")
 
 
 def _frozen_map(value: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
@@ -56,11 +57,13 @@ class ReportParams:
     trend_months: int = 36
     formats: tuple[str, ...] = ("html",)
     confidentiality: str = "Internal"
+    page_size: str = "A4"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "locale", normalize_locale(self.locale))
         for fmt in self.formats:
             _one_of("report.formats", fmt, FORMATS)
+        _one_of("report.page_size", self.page_size, PAGE_SIZES)
         if not 12 <= self.trend_months <= 120:
             raise ParamsError(
                 f"report.trend_months must be between 12 and 120, found {self.trend_months}."
@@ -89,7 +92,7 @@ def check_weights(weights: Mapping[str, float], name: str = "scoring.weights") -
                 f"Unknown scoring criterion {key!r}.{hint} "
                 f"Criteria: {', '.join(SCORING_CRITERIA)}."
             )
-        if not 0 <= value <= 1:
+        if not -1e-9 <= value <= 1 + 1e-9:
             raise ParamsError(f"{name}.{key} must be between 0 and 1, found {value:g}.")
     total = sum(weights.values())
     if abs(total - 1) > 1e-6:
@@ -115,6 +118,7 @@ class ScoringParams:
     tier_key_min_score: float = 70.0
     tier_growth_min_potential: float = 0.7
     tier_growth_min_growth: float = 0.2
+    tier_growth_potential_min_growth: float = -0.1
     tier_growth_min_score: float = 40.0
     tier_maintain_min_score: float = 40.0
 
@@ -148,6 +152,157 @@ class ClvParams:
 
 
 @dataclass(frozen=True)
+class RiskParams:
+    """Thresholds of the risk flags of the account review (definitions in docs/metrics.md)."""
+
+    order_gap_factor: float = 2.0
+    order_gap_min_days: int = 30
+    order_gap_history_months: int = 24
+    revenue_decline: float = 0.15
+    wallet_share_drop: float = 0.05
+    overdue_grace_days: int = 30
+    overdue_min_share: float = 0.05
+    complaint_window_days: int = 90
+    complaint_spike_min: int = 3
+    complaint_spike_factor: float = 2.0
+    decision_maker_days: int = 120
+    senior_visit_months: int = 12
+    discount_window_months: int = 6
+    discount_rise: float = 0.03
+    breadth_drop: float = 0.35
+    p_alive_min: float = 0.5
+
+    def __post_init__(self) -> None:
+        _in_range("risk.order_gap_factor", self.order_gap_factor, 1, 100)
+        _in_range("risk.order_gap_min_days", self.order_gap_min_days, 0, 3650)
+        _in_range("risk.order_gap_history_months", self.order_gap_history_months, 3, 120)
+        _in_range("risk.revenue_decline", self.revenue_decline, 0, 1)
+        _in_range("risk.wallet_share_drop", self.wallet_share_drop, 0, 1)
+        _in_range("risk.overdue_grace_days", self.overdue_grace_days, 0, 3650)
+        _in_range("risk.overdue_min_share", self.overdue_min_share, 0, 1)
+        _in_range("risk.complaint_window_days", self.complaint_window_days, 7, 730)
+        _in_range("risk.complaint_spike_min", self.complaint_spike_min, 1, 1000)
+        _in_range("risk.complaint_spike_factor", self.complaint_spike_factor, 1, 100)
+        _in_range("risk.decision_maker_days", self.decision_maker_days, 1, 3650)
+        _in_range("risk.senior_visit_months", self.senior_visit_months, 1, 120)
+        _in_range("risk.discount_window_months", self.discount_window_months, 1, 12)
+        _in_range("risk.discount_rise", self.discount_rise, 0, 1)
+        _in_range("risk.breadth_drop", self.breadth_drop, 0, 1)
+        _in_range("risk.p_alive_min", self.p_alive_min, 0, 1)
+
+
+EMAIL_SECURITY = ("none", "starttls", "ssl")
+
+
+@dataclass(frozen=True)
+class EmailParams:
+    """Emailing reports: recipient lists, sender, SMTP server, retries.
+
+    Credentials never live here: only the names of the environment variables
+    that hold them. A ``password`` key is accepted by the loader only to refuse
+    it with an explanation.
+    """
+
+    recipients: Mapping[str, tuple[str, ...]] = field(default_factory=_frozen_map)
+    sender: str = ""
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    security: str = "starttls"
+    ca_file: str = ""
+    username_env: str = "KAMREPORT_SMTP_USER"
+    password_env: str = "KAMREPORT_SMTP_PASSWORD"
+    timeout_seconds: float = 30.0
+    max_attempts: int = 4
+    retry_delay_seconds: float = 2.0
+    retry_max_delay_seconds: float = 60.0
+    password: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.password:
+            raise ParamsError(
+                "email.password is not allowed in a params file: files get copied, "
+                "shared and committed. Put the password in an environment variable and "
+                f"name it in email.password_env (now {self.password_env!r}), e.g. "
+                f"`export {self.password_env or 'KAMREPORT_SMTP_PASSWORD'}=…`."
+            )
+        object.__setattr__(self, "recipients", _frozen_map(self.recipients))
+        _one_of("email.security", self.security, EMAIL_SECURITY)
+        _in_range("email.smtp_port", self.smtp_port, 1, 65535)
+        _in_range("email.timeout_seconds", self.timeout_seconds, 0.1, 600)
+        _in_range("email.max_attempts", self.max_attempts, 1, 20)
+        _in_range("email.retry_delay_seconds", self.retry_delay_seconds, 0, 600)
+        _in_range(
+            "email.retry_max_delay_seconds",
+            self.retry_max_delay_seconds,
+            self.retry_delay_seconds,
+            3600,
+        )
+
+
+@dataclass(frozen=True)
+class PortfolioParams:
+    """The portfolio report: table lengths, back-test outcome, duplicate detection."""
+
+    table_rows: int = 20
+    backtest_shrink: float = 0.3
+    duplicate_similarity: float = 0.9
+    sensitivity_step: float = 0.2
+
+    def __post_init__(self) -> None:
+        _in_range("portfolio.table_rows", self.table_rows, 1, 10_000)
+        _in_range("portfolio.backtest_shrink", self.backtest_shrink, 0, 1)
+        _in_range("portfolio.duplicate_similarity", self.duplicate_similarity, 0.5, 1)
+        _in_range("portfolio.sensitivity_step", self.sensitivity_step, 0.01, 0.9)
+
+
+TARGET_METHODS = ("run_rate", "ltm_seasonal", "trend", "potential")
+TIERS = ("key", "growth", "maintain", "ordinary")
+
+
+@dataclass(frozen=True)
+class TargetsParams:
+    """The annual target-setting workshop (年度目标制定): proposals, workbook, read-back."""
+
+    tiers: tuple[str, ...] = ("key", "growth", "maintain")
+    methods: Mapping[str, str] = field(default_factory=_frozen_map)
+    fallback_method: str = "ltm_seasonal"
+    trend_cap: float = 0.25
+    wallet_capture: float = 0.2
+    backtest_years: int = 1
+    backtest_cutoff: str = "same_day"
+    backtest_min_accounts: int = 3
+    round_to: float = 1000.0
+    goal: float | None = None
+    goal_growth: float = 0.0
+    tolerance: float = 0.02
+    tolerance_action: str = "error"
+    monthly_spread: str = "seasonal"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "methods", _frozen_map(self.methods))
+        if not self.tiers:
+            raise ParamsError("targets.tiers must name at least one tier.")
+        for tier in self.tiers:
+            _one_of("targets.tiers", tier, TIERS)
+        for tier, method in self.methods.items():
+            _one_of("targets.methods (tier)", tier, TIERS)
+            _one_of(f"targets.methods.{tier}", method, TARGET_METHODS)
+        _one_of("targets.fallback_method", self.fallback_method, TARGET_METHODS[:3])
+        _in_range("targets.trend_cap", self.trend_cap, 0, 10)
+        _in_range("targets.wallet_capture", self.wallet_capture, 0, 1)
+        _in_range("targets.backtest_years", self.backtest_years, 1, 10)
+        _one_of("targets.backtest_cutoff", self.backtest_cutoff, ("same_day", "year_end"))
+        _in_range("targets.backtest_min_accounts", self.backtest_min_accounts, 1, 1_000_000)
+        _in_range("targets.round_to", self.round_to, 0, 1e9)
+        if self.goal is not None and not self.goal > 0:
+            raise ParamsError(f"targets.goal must be a positive amount, found {self.goal:g}.")
+        _in_range("targets.goal_growth", self.goal_growth, -1, 10)
+        _in_range("targets.tolerance", self.tolerance, 0, 1)
+        _one_of("targets.tolerance_action", self.tolerance_action, ("error", "warning"))
+        _one_of("targets.monthly_spread", self.monthly_spread, ("seasonal", "even"))
+
+
+@dataclass(frozen=True)
 class Params:
     """All parameters of a run. Sections mirror the top-level keys of the YAML file."""
 
@@ -155,6 +310,10 @@ class Params:
     report: ReportParams = field(default_factory=ReportParams)
     scoring: ScoringParams = field(default_factory=ScoringParams)
     clv: ClvParams = field(default_factory=ClvParams)
+    email: EmailParams = field(default_factory=EmailParams)
+    risk: RiskParams = field(default_factory=RiskParams)
+    portfolio: PortfolioParams = field(default_factory=PortfolioParams)
+    targets: TargetsParams = field(default_factory=TargetsParams)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-friendly values (dates as ISO strings) for manifests."""

@@ -289,6 +289,8 @@ def test_tiers_follow_the_rules():
         "y": "maintain",
         "z": "ordinary",  # growing, but the score is too low
     }
+    shrinking = features.assign(growth=[0.5, -0.3, 0.3, 0.1, np.nan, 0.9])
+    assert assign_tiers(scored, shrinking, rules)["v"] == "ordinary"  # headroom, but shrinking
     strict = ScoringParams(tier_key_min_score=90, tier_growth_min_potential=0.95)
     assert assign_tiers(scored, features, strict)["u"] == "growth"
     assert assign_tiers(scored, features, strict)["v"] == "ordinary"

@@ -4,7 +4,8 @@ Rules, thresholds from :class:`kamreport.params.ScoringParams`, first match wins
 
 1. key (重点客户): score ≥ tier_key_min_score;
 2. growth (潜在客户): normalised potential ≥ tier_growth_min_potential (an account
-   can matter for its headroom even when today's revenue is small), or LTM revenue
+   can matter for its headroom even when today's revenue is small) unless its LTM
+   revenue shrank faster than tier_growth_potential_min_growth, or LTM revenue
    growth ≥ tier_growth_min_growth together with score ≥ tier_growth_min_score;
 3. maintain: score ≥ tier_maintain_min_score;
 4. ordinary (普通客户): the rest.
@@ -30,7 +31,8 @@ def assign_tiers(scored: pd.DataFrame, features: pd.DataFrame, rules: ScoringPar
         else pd.Series(np.nan, index=score.index)
     )
     key = (score >= rules.tier_key_min_score).to_numpy()
-    by_potential = (potential >= rules.tier_growth_min_potential).to_numpy()
+    not_shrinking = ~(growth < rules.tier_growth_potential_min_growth)  # NaN growth passes
+    by_potential = ((potential >= rules.tier_growth_min_potential) & not_shrinking).to_numpy()
     by_growth = (
         (growth >= rules.tier_growth_min_growth) & (score >= rules.tier_growth_min_score)
     ).to_numpy()
