@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ class Dataset:
     currency: str = "CNY"
     source: str = ""
     warnings: tuple[Issue, ...] = field(default_factory=tuple)
+    # The source's last order date when only order lines up to the as-of date were read.
+    latest_order_date: dt.date | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
@@ -46,6 +49,8 @@ class Dataset:
         return name in self.tables and not self.tables[name].empty
 
     def last_order_date(self) -> pd.Timestamp:
+        if self.latest_order_date is not None:
+            return pd.Timestamp(self.latest_order_date)
         return pd.Timestamp(self.order_lines["order_date"].max())
 
     def content_hash(self) -> str:

@@ -15,6 +15,7 @@ from kamreport.errors import KamReportError, UnknownCustomerError
 from kamreport.i18n import Formatter
 from kamreport.loading import load_dataset
 from kamreport.params import Params, load_params
+from kamreport.sources.pushdown import ReadScope
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,13 @@ def open_session(
     *,
     params: Params | None = None,
 ) -> Session:
-    """Load parameters (unless given) and data, and fix the as-of date."""
+    """Load parameters (unless given) and data, and fix the as-of date.
+
+    A database source reads only the order lines up to the as-of date
+    (docs/database.md); no figure looks past it.
+    """
     params = params or load_params(params_file or None, overrides or {})
-    dataset = load_dataset(params.data)
+    dataset = load_dataset(params.data, scope=ReadScope(as_of=params.report.as_of))
     as_of = resolve_as_of(params, dataset)
     if as_of > dataset.last_order_date().date():
         raise KamReportError(

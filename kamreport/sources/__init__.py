@@ -14,9 +14,17 @@ from pathlib import Path
 
 from kamreport.errors import DataSourceError
 from kamreport.params import DataParams
+from kamreport.sources.pushdown import ReadScope
 from kamreport.sources.raw import RawData, RawTable
 
-__all__ = ["RawData", "RawTable", "describe_source", "detect_format", "read_source"]
+__all__ = [
+    "RawData",
+    "RawTable",
+    "ReadScope",
+    "describe_source",
+    "detect_format",
+    "read_source",
+]
 
 _SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 _WHAT_SOURCES_ARE = (
@@ -25,8 +33,13 @@ _WHAT_SOURCES_ARE = (
 )
 
 
-def read_source(data: DataParams, *, base_dir: Path | None = None) -> RawData:
-    """Read ``data.source``; relative paths are taken from ``base_dir`` (default: cwd)."""
+def read_source(
+    data: DataParams, *, base_dir: Path | None = None, scope: ReadScope | None = None
+) -> RawData:
+    """Read ``data.source``; relative paths are taken from ``base_dir`` (default: cwd).
+
+    ``scope`` limits what a database source reads (files are always read whole).
+    """
     base = Path.cwd() if base_dir is None else Path(base_dir)
     source = str(data.source).strip()
     fmt = detect_format(data, base)
@@ -34,7 +47,7 @@ def read_source(data: DataParams, *, base_dir: Path | None = None) -> RawData:
         from kamreport.sources.sql import read_database
 
         url = source if "://" in source else f"sqlite:///{source}"
-        return read_database(url, data, base)
+        return read_database(url, data, base, scope)
 
     path = _resolve(source, base)
     if fmt == "xlsx":

@@ -10,6 +10,7 @@ value problems.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Mapping, Sequence
@@ -43,6 +44,8 @@ class RawTable:
     first_row: int = 2  # row number of the first data row (header = row 1)
     row_key: tuple[str, ...] = ()  # label rows by these columns' values (database sources)
     encoding: str | None = None
+    # order_lines read up to the as-of date: accounts whose lines all come later still buy
+    later_accounts: frozenset[str] = frozenset()
 
     def row_labels(self, positions: Sequence[int] | np.ndarray) -> list[int | str]:
         """Row numbers (or key values) for the rows at ``positions`` of :attr:`frame`."""
@@ -66,6 +69,8 @@ class RawData:
     loader looked for (e.g. ``"a file order_lines.csv"``); ``available`` lists
     what the source holds instead (file, sheet or table names). Tables that
     exist but could not be read are in ``unreadable`` and already have an issue.
+    ``latest_order_date`` is the source's last order date when the read stopped
+    at the as-of date (database sources), so the default as-of date stays the same.
     """
 
     tables: Mapping[str, RawTable]
@@ -76,6 +81,7 @@ class RawData:
     looked_for: Mapping[str, str] = field(default_factory=dict)
     available: tuple[str, ...] = ()
     unreadable: frozenset[str] = frozenset()
+    latest_order_date: dt.date | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))

@@ -85,7 +85,7 @@ def account_warnings(tables: dict[str, Checked]) -> list[Issue]:
             )
     lines = tables.get("order_lines")
     if lines is not None and "account_id" in lines.frame and len(lines.frame):
-        buying = lines.frame["account_id"].dropna().unique()
+        buying = [*lines.frame["account_id"].dropna().unique(), *lines.raw.later_accounts]
         idle = ids.notna().to_numpy() & ~ids.isin(buying).to_numpy()
         idle &= ~ids.isin(parents.dropna().unique()).to_numpy()  # groups buy via subsidiaries
         if idle.any():
