@@ -154,6 +154,19 @@ def test_scorecards_of_the_month():
     assert year.loc["李娜", "revenue"] == 200
 
 
+def test_scorecard_attainment_counts_only_accounts_with_a_target():
+    data = tiny()
+    targets = data.tables["targets"]
+    without_c = Dataset(
+        tables={**data.tables, "targets": targets.loc[targets["account_id"] != "C"]},
+        currency=data.currency,
+    )
+    wang = scorecards(without_c, months_back(AS_OF, 1), AS_OF).loc["王磊"]
+    assert wang["revenue"] == 140  # A 100 + C 40: C still counts as revenue
+    assert wang["target"] == 80 and wang["revenue_targeted"] == 100
+    assert wang["attainment"] == pytest.approx(100 / 80)  # not 140 / 80
+
+
 def test_migration_matrix_and_movements():
     then = pd.Series({"a": "key", "b": "growth", "c": "ordinary", "d": "key"})
     now = pd.Series({"a": "key", "b": "key", "c": "maintain", "d": "ordinary", "e": "growth"})

@@ -106,6 +106,20 @@ def test_order_gap_against_own_rhythm():
     assert "ORDER_GAP" not in set(risk_flags(data, AS_OF, RiskParams(order_gap_factor=7))["code"])
 
 
+def test_order_gap_for_an_account_quiet_longer_than_the_history():
+    # one order day 20 months ago: no rhythm inside the 24-month window's recent part,
+    # so the minimum gap (30 days) is the limit and the flag fires
+    single = lines_every(30, "2025-01-31", 1)
+    out = risk_flags(tiny(order_lines=single), AS_OF, RiskParams())
+    gap = out.loc[out["code"] == "ORDER_GAP"].iloc[0]
+    assert (gap["value"], gap["threshold"], gap["severity"]) == (607, 30, "high")
+    assert pd.isna(gap["baseline"])
+    # silent for longer than the whole history window: still flagged
+    old = lines_every(30, "2023-03-31", 6)
+    out = risk_flags(tiny(order_lines=old), AS_OF, RiskParams(order_gap_history_months=12))
+    assert "ORDER_GAP" in set(out["code"])
+
+
 def test_overdue_receivables_share():
     invoices = pd.DataFrame(
         {

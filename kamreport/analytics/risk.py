@@ -82,7 +82,10 @@ def _order_gap(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: 
     gaps = recent.groupby("account_id")["order_date"].diff().dt.days
     usual = gaps.groupby(recent["account_id"]).median().reindex(accounts)
     since = (end - last).dt.days.astype(float)
-    limit = np.maximum(usual * p.order_gap_factor, p.order_gap_min_days)
+    # Too few recent orders to know the rhythm (the account went quiet before the
+    # history window): the minimum gap alone is the limit.
+    limit = (usual * p.order_gap_factor).clip(lower=p.order_gap_min_days)
+    limit = limit.fillna(float(p.order_gap_min_days))
     mask = since > limit
     high = since > 2 * limit
     return _frame("ORDER_GAP", mask, since, limit, usual, high)

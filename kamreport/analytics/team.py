@@ -78,7 +78,8 @@ def scorecards(
     """One scorecard row per KA manager for ``window`` (payments counted up to ``as_of``,
     default the window's end).
 
-    Columns: accounts, revenue, target, attainment, visits (done visits and senior
+    Columns: accounts, revenue, target, revenue_targeted (revenue of the accounts
+    with a target), attainment (revenue_targeted / target), visits (done visits and senior
     visits), visits_plan (Σ visits_target), visit_rate, due, collected,
     collection_rate, new_accounts (first positive order inside the window),
     complaints (opened inside the window). Sorted by revenue.
@@ -90,6 +91,8 @@ def scorecards(
     frame["revenue"] = _revenue(dataset.order_lines, window)
     frame["target"] = _targets(dataset, window, "revenue_target")
     frame["visits_plan"] = _targets(dataset, window, "visits_target")
+    # Attainment compares like with like: revenue of the accounts that have a target.
+    frame["revenue_targeted"] = frame["revenue"].where(frame["target"] > 0)
     activities = dataset.get("activities")
     if activities is not None:
         done = activities["status"].fillna("done") == "done" if "status" in activities else True
@@ -108,8 +111,9 @@ def scorecards(
     if complaints is not None:
         opened = complaints.loc[window.mask(complaints["opened_date"])]
         frame["complaints"] = opened.groupby("account_id").size()
-    sums = [c for c in frame.columns]
-    frame = frame.fillna({c: 0 for c in sums if c not in ("target", "visits_plan")})
+    frame = frame.fillna(
+        {c: 0 for c in frame.columns if c not in ("target", "visits_plan", "revenue_targeted")}
+    )
     out = frame.groupby(managers.reindex(frame.index)).sum(min_count=1)
     out.index.name = "ka_manager"
     for column in ("visits", "due", "collected"):
@@ -117,7 +121,7 @@ def scorecards(
             out[column] = np.nan
     if "complaints" not in out:
         out["complaints"] = np.nan
-    out["attainment"] = (out["revenue"] / out["target"]).where(out["target"] > 0)
+    out["attainment"] = (out["revenue_targeted"] / out["target"]).where(out["target"] > 0)
     out["visit_rate"] = (out["visits"] / out["visits_plan"]).where(out["visits_plan"] > 0)
     out["collection_rate"] = (out["collected"] / out["due"]).where(out["due"] > 0)
     return out.sort_values("revenue", ascending=False, kind="stable")

@@ -23,12 +23,20 @@ _ENV_PASSWORD = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
 
 
+# Query parameters that carry secrets (libpq accepts ?password=…).
+_SECRET_QUERY_KEYS = ("password", "sslpassword", "passfile_password")
+
+
 def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***``, safe to print."""
+    """The URL with its password (in the user part or the query) replaced by ``***``."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
+        secret = {k: "***" for k in parsed.query if k.lower() in _SECRET_QUERY_KEYS}
+        rendered = parsed.update_query_dict(secret).render_as_string(hide_password=True)
+        return rendered.replace("%2A%2A%2A", "***")
     except (ArgumentError, ValueError, TypeError):
-        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+        masked = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+        return re.sub(r"((?:ssl)?password=)[^&]*", r"\1***", masked, flags=re.IGNORECASE)
 
 
 def database_url(source: str, base_dir: Path) -> URL:
@@ -75,9 +83,10 @@ def parse_url(url: str, masked: str, base_dir: Path) -> URL:
 def _credentials(parsed: URL, masked: str) -> URL:
     """Refuse a literal password; fill in ``${VARIABLE}`` from the environment."""
     password = parsed.password
-    if password is None:
+    in_query = [k for k in parsed.query if k.lower() in _SECRET_QUERY_KEYS]
+    if password is None and not in_query:
         return parsed
-    wanted = _ENV_PASSWORD.match(str(password))
+    wanted = None if in_query else _ENV_PASSWORD.match(str(password))
     if wanted is None:
         raise DataSourceError(
             f"data.source {masked!r} contains a password. Passwords do not belong there: "

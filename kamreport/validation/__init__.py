@@ -43,8 +43,9 @@ def validate(
     """Check and type every table of ``raw``; amounts end up in ``currency``.
 
     Returns the typed tables (also when there are errors, for inspection) and
-    the report. ``as_of`` (default today) only decides which order lines fall
-    after the last complete month, which is a warning.
+    the report. ``as_of`` (default: the end of the last complete month in the
+    data) only decides which order lines fall after it, which is a warning; the
+    result never depends on the day the check runs.
     """
     currency = currency.strip().upper()
     issues: list[Issue] = list(raw.issues)
@@ -72,7 +73,7 @@ def validate(
         issues.append(absent_tables(raw, absent))
     issues.extend(account_warnings(checked))
     issues.extend(cost_warnings(checked))
-    issues.extend(late_lines(checked, as_of or dt.date.today()))
+    issues.extend(late_lines(checked, as_of))
 
     ordered = [i for i in issues if i.severity == "error"]
     ordered += [i for i in issues if i.severity != "error"]

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.periods import default_as_of
 from kamreport.errors import Issue
 from kamreport.schema import TABLES
 from kamreport.validation.messages import and_list, distinct_first, row_issue, values_phrase
@@ -151,12 +152,15 @@ def cost_warnings(tables: dict[str, Checked]) -> list[Issue]:
     ]
 
 
-def late_lines(tables: dict[str, Checked], as_of: dt.date) -> list[Issue]:
-    """A warning for order lines after the last complete month before ``as_of``."""
+def late_lines(tables: dict[str, Checked], as_of: dt.date | None) -> list[Issue]:
+    """A warning for order lines after the last complete month before ``as_of``
+    (default: the data's own last complete month)."""
     lines = tables.get("order_lines")
-    if lines is None or "order_date" not in lines.frame:
+    if lines is None or "order_date" not in lines.frame or lines.frame["order_date"].isna().all():
         return []
-    day = pd.Timestamp(as_of)
+    day = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(
+        default_as_of(lines.frame["order_date"].max())
+    )
     end = day if day.is_month_end else day.replace(day=1) - pd.Timedelta(days=1)
     dates = lines.frame["order_date"]
     late = (dates > end).to_numpy()
