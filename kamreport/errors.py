@@ -43,6 +43,10 @@ class UnknownCustomerError(KamReportError):
         )
 
 
+class PdfEngineError(KamReportError):
+    """PDF output was asked for but the PDF engine or a system library it needs is missing."""
+
+
 class NotebookExecutionError(KamReportError):
     """A report notebook failed; the failed notebook is kept for inspection."""
 
@@ -69,6 +73,8 @@ class Issue:
     expected: str | None = None
     found: str | None = None
     fix: str | None = None
+    # Accounts the problem rows belong to, so an account's report shows its own warnings.
+    account_ids: tuple[str, ...] = ()
 
     def location(self) -> str:
         parts = [self.source or self.table]

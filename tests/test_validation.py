@@ -570,3 +570,27 @@ def test_validation_stays_vectorised_on_large_typed_tables():
     assert report.ok
     assert len(tables["order_lines"]) == n
     assert (pd.Timestamp.now() - start).total_seconds() < 20
+
+
+def test_row_issues_name_the_accounts_they_concern(tmp_path):
+    """An account's report shows the load warnings about its own rows, and only those."""
+    from kamreport.analytics.account_review import review_account
+
+    folder = tmp_path / "acc"
+    folder.mkdir()
+    (folder / "accounts.csv").write_text(
+        "account_id,name\nA1,Alpha\nA2,Beta\nA10,Gamma\n", encoding="utf-8"
+    )
+    (folder / "order_lines.csv").write_text(
+        "order_id,line_no,account_id,product_id,order_date,quantity,net_amount,cost_amount\n"
+        "O1,1,A1,P1,2026-09-01,1,100,60\n"
+        "O2,1,A10,P1,2026-09-02,1,100,\n"
+        "O3,1,A2,P1,2026-09-30,1,100,50\n",
+        encoding="utf-8",
+    )
+    dataset = load_dataset(DataParams(source=str(folder)))
+    empty_cost = [w for w in dataset.warnings if w.code == "missing_cost"]
+    assert empty_cost and empty_cost[0].account_ids == ("A10",)
+    as_of = dt.date(2026, 9, 30)
+    assert [w.code for w in review_account(dataset, "A10", as_of).warnings] == ["missing_cost"]
+    assert review_account(dataset, "A1", as_of).warnings == ()

@@ -8,11 +8,11 @@ account's rows from them and computes the account's own sections.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 
+from kamreport.analytics.duplicates import duplicates_of
 from kamreport.analytics.highlights import Highlight, build_highlights
 from kamreport.analytics.mix import ProductMix, account_mix, with_category
 from kamreport.analytics.periods import ltm, months_back
@@ -30,10 +30,9 @@ from kamreport.dataset import Dataset
 from kamreport.errors import Issue
 from kamreport.params import RiskParams
 
-LEGAL_FORMS = re.compile(
-    r"股份|有限|责任|公司|集团|\b(co|company|corp|corporation|ltd|limited|inc|llc|gmbh)\b|[\s.,()（）]",
-    re.IGNORECASE,
-)
+# Load warnings about the whole dataset that change every account's figures (no
+# cost column: no margins), shown in each review beside the account's own warnings.
+EVERY_ACCOUNT = frozenset({"missing_cost"})
 
 
 @dataclass(frozen=True)
@@ -44,14 +43,10 @@ class DataNote:
     values: dict[str, object]
 
 
-def _base_name(name: object) -> str:
-    return LEGAL_FORMS.sub("", str(name)).casefold()
-
-
 def data_notes(dataset: Dataset, account_id: str, as_of: dt.date) -> tuple[DataNote, ...]:
     """Checks of this account's data that affect the review (docs/metrics.md, "Data quality"):
-    LTM lines without cost or list amounts, other accounts with the same name once legal
-    forms are removed (a possible duplicate), no wallet estimate for A's year, no
+    LTM lines without cost or list amounts, likely duplicates of the account (the
+    portfolio's rule in :mod:`kamreport.analytics.duplicates`), no wallet estimate for A's year, no
     decision-maker contact."""
     notes: list[DataNote] = []
     end = pd.Timestamp(as_of)
@@ -62,15 +57,17 @@ def data_notes(dataset: Dataset, account_id: str, as_of: dt.date) -> tuple[DataN
             missing = int(recent[column].isna().sum())
             if missing:
                 notes.append(DataNote(f"review.dq.{key}", {"n": missing, "total": len(recent)}))
-    accounts = dataset.accounts
-    base = accounts["name"].map(_base_name)
-    own = base[accounts["account_id"] == account_id]
-    if len(own) and own.iloc[0]:
-        twins = accounts.loc[(base == own.iloc[0]) & (accounts["account_id"] != account_id)]
-        for twin in twins.itertuples():
-            notes.append(
-                DataNote("review.dq.duplicate", {"id": twin.account_id, "name": twin.name})
+    for pair in duplicates_of(dataset.accounts, account_id).itertuples():
+        twin_is_b = pair.account_a == account_id
+        notes.append(
+            DataNote(
+                "review.dq.duplicate",
+                {
+                    "id": pair.account_b if twin_is_b else pair.account_a,
+                    "name": pair.name_b if twin_is_b else pair.name_a,
+                },
             )
+        )
     wallet = dataset.get("wallet")
     if wallet is not None:
         years = wallet.loc[wallet["account_id"] == account_id, "year"]
@@ -166,7 +163,9 @@ def review_account(
     lines = all_lines.loc[all_lines["account_id"] == account_id]
     window = months_back(as_of, trend_months)
     warnings = tuple(
-        w for w in dataset.warnings if w.table == "accounts" or account_id in str(w.row or "")
+        w
+        for w in dataset.warnings
+        if account_id in w.account_ids or (not w.account_ids and w.code in EVERY_ACCOUNT)
     )
     series = monthly(lines, window)
     categorised = with_category(lines, dataset.get("products"))

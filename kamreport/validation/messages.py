@@ -82,6 +82,10 @@ def row_issue(
     positions = np.flatnonzero(mask)
     total = len(positions)
     labels = raw.row_labels(positions[:LISTED])
+    accounts: tuple[str, ...] = ()
+    if "account_id" in raw.frame:
+        ids = raw.frame["account_id"].iloc[positions].dropna().astype(str)
+        accounts = tuple(sorted(set(ids)))
     if found is None:
         cells = found_from if found_from is not None else raw.frame.get(column)
         if cells is not None:
@@ -99,6 +103,7 @@ def row_issue(
             expected=expected,
             found=found,
             fix=fix,
+            account_ids=accounts,
         )
     return Issue(
         severity,
@@ -110,6 +115,7 @@ def row_issue(
         expected=expected,
         found=found,
         fix=fix,
+        account_ids=accounts,
     )
 
 
