@@ -39,6 +39,9 @@ SEVERITIES = ("high", "medium", "none")
 # Account attributes a leadership report may show (no contacts, no addresses).
 ACCOUNT_FIELDS = ("name", "name_en", "industry", "region", "country", "size_band", "ka_manager")
 
+# Tables whose rows hold personal data; their load warnings stay out of this report.
+PERSONAL_TABLES = frozenset({"contacts"})
+
 
 @dataclass(frozen=True)
 class Concentration:
@@ -293,7 +296,8 @@ def review_portfolio(dataset: Dataset, as_of: dt.date, params: Params) -> Portfo
         if has_history
         else None,
         duplicates=likely_duplicates(dataset.accounts, p.duplicate_similarity),
-        warnings=tuple(dataset.warnings),
+        # Leadership reads this report: warnings about contacts may quote personal data.
+        warnings=tuple(w for w in dataset.warnings if w.table not in PERSONAL_TABLES),
     )
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kamreport.analytics.periods import months_back
@@ -204,7 +205,9 @@ def portfolio_summary(
     values = value_accounts(dataset, as_of, params.scoring, params.clv)
     names = _names(dataset)
     revenue = values["revenue_ltm"].astype(float)
-    ordered = revenue[revenue > 0].sort_values(ascending=False, kind="stable")
+    positive = revenue[revenue > 0]
+    # Highest revenue first; ties by account id, so the order never depends on the data's.
+    ordered = positive.iloc[np.lexsort((positive.index.astype(str), -positive.to_numpy()))]
     top = tuple(_account_line(values, str(a), names) for a in ordered.index[:top_n])
     watched = sorted({*(a.account_id for a in top), *values.index[values["tier"] == "key"]})
     risks, more = risk_lines(dataset, as_of, params, values, [str(a) for a in watched])

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kamreport.analytics.portfolio import PortfolioReview, review_portfolio
@@ -99,7 +100,10 @@ def headlines(review: PortfolioReview, fmt: Formatter) -> list[Headline]:
                               accounts=fmt.number(int((v["revenue_ltm"] > 0).sum()))),
                         "bridge", "revenue_ltm"))  # fmt: skip
     b = review.bridge
-    grower = b.accounts.sort_values("change", ascending=False).index[0] if len(b.accounts) else ""
+    grower = ""
+    if len(b.accounts):  # the biggest grower; ties by account id
+        change = b.accounts["change"]
+        grower = change.index[np.lexsort((change.index.astype(str), -change.to_numpy()))][0]
     out.append(Headline(fmt.t("portfolio.summary.bridge",
                               growth=fmt.money(b.components["growth"], compact=True),
                               decline=fmt.money(-b.components["decline"], compact=True),
