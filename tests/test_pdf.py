@@ -1,0 +1,372 @@
+"""PDF output: the engine checks, the HTML → PDF step, and whole reports checked with poppler."""
+
+from __future__ import annotations
+
+import csv
+import html as html_lib
+import importlib.abc
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REQUIRE_SYSTEM_TOOLS, require_tool
+
+from kamreport import pdf
+from kamreport.errors import ParamsError, PdfEngineError
+from kamreport.i18n import catalog
+from kamreport.params import load_params
+
+PRINT_CSS = Path(__file__).parents[1] / "templates" / "css" / "print.css"
+
+
+def page(body: str, lang: str = "en", marker: bool = True) -> str:
+    """A minimal page with the real print stylesheet, as base.html.j2 includes it."""
+    head = '<meta charset="utf-8">' + (pdf.PRINT_MARKER if marker else "")
+    css = PRINT_CSS.read_text(encoding="utf-8")
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head>{head}<style media="print">{css}</style>'
+        f'</head><body class="locale-{lang}">{body}</body></html>'
+    )
+
+
+@pytest.fixture
+def engine():
+    """WeasyPrint with every library it needs; skip (fail in CI) without them."""
+    try:
+        pdf.check_engine()
+    except PdfEngineError as exc:
+        if REQUIRE_SYSTEM_TOOLS:
+            pytest.fail(f"{exc}; KAMREPORT_REQUIRE_SYSTEM_TOOLS=1 forbids skipping")
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def fresh_engine():
+    """Forget the cached engine check before and after a test that fakes a missing library."""
+    pdf._engine.cache_clear()
+    yield
+    pdf._engine.cache_clear()
+
+
+def run(*command: str) -> str:
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+# --- the engine check --------------------------------------------------------------
+
+
+def test_missing_harfbuzz_subset_fails_loudly_with_the_package_to_install(
+    monkeypatch, fresh_engine
+):
+    pytest.importorskip("weasyprint")
+    monkeypatch.setattr(pdf, "_harfbuzz_subset_available", lambda: False)
+    with pytest.raises(PdfEngineError) as caught:
+        pdf.check_engine()
+    message = str(caught.value)
+    assert "libharfbuzz-subset.so.0" in message
+    assert "sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0" in message
+    assert "10–25 s" in message and "leave pdf out of FORMATS" in message
+
+
+class _NoPango(importlib.abc.MetaPathFinder):
+    """Import of weasyprint fails the way it does when Pango cannot be loaded."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0': not found")
+        return None
+
+
+def test_missing_pango_fails_with_the_package_to_install(monkeypatch, fresh_engine):
+    for name in [n for n in sys.modules if n == "weasyprint" or n.startswith("weasyprint.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [_NoPango(), *sys.meta_path])
+    with pytest.raises(PdfEngineError, match=r"Pango text layout library.*apt-get install"):
+        pdf.check_engine()
+
+
+def test_missing_weasyprint_says_how_to_install_it(monkeypatch, fresh_engine):
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    with pytest.raises(PdfEngineError, match=r"pip install weasyprint"):
+        pdf.check_engine()
+
+
+def test_runner_checks_the_engine_before_running_the_notebook(monkeypatch, tmp_path):
+    from kamreport import runner
+
+    def missing():
+        raise PdfEngineError("no engine")
+
+    monkeypatch.setattr(pdf, "check_engine", missing)
+    target = tmp_path / "out" / "customers" / "X"
+    params = {"params_file": "", "overrides": {"report": {"formats": ["html", "pdf"]}}}
+    with pytest.raises(PdfEngineError, match="no engine"):
+        runner.execute("does-not-exist.ipynb", target, params, started=0.0)
+    assert not target.parent.exists()  # failed before any staging folder was made
+
+
+# --- parameters ------------------------------------------------------------------------
+
+
+def test_page_size_is_a4_by_default_and_letter_on_request():
+    assert load_params().report.page_size == "A4"
+    assert load_params(overrides={"report": {"page_size": "Letter"}}).report.page_size == "Letter"
+    with pytest.raises(
+        ParamsError, match=r"report.page_size must be one of A4, Letter, found 'A5'"
+    ):
+        load_params(overrides={"report": {"page_size": "A5"}})
+    with pytest.raises(ParamsError, match=r"report\.page_size"):
+        pdf.page_css("a4")
+
+
+def test_wants_pdf_reads_the_formats_of_a_run():
+    assert pdf.wants_pdf({"report": {"formats": ["html", "pdf"]}})
+    assert not pdf.wants_pdf({"report": {"formats": ["html"]}})
+    assert pdf.page_size_of({"report": {"page_size": "Letter"}}) == "Letter"
+
+
+# --- HTML → PDF ------------------------------------------------------------------------
+
+
+@pytest.mark.system
+def test_chinese_renders_with_the_bundled_font_embedded_as_a_subset(engine, tmp_path):
+    pdffonts = require_tool("pdffonts")
+    require_tool("pdftotext")
+    source = tmp_path / "r.html"
+    source.write_text(
+        page("<h1>重点客户 Key account</h1><p>销售额同比增长 12%</p>", "zh-CN"), "utf-8"
+    )
+    result = pdf.html_to_pdf(source, page_size="Letter")
+    assert result.path == tmp_path / "r.pdf" and result.pages == 1
+    fonts = run(pdffonts, str(result.path)).splitlines()[2:]
+    assert fonts, "no fonts in the PDF"
+    for line in fonts:
+        name, *_, emb, sub, _uni, _obj, _gen = line.split()
+        assert (emb, sub) == ("yes", "yes"), line  # embedded, as a subset
+        assert "KAM-Sans-SC" in name, line  # the bundled font, not whatever the system has
+    text = run("pdftotext", str(result.path), "-")
+    assert "重点客户 Key account" in text and "销售额同比增长 12%" in text
+    assert "612 x 792" in run("pdfinfo", str(result.path))  # Letter
+
+
+@pytest.mark.system
+def test_pdf_is_written_atomically(engine, tmp_path, monkeypatch):
+    import weasyprint
+
+    source = tmp_path / "report.html"
+    source.write_text(page("<p>x</p>"), "utf-8")
+    good = tmp_path / "report.pdf"
+    good.write_bytes(b"%PDF good")
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(weasyprint.Document, "write_pdf", broken)
+    with pytest.raises(RuntimeError):
+        pdf.html_to_pdf(source)
+    assert good.read_bytes() == b"%PDF good"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report.pdf"]
+
+
+@pytest.mark.system
+def test_write_pdfs_converts_reports_only(engine, tmp_path):
+    (tmp_path / "report.html").write_text(page("<p>report</p>"), "utf-8")
+    (tmp_path / "email.html").write_text(page("<p>mail body</p>", marker=False), "utf-8")
+    results = pdf.write_pdfs(tmp_path, {"report": {"formats": ["html", "pdf"]}})
+    assert [r.path.name for r in results] == ["report.pdf"]
+    assert not (tmp_path / "email.pdf").exists()
+
+
+@pytest.mark.system
+def test_inline_svg_charts_stay_vector_and_visible(engine, tmp_path):
+    require_tool("pdfimages")
+    chart = (  # as kamreport.charts writes them, without the optional namespaces
+        '<svg class="chart" aria-hidden="true" viewBox="0 0 100 50">'
+        '<defs><path id="g" d="M0 0 H40 V40 H0 Z"/></defs>'
+        '<use xlink:href="#g" x="5" y="5" fill="#000"/></svg>'
+    )
+    assert "<img" in pdf.charts_as_images(chart)
+    source = tmp_path / "chart.html"
+    source.write_text(page(f'<figure class="chart-figure">{chart}</figure>'), "utf-8")
+    result = pdf.html_to_pdf(source)
+    assert run("pdfimages", "-list", str(result.path)).splitlines()[2:] == []  # no raster
+    run(
+        "pdftoppm", "-r", "20", "-gray", "-f", "1", "-l", "1", str(result.path), str(tmp_path / "p")
+    )
+    pixels = next(tmp_path.glob("p-*.pgm")).read_bytes().split(b"\n", 3)[3]
+    assert sum(1 for v in pixels if v < 100) > 200  # the black square is drawn
+
+
+# --- whole reports on the sample data ------------------------------------------------------
+
+PAGE_RANGES = {"customer": (3, 16), "portfolio": (6, 40)}
+
+
+def sample_name(sample_dir: Path, account_id: str) -> str:
+    with (sample_dir / "accounts.csv").open(encoding="utf-8-sig") as handle:
+        for row in csv.DictReader(handle):
+            if row["account_id"] == account_id:
+                return row["name"]
+    raise AssertionError(f"{account_id} not in the sample")
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def headings(report_html: str) -> list[str]:
+    """The section headings (h2) of a report, as text."""
+    found = re.findall(r"<h2[^>]*>(.*?)</h2>", report_html, flags=re.S)
+    return [html_lib.unescape(re.sub(r"<[^>]+>", "", h)).strip() for h in found]
+
+
+def blank_pages(pdf_path: Path, tmp_path: Path) -> list[int]:
+    """Pages with nothing in their body (between running header and footer)."""
+    size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", run("pdfinfo", str(pdf_path)))
+    width, height = (float(v) / 72 * 20 for v in size.groups())  # pixels at 20 dpi
+    margin = round(26 / 25.4 * 20)  # skip 26 mm at top and bottom: the running texts
+    prefix = tmp_path / "page"
+    run("pdftoppm", "-r", "20", "-gray", "-x", "0", "-y", str(margin), "-W", str(round(width)),
+        "-H", str(round(height) - 2 * margin), str(pdf_path), str(prefix))  # fmt: skip
+    blank = []
+    for number, image in enumerate(sorted(tmp_path.glob("page-*.pgm"), key=_page_no), 1):
+        pixels = image.read_bytes().split(b"\n", 3)[3]  # P5 header: magic, size, maxval
+        if sum(1 for p in pixels if p < 200) < 20:
+            blank.append(number)
+    return blank
+
+
+def footer_only_pages(pdf_path: Path, pages: int, locale: str) -> list[int]:
+    """Pages whose only text is the report's closing provenance footer."""
+    messages = catalog(locale)
+    closing = tuple(
+        messages[k].split("{")[0].strip() for k in ("report.provenance", "report.generated")
+    )
+    found = []
+    for number in range(1, pages + 1):
+        text = run("pdftotext", "-f", str(number), "-l", str(number), str(pdf_path), "-")
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        body = lines[2:-2]  # without the running header and footer
+        if body and all(line.startswith(closing) for line in body):
+            found.append(number)
+    return found
+
+
+def _page_no(path: Path) -> int:
+    return int(path.stem.rsplit("-", 1)[1])
+
+
+def check_report_pdf(pdf_path: Path, kind: str, locale: str, title: str, tmp_path: Path) -> None:
+    """The checks every report PDF passes: opens, length, fonts, text, no blank page."""
+    info = run("pdfinfo", str(pdf_path))
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    low, high = PAGE_RANGES[kind]
+    assert low <= pages <= high, f"{pdf_path}: {pages} pages"
+    assert "595.276 x 841.89" in info  # A4
+
+    assert run("pdfimages", "-list", str(pdf_path)).splitlines()[2:] == []  # charts are vector
+    fonts = run("pdffonts", str(pdf_path)).splitlines()[2:]
+    assert all(line.split()[-5:-3] == ["yes", "yes"] for line in fonts), fonts
+    if locale == "zh-CN":
+        assert any("KAM-Sans-SC" in line for line in fonts), fonts  # the CJK font
+
+    text = squash(run("pdftotext", "-layout", str(pdf_path), "-"))
+    html = pdf_path.with_suffix(".html").read_text(encoding="utf-8")
+    section_titles = headings(html)
+    assert len(section_titles) >= 3
+    for heading in section_titles:
+        assert squash(heading) in text, heading
+    assert squash(title) in text
+    messages = catalog(locale)
+    page_two = messages["pdf.page_before"] + "2" + messages["pdf.page_between"] + str(pages)
+    assert squash(page_two + messages["pdf.page_after"]) in text  # running footer
+    assert "INTERNAL" in text  # the confidentiality label, on every page
+    assert text.count("INTERNAL") >= pages
+    assert blank_pages(pdf_path, tmp_path) == []
+    assert footer_only_pages(pdf_path, pages, locale) == []
+
+
+def run_reports(kind: str, sample_dir: Path, tmp_path_factory) -> dict:
+    """The report of ``kind`` in both languages on the sample data, with PDFs."""
+    from kamreport.runner import run_customer_report, run_portfolio_report
+
+    results = {}
+    for locale in ("en", "zh-CN"):
+        out = tmp_path_factory.mktemp(f"pdf-{kind}-{locale}")
+        overrides = {
+            "data": {"source": str(sample_dir)},
+            "report": {"locale": locale, "output_dir": str(out), "formats": ["html", "pdf"]},
+        }
+        if kind == "customer":
+            results[locale] = run_customer_report("KA0001", overrides=overrides)
+        else:
+            results[locale] = run_portfolio_report(overrides=overrides)
+    return results
+
+
+@pytest.fixture(scope="module")
+def customer_reports(sample_dir, tmp_path_factory):
+    return run_reports("customer", sample_dir, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def portfolio_reports(sample_dir, tmp_path_factory):
+    return run_reports("portfolio", sample_dir, tmp_path_factory)
+
+
+def require_poppler() -> None:
+    for tool in ("pdfinfo", "pdffonts", "pdftotext", "pdftoppm", "pdfimages"):
+        require_tool(tool)
+
+
+def outline(html: Path) -> list:
+    """The PDF bookmarks of a report, as WeasyPrint builds them from its HTML."""
+    document = pdf._engine().HTML(filename=str(html)).render()
+    return document.make_bookmark_tree()
+
+
+@pytest.mark.slow
+@pytest.mark.system
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_customer_report_pdf(customer_reports, locale, sample_dir, tmp_path, engine):
+    require_poppler()
+    result = customer_reports[locale]
+    pdf_path = result.directory / "report.pdf"
+    assert pdf_path in result.files
+    manifest = (result.directory / "manifest.json").read_text(encoding="utf-8")
+    assert '"report.pdf"' in manifest
+    name = sample_name(sample_dir, "KA0001")
+    check_report_pdf(pdf_path, "customer", locale, name, tmp_path)
+    text = squash(run("pdftotext", str(pdf_path), "-"))
+    assert squash(catalog(locale)["report.customer_title"]) in text
+
+
+@pytest.mark.slow
+@pytest.mark.system
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_portfolio_report_pdf(portfolio_reports, locale, tmp_path, engine):
+    require_poppler()
+    result = portfolio_reports[locale]
+    pdf_path = result.directory / "portfolio.pdf"
+    assert pdf_path in result.files
+    check_report_pdf(pdf_path, "portfolio", locale, catalog(locale)["portfolio.title"], tmp_path)
+    # The table of contents on page 1 gives each section's page number.
+    first_page = run("pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf_path), "-")
+    toc = [line for line in first_page.splitlines() if re.search(r"\.{3,}\s*\d+\s*$", line)]
+    assert len(toc) >= 5, first_page
+
+
+@pytest.mark.slow
+@pytest.mark.system
+@pytest.mark.parametrize("kind", ["customer", "portfolio"])
+def test_pdf_bookmarks_are_the_report_and_its_sections(kind, request, engine):
+    result = request.getfixturevalue(f"{kind}_reports")["en"]
+    html = result.directory / ("report.html" if kind == "customer" else "portfolio.html")
+    tree = outline(html)
+    assert len(tree) == 1  # the report's title, with its sections below it
+    label, _target, children, _state = tree[0]
+    h1 = re.search(r"<h1[^>]*>(.*?)</h1>", html.read_text("utf-8"), re.S).group(1)
+    assert squash(label) == squash(html_lib.unescape(re.sub(r"<[^>]+>", "", h1)))
+    assert [child[0] for child in children] == headings(html.read_text("utf-8"))
