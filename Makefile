@@ -12,12 +12,17 @@ SAMPLE := data/sample/.complete
 RUN_ARGS = $(if $(PARAMS),--params $(PARAMS)) $(if $(AS_OF),--as-of $(AS_OF)) \
            $(if $(LOCALE),--locale $(LOCALE)) $(if $(FORMATS),--formats $(FORMATS))
 
-.PHONY: help venv sample report list validate metrics test lint format clean
+.PHONY: help venv sample report reports portfolio list validate metrics test lint format clean email targets targets-import
 
 help:
 	@echo "make report CUSTOMER=<id> [AS_OF=YYYY-MM-DD] [LOCALE=zh-CN] [PARAMS=file]"
+	@echo "make reports [TIER=key] [JOBS=n] [EXECUTOR=dask://host:port] [FORCE=1]   every account"
+	@echo "make portfolio [AS_OF=YYYY-MM-DD] [LOCALE=zh-CN] [PARAMS=file]   portfolio report"
 	@echo "make list [FILTER=text]      accounts with their ids"
 	@echo "make validate                 full validation report of the data"
+	@echo "make targets YEAR=2027 [GOAL=amount]          target-setting workbook + page"
+	@echo "make targets-import FILE=<xlsx> YEAR=2027     agreed targets into the data"
+	@echo "make email REPORT=portfolio|customer [CUSTOMER=<id>] [TO=leadership] [DRY_RUN=1] [FORCE=1]"
 	@echo "make test                     the whole test suite"
 
 venv: $(STAMP)
@@ -27,8 +32,8 @@ $(STAMP): pyproject.toml
 	@echo "Setting up the Python environment in $(VENV) (first run takes a minute)…"
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kamreport needs Python 3.11 or newer")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log >&2; exit 1; }
+	@$(BIN)/python -m pip install -e '.[dev]' >> $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log >&2; exit 1; }
 	@touch $(STAMP)
 
 sample: $(SAMPLE)
@@ -40,11 +45,42 @@ report: $(SAMPLE)
 	@test -n "$(CUSTOMER)" || { echo "Usage: make report CUSTOMER=<id>   (make list shows the ids)" >&2; exit 2; }
 	@$(KAM) report --customer "$(CUSTOMER)" $(RUN_ARGS)
 
+# Every account's review (TIER=key to limit), JOBS workers or EXECUTOR=dask://host:port;
+# unchanged accounts are skipped unless FORCE=1. Index: outputs/<as-of>/index.html.
+reports: $(SAMPLE)
+	@$(KAM) reports $(RUN_ARGS) $(if $(TIER),--tier "$(TIER)") $(if $(JOBS),--jobs "$(JOBS)") \
+	  $(if $(EXECUTOR),--executor "$(EXECUTOR)") $(if $(filter 1 yes true,$(FORCE)),--force)
+
+# The portfolio report for leadership: outputs/<as-of>/portfolio/portfolio.html.
+portfolio: $(SAMPLE)
+	@$(KAM) portfolio $(RUN_ARGS)
+
 list: $(SAMPLE)
 	@$(KAM) list $(if $(PARAMS),--params $(PARAMS)) $(if $(FILTER),"$(FILTER)")
 
+# Account metrics: CUSTOMER=<id> prints its JSON, otherwise every account (FORMAT=csv|json).
+metrics: $(SAMPLE)
+	@$(KAM) metrics $(if $(CUSTOMER),--customer "$(CUSTOMER)",--all --format $(or $(FORMAT),csv)) \
+		$(if $(PARAMS),--params $(PARAMS)) $(if $(AS_OF),--as-of $(AS_OF))
+
 validate: $(SAMPLE)
 	@$(KAM) validate $(if $(PARAMS),--params $(PARAMS))
+
+# Emails a report's summary; recipients, sender and SMTP server in the params file (email.*).
+email: $(SAMPLE)
+	@test "$(REPORT)" != customer || test -n "$(CUSTOMER)" || { echo "Usage: make email REPORT=customer CUSTOMER=<id> [TO=list]" >&2; exit 2; }
+	@$(KAM) email --report "$(or $(REPORT),portfolio)" $(if $(CUSTOMER),--customer "$(CUSTOMER)") \
+	  --to "$(or $(TO),leadership)" $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run) \
+	  $(if $(filter 1 yes true,$(FORCE)),--force) $(RUN_ARGS)
+
+# The target-setting workshop: proposals, workbook and page into outputs/targets/.
+targets: $(SAMPLE)
+	@$(KAM) targets $(if $(YEAR),--year "$(YEAR)") $(if $(GOAL),--goal "$(GOAL)") $(RUN_ARGS)
+
+# Reads an edited targets workbook back into the data source's targets table.
+targets-import: $(STAMP)
+	@test -n "$(FILE)" -a -n "$(YEAR)" || { echo "Usage: make targets-import FILE=outputs/targets/targets-<year>.xlsx YEAR=<year> [PARAMS=file]" >&2; exit 2; }
+	@$(KAM) targets-import --file "$(FILE)" --year "$(YEAR)" $(if $(PARAMS),--params $(PARAMS))
 
 test: $(STAMP)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)

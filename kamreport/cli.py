@@ -54,6 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--customer", required=True, help="account id (see `kamreport list`)")
     _common(report)
 
+    reports = sub.add_parser("reports", help="render every account's review, with an index page")
+    reports.add_argument("--tier", help="only this tier: key, growth, maintain or ordinary")
+    reports.add_argument("--jobs", type=int, help="parallel workers (JOBS=; default: the cores)")
+    reports.add_argument(
+        "--executor", help="local (default) or dask://host:port, a Dask scheduler (EXECUTOR=)"
+    )
+    reports.add_argument("--force", action="store_true", help="render unchanged accounts too")
+    _common(reports)
+
+    portfolio = sub.add_parser("portfolio", help="render the portfolio report (leadership)")
+    _common(portfolio)
+
     validate = sub.add_parser("validate", help="check the data and print every problem")
     _common(validate)
 
@@ -61,11 +73,45 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("filter", nargs="?", help="text to look for in id, name or English name")
     _common(listing)
 
+    metrics = sub.add_parser("metrics", help="account metrics as JSON or CSV (same as the reports)")
+    which = metrics.add_mutually_exclusive_group(required=True)
+    which.add_argument("--customer", help="one account id: its metrics as a JSON object")
+    which.add_argument("--all", action="store_true", help="every account, one row each")
+    metrics.add_argument("--format", choices=("json", "csv"), default="json", dest="out_format")
+    _common(metrics)
+
     sample = sub.add_parser("sample", help="write the bundled sample data as files")
     sample.add_argument("--out", required=True, type=Path, help="folder to write into")
     sample.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     sample.add_argument("--seed", type=int, default=20260930)
+
+    email = sub.add_parser("email", help="email a report's summary (recipients in email.*)")
+    email.add_argument("--report", choices=("portfolio", "customer"), default="portfolio")
+    email.add_argument("--customer", help="account id, with --report customer")
+    email.add_argument(
+        "--to", default="leadership", help="a list in email.recipients, or addresses (a@b,c@d)"
+    )
+    email.add_argument("--dry-run", action="store_true", help="write .eml files, send nothing")
+    email.add_argument("--force", action="store_true", help="send even if already sent")
+    _common(email)
+    targets = sub.add_parser("targets", help="propose next year's targets: workbook + page")
+    targets.add_argument("--year", type=int, help="target year (YEAR=; default: next year)")
+    targets.add_argument("--goal", type=float, help="company revenue goal (GOAL=)")
+    _common(targets)
+
+    targets_import = sub.add_parser(
+        "targets-import", help="read an edited targets workbook back into the data source"
+    )
+    targets_import.add_argument("--file", required=True, type=Path, help="edited workbook (FILE=)")
+    targets_import.add_argument("--year", required=True, type=int, help="target year (YEAR=)")
+    _common(targets_import)
     return parser
+
+
+def _print_pdfs(files: Sequence[Path]) -> None:
+    for path in files:
+        if path.suffix == ".pdf":
+            print(f"PDF written to {path}")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -75,6 +121,43 @@ def cmd_report(args: argparse.Namespace) -> int:
         args.customer, params_file=args.params, overrides=overrides_from(args)
     )
     print(f"Report written to {result.report}")
+    _print_pdfs(result.files)
+    print(f"All outputs in {result.directory} ({result.seconds:.1f} s)")
+    return 0
+
+
+def cmd_reports(args: argparse.Namespace) -> int:
+    from kamreport.batch import run_batch
+
+    result = run_batch(
+        params_file=args.params,
+        overrides=overrides_from(args),
+        tier=args.tier,
+        jobs=args.jobs,
+        executor=args.executor,
+        force=args.force,
+    )
+    print(
+        f"{len(result.rendered)} rendered, {len(result.skipped)} unchanged, "
+        f"{len(result.failed)} failed in {result.seconds:.1f} s"
+    )
+    for outcome in result.failed:
+        print(f"failed   {outcome.account_id}: {outcome.error}", file=sys.stderr)
+    print(f"Index written to {result.index}")
+    if result.failed:
+        ids = ", ".join(o.account_id for o in result.failed)
+        print(f"error: {len(result.failed)} report(s) failed: {ids}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_portfolio(args: argparse.Namespace) -> int:
+    from kamreport.reports.portfolio import PORTFOLIO_FILE
+    from kamreport.runner import run_portfolio_report
+
+    result = run_portfolio_report(params_file=args.params, overrides=overrides_from(args))
+    print(f"Report written to {result.directory / PORTFOLIO_FILE}")
+    _print_pdfs(result.files)
     print(f"All outputs in {result.directory} ({result.seconds:.1f} s)")
     return 0
 
@@ -114,6 +197,24 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0 if len(accounts) else 1
 
 
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from kamreport.metrics import account_metrics, customer_metrics, records, to_json
+    from kamreport.session import open_session
+
+    print("Loading the data and computing the metrics…", file=sys.stderr)
+    session = open_session(args.params, overrides_from(args))
+    if args.customer:
+        account_id = session.account_id(args.customer)
+    table = account_metrics(session.dataset, session.as_of, session.params)
+    if args.customer:
+        print(to_json(customer_metrics(table, account_id)))
+    elif args.out_format == "csv":
+        sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
+    else:
+        print(to_json(records(table)))
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from kamreport.sample import export_sample
 
@@ -123,7 +224,71 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"report": cmd_report, "validate": cmd_validate, "list": cmd_list, "sample": cmd_sample}
+def cmd_email(args: argparse.Namespace) -> int:
+    from kamreport.mail.run import run_email
+
+    run = run_email(
+        args.report,
+        customer=args.customer,
+        to=args.to,
+        params_file=args.params,
+        overrides=overrides_from(args),
+        dry_run=args.dry_run,
+        force=args.force,
+    )
+    print(f"Subject: {run.email.subject}")
+    if args.dry_run:
+        for path in run.eml_files:
+            print(f"written  {path}")
+        print(f"Dry run: nothing sent; {len(run.eml_files)} message(s) written.")
+        return 0
+    counts = ", ".join(f"{n} {status}" for status, n in run.counts().items())
+    print(f"{counts}; send log: {run.log_path}")
+    return 0 if run.ok else 1
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    from kamreport.runner import run_target_setting
+
+    result = run_target_setting(
+        args.year, args.goal, params_file=args.params, overrides=overrides_from(args)
+    )
+    for path in result.files:
+        if path.suffix in (".xlsx", ".html"):
+            print(f"Wrote {path}")
+    print(f"All outputs in {result.directory} ({result.seconds:.1f} s)")
+    return 0
+
+
+def cmd_targets_import(args: argparse.Namespace) -> int:
+    from kamreport.params import load_params
+    from kamreport.reports.targets import import_targets
+
+    params = load_params(args.params, overrides_from(args))
+    result = import_targets(args.file, args.year, params)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(
+        f"Wrote the {args.year} targets of {result.accounts} accounts ({result.rows} monthly rows, "
+        f"total {result.agreed_total:,.0f} against the goal {result.goal:,.0f}) to {result.target}"
+    )
+    if result.backup:
+        print(f"The previous version is kept in {result.backup}")
+    return 0
+
+
+COMMANDS = {
+    "report": cmd_report,
+    "reports": cmd_reports,
+    "portfolio": cmd_portfolio,
+    "validate": cmd_validate,
+    "list": cmd_list,
+    "sample": cmd_sample,
+    "metrics": cmd_metrics,
+    "email": cmd_email,
+    "targets": cmd_targets,
+    "targets-import": cmd_targets_import,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

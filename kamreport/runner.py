@@ -73,6 +73,62 @@ def run_customer_report(
     )
 
 
+def run_target_setting(
+    year: int | None = None,
+    goal: float | None = None,
+    *,
+    params_file: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    progress: Progress = _stderr,
+) -> RunResult:
+    """Validate, then execute ``notebooks/target_setting.ipynb`` into <output_dir>/targets/."""
+    from kamreport.reports.targets import resolve_year
+
+    started = time.perf_counter()
+    progress("Loading and validating the data…")
+    session = open_session(params_file, overrides)
+    target_year = resolve_year(year, session.as_of)
+    target = Path(session.params.report.output_dir) / "targets"
+    progress(f"Proposing the {target_year} targets from the data as of {session.as_of}…")
+    parameters = {
+        "year": target_year,
+        "goal": float(goal or 0.0),
+        "params_file": str(Path(params_file).resolve()) if params_file else "",
+        "overrides": _plain(overrides or {}),
+    }
+    return execute(
+        "target_setting.ipynb", target, parameters, started=started, extra={"year": target_year}
+    )
+
+
+def portfolio_dir(session: Session) -> Path:
+    root = Path(session.params.report.output_dir)
+    target = root / session.as_of.isoformat() / "portfolio"
+    inside(root, target)
+    return target
+
+
+def run_portfolio_report(
+    *,
+    params_file: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    progress: Progress = _stderr,
+) -> RunResult:
+    """Validate, then execute ``notebooks/portfolio_report.ipynb`` into
+    <output_dir>/<as-of>/portfolio/."""
+    started = time.perf_counter()
+    progress("Loading and validating the data…")
+    session = open_session(params_file, overrides)
+    target = portfolio_dir(session)
+    progress(f"Running the portfolio report of {len(session.dataset.accounts)} accounts "
+             f"as of {session.as_of}…")  # fmt: skip
+    parameters = {
+        "params_file": str(Path(params_file).resolve()) if params_file else "",
+        "overrides": _plain(overrides or {}),
+    }
+    return execute("portfolio_report.ipynb", target, parameters, started=started)
+
+
 def execute(
     notebook: str,
     target: Path,
@@ -80,11 +136,18 @@ def execute(
     *,
     started: float,
     extra: Mapping[str, Any] | None = None,
+    engine_name: str | None = None,
+    progress_bar: bool | None = None,
 ) -> RunResult:
-    """Execute ``notebook`` into a staging folder and publish it to ``target``."""
+    """Execute ``notebook`` into a staging folder and publish it to ``target``.
+
+    ``engine_name`` picks a papermill engine (the batch uses one that reuses a warm
+    kernel); ``progress_bar`` defaults to a per-cell bar when stderr is a terminal.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    _check_pdf_engine(parameters)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
     executed = staging / notebook
@@ -95,7 +158,8 @@ def execute(
             str(executed),
             parameters={**parameters, "staging_dir": str(staging)},
             kernel_name="python3",
-            progress_bar=sys.stderr.isatty(),
+            engine_name=engine_name,
+            progress_bar=sys.stderr.isatty() if progress_bar is None else progress_bar,
             cwd=os.getcwd(),
         )
     except PapermillExecutionError as exc:
@@ -111,6 +175,7 @@ def execute(
         raise
     provenance = json.loads((staging / PROVENANCE_FILE).read_text(encoding="utf-8"))
     (staging / PROVENANCE_FILE).unlink()
+    _write_pdfs(staging, provenance["params"])
     seconds = time.perf_counter() - started
     outputs = [*sorted(p.name for p in staging.iterdir()), "manifest.json"]
     manifest = {
@@ -124,6 +189,29 @@ def execute(
     files = publish(staging, target)
     failed.unlink(missing_ok=True)
     return RunResult(directory=target, files=tuple(files), seconds=seconds)
+
+
+def _check_pdf_engine(parameters: Mapping[str, Any]) -> None:
+    """Fail before the notebook runs when PDF output is asked for but cannot be made."""
+    from kamreport.params import load_params
+
+    params = load_params(parameters.get("params_file") or None, parameters.get("overrides"))
+    if "pdf" in params.report.formats:
+        from kamreport.pdf import check_engine
+
+        check_engine()
+
+
+def _write_pdfs(staging: Path, params: Mapping[str, Any]) -> None:
+    """A PDF beside each report HTML in staging when the run's formats include pdf."""
+    from kamreport.pdf import wants_pdf, write_pdfs
+
+    if wants_pdf(params):
+        try:
+            write_pdfs(staging, params, progress=_stderr)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
 
 
 def _plain(value: Any) -> Any:

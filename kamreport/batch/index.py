@@ -1,0 +1,134 @@
+"""The batch's index page: every account in scope with its tier, key figures and report link,
+then the failures with their error. Written to ``<output_dir>/<as-of>/index.html``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kamreport.i18n import Formatter
+from kamreport.outputs import atomic_write_text
+from kamreport.provenance import Provenance
+from kamreport.render import render
+
+INDEX_FILE = "index.html"
+TIER_ORDER = ("key", "growth", "maintain", "ordinary")
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    account_id: str
+    name: str
+    alt_name: str
+    manager: str
+    tier: str
+    revenue_ltm: float
+    growth: float
+    margin_pct: float
+    score: float
+    rank: float
+    clv: float
+    flags: tuple[str, ...]
+    status: str  # rendered | skipped | failed
+    report: str  # link relative to the index, "" when there is none
+    pdf: str
+    error: str = ""
+    notebook: str = ""
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _number(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def rows(
+    ids: Iterable[str],
+    accounts: pd.DataFrame,
+    metrics: pd.DataFrame,
+    status: Mapping[str, str],
+    errors: Mapping[str, tuple[str, str]],
+    targets: Mapping[str, Path],
+    index_dir: Path,
+    locale: str,
+) -> list[IndexRow]:
+    """One row per account, in data order; links relative to ``index_dir``."""
+    info = accounts.set_index(accounts["account_id"].astype(str))
+    figures = metrics.set_index(metrics["account_id"].astype(str))
+    out = []
+    for account_id in ids:
+        a = info.loc[account_id] if account_id in info.index else pd.Series(dtype=object)
+        m = figures.loc[account_id] if account_id in figures.index else pd.Series(dtype=object)
+        name, other = _text(a.get("name")), _text(a.get("name_en"))
+        if locale == "en" and other:
+            name, other = other, name
+        target = targets[account_id]
+        report = target / "report.html"
+        pdf = target / "report.pdf"
+        error, notebook = errors.get(account_id, ("", ""))
+        out.append(
+            IndexRow(
+                account_id=account_id,
+                name=name or account_id,
+                alt_name=other,
+                manager=_text(a.get("ka_manager")),
+                tier=_text(m.get("tier")),
+                revenue_ltm=_number(m.get("revenue_ltm")),
+                growth=_number(m.get("revenue_growth")),
+                margin_pct=_number(m.get("margin_pct_ltm")),
+                score=_number(m.get("score")),
+                rank=_number(m.get("rank")),
+                clv=_number(m.get("clv")),
+                flags=tuple(f for f in _text(m.get("risk_flags")).split(";") if f),
+                status=status.get(account_id, "failed"),
+                report=_relative(report, index_dir) if report.is_file() else "",
+                pdf=_relative(pdf, index_dir) if pdf.is_file() else "",
+                error=error,
+                notebook=_relative(Path(notebook), index_dir) if notebook else "",
+            )
+        )
+    return out
+
+
+def _relative(path: Path, start: Path) -> str:
+    return Path(os.path.relpath(path.resolve(), start.resolve())).as_posix()
+
+
+def render_index(
+    table: list[IndexRow],
+    fmt: Formatter,
+    provenance: Provenance,
+    as_of: dt.date,
+    tier: str | None = None,
+) -> str:
+    counts = {s: sum(r.status == s for r in table) for s in ("rendered", "skipped", "failed")}
+    table = sorted(table, key=lambda r: (math.isnan(r.rank), r.rank, r.account_id))
+    tiers = [t for t in TIER_ORDER if any(r.tier == t for r in table)]
+    return render(
+        "index.html.j2",
+        fmt,
+        rows=table,
+        failures=[r for r in table if r.status == "failed"],
+        counts=counts,
+        tiers=tiers,
+        tier=tier,
+        as_of=as_of,
+        provenance=provenance,
+    )
+
+
+def write_index(html: str, folder: Path) -> Path:
+    return atomic_write_text(folder / INDEX_FILE, html)

@@ -1,0 +1,156 @@
+"""What a batch renders: the accounts in scope, each with a content hash, minus the unchanged.
+
+An account's hash covers everything its report is made from: the code version
+(package version and the source of kamreport, the notebook, the templates and
+the message catalogs), the resolved parameters and as-of date, the account's
+own rows in every table, the whole accounts and products tables (duplicate-name
+notes and categories look across accounts), and the account's rows of the
+portfolio-wide figures (score, rank, tier, lifetime value, risk flags, metrics),
+which is how a change elsewhere in the portfolio reaches this report. The hash
+is stored in the report's manifest; a re-run skips an account whose hash and
+outputs are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kamreport import __version__
+from kamreport.paths import NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATES_DIR
+from kamreport.provenance import params_hash
+
+HASH_KEY = "batch_hash"
+NOTEBOOK = "customer_report.ipynb"
+WHOLE_TABLES = ("accounts", "products")
+# Packages that do not shape a customer report once the data is read (the data is hashed).
+NOT_REPORT_CODE = ("sources", "sample", "mail", "workbook")
+
+
+@dataclass(frozen=True)
+class AccountTask:
+    """One account's report: everything a worker needs, all plain and picklable."""
+
+    account_id: str
+    target: str  # absolute folder of the account's outputs
+    parameters: dict[str, Any]  # the notebook's parameters, as `make report` passes them
+    snapshot: str  # absolute path of the prepared data
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    tasks: tuple[AccountTask, ...]
+    skipped: tuple[str, ...] = field(default_factory=tuple)  # account ids left as they are
+
+
+@cache
+def code_version(root: Path = PROJECT_ROOT) -> str:
+    """A hash of the code that makes a customer report (changes when any of it changes)."""
+    package = Path(__file__).resolve().parents[1]
+    files = [
+        *sorted(package.rglob("*.py")),
+        *sorted(package.rglob("*.yaml")),
+        NOTEBOOKS_DIR / NOTEBOOK,
+        *sorted(p for p in TEMPLATES_DIR.rglob("*") if p.is_file()),
+    ]
+    digest = hashlib.sha256(__version__.encode())
+    for path in files:
+        skip = "__pycache__" in path.parts or path.parent.name in NOT_REPORT_CODE
+        if path.is_file() and not skip:
+            digest.update(str(path.relative_to(path.anchor)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+
+
+def _whole(frame: pd.DataFrame) -> str:
+    """An order-independent hash of a table's contents."""
+    return hashlib.sha256(np.sort(_row_hashes(frame)).tobytes()).hexdigest()
+
+
+def _per_account(frame: pd.DataFrame, ids: pd.Series) -> pd.Series:
+    """Per account: sum (mod 2^64) and count of its rows' hashes, as text."""
+    hashes = pd.Series(_row_hashes(frame), index=frame.index, dtype="uint64")
+    grouped = hashes.groupby(ids.to_numpy())
+    total = grouped.sum().astype("uint64").astype(str)
+    return total + ":" + grouped.size().astype(str)
+
+
+def _frames(context: Any) -> Iterable[tuple[str, pd.DataFrame]]:
+    yield "values", context.valuation.accounts
+    yield "flags", context.flags
+    yield "metrics", context.metrics
+
+
+def account_hashes(tables: Mapping[str, pd.DataFrame], context: Any, base: str) -> pd.Series:
+    """The content hash of every account's report inputs (index: account_id)."""
+    accounts = tables["accounts"]["account_id"].astype(str)
+    parts: dict[str, pd.Series] = {}
+    shared = [base]
+    for name in sorted(tables):
+        frame = tables[name]
+        if name in WHOLE_TABLES or "account_id" not in frame:
+            shared.append(f"{name}={_whole(frame)}")
+        else:
+            parts[name] = _per_account(frame, frame["account_id"].astype(str))
+    for name, frame in _frames(context):
+        ids = frame["account_id"] if "account_id" in frame else frame.index.to_series()
+        parts[f"ctx.{name}"] = _per_account(frame, ids.astype(str))
+    valuation = context.valuation
+    shared.append(f"clv={valuation.clv.message}|{valuation.margin_rate_portfolio!r}")
+    head = hashlib.sha256("|".join(shared).encode()).hexdigest()
+    out = {}
+    for account_id in accounts:
+        text = (
+            head + "|" + "|".join(f"{k}={s.get(account_id, '-')}" for k, s in sorted(parts.items()))
+        )
+        out[account_id] = hashlib.sha256(text.encode()).hexdigest()
+    return pd.Series(out, dtype=object)
+
+
+def base_hash(params: Any, as_of: Any, parameters: Mapping[str, Any]) -> str:
+    """Code version, resolved parameters, as-of date and the notebook's own parameters."""
+    text = json.dumps(
+        {
+            "code": code_version(),
+            "params": params_hash(params),
+            "as_of": str(as_of),
+            "notebook": {k: v for k, v in parameters.items() if k != "customer"},
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def is_current(target: Path, content_hash: str) -> bool:
+    """True when ``target`` holds a complete report made from ``content_hash``."""
+    manifest = target / "manifest.json"
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if recorded.get(HASH_KEY) != content_hash:
+        return False
+    return all((target / name).is_file() for name in recorded.get("outputs", ()))
+
+
+def in_scope(values: pd.DataFrame, accounts: pd.Series, tier: str | None) -> list[str]:
+    """Account ids in data order, only those of ``tier`` when given."""
+    ids = [str(a) for a in accounts]
+    if not tier:
+        return ids
+    tiers = values["tier"].astype(str)
+    return [a for a in ids if tiers.get(a) == tier]

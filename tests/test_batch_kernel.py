@@ -1,0 +1,139 @@
+"""Warm kernels: nothing of one account's run reaches the next, and a batch report is
+the same as the one ``make report`` writes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from kamreport.batch import kernel as warm
+from kamreport.batch.plan import HASH_KEY, AccountTask
+from kamreport.batch.run import customer_target, notebook_parameters
+from kamreport.batch.snapshot import prepare, write_snapshot
+
+pytestmark = pytest.mark.slow
+ACCOUNTS = ("KA0001", "KA0003")
+
+
+@pytest.fixture(scope="module")
+def batch(sample_dir: Path, tmp_path_factory):
+    """A prepared snapshot of the sample data, and this process's warm kernel."""
+    from kamreport.reports.customer import portfolio
+    from kamreport.session import open_session
+
+    out = tmp_path_factory.mktemp("batch-out")
+    overrides = {"data": {"source": str(sample_dir)}, "report": {"output_dir": str(out)}}
+    session = open_session(None, overrides)
+    prepared = prepare(session, portfolio(session.dataset, session.as_of, session.params))
+    snapshot = write_snapshot(prepared, tmp_path_factory.mktemp("snapshot"))
+    yield prepared, snapshot, overrides
+    warm.shutdown_kernel()
+
+
+def task(batch, account_id: str) -> AccountTask:
+    prepared, snapshot, overrides = batch
+    return AccountTask(
+        account_id=account_id,
+        target=str(customer_target(prepared.session, account_id)),
+        parameters=notebook_parameters(account_id, None, overrides),
+        snapshot=str(snapshot),
+        content_hash=f"hash-{account_id}",
+    )
+
+
+def notebook(path: Path, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("account = ''")]
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "py"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_variable_of_one_run_is_not_visible_in_the_next(batch, tmp_path: Path):
+    _, snapshot, _ = batch
+    first = notebook(
+        tmp_path / "first.ipynb",
+        "secret = account\nimport matplotlib.pyplot as plt\nplt.figure()\nsecret",
+    )
+    second = notebook(
+        tmp_path / "second.ipynb",
+        "import json, os\nimport matplotlib.pyplot as plt\n"
+        "print(json.dumps({'secret': 'secret' in globals(), 'figures': plt.get_fignums(), "
+        "'history': len(Out), 'pid': os.getpid()}))",
+    )
+    kernel = warm.current_kernel()
+    runs = []
+    for path, account in ((first, "A1"), (second, "A2")):
+        kernel.prepare(str(snapshot))
+        papermill.execute_notebook(
+            str(path), str(tmp_path / f"out-{path.name}"), parameters={"account": account},
+            engine_name=warm.ENGINE, kernel_name="python3", progress_bar=False,
+        )  # fmt: skip
+        runs.append(nbformat.read(tmp_path / f"out-{path.name}", as_version=4))
+    assert runs[0].cells[-1].outputs[0]["data"]["text/plain"] == "'A1'"  # it ran, and set it
+    probe = json.loads(runs[1].cells[-1].outputs[0]["text"])
+    assert probe["secret"] is False
+    assert probe["figures"] == []
+    assert probe["history"] == 0
+    # The same kernel process served both runs (it is warm, not restarted).
+    assert kernel.run_code("import os; print(os.getpid())").strip() == str(probe["pid"])
+
+
+CACHE_PROBE = """\
+import functools, json, sys
+from kamreport.batch import snapshot as _snap
+sizes = {}
+for name, module in list(sys.modules.items()):
+    if name.startswith("kamreport"):
+        for attr, value in list(vars(module).items()):
+            if isinstance(value, functools._lru_cache_wrapper):
+                sizes[f"{name}.{attr}"] = value.cache_info().currsize
+prepared = next(iter(_snap._loaded.values()))
+intact = prepared.session.dataset.content_hash() == super(
+    type(prepared.session.dataset), prepared.session.dataset).content_hash()
+print(json.dumps({"names": sorted(n for n in globals() if not n.startswith("_")),
+                  "caches": sizes, "data_intact": intact}))
+"""
+
+
+def test_real_reports_leave_no_account_state_and_match_make_report(batch):
+    """Three accounts on one warm kernel: after each, the namespace holds nothing of it, no
+    cache grows per account, the shared data is unchanged; the report equals make report's."""
+    prepared, _, overrides = batch
+    kernel = warm.current_kernel()
+    probes = []
+    for account_id in (*ACCOUNTS, "KA0002"):
+        outcome = warm.render_account(task(batch, account_id))
+        assert outcome.ok, outcome.error
+        kernel.run_code(warm.RESET)
+        probes.append(json.loads(kernel.run_code(CACHE_PROBE)))
+    for probe in probes:
+        assert not {"review", "context", "session", "account_id", "html"} & set(probe["names"])
+        assert probe["data_intact"]
+    assert probes[1]["caches"] == probes[2]["caches"], "a cache grows with every account"
+
+    target = Path(customer_target(prepared.session, ACCOUNTS[1]))
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest[HASH_KEY] == f"hash-{ACCOUNTS[1]}"
+    batch_html = (target / "report.html").read_text()
+    shutil.rmtree(target)
+
+    from kamreport.runner import run_customer_report
+
+    run_customer_report(ACCOUNTS[1], overrides=overrides, progress=lambda _: None)
+    single_html = (target / "report.html").read_text()
+    assert strip_run_time(batch_html) == strip_run_time(single_html)
+    assert len(batch_html) > 10_000
+
+
+def strip_run_time(html: str) -> str:
+    """The report minus when it was generated (the footer's and running header's time)."""
+    return re.sub(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?(\+00:00)?", "<time>", html)

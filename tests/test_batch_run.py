@@ -1,0 +1,114 @@
+"""The batch end to end: failure isolation, incremental skip, the index, a Dask cluster."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kamreport.batch.executors import open_executor
+from kamreport.batch.plan import HASH_KEY, Plan
+from kamreport.batch.run import execute_plan, run_batch
+from kamreport.errors import KamReportError
+
+pytestmark = pytest.mark.slow
+GOOD = ("KA0001", "KA0002")
+BAD = "NO-SUCH-ACCOUNT"
+
+
+def overrides(sample_dir: Path, out: Path) -> dict:
+    return {"data": {"source": str(sample_dir)}, "report": {"output_dir": str(out)}}
+
+
+def plan_with_a_bad_account(sample_dir: Path, out: Path) -> Plan:
+    """A plan for two real accounts and one the notebook cannot find (it fails in cell 2)."""
+    from kamreport.batch.run import make_plan
+    from kamreport.batch.snapshot import prepare, write_snapshot
+    from kamreport.reports.customer import portfolio
+    from kamreport.session import open_session
+
+    ov = overrides(sample_dir, out)
+    session = open_session(None, ov)
+    prepared = prepare(session, portfolio(session.dataset, session.as_of, session.params))
+    snapshot = write_snapshot(prepared, out)
+    plan = make_plan(prepared, list(GOOD), snapshot, None, ov, force=True)
+    bad = plan.tasks[0].__class__(
+        account_id=BAD,
+        target=str(out / "customers" / BAD),
+        parameters={**plan.tasks[0].parameters, "customer": BAD},
+        snapshot=str(snapshot),
+        content_hash="x",
+    )
+    return Plan(tasks=(plan.tasks[0], bad, plan.tasks[1]))
+
+
+def check_outcomes(outcomes, out: Path) -> None:
+    by_id = {o.account_id: o for o in outcomes}
+    assert set(by_id) == {*GOOD, BAD}
+    assert by_id[GOOD[0]].ok and by_id[GOOD[1]].ok
+    failed = by_id[BAD]
+    assert not failed.ok
+    assert "UnknownCustomerError" in failed.error and BAD in failed.error
+    assert Path(failed.failed_notebook).is_file()
+    for account_id in GOOD:
+        assert (out / "2026-09-30" / "customers" / account_id / "report.html").is_file()
+
+
+def test_one_failing_account_does_not_stop_the_others(sample_dir: Path, tmp_path: Path):
+    plan = plan_with_a_bad_account(sample_dir, tmp_path)
+    check_outcomes(execute_plan(plan, "local", 2), tmp_path)
+
+
+def test_rerun_skips_unchanged_accounts_and_force_renders_them(
+    sample_dir: Path, tmp_path: Path, capsys
+):
+    ov = overrides(sample_dir, tmp_path)
+    first = run_batch(overrides=ov, accounts=list(GOOD), jobs=1)
+    assert first.ok and set(first.rendered) == set(GOOD) and not first.skipped
+    report = tmp_path / "2026-09-30" / "customers" / GOOD[0] / "report.html"
+    manifest = json.loads((report.parent / "manifest.json").read_text())
+    assert len(manifest[HASH_KEY]) == 64
+    stamp = report.stat().st_mtime_ns
+
+    again = run_batch(overrides=ov, accounts=list(GOOD), jobs=1)
+    assert again.rendered == () and set(again.skipped) == set(GOOD)
+    assert report.stat().st_mtime_ns == stamp
+
+    report.unlink()  # an output gone: that account is rendered again, the other skipped
+    partial = run_batch(overrides=ov, accounts=list(GOOD), jobs=1)
+    assert partial.rendered == (GOOD[0],) and partial.skipped == (GOOD[1],)
+
+    forced = run_batch(overrides=ov, accounts=list(GOOD), jobs=1, force=True)
+    assert set(forced.rendered) == set(GOOD)
+
+    index = forced.index.read_text()
+    assert forced.index == (tmp_path / "2026-09-30" / "index.html").resolve()
+    for account_id in GOOD:
+        assert f'href="customers/{account_id}/report.html"' in index
+    assert "accounts, 0 failed" in capsys.readouterr().err  # the progress bar
+
+
+def test_dask_cluster_renders_with_the_same_failure_handling(sample_dir: Path, tmp_path: Path):
+    distributed = pytest.importorskip("distributed")
+    plan = plan_with_a_bad_account(sample_dir, tmp_path)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:  # fmt: skip
+        address = cluster.scheduler_address.removeprefix("tcp://")
+        outcomes = execute_plan(plan, f"dask://{address}", 2)
+    check_outcomes(outcomes, tmp_path)
+    assert len({o.worker for o in outcomes}) == 2  # both worker processes took accounts
+
+
+def test_unknown_executor_and_tier_are_explained():
+    with pytest.raises(KamReportError, match="EXECUTOR='ray://x'"), open_executor("ray://x", 1):
+        pass
+    with (
+        pytest.raises(KamReportError, match="lacks the scheduler's port"),
+        open_executor("dask://scheduler", 1),
+    ):
+        pass
+    with pytest.raises(KamReportError, match="TIER='vip' is not a tier"):
+        run_batch(tier="vip")
