@@ -89,8 +89,7 @@ def check_weights(weights: Mapping[str, float], name: str = "scoring.weights") -
             close = difflib.get_close_matches(str(key), SCORING_CRITERIA, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             raise ParamsError(
-                f"Unknown scoring criterion {key!r}.{hint} "
-                f"Criteria: {', '.join(SCORING_CRITERIA)}."
+                f"Unknown scoring criterion {key!r}.{hint} Criteria: {', '.join(SCORING_CRITERIA)}."
             )
         if not -1e-9 <= value <= 1 + 1e-9:
             raise ParamsError(f"{name}.{key} must be between 0 and 1, found {value:g}.")

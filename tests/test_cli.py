@@ -24,11 +24,29 @@ def calls(monkeypatch):
 
 
 def test_report_passes_command_line_values_as_overrides(calls, capsys):
-    code = cli.main(["report", "--customer", "KA0001", "--params", "p.yaml", "--as-of",
-                     "2026-06-30", "--locale", "zh-CN", "--set", "report.trend_months=24"])
+    code = cli.main(
+        [
+            "report",
+            "--customer",
+            "KA0001",
+            "--params",
+            "p.yaml",
+            "--as-of",
+            "2026-06-30",
+            "--locale",
+            "zh-CN",
+            "--set",
+            "report.trend_months=24",
+        ]
+    )
     assert code == 0
-    assert calls == [("KA0001", "p.yaml", {"report": {
-        "trend_months": 24, "as_of": "2026-06-30", "locale": "zh-CN"}})]
+    assert calls == [
+        (
+            "KA0001",
+            "p.yaml",
+            {"report": {"trend_months": 24, "as_of": "2026-06-30", "locale": "zh-CN"}},
+        )
+    ]
     assert "Report written to outputs/x/report.html" in capsys.readouterr().out
 
 

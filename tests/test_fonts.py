@@ -25,6 +25,8 @@ def test_every_character_of_catalogs_and_templates_has_a_glyph():
 
 def test_common_business_characters_are_covered():
     cmap = TTFont(FONT_FILES["regular"]).getBestCmap()
-    for text in ("重点客户经理 回款率 应收账款周转天数 ¥￥€ ▲▼ ✓ ≥ ≤ ± → 第 1 页，共 3 页",
-                 "R&D <Labs> Nutrition Ltd. Xi’an"):
+    for text in (
+        "重点客户经理 回款率 应收账款周转天数 ¥￥€ ▲▼ ✓ ≥ ≤ ± → 第 1 页，共 3 页",
+        "R&D <Labs> Nutrition Ltd. Xi’an",
+    ):
         assert all(ord(c) in cmap for c in text if c != " ")

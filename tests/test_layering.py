@@ -7,10 +7,30 @@ from pathlib import Path
 
 ANALYTICS = Path(__file__).parents[1] / "kamreport" / "analytics"
 FORBIDDEN = {
-    "os", "io", "pathlib", "shutil", "tempfile", "open", "socket", "smtplib", "urllib",
-    "requests", "sqlalchemy", "jinja2", "markupsafe", "matplotlib", "papermill", "nbconvert",
-    "openpyxl", "subprocess", "kamreport.sources", "kamreport.loading", "kamreport.render",
-    "kamreport.charts", "kamreport.outputs", "kamreport.runner",
+    "os",
+    "io",
+    "pathlib",
+    "shutil",
+    "tempfile",
+    "open",
+    "socket",
+    "smtplib",
+    "urllib",
+    "requests",
+    "sqlalchemy",
+    "jinja2",
+    "markupsafe",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+    "openpyxl",
+    "subprocess",
+    "kamreport.sources",
+    "kamreport.loading",
+    "kamreport.render",
+    "kamreport.charts",
+    "kamreport.outputs",
+    "kamreport.runner",
 }
 
 
@@ -31,7 +51,8 @@ def test_analytics_imports_no_io():
     offenders = {}
     for path in sorted(ANALYTICS.rglob("*.py")):
         bad = {
-            name for name in imported_modules(path)
+            name
+            for name in imported_modules(path)
             if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)
         }
         if bad:
@@ -48,6 +69,11 @@ def test_the_check_catches_an_offender(tmp_path):
 def test_analytics_reads_no_clock():
     for path in sorted(ANALYTICS.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        for needle in ("date.today(", "datetime.now(", "Timestamp.now(", "Timestamp.today(",
-                       "time.time("):
+        for needle in (
+            "date.today(",
+            "datetime.now(",
+            "Timestamp.now(",
+            "Timestamp.today(",
+            "time.time(",
+        ):
             assert needle not in text, f"{path.name} reads the clock ({needle})"

@@ -10,8 +10,10 @@ from kamreport.outputs import atomic_write_text, publish
 from kamreport.paths import inside, safe_dir_name
 
 
-@pytest.mark.parametrize("bad", ["../../etc", "..", ".", "/etc/passwd", "a/../../b", "KA 01/x",
-                                 "~root", "C:\\Windows", ""])
+@pytest.mark.parametrize(
+    "bad",
+    ["../../etc", "..", ".", "/etc/passwd", "a/../../b", "KA 01/x", "~root", "C:\\Windows", ""],
+)
 def test_unsafe_ids_map_inside_the_parent(tmp_path, bad):
     name = safe_dir_name(bad)
     assert "/" not in name and "\\" not in name and name not in ("", ".", "..")
@@ -53,5 +55,8 @@ def test_publish_moves_manifest_last(tmp_path):
     moved = publish(staging, target)
     assert [p.name for p in moved][-1] == "manifest.json"
     assert not staging.exists()
-    assert sorted(p.name for p in Path(target).iterdir()) == ["a.ipynb", "manifest.json",
-                                                              "report.html"]
+    assert sorted(p.name for p in Path(target).iterdir()) == [
+        "a.ipynb",
+        "manifest.json",
+        "report.html",
+    ]

@@ -15,8 +15,9 @@ from kamreport.analytics.sales import growth, ltm_kpis, monthly, sales_figures
 
 
 def lines_frame(rows):
-    frame = pd.DataFrame(rows, columns=["order_id", "order_date", "quantity", "net_amount",
-                                        "cost_amount"])
+    frame = pd.DataFrame(
+        rows, columns=["order_id", "order_date", "quantity", "net_amount", "cost_amount"]
+    )
     frame["order_date"] = pd.to_datetime(frame["order_date"])
     return frame
 
@@ -42,21 +43,27 @@ def test_months_back_covers_whole_months():
 
 @pytest.mark.parametrize(
     ("last", "expected"),
-    [("2026-09-30", "2026-09-30"), ("2026-10-15", "2026-09-30"), ("2024-02-29", "2024-02-29"),
-     ("2024-03-01", "2024-02-29")],
+    [
+        ("2026-09-30", "2026-09-30"),
+        ("2026-10-15", "2026-09-30"),
+        ("2024-02-29", "2024-02-29"),
+        ("2024-03-01", "2024-02-29"),
+    ],
 )
 def test_default_as_of_is_last_complete_month(last, expected):
     assert default_as_of(pd.Timestamp(last)) == dt.date.fromisoformat(expected)
 
 
 def test_sales_figures_hand_checked():
-    lines = lines_frame([
-        ("O1", "2026-01-10", 10, 1000.0, 700.0),
-        ("O1", "2026-01-10", 5, 500.0, 300.0),
-        ("O2", "2026-05-01", 2, 200.0, 150.0),
-        ("CN1", "2026-06-01", -1, -100.0, -70.0),  # credit note: revenue, not an order
-        ("O3", "2025-06-01", 1, 9999.0, 1.0),  # outside the window
-    ])
+    lines = lines_frame(
+        [
+            ("O1", "2026-01-10", 10, 1000.0, 700.0),
+            ("O1", "2026-01-10", 5, 500.0, 300.0),
+            ("O2", "2026-05-01", 2, 200.0, 150.0),
+            ("CN1", "2026-06-01", -1, -100.0, -70.0),  # credit note: revenue, not an order
+            ("O3", "2025-06-01", 1, 9999.0, 1.0),  # outside the window
+        ]
+    )
     figures = sales_figures(lines, ltm(dt.date(2026, 9, 30)))
     assert figures.revenue == 1600.0
     assert figures.volume == 16
@@ -81,12 +88,14 @@ def test_growth_definition():
 def random_lines(seed: int, n: int = 400) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     days = rng.integers(0, 1400, n)
-    frame = pd.DataFrame({
-        "order_id": [f"O{i // 3}" for i in range(n)],
-        "order_date": pd.Timestamp("2022-12-01") + pd.to_timedelta(days, unit="D"),
-        "quantity": rng.integers(-2, 50, n).astype(float),
-        "net_amount": rng.normal(1000, 800, n).round(2),
-    })
+    frame = pd.DataFrame(
+        {
+            "order_id": [f"O{i // 3}" for i in range(n)],
+            "order_date": pd.Timestamp("2022-12-01") + pd.to_timedelta(days, unit="D"),
+            "quantity": rng.integers(-2, 50, n).astype(float),
+            "net_amount": rng.normal(1000, 800, n).round(2),
+        }
+    )
     frame["cost_amount"] = (frame["net_amount"] * 0.7).round(2)
     return frame
 
@@ -97,7 +106,8 @@ def test_ltm_revenue_matches_a_plain_loop(seed):
     lines = random_lines(seed)
     as_of = dt.date(2026, 9, 30)
     expected = sum(
-        amount for date, amount in zip(lines["order_date"], lines["net_amount"], strict=True)
+        amount
+        for date, amount in zip(lines["order_date"], lines["net_amount"], strict=True)
         if dt.date(2025, 9, 30) < date.date() <= as_of
     )
     assert ltm_kpis(lines, as_of).revenue.current == pytest.approx(expected)

@@ -23,7 +23,11 @@ AS_OF = dt.date(2026, 9, 30)
 def kamreport(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "kamreport.cli", *args],
-        capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})}, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=600,
     )
 
 
@@ -56,8 +60,9 @@ def kpi_cell(html: str, metric: str, column: int) -> str:
 def english_run(sample_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     account = biggest_account(sample_dir)
-    result = kamreport("report", "--customer", account, "--source", str(sample_dir),
-                       "--output-dir", str(out))
+    result = kamreport(
+        "report", "--customer", account, "--source", str(sample_dir), "--output-dir", str(out)
+    )
     return account, out, result
 
 
@@ -66,7 +71,10 @@ def test_report_writes_the_three_files(english_run):
     assert result.returncode == 0, result.stderr
     folder = out / AS_OF.isoformat() / "customers" / account
     assert sorted(p.name for p in folder.iterdir()) == [
-        "customer_report.ipynb", "manifest.json", "report.html"]
+        "customer_report.ipynb",
+        "manifest.json",
+        "report.html",
+    ]
     assert f"Report written to {folder / 'report.html'}" in result.stdout
 
 
@@ -82,7 +90,7 @@ def test_report_is_self_contained(english_run):
     account, out, _ = english_run
     html = (out / AS_OF.isoformat() / "customers" / account / "report.html").read_text()
     assert "<svg" in html and "<style>" in html
-    assert not re.search(r'<(link|script)[^>]+(href|src)=', html)
+    assert not re.search(r"<(link|script)[^>]+(href|src)=", html)
     assert 'lang="en"' in html
     for section in ("profile", "kpis", "trend", "data-quality"):
         assert f'<section id="{section}"' in html
@@ -91,7 +99,8 @@ def test_report_is_self_contained(english_run):
 def test_manifest_records_provenance(english_run):
     account, out, _ = english_run
     manifest = json.loads(
-        (out / AS_OF.isoformat() / "customers" / account / "manifest.json").read_text())
+        (out / AS_OF.isoformat() / "customers" / account / "manifest.json").read_text()
+    )
     assert manifest["customer"] == account
     assert manifest["as_of"] == AS_OF.isoformat()
     assert len(manifest["data_hash"]) == 64
@@ -99,14 +108,24 @@ def test_manifest_records_provenance(english_run):
     assert manifest["version"]
     assert manifest["run_seconds"] > 0
     executed = json.loads(
-        (out / AS_OF.isoformat() / "customers" / account / "customer_report.ipynb").read_text())
+        (out / AS_OF.isoformat() / "customers" / account / "customer_report.ipynb").read_text()
+    )
     assert executed["metadata"]["papermill"]["parameters"]["customer"] == account
 
 
 def test_chinese_report(sample_dir, tmp_path):
     account = biggest_account(sample_dir)
-    result = kamreport("report", "--customer", account, "--source", str(sample_dir),
-                       "--output-dir", str(tmp_path), "--locale", "zh-CN")
+    result = kamreport(
+        "report",
+        "--customer",
+        account,
+        "--source",
+        str(sample_dir),
+        "--output-dir",
+        str(tmp_path),
+        "--locale",
+        "zh-CN",
+    )
     assert result.returncode == 0, result.stderr
     html = (tmp_path / AS_OF.isoformat() / "customers" / account / "report.html").read_text()
     assert 'lang="zh-CN"' in html
@@ -115,8 +134,9 @@ def test_chinese_report(sample_dir, tmp_path):
 
 
 def test_unknown_customer_names_the_closest(sample_dir, tmp_path):
-    result = kamreport("report", "--customer", "KA00O1", "--source", str(sample_dir),
-                       "--output-dir", str(tmp_path))
+    result = kamreport(
+        "report", "--customer", "KA00O1", "--source", str(sample_dir), "--output-dir", str(tmp_path)
+    )
     assert result.returncode == 1
     assert "Unknown customer 'KA00O1'. Closest matches: " in result.stderr
     assert "KA0001" in result.stderr
@@ -126,12 +146,16 @@ def test_unknown_customer_names_the_closest(sample_dir, tmp_path):
 def tiny_dataset(folder: Path, account_id: str, name: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "accounts.csv").write_text(
-        f"account_id,name\n{account_id},{name}\nOK1,Plain Co\n", encoding="utf-8")
+        f"account_id,name\n{account_id},{name}\nOK1,Plain Co\n", encoding="utf-8"
+    )
     rows = ["order_id,line_no,account_id,product_id,order_date,quantity,net_amount,cost_amount"]
     for month in range(1, 10):
         rows.append(f"O{month},1,{account_id},P1,2026-0{month}-15,1,1000,600")
-        rows.append(f"Q{month},1,OK1,P1,2026-0{month}-30,1,500,300"
-                    if month != 2 else f"Q{month},1,OK1,P1,2026-02-28,1,500,300")
+        rows.append(
+            f"Q{month},1,OK1,P1,2026-0{month}-30,1,500,300"
+            if month != 2
+            else f"Q{month},1,OK1,P1,2026-02-28,1,500,300"
+        )
     (folder / "order_lines.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     return folder
 
@@ -139,8 +163,9 @@ def tiny_dataset(folder: Path, account_id: str, name: str) -> Path:
 def test_customer_id_cannot_write_outside_outputs(tmp_path):
     data = tiny_dataset(tmp_path / "data", "../../escape", "Escape Ltd")
     out = tmp_path / "nested" / "outputs"
-    result = kamreport("report", "--customer", "../../escape", "--source", str(data),
-                       "--output-dir", str(out))
+    result = kamreport(
+        "report", "--customer", "../../escape", "--source", str(data), "--output-dir", str(out)
+    )
     assert result.returncode == 0, result.stderr
     written = [p for p in tmp_path.rglob("*") if p.is_file() and data not in p.parents]
     assert written and all(out in p.parents for p in written)
@@ -149,8 +174,9 @@ def test_customer_id_cannot_write_outside_outputs(tmp_path):
 
 def test_account_name_with_script_is_escaped(tmp_path):
     data = tiny_dataset(tmp_path / "data", "X1", "<script>alert('x')</script> & Co")
-    result = kamreport("report", "--customer", "X1", "--source", str(data),
-                       "--output-dir", str(tmp_path / "out"))
+    result = kamreport(
+        "report", "--customer", "X1", "--source", str(data), "--output-dir", str(tmp_path / "out")
+    )
     assert result.returncode == 0, result.stderr
     html = (tmp_path / "out" / AS_OF.isoformat() / "customers" / "X1" / "report.html").read_text()
     assert "<script>" not in html
@@ -160,21 +186,39 @@ def test_account_name_with_script_is_escaped(tmp_path):
 def test_failed_notebook_keeps_the_good_report(tmp_path):
     data = tiny_dataset(tmp_path / "data", "X1", "Good Co")
     out = tmp_path / "out"
-    assert kamreport("report", "--customer", "X1", "--source", str(data),
-                     "--output-dir", str(out)).returncode == 0
+    assert (
+        kamreport(
+            "report", "--customer", "X1", "--source", str(data), "--output-dir", str(out)
+        ).returncode
+        == 0
+    )
     report = out / AS_OF.isoformat() / "customers" / "X1" / "report.html"
     good = report.read_bytes()
 
     home = tmp_path / "home"
     shutil.copytree(ROOT / "templates", home / "templates")
     notebook = json.loads((ROOT / "notebooks" / "customer_report.ipynb").read_text())
-    notebook["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
-                              "execution_count": None,
-                              "source": "raise RuntimeError('broken on purpose')"})
+    notebook["cells"].append(
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": "raise RuntimeError('broken on purpose')",
+        }
+    )
     (home / "notebooks").mkdir()
     (home / "notebooks" / "customer_report.ipynb").write_text(json.dumps(notebook))
-    result = kamreport("report", "--customer", "X1", "--source", str(data),
-                       "--output-dir", str(out), env={"KAMREPORT_HOME": str(home)})
+    result = kamreport(
+        "report",
+        "--customer",
+        "X1",
+        "--source",
+        str(data),
+        "--output-dir",
+        str(out),
+        env={"KAMREPORT_HOME": str(home)},
+    )
     assert result.returncode == 1
     failed = report.parent / "customer_report.failed.ipynb"
     assert f"The failed notebook is kept at: {failed}" in result.stderr

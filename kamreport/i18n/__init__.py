@@ -1,8 +1,9 @@
 """Messages and number/date formatting for the report's language.
 
 Every text a reader sees comes from a catalog (``en/*.yaml``, ``zh-CN/*.yaml``,
-one file per report or concern, merged) through :meth:`Formatter.t`; numbers, money, percentages and dates go through
-Babel so they follow the locale's conventions (``1.2M`` vs ``120万``).
+one file per report or concern, merged) through :meth:`Formatter.t`; numbers,
+money, percentages and dates go through Babel so they follow the locale's
+conventions (``1.2M`` vs ``120万``).
 """
 
 from __future__ import annotations
