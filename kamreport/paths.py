@@ -13,6 +13,21 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
+def prefer_own_kernel() -> None:
+    """Make Jupyter find the kernel of the Python running kamreport first.
+
+    A ``python3`` kernel spec in the user's own Jupyter folder (for another Python
+    without kamreport) would otherwise win over the one installed in this
+    environment; ``JUPYTER_PATH`` is searched before the user folder.
+    """
+    import sys
+
+    own = str(Path(sys.prefix) / "share" / "jupyter")
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if own not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([own, *paths])
+
+
 def safe_dir_name(identifier: str) -> str:
     """A directory name for an account id that cannot climb out of its parent.
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from kamreport.errors import NotebookExecutionError
 from kamreport.outputs import atomic_write_json, publish
-from kamreport.paths import NOTEBOOKS_DIR, inside, safe_dir_name
+from kamreport.paths import NOTEBOOKS_DIR, inside, prefer_own_kernel, safe_dir_name
 from kamreport.reports.customer import PROVENANCE_FILE, REPORT_FILE
 from kamreport.session import Session, open_session
 
@@ -145,13 +145,14 @@ def execute(
     kernel); ``progress_bar`` defaults to a per-cell bar when stderr is a terminal.
     """
     import papermill
-    from papermill.exceptions import PapermillExecutionError
+    from papermill.exceptions import PapermillException, PapermillExecutionError
 
     _check_pdf_engine(parameters)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
     executed = staging / notebook
     failed = target / notebook.replace(".ipynb", ".failed.ipynb")
+    prefer_own_kernel()
     try:
         papermill.execute_notebook(
             str(NOTEBOOKS_DIR / notebook),
@@ -170,9 +171,35 @@ def execute(
         raise NotebookExecutionError(
             f"{notebook} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}", str(failed)
         ) from None
+    except PapermillException as exc:  # the kernel died or timed out: keep what ran
+        target.mkdir(parents=True, exist_ok=True)
+        kept = executed.exists()
+        if kept:
+            os.replace(executed, failed)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise NotebookExecutionError(
+            f"{notebook} did not finish: {exc}",
+            str(failed) if kept else "(nothing ran: the kernel did not start)",
+        ) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    try:
+        return _publish_run(notebook, staging, target, failed, started, extra)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _publish_run(
+    notebook: str,
+    staging: Path,
+    target: Path,
+    failed: Path,
+    started: float,
+    extra: Mapping[str, Any] | None,
+) -> RunResult:
+    """After a successful notebook: PDFs, manifest, then everything moved into place."""
     provenance = json.loads((staging / PROVENANCE_FILE).read_text(encoding="utf-8"))
     (staging / PROVENANCE_FILE).unlink()
     _write_pdfs(staging, provenance["params"])

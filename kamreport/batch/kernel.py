@@ -34,6 +34,7 @@ from papermill.utils import merge_kwargs, remove_args
 
 from kamreport.batch.plan import HASH_KEY, NOTEBOOK, AccountTask
 from kamreport.errors import KamReportError, NotebookExecutionError
+from kamreport.paths import prefer_own_kernel
 
 ENGINE = "kamreport-warm"
 # %reset -f also empties the output history and collects garbage.
@@ -49,6 +50,7 @@ class WarmKernel:
     """A running python3 kernel with its client, started once and reset between uses."""
 
     def __init__(self, kernel_name: str = "python3", cwd: str | None = None) -> None:
+        prefer_own_kernel()
         self.km = AsyncKernelManager(kernel_name=kernel_name)
         # The kernel's own log lines would break the progress bar: they go nowhere.
         run_sync(self.km.start_kernel)(
