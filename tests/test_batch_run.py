@@ -90,7 +90,8 @@ def test_rerun_skips_unchanged_accounts_and_force_renders_them(
 
 
 def test_dask_cluster_renders_with_the_same_failure_handling(sample_dir: Path, tmp_path: Path):
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a declared development dependency: missing is a failure
+
     plan = plan_with_a_bad_account(sample_dir, tmp_path)
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",

@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import aiosmtpd  # noqa: F401  (declared development dependency: missing is a failure)
 import pytest
 from conftest import require_tool
 from mail_support import (
@@ -25,8 +26,6 @@ from kamreport.errors import ParamsError
 from kamreport.mail.run import run_email
 from kamreport.mail.send import EmailConfigError
 from kamreport.params import load_params
-
-pytest.importorskip("aiosmtpd")
 
 CEO, CFO, GONE = "ceo@example.com", "CFO <cfo@example.com>", "gone@example.com"
 

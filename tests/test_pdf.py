@@ -60,7 +60,8 @@ def run(*command: str) -> str:
 def test_missing_harfbuzz_subset_fails_loudly_with_the_package_to_install(
     monkeypatch, fresh_engine
 ):
-    pytest.importorskip("weasyprint")
+    import weasyprint  # noqa: F401  (a declared dependency: missing is a failure)
+
     monkeypatch.setattr(pdf, "_harfbuzz_subset_available", lambda: False)
     with pytest.raises(PdfEngineError) as caught:
         pdf.check_engine()

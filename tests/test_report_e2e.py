@@ -226,3 +226,28 @@ def test_failed_notebook_keeps_the_good_report(tmp_path):
     assert failed.exists()
     assert report.read_bytes() == good
     assert not [p for p in report.parent.parent.iterdir() if "staging" in p.name]
+
+
+@pytest.mark.system
+def test_report_renders_in_a_headless_browser(english_run, tmp_path):
+    """The report as a reader sees it: Chromium lays it out and paints real content."""
+    from PIL import Image
+
+    from tests.conftest import require_tool
+
+    browser = require_tool("chromium", "chromium-browser", "google-chrome")
+    account, out, _ = english_run
+    page = out / AS_OF.isoformat() / "customers" / account / "report.html"
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars",
+         "--window-size=1200,3000", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    image = Image.open(shot).convert("L")
+    assert image.size == (1200, 3000)
+    # mostly white page with real ink: text, cards and charts
+    dark = sum(1 for value in image.getdata() if value < 128) / (1200 * 3000)
+    assert 0.005 < dark < 0.5

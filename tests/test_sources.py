@@ -530,7 +530,6 @@ def test_parquet_typed_columns_are_accepted_as_they_are(tmp_path):
             }
         ),
     }
-    pytest.importorskip("pyarrow")
     for name, frame in frames.items():
         frame.to_parquet(tmp_path / f"{name}.parquet", index=False)
     dataset = load_dataset(DataParams(source=str(tmp_path), format="parquet"), as_of=AS_OF)

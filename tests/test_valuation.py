@@ -108,8 +108,9 @@ def test_weight_sensitivity_without_changes_is_empty():
 
 @pytest.fixture(scope="module")
 def sample_dataset():
-    sample = pytest.importorskip("kamreport.sample")
-    return Dataset(sample.generate_sample())
+    from kamreport.sample import generate_sample
+
+    return Dataset(generate_sample())
 
 
 @pytest.fixture(scope="module")
