@@ -37,8 +37,9 @@ KEYS = (
 def _sales(lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> pd.DataFrame:
     """LTM and prior-LTM revenue, LTM gross margin and orders (analytics.sales definitions)."""
     out = pd.DataFrame(index=accounts)
-    cur = lines.loc[ltm(end).mask(lines["order_date"])]
-    pri = lines.loc[prior_ltm(end).mask(lines["order_date"])]
+    used = [c for c in ("account_id", "order_id", "net_amount", "cost_amount") if c in lines]
+    cur = lines.loc[ltm(end).mask(lines["order_date"]), used]
+    pri = lines.loc[prior_ltm(end).mask(lines["order_date"]), ["account_id", "net_amount"]]
     out["revenue_ltm"] = cur.groupby("account_id")["net_amount"].sum()
     out["revenue_prior_ltm"] = pri.groupby("account_id")["net_amount"].sum()
     out = out.fillna(0.0)

@@ -335,7 +335,8 @@ def daily_net(order_lines: pd.DataFrame, as_of) -> pd.DataFrame:
     if not keep.any():
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
             columns, ("object", "datetime64[ns]", "float"), strict=True)})  # fmt: skip
-    codes, accounts = pd.factorize(order_lines["account_id"].to_numpy()[keep], sort=True)
+    codes, accounts = pd.factorize(order_lines["account_id"], sort=True)  # in Arrow
+    codes = codes[keep]
     days = order_lines["order_date"].to_numpy()[keep].astype("datetime64[D]").astype(np.int64)
     first_day = days.min()
     span = int(days.max() - first_day) + 1

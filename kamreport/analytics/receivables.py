@@ -48,10 +48,9 @@ def invoice_status(invoices: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.
     inv["outstanding"] = (inv["amount"] - paid).clip(lower=0)
     days = (end - inv["due_date"]).dt.days
     inv["days_overdue"] = days.where((days > 0) & (inv["outstanding"] > 0), 0)
-    bucket = np.select(
-        [days <= 0, days <= 30, days <= 60, days <= 90], list(AGING_BUCKETS[:4]), "d90_plus"
-    )
-    inv["bucket"] = bucket
+    code = np.select([days <= 0, days <= 30, days <= 60, days <= 90], [0, 1, 2, 3], 4)
+    # text through five categories: no string per invoice is built in Python
+    inv["bucket"] = pd.Categorical.from_codes(code, categories=AGING_BUCKETS).astype(str)
     return inv
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.membership import is_in
 from kamreport.analytics.periods import Window, as_timestamp, ltm
 from kamreport.analytics.receivables import invoice_status
 from kamreport.analytics.relationships import done_activities
@@ -74,7 +75,8 @@ def _frame(code: str, mask: pd.Series, value, threshold, baseline, high: pd.Seri
 def _order_gap(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
     """Days since the last order against the median interval between order dates."""
     start = end - pd.DateOffset(months=p.order_gap_history_months)
-    daily = lines.loc[(lines["order_date"] <= end)].groupby(["account_id", "order_date"])
+    used = lines.loc[lines["order_date"] <= end, ["account_id", "order_date", "net_amount"]]
+    daily = used.groupby(["account_id", "order_date"])
     days = daily["net_amount"].sum()
     days = days.loc[days > 0].reset_index()
     last = days.groupby("account_id")["order_date"].max().reindex(accounts)
@@ -94,8 +96,9 @@ def _order_gap(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: 
 def _revenue_decline(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
     now = ltm(end)
     before = Window(now.start - pd.DateOffset(months=12), now.start)
-    cur = lines.loc[now.mask(lines["order_date"])].groupby("account_id")["net_amount"].sum()
-    pri = lines.loc[before.mask(lines["order_date"])].groupby("account_id")["net_amount"].sum()
+    used = lines[["account_id", "net_amount"]]
+    cur = used.loc[now.mask(lines["order_date"])].groupby("account_id")["net_amount"].sum()
+    pri = used.loc[before.mask(lines["order_date"])].groupby("account_id")["net_amount"].sum()
     cur, pri = cur.reindex(accounts, fill_value=0.0), pri.reindex(accounts, fill_value=0.0)
     growth = cur / pri.where(pri > 0) - 1
     mask = growth <= -p.revenue_decline
@@ -153,11 +156,13 @@ def _decision_maker(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts
         return None
     dms = contacts.loc[contacts["role"] == "decision_maker", ["contact_id", "account_id"]]
     done = done_activities(activities, end)
-    met = done.loc[done["contact_id"].isin(dms["contact_id"])]
+    met = done.loc[is_in(done["contact_id"], dms["contact_id"])]
     last = met.groupby("account_id")["date"].max().reindex(accounts)
     since = (end - last).dt.days.astype(float)
-    has_dm = pd.Series(accounts.isin(dms["account_id"]), index=accounts)
-    active = pd.Series(accounts.isin(done.loc[ltm(end).mask(done["date"]), "account_id"]), accounts)
+    has_dm = pd.Series(is_in(accounts, dms["account_id"]), index=accounts)
+    active = pd.Series(
+        is_in(accounts, done.loc[ltm(end).mask(done["date"]), "account_id"]), accounts
+    )
     mask = has_dm & active & (since.isna() | (since > p.decision_maker_days))
     high = since.isna() | (since > 2 * p.decision_maker_days)
     return _frame("NO_DECISION_MAKER_CONTACT", mask, since, p.decision_maker_days, None, high)
@@ -174,8 +179,10 @@ def _senior_visit(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: 
     limit_start = end - pd.DateOffset(months=p.senior_visit_months)
     limit_days = float((end - limit_start).days)
     # only accounts we are working with: some activity in the window
-    active = pd.Series(accounts.isin(done.loc[done["date"] > limit_start, "account_id"]), accounts)
-    ever = pd.Series(accounts.isin(senior["account_id"]), accounts)
+    active = pd.Series(
+        is_in(accounts, done.loc[done["date"] > limit_start, "account_id"]), accounts
+    )
+    ever = pd.Series(is_in(accounts, senior["account_id"]), accounts)
     mask = active & ever & (since > limit_days)
     high = since > 2 * limit_days
     return _frame("NO_SENIOR_VISIT", mask, since, limit_days, None, high)
@@ -189,7 +196,9 @@ def _price_windows(end: pd.Timestamp, months: int) -> tuple[Window, Window]:
 def _discount(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
     if "list_amount" not in lines:
         return None
-    priced = lines.loc[lines["list_amount"] > 0]
+    priced = lines.loc[
+        lines["list_amount"] > 0, ["account_id", "order_date", "net_amount", "list_amount"]
+    ]
     now, before = _price_windows(end, p.discount_window_months)
 
     def depth(window: Window) -> pd.Series:
@@ -205,7 +214,7 @@ def _discount(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: p
 
 
 def _breadth(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
-    bought = lines.loc[lines["net_amount"] > 0]
+    bought = lines.loc[lines["net_amount"] > 0, ["account_id", "order_date", "product_id"]]
     now, before = _price_windows(end, p.discount_window_months)
 
     def count(window: Window) -> pd.Series:

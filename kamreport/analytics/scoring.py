@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.membership import positions
 from kamreport.analytics.periods import Window, as_timestamp, ltm, prior_ltm
 from kamreport.dataset import Dataset
 from kamreport.params import SCORING_CRITERIA, check_weights
@@ -53,7 +54,7 @@ class _Lines:
     @classmethod
     def build(cls, lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> _Lines:
         keep = (lines["order_date"] <= end).to_numpy()
-        code = accounts.get_indexer(lines["account_id"].to_numpy()[keep])
+        code = positions(lines["account_id"], accounts)[keep]
         known = code >= 0
         cost = lines["cost_amount"].to_numpy(float)[keep][known] if "cost_amount" in lines else None
         return cls(
@@ -163,7 +164,7 @@ def _overdue_share(dataset: Dataset, end: pd.Timestamp, accounts: pd.Index) -> p
     frame = pd.DataFrame(
         {"total": outstanding.to_numpy()[open_items], "late": overdue.to_numpy()[open_items]}
     )
-    sums = frame.groupby(inv["account_id"].to_numpy()[open_items]).sum()
+    sums = frame.groupby(inv["account_id"].iloc[open_items].to_numpy()).sum()
     sums = sums.reindex(accounts, fill_value=0.0)
     return (sums["late"] / sums["total"].where(sums["total"] > 0)).fillna(0.0)
 

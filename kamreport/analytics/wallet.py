@@ -30,7 +30,7 @@ def _latest_spend(wallet: pd.DataFrame, year: int, accounts: pd.Index) -> pd.Ser
 
 
 def _revenue(lines: pd.DataFrame, window, accounts: pd.Index) -> pd.Series:
-    inside = lines.loc[window.mask(lines["order_date"])]
+    inside = lines.loc[window.mask(lines["order_date"]), ["account_id", "net_amount"]]
     return inside.groupby("account_id")["net_amount"].sum().reindex(accounts, fill_value=0.0)
 
 

@@ -45,7 +45,21 @@ def as_text(values: pd.Series) -> pd.Series:
     else:  # a string dtype: already text
         out = values
     text = out if out.dtype == TEXT_DTYPE else pd.Series(out, index=values.index).astype(TEXT_DTYPE)
-    return per_unique(text, lambda u: u.str.strip().where(u.str.strip() != ""))
+    if _is_arrow_text(text):  # stripping runs in Arrow: faster than factorising first
+        return _strip(text)
+    return per_unique(text, _strip)
+
+
+def _strip(text: pd.Series) -> pd.Series:
+    stripped = text.str.strip()
+    kept = stripped != ""
+    if _is_arrow_text(text) and kept.all() and stripped.equals(text):
+        return text  # clean already (the usual case): keep the data, no second copy
+    return stripped.where(kept)
+
+
+def _is_arrow_text(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
 
 
 def per_unique(text: pd.Series, func) -> pd.Series:

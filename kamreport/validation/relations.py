@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.membership import is_in
 from kamreport.analytics.periods import default_as_of
 from kamreport.errors import Issue
 from kamreport.schema import TABLES
@@ -35,8 +36,8 @@ def references(tables: dict[str, Checked]) -> list[Issue]:
             target = tables.get(ref_table)
             if column not in checked.frame or target is None or ref_column not in target.frame:
                 continue
-            known = target.frame[ref_column].dropna().unique()
-            unknown = _valid(checked, column) & ~checked.frame[column].isin(known).to_numpy()
+            known = target.frame[ref_column].dropna()
+            unknown = _valid(checked, column) & ~is_in(checked.frame[column], known)
             if not unknown.any():
                 continue
             firsts, count = distinct_first(checked.frame[column][unknown])
@@ -68,7 +69,7 @@ def account_warnings(tables: dict[str, Checked]) -> list[Issue]:
     parents = pd.Series(dtype=object)
     if "parent_id" in accounts.frame:
         parents = accounts.frame["parent_id"]
-        orphan = parents.notna().to_numpy() & ~parents.isin(ids.dropna().unique()).to_numpy()
+        orphan = parents.notna().to_numpy() & ~is_in(parents, ids.dropna())
         if orphan.any():
             issues.append(
                 row_issue(
@@ -86,9 +87,10 @@ def account_warnings(tables: dict[str, Checked]) -> list[Issue]:
             )
     lines = tables.get("order_lines")
     if lines is not None and "account_id" in lines.frame and len(lines.frame):
-        buying = [*lines.frame["account_id"].dropna().unique(), *lines.raw.later_accounts]
-        idle = ids.notna().to_numpy() & ~ids.isin(buying).to_numpy()
-        idle &= ~ids.isin(parents.dropna().unique()).to_numpy()  # groups buy via subsidiaries
+        buying = is_in(ids, lines.frame["account_id"].dropna())
+        buying |= ids.isin(list(lines.raw.later_accounts)).to_numpy()
+        idle = ids.notna().to_numpy() & ~buying
+        idle &= ~is_in(ids, parents.dropna())  # groups buy via subsidiaries
         if idle.any():
             issues.append(
                 row_issue(
@@ -158,8 +160,10 @@ def late_lines(tables: dict[str, Checked], as_of: dt.date | None) -> list[Issue]
     lines = tables.get("order_lines")
     if lines is None or "order_date" not in lines.frame or lines.frame["order_date"].isna().all():
         return []
-    day = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(
-        default_as_of(lines.frame["order_date"].max())
+    day = (
+        pd.Timestamp(as_of)
+        if as_of is not None
+        else pd.Timestamp(default_as_of(lines.frame["order_date"].max()))
     )
     end = day if day.is_month_end else day.replace(day=1) - pd.Timedelta(days=1)
     dates = lines.frame["order_date"]
