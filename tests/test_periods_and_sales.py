@@ -123,3 +123,13 @@ def test_monthly_totals_survive_regrouping_and_row_order(seed):
     assert len(table) == 36
     assert table["revenue"].sum() == pytest.approx(sales_figures(lines, window).revenue)
     pd.testing.assert_frame_equal(table, shuffled)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [("2026-01-01", (1, 365)), ("2026-09-30", (273, 365)), ("2024-12-31", (366, 366))],
+)
+def test_year_elapsed_counts_days_inclusive(as_of, expected):
+    from kamreport.analytics.periods import year_elapsed
+
+    assert year_elapsed(dt.date.fromisoformat(as_of)) == expected

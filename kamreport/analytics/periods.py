@@ -62,6 +62,14 @@ def months_back(as_of: dt.date | pd.Timestamp, months: int) -> Window:
     return Window(first_of_month - pd.DateOffset(months=months - 1) - pd.Timedelta(days=1), end)
 
 
+def year_elapsed(as_of: dt.date | pd.Timestamp) -> tuple[int, int]:
+    """(days from 1 January to as_of inclusive, days in that year): the basis of every
+    run-rate, annualised figure = year-to-date / elapsed × days."""
+    end = as_timestamp(as_of)
+    start = pd.Timestamp(year=end.year, month=1, day=1)
+    return (end - start).days + 1, 366 if start.is_leap_year else 365
+
+
 def default_as_of(last_order_date: dt.date | pd.Timestamp) -> dt.date:
     """The end of the last complete month in the data.
 

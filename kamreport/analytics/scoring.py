@@ -19,6 +19,7 @@ import pandas as pd
 
 from kamreport.analytics.membership import positions
 from kamreport.analytics.periods import Window, as_timestamp, ltm, prior_ltm
+from kamreport.analytics.wallet import latest_spend
 from kamreport.dataset import Dataset
 from kamreport.params import SCORING_CRITERIA, check_weights
 
@@ -133,16 +134,6 @@ def _cost_to_serve(dataset: Dataset, window: Window, accounts: pd.Index) -> pd.S
     return inside.groupby("account_id")["amount"].sum().reindex(accounts, fill_value=0.0)
 
 
-def _category_spend(dataset: Dataset, end: pd.Timestamp, accounts: pd.Index) -> pd.Series:
-    """The latest wallet estimate (highest year ≤ the as-of year) per account, else NaN."""
-    wallet = dataset.get("wallet")
-    if wallet is None:
-        return pd.Series(np.nan, index=accounts)
-    known = wallet.loc[wallet["year"] <= end.year].sort_values(["account_id", "year"])
-    latest = known.groupby("account_id")["category_spend"].last()
-    return latest.reindex(accounts).astype(float)
-
-
 def _overdue_share(dataset: Dataset, end: pd.Timestamp, accounts: pd.Index) -> pd.Series:
     """Overdue / outstanding receivables at as_of (0 when nothing is outstanding).
 
@@ -210,7 +201,7 @@ def account_features(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.Data
     orders = pd.Series(order_count, index=accounts)
     repurchase = pd.Series(repurchase_share, index=accounts)
     tenure = _tenure_years(dataset, lines, end, accounts)
-    wallet = _category_spend(dataset, end, accounts)
+    wallet = latest_spend(dataset.get("wallet"), end.year, accounts)
     overdue = _overdue_share(dataset, end, accounts)
     complaints = _open_complaints(dataset, end, accounts)
     frame = dataset.accounts.set_index("account_id")

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import as_timestamp, ltm
+from kamreport.analytics.periods import as_timestamp, ltm, year_elapsed
 from kamreport.analytics.targets import targets_by_account
+from kamreport.analytics.wallet import latest_spend
 from kamreport.params import TARGET_METHODS, TargetsParams
 
 SEASONAL_BLEND = 0.5  # weight of the account's own profile against the portfolio's
@@ -143,15 +144,15 @@ def baselines(
     out["forecast"] = out["revenue_ytd"] + out["revenue_ltm"] * _remaining_share(profile, end)
     ahead = target_year - current
     forecast = out["forecast"]
-    elapsed = (end - pd.Timestamp(year=current, month=1, day=1)).days + 1
-    out["p_run_rate"] = out["revenue_ytd"] / elapsed * (366 if end.is_leap_year else 365)
+    elapsed, days = year_elapsed(end)
+    out["p_run_rate"] = out["revenue_ytd"] / elapsed * days
     out["p_ltm_seasonal"] = forecast
     points = [y for y in covered_years(lines, current - 2, current - 1)]
     series = np.column_stack([yearly[y].to_numpy() for y in points] + [forecast.to_numpy()])
     cap = params.trend_cap * forecast.abs().to_numpy()
     change = np.clip(_slope(series), -cap, cap) * ahead
     out["p_trend"] = np.where(forecast > 0, forecast + change, 0.0)
-    out["wallet"] = _latest_wallet(wallet, current, accounts)
+    out["wallet"] = latest_spend(wallet, current, accounts)
     out["headroom"] = (out["wallet"] - forecast.clip(lower=0)).clip(lower=0)
     out["p_potential"] = forecast.clip(lower=0) + params.wallet_capture * out["headroom"]
     for method in TARGET_METHODS:
@@ -161,13 +162,6 @@ def baselines(
     for month in MONTHS:
         out[SEASON_COLUMNS[month - 1]] = profile[month]
     return out
-
-
-def _latest_wallet(wallet: pd.DataFrame | None, year: int, accounts: pd.Index) -> pd.Series:
-    if wallet is None or wallet.empty:
-        return pd.Series(np.nan, index=accounts)
-    known = wallet.loc[wallet["year"] <= year].sort_values("year")
-    return known.groupby("account_id")["category_spend"].last().reindex(accounts).astype(float)
 
 
 def backtest_cutoff(as_of: dt.date | pd.Timestamp, year: int, mode: str) -> pd.Timestamp:

@@ -19,15 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import as_timestamp, ytd
+from kamreport.analytics.periods import as_timestamp, year_elapsed, ytd
 
 TARGET_COLUMNS = ("revenue_ytd", "target_ytd", "attainment_ytd", "target_fy", "forecast_fy")
-
-
-def _year_fraction(end: pd.Timestamp) -> tuple[int, int]:
-    start = pd.Timestamp(year=end.year, month=1, day=1)
-    days_in_year = 366 if start.is_leap_year else 365
-    return (end - start).days + 1, days_in_year
 
 
 def targets_by_account(
@@ -55,7 +49,7 @@ def targets_by_account(
     out["target_ytd"] = out["target_ytd"].fillna(0.0).where(fy.notna())
     out["attainment_ytd"] = out["revenue_ytd"] / out["target_ytd"].where(out["target_ytd"] > 0)
     out["target_fy"] = fy
-    elapsed, days = _year_fraction(end)
+    elapsed, days = year_elapsed(end)
     out["forecast_fy"] = out["revenue_ytd"] / elapsed * days
     return out
 

@@ -19,12 +19,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm
+from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm, year_elapsed
 
 WALLET_COLUMNS = ("category_spend", "share_of_wallet", "share_of_wallet_prior", "wallet_change")
 
 
-def _latest_spend(wallet: pd.DataFrame, year: int, accounts: pd.Index) -> pd.Series:
+def latest_spend(wallet: pd.DataFrame | None, year: int, accounts: pd.Index) -> pd.Series:
+    """Each account's latest wallet estimate (highest year ≤ ``year``), else NaN."""
+    if wallet is None or wallet.empty:
+        return pd.Series(np.nan, index=accounts, dtype=float)
     known = wallet.loc[wallet["year"] <= year].sort_values(["account_id", "year"])
     return known.groupby("account_id")["category_spend"].last().reindex(accounts).astype(float)
 
@@ -44,9 +47,9 @@ def wallet_by_account(
     if wallet is None:
         return pd.DataFrame(np.nan, index=accounts, columns=list(WALLET_COLUMNS))
     end = as_timestamp(as_of)
-    spend = _latest_spend(wallet, end.year, accounts)
+    spend = latest_spend(wallet, end.year, accounts)
     prior_end = end - pd.DateOffset(months=12)
-    spend_prior = _latest_spend(wallet, prior_end.year, accounts)
+    spend_prior = latest_spend(wallet, prior_end.year, accounts)
     out = pd.DataFrame(index=accounts)
     out["category_spend"] = spend
     out["share_of_wallet"] = _revenue(order_lines, ltm(end), accounts) / spend.where(spend > 0)
@@ -71,9 +74,8 @@ def yearly_share(
         ].sum()
         annualised = year == end.year
         if annualised:
-            start = pd.Timestamp(year=year, month=1, day=1)
-            days = 366 if start.is_leap_year else 365
-            in_year = in_year / ((end - start).days + 1) * days
+            elapsed, days = year_elapsed(end)
+            in_year = in_year / elapsed * days
         spend = float(row.category_spend)
         rows.append(
             {
