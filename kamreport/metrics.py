@@ -18,6 +18,7 @@ import pandas as pd
 from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm
 from kamreport.analytics.receivables import receivables_by_account
 from kamreport.analytics.risk import risk_flags
+from kamreport.analytics.sales import margin_by
 from kamreport.analytics.targets import targets_by_account
 from kamreport.analytics.valuation import value_accounts
 from kamreport.analytics.wallet import wallet_by_account
@@ -45,13 +46,11 @@ def _sales(lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> pd.Dat
     out = out.fillna(0.0)
     prior = out["revenue_prior_ltm"]
     out["revenue_growth"] = out["revenue_ltm"] / prior.where(prior > 0) - 1
-    if "cost_amount" in cur:
-        margin = (cur["net_amount"] - cur["cost_amount"]).groupby(cur["account_id"]).sum()
-        lacking = cur["cost_amount"].isna().groupby(cur["account_id"]).any()
-        margin = margin.where(~lacking).reindex(accounts)
-        out["gross_margin_ltm"] = margin.where(accounts.isin(lacking.index), 0.0)
-    else:
+    margin = margin_by(cur, "account_id")
+    if margin is None:
         out["gross_margin_ltm"] = np.nan
+    else:  # an account without lines in the window has a margin of 0
+        out["gross_margin_ltm"] = margin.reindex(accounts).where(accounts.isin(margin.index), 0.0)
     revenue = out["revenue_ltm"]
     out["margin_pct_ltm"] = out["gross_margin_ltm"] / revenue.where(revenue > 0)
     per_order = cur.groupby(["account_id", "order_id"])["net_amount"].sum()

@@ -133,3 +133,19 @@ def test_year_elapsed_counts_days_inclusive(as_of, expected):
     from kamreport.analytics.periods import year_elapsed
 
     assert year_elapsed(dt.date.fromisoformat(as_of)) == expected
+
+
+def test_margin_by_group_is_no_data_where_a_cost_is_missing():
+    from kamreport.analytics.sales import margin_by
+
+    lines = lines_frame(
+        [
+            ("O1", "2026-01-10", 1, 100.0, 60.0),
+            ("O2", "2026-01-11", 1, 50.0, np.nan),
+            ("O3", "2026-01-12", 1, 80.0, 20.0),
+        ]
+    )
+    lines["account_id"] = ["A", "B", "A"]
+    margins = margin_by(lines, "account_id")
+    assert margins["A"] == 100.0 and np.isnan(margins["B"])
+    assert margin_by(lines.drop(columns="cost_amount"), "account_id") is None

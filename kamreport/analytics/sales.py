@@ -78,6 +78,17 @@ def growth(current: float | None, prior: float | None) -> float | None:
     return current / prior - 1
 
 
+def margin_by(lines: pd.DataFrame, keys: pd.Series | str) -> pd.Series | None:
+    """Gross margin (Σ net_amount − cost_amount) per group of ``keys``; NaN for a group
+    with a line lacking its cost; None when the data has no cost_amount at all."""
+    if "cost_amount" not in lines:
+        return None
+    by = lines[keys] if isinstance(keys, str) else keys
+    margin = (lines["net_amount"] - lines["cost_amount"]).groupby(by).sum()
+    lacking = lines["cost_amount"].isna().groupby(by).any()
+    return margin.where(~lacking)
+
+
 def sales_figures(lines: pd.DataFrame, window: Window) -> SalesFigures:
     """Figures of the order lines dated inside ``window``."""
     inside = lines.loc[window.mask(lines["order_date"])]

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.periods import ltm, prior_ltm
+from kamreport.analytics.sales import margin_by
 from kamreport.dataset import Dataset
 
 DIMENSIONS = ("region", "country", "industry", "size_band", "product_category", "ka_manager")
@@ -52,13 +53,10 @@ def segment_table(dataset: Dataset, as_of: dt.date | pd.Timestamp, dimension: st
     in_now = now.mask(relevant["order_date"])
     revenue = relevant["net_amount"].where(in_now, 0.0).groupby(segment).sum()
     prior = relevant["net_amount"].where(~in_now, 0.0).groupby(segment).sum()
-    if "cost_amount" in relevant:
-        cur = relevant.loc[in_now]
-        cost_missing = cur["cost_amount"].isna().groupby(segment[in_now]).any()
-        margin = (cur["net_amount"] - cur["cost_amount"]).groupby(segment[in_now]).sum()
-        margin = margin.where(~cost_missing).reindex(revenue.index)
-    else:
-        margin = pd.Series(np.nan, index=revenue.index)
+    margin = margin_by(relevant.loc[in_now], segment[in_now])
+    margin = (
+        pd.Series(np.nan, index=revenue.index) if margin is None else margin.reindex(revenue.index)
+    )
     cur_lines = relevant.loc[in_now]
     per_account = cur_lines.groupby([segment[in_now], cur_lines["account_id"]])["net_amount"].sum()
     active = (per_account > 0).groupby(level=0).sum()
