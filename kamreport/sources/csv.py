@@ -20,7 +20,7 @@ from kamreport.sources.raw import (
     RawTable,
     drop_blank_rows,
     drop_unnamed_blank_columns,
-    map_columns,
+    mapped_table,
     match_name,
     unknown_mapped_tables,
     unused_entries,
@@ -72,18 +72,10 @@ def read_folder(folder: Path, label: str, data: DataParams) -> RawData:
         if encoding != "utf-8-sig" or data.encoding != "auto":
             encodings[name] = encoding
         frame = drop_blank_rows(drop_unnamed_blank_columns(frame))
-        mapped, headers, mapping_issues = map_columns(
-            frame,
-            table,
-            data.columns.get(table.name, {}),
-            source=source,
-            short=name,
-            noun="file",
-        )
-        issues.extend(mapping_issues)
-        tables[table.name] = RawTable(
-            table.name, mapped, source, name, "file", headers, encoding=encoding
-        )
+        tables[table.name] = mapped_table(
+            frame, table, data.columns.get(table.name, {}), issues,
+            source=source, short=name, noun="file", encoding=encoding,
+        )  # fmt: skip
 
     issues.extend(unused_entries("file", csv_names, used, label))
     detected = [f"{n}: {e}" for n, e in encodings.items() if e != "utf-8-sig"]

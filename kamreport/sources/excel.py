@@ -19,7 +19,7 @@ from kamreport.sources.raw import (
     RawTable,
     drop_blank_rows,
     drop_unnamed_blank_columns,
-    map_columns,
+    mapped_table,
     match_name,
     unknown_mapped_tables,
     unused_entries,
@@ -67,16 +67,10 @@ def read_workbook(path: Path, label: str, data: DataParams) -> RawData:
             short = f"sheet {sheet!r}"
             frame = pd.read_excel(book, sheet_name=sheet, dtype=str, keep_default_na=False)
             frame = drop_blank_rows(drop_unnamed_blank_columns(frame))
-            mapped, headers, mapping_issues = map_columns(
-                frame,
-                table,
-                data.columns.get(table.name, {}),
-                source=source,
-                short=short,
-                noun="sheet",
-            )
-            issues.extend(mapping_issues)
-            tables[table.name] = RawTable(table.name, mapped, source, short, "sheet", headers)
+            tables[table.name] = mapped_table(
+                frame, table, data.columns.get(table.name, {}), issues,
+                source=source, short=short, noun="sheet",
+            )  # fmt: skip
 
     issues.extend(unused_entries("sheet", sheets, used, label))
     return RawData(

@@ -16,7 +16,7 @@ from kamreport.schema import TABLES
 from kamreport.sources.raw import (
     RawData,
     RawTable,
-    map_columns,
+    mapped_table,
     match_name,
     unknown_mapped_tables,
     unused_entries,
@@ -77,24 +77,10 @@ def read_folder(folder: Path, label: str, data: DataParams) -> RawData:
             )
             unreadable.add(table.name)
             continue
-        mapped, headers, mapping_issues = map_columns(
-            frame,
-            table,
-            data.columns.get(table.name, {}),
-            source=source,
-            short=name,
-            noun="file",
-        )
-        issues.extend(mapping_issues)
-        tables[table.name] = RawTable(
-            table.name,
-            mapped.reset_index(drop=True),
-            source,
-            name,
-            "file",
-            headers,
-            first_row=1,
-        )
+        tables[table.name] = mapped_table(
+            frame.reset_index(drop=True), table, data.columns.get(table.name, {}), issues,
+            source=source, short=name, noun="file", first_row=1,
+        )  # fmt: skip
     issues.extend(unused_entries("file", parquet_names, used, label))
     return RawData(
         tables,

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,6 +98,26 @@ def normalize_header(text: object) -> str:
 def clean_header(text: object) -> str:
     """A header as shown to the user: the text without a BOM."""
     return str(text).replace("\ufeff", "")
+
+
+def mapped_table(
+    frame: pd.DataFrame,
+    table: Table,
+    mapping: Mapping[str, str],
+    issues: list[Issue],
+    *,
+    source: str,
+    short: str,
+    noun: str,
+    **extra: Any,
+) -> RawTable:
+    """The file's or sheet's frame as a :class:`RawTable` in data-model columns; the
+    mapping's issues are appended to ``issues``."""
+    mapped, headers, mapping_issues = map_columns(
+        frame, table, mapping, source=source, short=short, noun=noun
+    )
+    issues.extend(mapping_issues)
+    return RawTable(table.name, mapped, source, short, noun, headers, **extra)
 
 
 def map_columns(
