@@ -162,6 +162,8 @@ def execute(
             engine_name=engine_name,
             progress_bar=sys.stderr.isatty() if progress_bar is None else progress_bar,
             cwd=os.getcwd(),
+            # the kernel's own start-up chatter (transport notices) is not for users
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as exc:
         target.mkdir(parents=True, exist_ok=True)
