@@ -20,6 +20,7 @@ from kamreport.sources.raw import (
     RawTable,
     drop_blank_rows,
     drop_unnamed_blank_columns,
+    mapped_name_missing,
     mapped_table,
     match_name,
     unknown_mapped_tables,
@@ -169,13 +170,8 @@ def _join(label: str, name: str) -> str:
 
 
 def _mapped_file_missing(table: str, wanted: str, label: str, csv_names: list[str]) -> Issue:
-    return Issue(
-        "error",
-        "missing_table",
-        table,
-        f"data.tables.{table} names {wanted!r}, which is not in {label}.",
-        source=label,
-        expected=f"a file {_with_suffix(wanted)}",
-        found="files: " + (", ".join(csv_names) or "none"),
+    return mapped_name_missing(
+        table, named=repr(wanted), place=label, source=label,
+        expected=f"a file {_with_suffix(wanted)}", kind="files", names=csv_names,
         fix=f"Correct data.tables.{table} to one of the files in the folder.",
-    )
+    )  # fmt: skip

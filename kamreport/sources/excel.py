@@ -19,6 +19,7 @@ from kamreport.sources.raw import (
     RawTable,
     drop_blank_rows,
     drop_unnamed_blank_columns,
+    mapped_name_missing,
     mapped_table,
     match_name,
     unknown_mapped_tables,
@@ -86,13 +87,8 @@ def read_workbook(path: Path, label: str, data: DataParams) -> RawData:
 
 
 def _mapped_sheet_missing(table: str, wanted: str, label: str, sheets: list[str]) -> Issue:
-    return Issue(
-        "error",
-        "missing_table",
-        table,
-        f"data.tables.{table} names sheet {wanted!r}, which is not in the workbook.",
-        source=label,
-        expected=f"a sheet named {wanted!r}",
-        found="sheets: " + ", ".join(repr(s) for s in sheets),
+    return mapped_name_missing(
+        table, named=f"sheet {wanted!r}", place="the workbook", source=label,
+        expected=f"a sheet named {wanted!r}", kind="sheets", names=[repr(s) for s in sheets],
         fix=f"Correct data.tables.{table} to one of the sheet names.",
-    )
+    )  # fmt: skip

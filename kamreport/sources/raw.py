@@ -100,6 +100,31 @@ def clean_header(text: object) -> str:
     return str(text).replace("\ufeff", "")
 
 
+def mapped_name_missing(
+    table: str,
+    *,
+    named: str,
+    place: str,
+    source: str,
+    expected: str,
+    kind: str,
+    names: list[str],
+    fix: str,
+) -> Issue:
+    """The error for a ``data.tables`` entry naming a file, sheet or table that is not
+    there, listing what is there instead."""
+    return Issue(
+        "error",
+        "missing_table",
+        table,
+        f"data.tables.{table} names {named}, which is not in {place}.",
+        source=source,
+        expected=expected,
+        found=f"{kind}: " + (", ".join(names) or "none"),
+        fix=fix,
+    )
+
+
 def mapped_table(
     frame: pd.DataFrame,
     table: Table,

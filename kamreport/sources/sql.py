@@ -35,7 +35,14 @@ from kamreport.sources.pushdown import (
     is_text_type,
     scoped_select,
 )
-from kamreport.sources.raw import RawData, RawTable, map_columns, match_name, unknown_mapped_tables
+from kamreport.sources.raw import (
+    RawData,
+    RawTable,
+    map_columns,
+    mapped_name_missing,
+    match_name,
+    unknown_mapped_tables,
+)
 from kamreport.validation.parse import TEXT_DTYPE
 
 __all__ = ["database_url", "is_query", "mask_url", "read_database"]
@@ -363,13 +370,8 @@ def _read_failed(table: str, wanted: str, source: str, exc: Exception, url: URL)
 
 
 def _mapped_table_missing(table: str, wanted: str, masked: str, names: list[str]) -> Issue:
-    return Issue(
-        "error",
-        "missing_table",
-        table,
-        f"data.tables.{table} names {wanted!r}, which is not in the database.",
-        source=masked,
-        expected=f"a table or view named {wanted}",
-        found="tables: " + (", ".join(names) or "none"),
+    return mapped_name_missing(
+        table, named=repr(wanted), place="the database", source=masked,
+        expected=f"a table or view named {wanted}", kind="tables", names=names,
         fix=f"Correct data.tables.{table}, or write a query there (SELECT …).",
-    )
+    )  # fmt: skip
