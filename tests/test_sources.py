@@ -539,3 +539,31 @@ def test_parquet_typed_columns_are_accepted_as_they_are(tmp_path):
     assert lines["order_date"].dtype == "datetime64[ns]"
     assert lines["net_amount"].dtype == "float64"
     assert str(lines["line_no"].dtype) == "Int64"
+
+
+def test_table_mapping_to_a_missing_file_or_sheet(tmp_path):
+    folder = write(tmp_path / "csv", {"accounts.csv": ACCOUNTS, "order_lines.csv": LINES})
+    _, report = check_dataset(
+        DataParams(source=str(folder), tables={"order_lines": "销售明细"}), as_of=AS_OF
+    )
+    issue = next(i for i in report.errors if i.code == "missing_table")
+    assert issue.message == f"data.tables.order_lines names '销售明细', which is not in {folder}."
+    assert (issue.expected, issue.found) == (
+        "a file 销售明细.csv",
+        "files: accounts.csv, order_lines.csv",
+    )
+
+    book = openpyxl.Workbook()
+    book.active.title = "accounts"
+    book.active.append(["account_id", "name"])
+    book.active.append(["A1", "x"])
+    path = tmp_path / "kam.xlsx"
+    book.save(path)
+    _, report = check_dataset(
+        DataParams(source=str(path), tables={"order_lines": "订单"}), as_of=AS_OF
+    )
+    issue = next(i for i in report.errors if i.code == "missing_table")
+    assert issue.message == (
+        "data.tables.order_lines names sheet '订单', which is not in the workbook."
+    )
+    assert (issue.expected, issue.found) == ("a sheet named '订单'", "sheets: 'accounts'")
