@@ -56,6 +56,9 @@ def test_points_and_signs():
     assert fmt.points(0.0123) == "+1.2 pp"
     assert fmt.points(-0.0004) == "0.0 pp"
     assert fmt.percent(0.05, signed=True) == "+5.0%"
+    assert fmt.percent(-0.0002) == "0.0%"  # rounds to zero: no minus sign
+    assert fmt.percent(0.0002, signed=True) == "0.0%"
+    assert fmt.percent(-0.0006) == "-0.1%"
 
 
 def test_data_values_are_translated_when_known():

@@ -111,6 +111,7 @@ class Formatter:
         if _missing(value):
             return self.t("common.na")
         pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+        value = round(value, digits + 2) + 0.0  # what is shown decides the sign: no "-0.0%"
         text = babel_numbers.format_percent(value, format=pattern, locale=self.babel_locale)
         return f"+{text}" if signed and value > 0 else text
 
