@@ -48,7 +48,7 @@ report: $(SAMPLE)
 # Every account's review (TIER=key to limit), JOBS workers or EXECUTOR=dask://host:port;
 # unchanged accounts are skipped unless FORCE=1. Index: outputs/<as-of>/index.html.
 reports: $(SAMPLE)
-	@$(KAM) reports $(RUN_ARGS) $(if $(TIER),--tier "$(TIER)") $(if $(JOBS),--jobs "$(JOBS)") \
+	@$(KAM) reports $(RUN_ARGS) $(if $(TIER),--tier "$(TIER)") $(if $(ACCOUNTS),--accounts "$(ACCOUNTS)") $(if $(JOBS),--jobs "$(JOBS)") \
 	  $(if $(EXECUTOR),--executor "$(EXECUTOR)") $(if $(filter 1 yes true,$(FORCE)),--force)
 
 # The portfolio report for leadership: outputs/<as-of>/portfolio/portfolio.html.

@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--executor", help="local (default) or dask://host:port, a Dask scheduler (EXECUTOR=)"
     )
     reports.add_argument("--force", action="store_true", help="render unchanged accounts too")
+    reports.add_argument(
+        "--accounts", help="only these account ids, comma-separated (ACCOUNTS=KA0001,KA0002)"
+    )
     _common(reports)
 
     portfolio = sub.add_parser("portfolio", help="render the portfolio report (leadership)")
@@ -79,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--all", action="store_true", help="every account, one row each")
     metrics.add_argument("--format", choices=("json", "csv"), default="json", dest="out_format")
     _common(metrics)
+
+    sub.add_parser(
+        "params", help="print every parameter with its default and meaning (a params file to copy)"
+    )
 
     sample = sub.add_parser("sample", help="write the bundled sample data as files")
     sample.add_argument("--out", required=True, type=Path, help="folder to write into")
@@ -108,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def _print_pdfs(files: Sequence[Path]) -> None:
     for path in files:
         if path.suffix == ".pdf":
@@ -133,6 +144,9 @@ def cmd_reports(args: argparse.Namespace) -> int:
         params_file=args.params,
         overrides=overrides_from(args),
         tier=args.tier,
+        accounts=[a.strip() for a in args.accounts.split(",") if a.strip()]
+        if args.accounts
+        else None,
         jobs=args.jobs,
         executor=args.executor,
         force=args.force,
@@ -152,11 +166,11 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
 
 def cmd_portfolio(args: argparse.Namespace) -> int:
-    from kamreport.reports.portfolio import PORTFOLIO_FILE
+    from kamreport.layout import PORTFOLIO_HTML
     from kamreport.runner import run_portfolio_report
 
     result = run_portfolio_report(params_file=args.params, overrides=overrides_from(args))
-    print(f"Report written to {result.directory / PORTFOLIO_FILE}")
+    print(f"Report written to {result.directory / PORTFOLIO_HTML}")
     _print_pdfs(result.files)
     print(f"All outputs in {result.directory} ({result.seconds:.1f} s)")
     return 0
@@ -181,11 +195,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from kamreport.analytics.lookup import filter_accounts
-    from kamreport.loading import load_dataset
-    from kamreport.params import load_params
+    from kamreport.context import open_context
 
-    params = load_params(args.params, overrides_from(args))
-    accounts = filter_accounts(load_dataset(params.data).accounts, args.filter)
+    context = open_context(args.params, overrides_from(args), say=_say)
+    accounts = filter_accounts(context.dataset.accounts, args.filter)
     columns = [
         c
         for c in ("account_id", "name", "name_en", "industry", "region", "ka_manager")
@@ -198,20 +211,26 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from kamreport.metrics import account_metrics, customer_metrics, records, to_json
-    from kamreport.session import open_session
+    from kamreport.context import open_context
+    from kamreport.metrics import customer_metrics, records, to_json
 
-    print("Loading the data and computing the metrics…", file=sys.stderr)
-    session = open_session(args.params, overrides_from(args))
+    context = open_context(args.params, overrides_from(args), say=_say)
     if args.customer:
-        account_id = session.account_id(args.customer)
-    table = account_metrics(session.dataset, session.as_of, session.params)
+        account_id = context.account_id(args.customer)
+    table = context.figures(_say).metrics
     if args.customer:
         print(to_json(customer_metrics(table, account_id)))
     elif args.out_format == "csv":
         sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
     else:
         print(to_json(records(table)))
+    return 0
+
+
+def cmd_params(_args: argparse.Namespace) -> int:
+    from kamreport.paths import DEFAULT_PARAMS_FILE
+
+    sys.stdout.write(DEFAULT_PARAMS_FILE.read_text(encoding="utf-8"))
     return 0
 
 
@@ -283,6 +302,7 @@ COMMANDS = {
     "portfolio": cmd_portfolio,
     "validate": cmd_validate,
     "list": cmd_list,
+    "params": cmd_params,
     "sample": cmd_sample,
     "metrics": cmd_metrics,
     "email": cmd_email,

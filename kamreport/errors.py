@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 
 class KamReportError(Exception):
@@ -55,6 +56,46 @@ class NotebookExecutionError(KamReportError):
         super().__init__(f"{message}\nThe failed notebook is kept at: {notebook_path}")
 
 
+class Reason(StrEnum):
+    """Why a data problem was reported: one code per kind of problem, stable for scripts."""
+
+    # the source and its tables
+    MISSING_TABLE = "missing_table"
+    UNKNOWN_TABLE = "unknown_table"
+    ABSENT_TABLES = "absent_tables"
+    EMPTY_TABLE = "empty_table"
+    UNREADABLE_FILE = "unreadable_file"
+    ENCODING = "encoding"
+    UNUSED_FILE = "unused_file"
+    UNUSED_SHEET = "unused_sheet"
+    UNUSED_TABLE = "unused_table"
+    PERMISSION_DENIED = "permission_denied"
+    QUERY_FAILED = "query_failed"
+    READ_FAILED = "read_failed"
+    # headers and the column mapping
+    MISSING_COLUMN = "missing_column"
+    BAD_MAPPING = "bad_mapping"
+    MAPPED_HEADER_MISSING = "mapped_header_missing"
+    DUPLICATE_MAPPING = "duplicate_mapping"
+    AMBIGUOUS_COLUMN = "ambiguous_column"
+    EXTRA_COLUMNS = "extra_columns"
+    # cells and rows
+    BAD_DATE = "bad_date"
+    BAD_NUMBER = "bad_number"
+    EMPTY_VALUE = "empty_value"
+    NOT_ALLOWED = "not_allowed"
+    OUT_OF_RANGE = "out_of_range"
+    DUPLICATE_KEY = "duplicate_key"
+    # across tables
+    UNKNOWN_REFERENCE = "unknown_reference"
+    UNKNOWN_PARENT = "unknown_parent"
+    NO_ORDERS = "no_orders"
+    MISSING_COST = "missing_cost"
+    INCOMPLETE_MONTH = "incomplete_month"
+    MIXED_CURRENCY = "mixed_currency"
+    MISSING_FX_RATE = "missing_fx_rate"
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem found while validating input data.
@@ -64,7 +105,7 @@ class Issue:
     """
 
     severity: str  # "error" or "warning"
-    code: str
+    code: Reason  # given as a Reason or its text
     table: str
     message: str
     source: str = ""
@@ -75,6 +116,9 @@ class Issue:
     fix: str | None = None
     # Accounts the problem rows belong to, so an account's report shows its own warnings.
     account_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", Reason(self.code))
 
     def location(self) -> str:
         parts = [self.source or self.table]

@@ -15,10 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm
+from kamreport.analytics.periods import as_timestamp, ltm
 from kamreport.analytics.receivables import receivables_by_account
 from kamreport.analytics.risk import risk_flags
-from kamreport.analytics.sales import margin_by
 from kamreport.analytics.targets import targets_by_account
 from kamreport.analytics.valuation import value_accounts
 from kamreport.analytics.wallet import wallet_by_account
@@ -35,24 +34,19 @@ KEYS = (
 )  # fmt: skip
 
 
-def _sales(lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> pd.DataFrame:
-    """LTM and prior-LTM revenue, LTM gross margin and orders (analytics.sales definitions)."""
-    out = pd.DataFrame(index=accounts)
-    used = [c for c in ("account_id", "order_id", "net_amount", "cost_amount") if c in lines]
-    cur = lines.loc[ltm(end).mask(lines["order_date"]), used]
-    pri = lines.loc[prior_ltm(end).mask(lines["order_date"]), ["account_id", "net_amount"]]
-    out["revenue_ltm"] = cur.groupby("account_id")["net_amount"].sum()
-    out["revenue_prior_ltm"] = pri.groupby("account_id")["net_amount"].sum()
-    out = out.fillna(0.0)
+def _sales(
+    lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index, values: pd.DataFrame
+) -> pd.DataFrame:
+    """LTM and prior-LTM revenue, growth and LTM gross margin as the value layer computed
+    them (one computation for every output), and the LTM orders."""
+    out = values[["revenue_ltm", "revenue_prior_ltm", "gross_margin_ltm"]].reindex(accounts)
+    for column in ("revenue_ltm", "revenue_prior_ltm"):
+        out[column] = out[column].fillna(0.0)
     prior = out["revenue_prior_ltm"]
-    out["revenue_growth"] = out["revenue_ltm"] / prior.where(prior > 0) - 1
-    margin = margin_by(cur, "account_id")
-    if margin is None:
-        out["gross_margin_ltm"] = np.nan
-    else:  # an account without lines in the window has a margin of 0
-        out["gross_margin_ltm"] = margin.reindex(accounts).where(accounts.isin(margin.index), 0.0)
+    out.insert(2, "revenue_growth", out["revenue_ltm"] / prior.where(prior > 0) - 1)
     revenue = out["revenue_ltm"]
     out["margin_pct_ltm"] = out["gross_margin_ltm"] / revenue.where(revenue > 0)
+    cur = lines.loc[ltm(end).mask(lines["order_date"]), ["account_id", "order_id", "net_amount"]]
     per_order = cur.groupby(["account_id", "order_id"])["net_amount"].sum()
     orders = (per_order > 0).groupby(level="account_id").sum()
     out["orders_ltm"] = orders.reindex(accounts, fill_value=0).astype(int)
@@ -80,7 +74,7 @@ def account_metrics(
         values = value_accounts(dataset, end, params.scoring, params.clv)
     if flags is None:
         flags = risk_flags(dataset, end, params.risk, values)
-    out = _sales(lines, end, accounts)
+    out = _sales(lines, end, accounts, values)
     out.insert(0, "as_of", end.date().isoformat())
     targets = targets_by_account(lines, dataset.get("targets"), end, accounts)
     wallet = wallet_by_account(lines, dataset.get("wallet"), end, accounts)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -32,20 +31,3 @@ def atomic_write_text(path: Path, text: str) -> Path:
 
 def atomic_write_json(path: Path, payload: Any) -> Path:
     return atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-
-
-def publish(staging: Path, target: Path, order_last: str = "manifest.json") -> list[Path]:
-    """Move every file of ``staging`` into ``target`` (each move an atomic rename).
-
-    ``order_last`` is moved last, so a manifest only appears once everything it
-    describes is in place. The staging folder is removed afterwards.
-    """
-    target.mkdir(parents=True, exist_ok=True)
-    names = sorted(p.name for p in staging.iterdir() if p.is_file())
-    names.sort(key=lambda n: n == order_last)
-    moved = []
-    for name in names:
-        os.replace(staging / name, target / name)
-        moved.append(target / name)
-    shutil.rmtree(staging, ignore_errors=True)
-    return moved

@@ -7,11 +7,18 @@ import hashlib
 import json
 import platform
 from dataclasses import asdict, dataclass
-from typing import Any
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kamreport import __version__
-from kamreport.dataset import Dataset
 from kamreport.params import Params
+from kamreport.paths import NOTEBOOKS_DIR, TEMPLATES_DIR
+
+if TYPE_CHECKING:
+    from kamreport.dataset import Dataset
+
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -62,3 +69,22 @@ def make_provenance(
         locale=params.report.locale,
         python=platform.python_version(),
     )
+
+
+@cache
+def code_version(without: tuple[str, ...] = ()) -> str:
+    """A hash of kamreport's code: the package's Python files and catalogs, the notebooks
+    and the templates; ``without`` leaves out subpackages (e.g. ``("sources", "mail")``)."""
+    files = [
+        *sorted(PACKAGE_DIR.rglob("*.py")),
+        *sorted(PACKAGE_DIR.rglob("*.yaml")),
+        *sorted(NOTEBOOKS_DIR.glob("*.ipynb")),
+        *sorted(p for p in TEMPLATES_DIR.rglob("*") if p.is_file()),
+    ]
+    digest = hashlib.sha256(__version__.encode())
+    for path in files:
+        skip = "__pycache__" in path.parts or path.parent.name in without
+        if path.is_file() and not skip:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -1,8 +1,11 @@
-"""The one orchestrator: run a report notebook with papermill and publish its outputs.
+"""The one orchestrator: run a report notebook on a warm kernel and publish its outputs.
 
-A run writes into a staging folder beside its target and only moves files into
-place once the notebook succeeded, so a failed run never replaces a good report.
-A failed notebook is kept for inspection and its path reported.
+Every report — one account's review, every account's in a batch, the portfolio,
+the workshop — is a :class:`~kamreport.batch.plan.Job` run by :func:`run_job`:
+the notebook gets the run snapshot (:mod:`kamreport.context`) as its parameter,
+writes into a staging folder beside its target, and its files are moved into
+place only once it succeeded, so a failed run never replaces a good report. A
+failed notebook is kept for inspection and its path reported.
 """
 
 from __future__ import annotations
@@ -14,21 +17,39 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kamreport.context import RunContext, open_context, write_snapshot
 from kamreport.errors import NotebookExecutionError
-from kamreport.outputs import atomic_write_json, publish
-from kamreport.paths import NOTEBOOKS_DIR, inside, prefer_own_kernel, safe_dir_name
-from kamreport.reports.customer import PROVENANCE_FILE, REPORT_FILE
-from kamreport.session import Session, open_session
+from kamreport.layout import (
+    MANIFEST,
+    NOTEBOOKS,
+    PROVENANCE,
+    REPORT_HTML,
+    STAGING_PREFIX,
+    failed_notebook,
+    publish,
+)
+from kamreport.paths import NOTEBOOKS_DIR
 
 Progress = Callable[[str], None]
 
 
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report to render: everything a worker needs, all plain and picklable."""
+
+    notebook: str  # a file name of kamreport.layout.NOTEBOOKS
+    target: str  # absolute folder of the report's outputs
+    snapshot: str  # absolute path of the run snapshot (kamreport.context)
+    parameters: dict[str, Any] = field(default_factory=dict)  # the notebook's own ones
+    extra: dict[str, Any] = field(default_factory=dict)  # recorded in the manifest
 
 
 @dataclass(frozen=True)
@@ -39,14 +60,130 @@ class RunResult:
 
     @property
     def report(self) -> Path:
-        return self.directory / REPORT_FILE
+        return self.directory / REPORT_HTML
 
 
-def customer_dir(session: Session, account_id: str) -> Path:
-    root = Path(session.params.report.output_dir)
-    target = root / session.as_of.isoformat() / "customers" / safe_dir_name(account_id)
-    inside(root, target)
-    return target
+def run_job(job: Job, *, progress_bar: bool = False, started: float | None = None) -> RunResult:
+    """Execute ``job``'s notebook on this process's warm kernel and publish its outputs.
+
+    Raises :class:`NotebookExecutionError` (with the kept notebook) when it fails.
+    """
+    import papermill
+    from papermill.exceptions import PapermillException, PapermillExecutionError
+
+    from kamreport.engine import ENGINE
+
+    started = time.perf_counter() if started is None else started
+    target = Path(job.target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.{STAGING_PREFIX}", dir=target.parent))
+    executed = staging / job.notebook
+    failed = target / failed_notebook(job.notebook)
+    parameters = {**job.parameters, "snapshot": job.snapshot, "staging_dir": str(staging)}
+    try:
+        papermill.execute_notebook(
+            str(NOTEBOOKS_DIR / job.notebook),
+            str(executed),
+            parameters=parameters,
+            kernel_name="python3",
+            engine_name=ENGINE,
+            progress_bar=progress_bar,
+            cwd=os.getcwd(),
+        )
+    except PapermillExecutionError as exc:
+        _keep_failed(target, executed, failed, staging)
+        raise NotebookExecutionError(
+            f"{job.notebook} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}",
+            str(failed),
+        ) from None
+    except PapermillException as exc:  # the kernel died or timed out: keep what ran
+        kept = _keep_failed(target, executed, failed, staging)
+        raise NotebookExecutionError(
+            f"{job.notebook} did not finish: {exc}",
+            str(failed) if kept else "(nothing ran: the kernel did not start)",
+        ) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    try:
+        return _publish_run(job, staging, target, failed, started)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _keep_failed(target: Path, executed: Path, failed: Path, staging: Path) -> bool:
+    target.mkdir(parents=True, exist_ok=True)
+    kept = executed.exists()
+    if kept:
+        os.replace(executed, failed)
+    shutil.rmtree(staging, ignore_errors=True)
+    return kept
+
+
+def _publish_run(job: Job, staging: Path, target: Path, failed: Path, started: float) -> RunResult:
+    """After a successful notebook: PDFs, manifest, then everything moved into place."""
+    provenance = json.loads((staging / PROVENANCE).read_text(encoding="utf-8"))
+    (staging / PROVENANCE).unlink()
+    _write_pdfs(staging, provenance["params"])
+    seconds = time.perf_counter() - started
+    outputs = [*sorted(p.name for p in staging.iterdir()), MANIFEST]
+    manifest = {
+        **provenance,
+        **job.extra,
+        "notebook": job.notebook,
+        "outputs": outputs,
+        "run_seconds": round(seconds, 2),
+    }
+    files = publish(staging, target, manifest)
+    failed.unlink(missing_ok=True)
+    return RunResult(directory=target, files=tuple(files), seconds=seconds)
+
+
+def _write_pdfs(staging: Path, params: Mapping[str, Any]) -> None:
+    """A PDF beside each report HTML in staging when the run's formats include pdf."""
+    from kamreport.pdf import wants_pdf, write_pdfs
+
+    if wants_pdf(params):
+        write_pdfs(staging, params, progress=_stderr)
+
+
+def check_pdf_engine(context: RunContext) -> None:
+    """Fail before any notebook runs when PDF output is asked for but cannot be made."""
+    if "pdf" in context.params.report.formats:
+        from kamreport.pdf import check_engine
+
+        check_engine()
+
+
+def start_kernel() -> None:
+    """Launch this process's kernel now, so it boots while the data loads."""
+    from kamreport.kernel import start_kernel as start
+
+    start()
+
+
+def report_job(
+    context: RunContext,
+    report: str,
+    snapshot: Path,
+    *,
+    account_id: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Job:
+    """The job that renders ``report`` (customer, portfolio or targets) of ``context``."""
+    target = context.layout.report_dir(report, account_id).resolve()
+    own = dict(parameters or {})
+    if account_id is not None:
+        own["customer"] = account_id
+    return Job(
+        notebook=NOTEBOOKS[report],
+        target=str(target),
+        snapshot=str(snapshot),
+        parameters=own,
+        extra={**({"customer": account_id} if account_id else {}), **(extra or {})},
+    )
 
 
 def run_customer_report(
@@ -54,23 +191,40 @@ def run_customer_report(
     *,
     params_file: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
+    context: RunContext | None = None,
     progress: Progress = _stderr,
 ) -> RunResult:
-    """Validate, then execute ``notebooks/customer_report.ipynb`` for one customer."""
+    """One account's review: the batch's job for one account, run in this process."""
     started = time.perf_counter()
-    progress("Loading and validating the data…")
-    session = open_session(params_file, overrides)
-    account_id = session.account_id(customer)
-    target = customer_dir(session, account_id)
-    progress(f"Running the account review of {account_id} as of {session.as_of}…")
-    parameters = {
-        "customer": account_id,
-        "params_file": str(Path(params_file).resolve()) if params_file else "",
-        "overrides": _plain(overrides or {}),
-    }
-    return execute(
-        "customer_report.ipynb", target, parameters, started=started, extra={"customer": account_id}
+    start_kernel()
+    context = context or open_context(params_file, overrides, say=progress)
+    account_id = context.account_id(customer)
+    check_pdf_engine(context)
+    snapshot = write_snapshot(context, progress)
+    progress(f"Running the account review of {account_id} as of {context.as_of}…")
+    job = report_job(context, "customer", snapshot, account_id=account_id)
+    return run_job(job, progress_bar=sys.stderr.isatty(), started=started)
+
+
+def run_portfolio_report(
+    *,
+    params_file: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    context: RunContext | None = None,
+    progress: Progress = _stderr,
+) -> RunResult:
+    """The portfolio report into <output_dir>/<as-of>/<locale>/portfolio/."""
+    started = time.perf_counter()
+    start_kernel()
+    context = context or open_context(params_file, overrides, say=progress)
+    check_pdf_engine(context)
+    snapshot = write_snapshot(context, progress)
+    progress(
+        f"Running the portfolio report of {context.accounts} accounts "
+        f"as of {context.as_of}…"
     )
+    job = report_job(context, "portfolio", snapshot)
+    return run_job(job, progress_bar=sys.stderr.isatty(), started=started)
 
 
 def run_target_setting(
@@ -79,173 +233,24 @@ def run_target_setting(
     *,
     params_file: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
+    context: RunContext | None = None,
     progress: Progress = _stderr,
 ) -> RunResult:
-    """Validate, then execute ``notebooks/target_setting.ipynb`` into <output_dir>/targets/."""
+    """The workshop's workbook and page into <output_dir>/<as-of>/<locale>/targets/."""
     from kamreport.reports.targets import resolve_year
 
     started = time.perf_counter()
-    progress("Loading and validating the data…")
-    session = open_session(params_file, overrides)
-    target_year = resolve_year(year, session.as_of)
-    target = Path(session.params.report.output_dir) / "targets"
-    progress(f"Proposing the {target_year} targets from the data as of {session.as_of}…")
-    parameters = {
-        "year": target_year,
-        "goal": float(goal or 0.0),
-        "params_file": str(Path(params_file).resolve()) if params_file else "",
-        "overrides": _plain(overrides or {}),
-    }
-    return execute(
-        "target_setting.ipynb", target, parameters, started=started, extra={"year": target_year}
+    start_kernel()
+    context = context or open_context(params_file, overrides, say=progress)
+    target_year = resolve_year(year, context.as_of)
+    check_pdf_engine(context)
+    snapshot = write_snapshot(context, progress)
+    progress(f"Proposing the {target_year} targets from the data as of {context.as_of}…")
+    job = report_job(
+        context,
+        "targets",
+        snapshot,
+        parameters={"year": target_year, "goal": float(goal or 0.0)},
+        extra={"year": target_year},
     )
-
-
-def portfolio_dir(session: Session) -> Path:
-    root = Path(session.params.report.output_dir)
-    target = root / session.as_of.isoformat() / "portfolio"
-    inside(root, target)
-    return target
-
-
-def run_portfolio_report(
-    *,
-    params_file: str | Path | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    progress: Progress = _stderr,
-) -> RunResult:
-    """Validate, then execute ``notebooks/portfolio_report.ipynb`` into
-    <output_dir>/<as-of>/portfolio/."""
-    started = time.perf_counter()
-    progress("Loading and validating the data…")
-    session = open_session(params_file, overrides)
-    target = portfolio_dir(session)
-    progress(f"Running the portfolio report of {len(session.dataset.accounts)} accounts "
-             f"as of {session.as_of}…")  # fmt: skip
-    parameters = {
-        "params_file": str(Path(params_file).resolve()) if params_file else "",
-        "overrides": _plain(overrides or {}),
-    }
-    return execute("portfolio_report.ipynb", target, parameters, started=started)
-
-
-def execute(
-    notebook: str,
-    target: Path,
-    parameters: dict[str, Any],
-    *,
-    started: float,
-    extra: Mapping[str, Any] | None = None,
-    engine_name: str | None = None,
-    progress_bar: bool | None = None,
-) -> RunResult:
-    """Execute ``notebook`` into a staging folder and publish it to ``target``.
-
-    ``engine_name`` picks a papermill engine (the batch uses one that reuses a warm
-    kernel); ``progress_bar`` defaults to a per-cell bar when stderr is a terminal.
-    """
-    import papermill
-    from papermill.exceptions import PapermillException, PapermillExecutionError
-
-    _check_pdf_engine(parameters)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
-    executed = staging / notebook
-    failed = target / notebook.replace(".ipynb", ".failed.ipynb")
-    prefer_own_kernel()
-    try:
-        papermill.execute_notebook(
-            str(NOTEBOOKS_DIR / notebook),
-            str(executed),
-            parameters={**parameters, "staging_dir": str(staging)},
-            kernel_name="python3",
-            engine_name=engine_name,
-            progress_bar=sys.stderr.isatty() if progress_bar is None else progress_bar,
-            cwd=os.getcwd(),
-            # the kernel's own start-up chatter (transport notices) is not for users
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
-    except PapermillExecutionError as exc:
-        target.mkdir(parents=True, exist_ok=True)
-        if executed.exists():
-            os.replace(executed, failed)
-        shutil.rmtree(staging, ignore_errors=True)
-        raise NotebookExecutionError(
-            f"{notebook} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}", str(failed)
-        ) from None
-    except PapermillException as exc:  # the kernel died or timed out: keep what ran
-        target.mkdir(parents=True, exist_ok=True)
-        kept = executed.exists()
-        if kept:
-            os.replace(executed, failed)
-        shutil.rmtree(staging, ignore_errors=True)
-        raise NotebookExecutionError(
-            f"{notebook} did not finish: {exc}",
-            str(failed) if kept else "(nothing ran: the kernel did not start)",
-        ) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    try:
-        return _publish_run(notebook, staging, target, failed, started, extra)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def _publish_run(
-    notebook: str,
-    staging: Path,
-    target: Path,
-    failed: Path,
-    started: float,
-    extra: Mapping[str, Any] | None,
-) -> RunResult:
-    """After a successful notebook: PDFs, manifest, then everything moved into place."""
-    provenance = json.loads((staging / PROVENANCE_FILE).read_text(encoding="utf-8"))
-    (staging / PROVENANCE_FILE).unlink()
-    _write_pdfs(staging, provenance["params"])
-    seconds = time.perf_counter() - started
-    outputs = [*sorted(p.name for p in staging.iterdir()), "manifest.json"]
-    manifest = {
-        **provenance,
-        **(extra or {}),
-        "notebook": notebook,
-        "outputs": outputs,
-        "run_seconds": round(seconds, 2),
-    }
-    atomic_write_json(staging / "manifest.json", manifest)
-    files = publish(staging, target)
-    failed.unlink(missing_ok=True)
-    return RunResult(directory=target, files=tuple(files), seconds=seconds)
-
-
-def _check_pdf_engine(parameters: Mapping[str, Any]) -> None:
-    """Fail before the notebook runs when PDF output is asked for but cannot be made."""
-    from kamreport.params import load_params
-
-    params = load_params(parameters.get("params_file") or None, parameters.get("overrides"))
-    if "pdf" in params.report.formats:
-        from kamreport.pdf import check_engine
-
-        check_engine()
-
-
-def _write_pdfs(staging: Path, params: Mapping[str, Any]) -> None:
-    """A PDF beside each report HTML in staging when the run's formats include pdf."""
-    from kamreport.pdf import wants_pdf, write_pdfs
-
-    if wants_pdf(params):
-        try:
-            write_pdfs(staging, params, progress=_stderr)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+    return run_job(job, progress_bar=sys.stderr.isatty(), started=started)

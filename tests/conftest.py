@@ -1,4 +1,11 @@
-"""Shared fixtures: the sample data, system tools, and a tiny dataset built in code."""
+"""Shared fixtures: the sample data, system tools, and a tiny dataset built in code.
+
+A test that needs a system tool or library asks for it with :func:`require_tool`
+or :func:`require_pdf_engine`: on a machine without it the test is skipped and the
+reason says how to install it; with ``KAMREPORT_REQUIRE_SYSTEM_TOOLS=1`` (CI) the
+test fails instead. ``KAMREPORT_TEST_PRETEND_MISSING`` (comma-separated tool names,
+or ``pdf-engine``) makes tests behave as on a machine without them.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +17,68 @@ import pytest
 
 ROOT = Path(__file__).parents[1]
 REQUIRE_SYSTEM_TOOLS = os.environ.get("KAMREPORT_REQUIRE_SYSTEM_TOOLS") == "1"
+PRETEND_MISSING = frozenset(
+    t.strip() for t in os.environ.get("KAMREPORT_TEST_PRETEND_MISSING", "").split(",") if t.strip()
+)
+# The Debian package of each tool a test may need.
+PACKAGES = {
+    "chromium": "chromium",
+    "chromium-browser": "chromium",
+    "google-chrome": "chromium",
+    "pdfinfo": "poppler-utils",
+    "pdffonts": "poppler-utils",
+    "pdftotext": "poppler-utils",
+    "pdftoppm": "poppler-utils",
+    "pdfimages": "poppler-utils",
+    "soffice": "libreoffice-calc",
+    "libreoffice": "libreoffice-calc",
+    "initdb": "postgresql",
+    "pg_ctl": "postgresql",
+    "openssl": "openssl",
+}
+
+
+def missing_system_part(message: str) -> None:
+    """Skip with ``message``, or fail when KAMREPORT_REQUIRE_SYSTEM_TOOLS=1 (CI)."""
+    if REQUIRE_SYSTEM_TOOLS:
+        pytest.fail(message + "; KAMREPORT_REQUIRE_SYSTEM_TOOLS=1 forbids skipping")
+    pytest.skip(message)
 
 
 def require_tool(*names: str) -> str:
     """The path of the first tool found; skip (or fail in CI) when none is installed."""
     for name in names:
-        found = shutil.which(name)
+        found = None if Path(name).name in PRETEND_MISSING else shutil.which(name)
         if found:
             return found
-    message = (
-        f"needs {' or '.join(names)}, which is not installed "
-        "(Debian: apt-get install chromium poppler-utils libreoffice-calc postgresql)"
+    package = PACKAGES.get(Path(names[0]).name, Path(names[0]).name)
+    missing_system_part(
+        f"needs {' or '.join(Path(n).name for n in names[:3])}, which is not installed; "
+        f"install it with `sudo apt-get install {package}` (Debian, Ubuntu)"
     )
-    if REQUIRE_SYSTEM_TOOLS:
-        pytest.fail(message + "; KAMREPORT_REQUIRE_SYSTEM_TOOLS=1 forbids skipping")
-    pytest.skip(message)
+    raise AssertionError("unreachable")
+
+
+def require_pdf_engine() -> None:
+    """Skip (or fail in CI) when WeasyPrint or a system library it needs is missing."""
+    from kamreport import pdf
+    from kamreport.errors import PdfEngineError
+
+    if "pdf-engine" in PRETEND_MISSING:
+        missing_system_part(
+            "PDF output needs HarfBuzz's font subset library (libharfbuzz-subset.so.0), "
+            f"which was not found. Install it with your package manager — {pdf._install_hint()}"
+        )
+    try:
+        pdf.check_engine()
+    except PdfEngineError as exc:
+        missing_system_part(str(exc))
+
+
+@pytest.fixture(scope="session")
+def pdf_engine() -> None:
+    """WeasyPrint with every library it needs (see :func:`require_pdf_engine`)."""
+    require_pdf_engine()
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -169,19 +170,22 @@ def test_index_lists_accounts_links_reports_and_escapes_failures(tmp_path: Path,
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>Beta" not in html and "&lt;b&gt;Beta &amp; Co&lt;/b&gt;" in html
     assert 'href="customers/B/x.ipynb"' in html
-    assert fmt.t("portfolio.tier.key") in html
+    assert f'<span class="badge tier-key">{fmt.t("tier.key")}</span>' in html
     assert fmt.t("batch.status.failed") in html
     assert fmt.money(1_250_000.0, compact=True) in html
     name_a = "Alpha &lt;Ltd&gt;" if locale == "en" else "甲公司"
     assert name_a in html
     # Sorted by portfolio rank: B (rank 1) before A (rank 2).
     assert html.index('data-account="B"') < html.index('data-account="A"')
-    assert '<span class="flags-n" title="ORDER_GAP, REVENUE_DECLINE">2</span>' in html
+    flags = re.search(r'title="([^"]*)" data-flags="ORDER_GAP REVENUE_DECLINE"><span', html)
+    assert flags and flags.group(1) == ", ".join(
+        fmt.t(f"flag.title.{code}") for code in ("ORDER_GAP", "REVENUE_DECLINE")
+    )
 
 
 def test_cli_passes_its_options_on_and_exits_1_naming_the_failures(monkeypatch, capsys):
     import kamreport.batch
-    from kamreport.batch.kernel import Outcome
+    from kamreport.batch.worker import Outcome
     from kamreport.batch.run import BatchResult
     from kamreport.cli import main
 

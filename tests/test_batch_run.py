@@ -23,24 +23,21 @@ def overrides(sample_dir: Path, out: Path) -> dict:
 
 def plan_with_a_bad_account(sample_dir: Path, out: Path) -> Plan:
     """A plan for two real accounts and one the notebook cannot find (it fails in cell 2)."""
-    from kamreport.batch.run import make_plan
-    from kamreport.batch.snapshot import prepare, write_snapshot
-    from kamreport.reports.customer import portfolio
-    from kamreport.session import open_session
+    from dataclasses import replace
 
-    ov = overrides(sample_dir, out)
-    session = open_session(None, ov)
-    prepared = prepare(session, portfolio(session.dataset, session.as_of, session.params))
-    snapshot = write_snapshot(prepared, out)
-    plan = make_plan(prepared, list(GOOD), snapshot, None, ov, force=True)
-    bad = plan.tasks[0].__class__(
-        account_id=BAD,
-        target=str(out / "customers" / BAD),
-        parameters={**plan.tasks[0].parameters, "customer": BAD},
-        snapshot=str(snapshot),
-        content_hash="x",
+    from kamreport.batch.run import make_plan
+    from kamreport.context import open_context, write_snapshot
+
+    context = open_context(None, overrides(sample_dir, out), say=lambda _: None)
+    snapshot = write_snapshot(context)
+    plan = make_plan(context, list(GOOD), snapshot, force=True)
+    bad = replace(
+        plan.jobs[0],
+        target=str(context.layout.customer_dir(BAD)),
+        parameters={**plan.jobs[0].parameters, "customer": BAD},
+        extra={"customer": BAD, HASH_KEY: "x"},
     )
-    return Plan(tasks=(plan.tasks[0], bad, plan.tasks[1]))
+    return Plan(jobs=(plan.jobs[0], bad, plan.jobs[1]))
 
 
 def check_outcomes(outcomes, out: Path) -> None:
@@ -52,7 +49,7 @@ def check_outcomes(outcomes, out: Path) -> None:
     assert "UnknownCustomerError" in failed.error and BAD in failed.error
     assert Path(failed.failed_notebook).is_file()
     for account_id in GOOD:
-        assert (out / "2026-09-30" / "customers" / account_id / "report.html").is_file()
+        assert (out / "2026-09-30" / "en" / "customers" / account_id / "report.html").is_file()
 
 
 def test_one_failing_account_does_not_stop_the_others(sample_dir: Path, tmp_path: Path):
@@ -66,7 +63,7 @@ def test_rerun_skips_unchanged_accounts_and_force_renders_them(
     ov = overrides(sample_dir, tmp_path)
     first = run_batch(overrides=ov, accounts=list(GOOD), jobs=1)
     assert first.ok and set(first.rendered) == set(GOOD) and not first.skipped
-    report = tmp_path / "2026-09-30" / "customers" / GOOD[0] / "report.html"
+    report = tmp_path / "2026-09-30" / "en" / "customers" / GOOD[0] / "report.html"
     manifest = json.loads((report.parent / "manifest.json").read_text())
     assert len(manifest[HASH_KEY]) == 64
     stamp = report.stat().st_mtime_ns
@@ -83,7 +80,7 @@ def test_rerun_skips_unchanged_accounts_and_force_renders_them(
     assert set(forced.rendered) == set(GOOD)
 
     index = forced.index.read_text()
-    assert forced.index == (tmp_path / "2026-09-30" / "index.html").resolve()
+    assert forced.index == (tmp_path / "2026-09-30" / "en" / "index.html").resolve()
     for account_id in GOOD:
         assert f'href="customers/{account_id}/report.html"' in index
     assert "accounts, 0 failed" in capsys.readouterr().err  # the progress bar

@@ -12,7 +12,9 @@ from kamreport.dataset import Dataset
 from kamreport.i18n import Formatter
 from kamreport.metrics import KEYS
 from kamreport.params import Params
+from kamreport.provenance import make_provenance
 from kamreport.reports import customer as report
+from kamreport.views.display import Display
 
 AS_OF = dt.date(2026, 9, 30)
 
@@ -61,8 +63,11 @@ def test_story_accounts_get_3_to_7_traceable_sentences(sample_tables, account_id
     assert 3 <= len(review.highlights) <= 7
     known = set(KEYS) | set(context.flags["code"]) | {"whitespace", "pipeline_weighted"}
     assert {h.metric for h in review.highlights} <= known
-    rows = report.highlight_rows(review, Formatter("zh-CN"))
-    assert all("{" not in r["text"] for r in rows)
+    fmt = Formatter("zh-CN")
+    provenance = make_provenance(Params(), dataset, AS_OF)
+    shown = report.view(review, dict.fromkeys(report.CHART_KEYS), fmt, provenance).highlights
+    assert [h.metric for h in shown.items] == [h.metric for h in review.highlights]
+    assert all("{" not in h.text and "flag." not in h.action for h in shown.items)
     # every flag of the account is among its highlights unless the list is full
     own = set(context.flags.loc[context.flags["account_id"] == account_id, "code"])
     told = {h.metric for h in review.highlights}
@@ -79,12 +84,24 @@ def test_revenue_decline_is_told_once_with_its_action():
     got = build_highlights(metrics(revenue_ltm=50.0, revenue_prior_ltm=100.0, revenue_growth=-0.5),
                            flags)  # fmt: skip
     assert [h.metric for h in got] == ["revenue_growth"]
-    assert got[0].action == "review.action.REVENUE_DECLINE"
+    assert got[0].action == "flag.action.REVENUE_DECLINE"
+
+
+def test_flag_highlights_use_the_flag_sentences():
+    flags = pd.DataFrame(
+        {"code": ["ORDER_GAP"], "severity": ["medium"], "value": [90.0], "threshold": [60.0],
+         "baseline": [20.0], "unit": ["days"]}
+    )  # fmt: skip
+    (got,) = build_highlights(metrics(), flags)
+    assert (got.message, got.action) == ("flag.reason.ORDER_GAP", "flag.action.ORDER_GAP")
+    display = Display(Formatter("en"))
+    numbers = {k: display.text(kind, v) for k, (kind, v) in got.values.items()}
+    assert display.t(got.message, **numbers) == display.flag_reason("ORDER_GAP", 90.0, 60.0, 20.0)
 
 
 def test_threshold_in_points_is_unsigned():
-    fmt = Formatter("en")
-    assert report.format_value(fmt, "pp", 0.05) == "5.0 pp"
-    assert report.format_value(fmt, "points", 0.05) == "+5.0 pp"
-    assert report.format_value(fmt, "days_ago", float("nan")) == "never"
-    assert report.format_value(Formatter("zh-CN"), "growth", -0.2) == "−20.0%"
+    display = Display(Formatter("en"))
+    assert display.text("pp", 0.05) == "5.0 pp"
+    assert display.text("points", 0.05) == "+5.0 pp"
+    assert display.text("days_ago", float("nan")) == "never"
+    assert Display(Formatter("zh-CN")).text("growth", -0.2) == "−20.0%"

@@ -121,7 +121,7 @@ def test_customer_email_end_to_end_with_a_generated_report(tmp_path):
                          "--set", f"email.smtp_port={port}", "--set", "email.security=none",
                          "--set", "email.max_attempts=1"])  # fmt: skip
     assert code == 0
-    assert (out / AS_OF / "customers" / "KA0001" / "report.html").is_file()
+    assert (out / AS_OF / "en" / "customers" / "KA0001" / "report.html").is_file()
     [(rcpt, raw)] = handler.messages
     assert rcpt == ["ceo@example.com"]
     assert b'filename="account-review-KA0001-2026-09-30-en.html"' in raw
@@ -138,7 +138,7 @@ def test_full_report_with_contacts_is_generated_but_not_attached(tmp_path, capsy
                      "--output-dir", str(out), "--set", "email.sender=kam@example.com",
                      "--dry-run"])  # fmt: skip
     assert code == 0
-    full = (out / AS_OF / "customers" / "KA0001" / "report.html").read_text(encoding="utf-8")
+    full = (out / AS_OF / "en" / "customers" / "KA0001" / "report.html").read_text(encoding="utf-8")
     [eml] = (out / AS_OF / "email" / "customer-KA0001-en").glob("*.eml")
     raw = eml.read_bytes()
     text = decoded_text(raw).lower()

@@ -8,6 +8,7 @@ import email
 import email.policy
 import functools
 import re
+from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
@@ -109,6 +110,30 @@ def test_html_is_email_safe(rendered):
         assert re.search(r'src="cid:[^"]+@kamreport"', tag)
         assert re.search(r'alt="Bar chart of [^"]+"', tag)
         assert 'width="560"' in tag
+
+
+class _Styles(HTMLParser):
+    """The style attribute of every tag, as a mail client reads it (entities decoded)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.styles: dict[str, list[str]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        style = dict(attrs).get("style")
+        if style:
+            self.styles.setdefault(tag, []).append(style)
+
+
+def test_inlined_styles_keep_the_font_list_and_text_colour(rendered):
+    assert "&#34;" not in rendered.html and "&quot;" not in rendered.html
+    parser = _Styles()
+    parser.feed(rendered.html)
+    (body,) = parser.styles["body"]
+    fonts = re.search(r"font-family:([^;]*)", body).group(1)
+    assert re.search(r"""(["'])PingFang SC\1""", fonts), fonts
+    assert re.search(r"""(["'])Microsoft YaHei\1, sans-serif""", fonts), fonts
+    assert "color: #24292f" in body
 
 
 def test_html_stays_under_gmails_clipping_limit_in_the_worst_case(rendered):

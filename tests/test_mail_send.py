@@ -39,7 +39,7 @@ def data_dir(tmp_path_factory) -> Path:
 def out_dir(tmp_path) -> Path:
     """An output folder holding an existing full report of KA0001 (so none is generated)."""
     folder = tmp_path / "out"
-    report = folder / AS_OF / "customers" / "KA0001"
+    report = folder / AS_OF / "en" / "customers" / "KA0001"
     report.mkdir(parents=True)
     (report / "report.html").write_text(
         "<!DOCTYPE html><html><body><h1>Full account review</h1></body></html>", encoding="utf-8"
@@ -343,7 +343,7 @@ def test_unknown_recipient_list_is_explained(data_dir, out_dir):
 
 
 def test_pdf_is_attached_when_the_run_has_one(data_dir, out_dir):
-    report = out_dir / AS_OF / "customers" / "KA0001"
+    report = out_dir / AS_OF / "en" / "customers" / "KA0001"
     (report / "report.pdf").write_bytes(b"%PDF-1.7 full report")
     run, _ = send(overrides(data_dir, out_dir, free_port()), dry_run=True)
     msg = parse(run.eml_files[0].read_bytes())
@@ -354,7 +354,7 @@ def test_pdf_is_attached_when_the_run_has_one(data_dir, out_dir):
 
 
 def test_a_full_report_with_contact_details_is_not_attached(data_dir, out_dir):
-    report = out_dir / AS_OF / "customers" / "KA0001" / "report.html"
+    report = out_dir / AS_OF / "en" / "customers" / "KA0001" / "report.html"
     report.write_text(f"<p>Decision maker: {PLANTED['name']}, {PLANTED['email']}</p>")
     run, _ = send(overrides(data_dir, out_dir, free_port()), dry_run=True)
     assert run.email.attachment is None
@@ -377,7 +377,7 @@ def test_a_report_in_another_language_is_regenerated(data_dir, out_dir, monkeypa
     made = []
 
     def fake_run(customer, *, params_file=None, overrides=None, progress=None):
-        folder = out_dir / AS_OF / "customers" / customer
+        folder = out_dir / AS_OF / "en" / "customers" / customer
         (folder / "report.html").write_text("<p>报告</p>", encoding="utf-8")
         (folder / "manifest.json").write_text(json.dumps({"locale": "zh-CN"}))
         made.append(customer)

@@ -6,19 +6,19 @@ import csv
 import datetime as dt
 from collections import defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 from mail_support import AS_OF, write_dataset
 
-from kamreport.mail import summary as summary_module
+from kamreport.context import open_context
 from kamreport.mail.summary import (
     customer_summary,
     portfolio_summary,
     risk_lines,
     tier_lines,
 )
-from kamreport.session import open_session
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +27,13 @@ def data_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def session(data_dir):
-    return open_session(None, {"data": {"source": str(data_dir)}, "report": {"as_of": AS_OF}})
+def session(data_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("mailsum-out")
+    overrides = {
+        "data": {"source": str(data_dir)},
+        "report": {"as_of": AS_OF, "output_dir": str(out)},
+    }
+    return open_context(None, overrides, say=lambda _: None)
 
 
 def ltm_by_account(data_dir: Path, end: dt.date) -> dict[str, tuple[float, float]]:
@@ -45,7 +50,9 @@ def ltm_by_account(data_dir: Path, end: dt.date) -> dict[str, tuple[float, float
 
 
 def test_customer_figures_match_a_plain_loop(session, data_dir):
-    s = customer_summary(session.dataset, "KA0001", session.as_of, session.params)
+    s = customer_summary(
+        session.dataset, "KA0001", session.as_of, session.params, session.figures()
+    )
     now = ltm_by_account(data_dir, dt.date(2026, 9, 30))["KA0001"]
     before = ltm_by_account(data_dir, dt.date(2025, 9, 30))["KA0001"]
     kpis = {k.key: k for k in s.kpis}
@@ -62,7 +69,9 @@ def test_customer_figures_match_a_plain_loop(session, data_dir):
 
 
 def test_portfolio_totals_top_accounts_and_tiers(session, data_dir):
-    s = portfolio_summary(session.dataset, session.as_of, session.params, top_n=4)
+    s = portfolio_summary(
+        session.dataset, session.as_of, session.params, session.figures(), top_n=4
+    )
     ltm = ltm_by_account(data_dir, dt.date(2026, 9, 30))
     kpis = {k.key: k for k in s.kpis}
     assert kpis["revenue"].current == pytest.approx(sum(r for r, _ in ltm.values()))
@@ -89,7 +98,7 @@ def test_tier_lines_by_hand():
     assert lines["growth"].accounts == 0 and lines["growth"].share == 0.0
 
 
-def test_risk_lines_put_high_severity_and_large_accounts_first(session, monkeypatch):
+def test_risk_lines_put_high_severity_and_large_accounts_first(session):
     flags = pd.DataFrame(
         {
             "account_id": ["KA0006", "KA0001", "KA0002", "KA0001", "KA0005"],
@@ -97,12 +106,12 @@ def test_risk_lines_put_high_severity_and_large_accounts_first(session, monkeypa
             "severity": ["medium", "medium", "high", "high", "high"],
         }
     )
-    monkeypatch.setattr(summary_module, "risk_flags", lambda *a, **k: flags)
     values = pd.DataFrame(
         {"revenue_ltm": [500.0, 300.0, 10.0, 5.0]}, index=["KA0001", "KA0002", "KA0005", "KA0006"]
     )
+    figures = SimpleNamespace(values=values, flags=flags)
     watched = ["KA0001", "KA0002", "KA0006"]
-    lines, more = risk_lines(session.dataset, session.as_of, session.params, values, watched, 3)
+    lines, more = risk_lines(session.dataset, figures, watched, 3)
     assert [(r.account_id, r.flag) for r in lines] == [
         ("KA0001", "NO_SENIOR_VISIT"),
         ("KA0002", "ORDER_GAP"),

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REQUIRE_SYSTEM_TOOLS, require_tool
+from conftest import require_tool
 
 from kamreport import pdf
 from kamreport.errors import ParamsError, PdfEngineError
@@ -32,14 +32,8 @@ def page(body: str, lang: str = "en", marker: bool = True) -> str:
 
 
 @pytest.fixture
-def engine():
+def engine(pdf_engine):
     """WeasyPrint with every library it needs; skip (fail in CI) without them."""
-    try:
-        pdf.check_engine()
-    except PdfEngineError as exc:
-        if REQUIRE_SYSTEM_TOOLS:
-            pytest.fail(f"{exc}; KAMREPORT_REQUIRE_SYSTEM_TOOLS=1 forbids skipping")
-        pytest.skip(str(exc))
 
 
 @pytest.fixture
@@ -94,18 +88,22 @@ def test_missing_weasyprint_says_how_to_install_it(monkeypatch, fresh_engine):
         pdf.check_engine()
 
 
-def test_runner_checks_the_engine_before_running_the_notebook(monkeypatch, tmp_path):
+def test_runner_checks_the_engine_before_running_the_notebook(monkeypatch, sample_dir, tmp_path):
     from kamreport import runner
 
     def missing():
         raise PdfEngineError("no engine")
 
     monkeypatch.setattr(pdf, "check_engine", missing)
-    target = tmp_path / "out" / "customers" / "X"
-    params = {"params_file": "", "overrides": {"report": {"formats": ["html", "pdf"]}}}
+    monkeypatch.setattr(runner, "start_kernel", lambda: None)
+    out = tmp_path / "out"
+    overrides = {
+        "data": {"source": str(sample_dir)},
+        "report": {"formats": ["html", "pdf"], "output_dir": str(out)},
+    }
     with pytest.raises(PdfEngineError, match="no engine"):
-        runner.execute("does-not-exist.ipynb", target, params, started=0.0)
-    assert not target.parent.exists()  # failed before any staging folder was made
+        runner.run_customer_report("KA0001", overrides=overrides, progress=lambda _: None)
+    assert not list(out.glob("2*"))  # failed before any report folder was made
 
 
 # --- parameters ------------------------------------------------------------------------
@@ -308,12 +306,12 @@ def run_reports(kind: str, sample_dir: Path, tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="module")
-def customer_reports(sample_dir, tmp_path_factory):
+def customer_reports(pdf_engine, sample_dir, tmp_path_factory):
     return run_reports("customer", sample_dir, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def portfolio_reports(sample_dir, tmp_path_factory):
+def portfolio_reports(pdf_engine, sample_dir, tmp_path_factory):
     return run_reports("portfolio", sample_dir, tmp_path_factory)
 
 

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -27,14 +28,20 @@ def kamreport(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
 def test_make_portfolio_writes_every_output(sample_dir, tmp_path, locale):
     out = tmp_path / "out"
-    existing = out / "2026-09-30" / "customers" / "KA0019"
-    existing.mkdir(parents=True)
-    (existing / "report.html").write_text("<html></html>", encoding="utf-8")
+    for language in ("en", "zh-CN"):  # an account review in each language, made earlier
+        existing = out / "2026-09-30" / language / "customers" / "KA0019"
+        existing.mkdir(parents=True)
+        (existing / "report.html").write_text("<html></html>", encoding="utf-8")
+        manifest = {"locale": language, "outputs": ["report.html", "manifest.json"]}
+        (existing / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    stray = out / "2026-09-30" / locale / "customers" / "KA0003"  # no manifest: not a run
+    stray.mkdir(parents=True)
+    (stray / "report.html").write_text("<html></html>", encoding="utf-8")
     result = kamreport(
         "portfolio", "--source", str(sample_dir), "--output-dir", str(out), "--locale", locale
     )
     assert result.returncode == 0, result.stderr
-    folder = out / "2026-09-30" / "portfolio"
+    folder = out / "2026-09-30" / locale / "portfolio"
     assert f"Report written to {folder / 'portfolio.html'}" in result.stdout
     names = sorted(p.name for p in folder.iterdir())
     assert names == ["accounts.csv", "manifest.json", "portfolio.html", "portfolio_report.ipynb"]
@@ -47,12 +54,11 @@ def test_make_portfolio_writes_every_output(sample_dir, tmp_path, locale):
     assert manifest["notebook"] == "portfolio_report.ipynb" and manifest["locale"] == locale
     assert manifest["as_of"] == "2026-09-30"
     notebook = json.loads((folder / "portfolio_report.ipynb").read_text(encoding="utf-8"))
-    assert notebook["metadata"]["papermill"]["parameters"]["overrides"]["report"]["locale"] == (
-        locale
-    )
+    snapshot = notebook["metadata"]["papermill"]["parameters"]["snapshot"]
+    assert json.loads(Path(snapshot).read_text())["params"]["report"]["locale"] == locale
     with open(folder / "accounts.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     with open(sample_dir / "accounts.csv", encoding="utf-8-sig", newline="") as handle:
         accounts = list(csv.DictReader(handle))
     assert len(rows) == len(accounts)
-    assert not list(out.glob("2026-09-30/.portfolio.staging-*"))
+    assert not list(out.glob("2026-09-30/*/.portfolio.staging-*"))

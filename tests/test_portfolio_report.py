@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections import defaultdict
@@ -13,6 +14,7 @@ import pytest
 from kamreport.dataset import Dataset
 from kamreport.errors import ParamsError
 from kamreport.i18n import Formatter
+from kamreport.layout import Layout
 from kamreport.params import load_params
 from kamreport.provenance import make_provenance
 from kamreport.reports import portfolio as report
@@ -230,11 +232,18 @@ def test_accounts_csv_has_one_row_per_account(review, dataset, params):
 
 
 def test_links_only_to_existing_account_reports(review, tmp_path):
-    portfolio = tmp_path / "2026-09-30" / "portfolio"
-    assert report.report_links(review, portfolio) == {}
-    (tmp_path / "2026-09-30" / "customers" / "KA0003").mkdir(parents=True)
-    (tmp_path / "2026-09-30" / "customers" / "KA0003" / "report.html").write_text("x")
-    assert report.report_links(review, portfolio) == {"KA0003": "../customers/KA0003/report.html"}
+    layout = Layout.of(tmp_path, AS_OF, "en")
+    assert report.report_links(review, layout) == {}
+    for account, locale in (("KA0003", "en"), ("KA0005", "zh-CN")):
+        folder = layout.customer_dir(account)
+        folder.mkdir(parents=True)
+        (folder / "report.html").write_text("x")
+        manifest = {"locale": locale, "outputs": ["report.html"]}
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+    stray = layout.customer_dir("KA0007")  # a report without a manifest is no run's output
+    stray.mkdir(parents=True)
+    (stray / "report.html").write_text("x")
+    assert report.report_links(review, layout) == {"KA0003": "../customers/KA0003/report.html"}
 
 
 def test_sections_say_so_when_their_data_is_missing(sample_tables, params):

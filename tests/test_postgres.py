@@ -456,15 +456,15 @@ def test_reports_from_postgres_equal_reports_from_csv(erp, sample_dir, tmp_path)
         ours = (outputs["csv"] / "2026-06-30" / relative).read_text(encoding="utf-8")
         theirs = (outputs["pg"] / "2026-06-30" / relative).read_text(encoding="utf-8")
         assert _comparable(theirs) == _comparable(ours), relative
-    csv_accounts = pd.read_csv(outputs["csv"] / "2026-06-30" / "portfolio" / "accounts.csv")
-    pg_accounts = pd.read_csv(outputs["pg"] / "2026-06-30" / "portfolio" / "accounts.csv")
+    csv_accounts = pd.read_csv(outputs["csv"] / "2026-06-30" / "en" / "portfolio" / "accounts.csv")
+    pg_accounts = pd.read_csv(outputs["pg"] / "2026-06-30" / "en" / "portfolio" / "accounts.csv")
     pd.testing.assert_frame_equal(csv_accounts, pg_accounts)
     # credentials appear nowhere: not in output, logs, manifests, notebooks or reports
     assert READER_PASSWORD not in streams
     for path in outputs["pg"].rglob("*"):
         if path.is_file():
             assert READER_PASSWORD.encode() not in path.read_bytes(), path
-    manifest = (outputs["pg"] / "2026-06-30" / "customers" / "KA0001" / "manifest.json").read_text()
+    manifest = (outputs["pg"] / "2026-06-30" / "en" / "customers" / "KA0001" / "manifest.json").read_text()
     assert "order lines up to 2026-06-30" in manifest
 
 

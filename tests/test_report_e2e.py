@@ -70,7 +70,7 @@ def english_run(sample_dir, tmp_path_factory):
 def test_report_writes_the_three_files(english_run):
     account, out, result = english_run
     assert result.returncode == 0, result.stderr
-    folder = out / AS_OF.isoformat() / "customers" / account
+    folder = out / AS_OF.isoformat() / "en" / "customers" / account
     assert sorted(p.name for p in folder.iterdir()) == [
         "customer_report.ipynb",
         "manifest.json",
@@ -81,7 +81,7 @@ def test_report_writes_the_three_files(english_run):
 
 def test_twelve_month_revenue_matches_an_independent_computation(english_run, sample_dir):
     account, out, _ = english_run
-    html = (out / AS_OF.isoformat() / "customers" / account / "report.html").read_text()
+    html = (out / AS_OF.isoformat() / "en" / "customers" / account / "report.html").read_text()
     shown = kpi_cell(html, "revenue", 0)
     assert shown.startswith("CN¥")
     assert int(re.sub(r"[^\d-]", "", shown)) == round(independent_ltm_revenue(sample_dir, account))
@@ -89,7 +89,7 @@ def test_twelve_month_revenue_matches_an_independent_computation(english_run, sa
 
 def test_report_is_self_contained(english_run):
     account, out, _ = english_run
-    html = (out / AS_OF.isoformat() / "customers" / account / "report.html").read_text()
+    html = (out / AS_OF.isoformat() / "en" / "customers" / account / "report.html").read_text()
     assert "<svg" in html and "<style>" in html
     assert not re.search(r"<(link|script)[^>]+(href|src)=", html)
     assert 'lang="en"' in html
@@ -100,7 +100,7 @@ def test_report_is_self_contained(english_run):
 def test_manifest_records_provenance(english_run):
     account, out, _ = english_run
     manifest = json.loads(
-        (out / AS_OF.isoformat() / "customers" / account / "manifest.json").read_text()
+        (out / AS_OF.isoformat() / "en" / "customers" / account / "manifest.json").read_text()
     )
     assert manifest["customer"] == account
     assert manifest["as_of"] == AS_OF.isoformat()
@@ -109,7 +109,9 @@ def test_manifest_records_provenance(english_run):
     assert manifest["version"]
     assert manifest["run_seconds"] > 0
     executed = json.loads(
-        (out / AS_OF.isoformat() / "customers" / account / "customer_report.ipynb").read_text()
+        (
+            out / AS_OF.isoformat() / "en" / "customers" / account / "customer_report.ipynb"
+        ).read_text()
     )
     assert executed["metadata"]["papermill"]["parameters"]["customer"] == account
 
@@ -128,7 +130,8 @@ def test_chinese_report(sample_dir, tmp_path):
         "zh-CN",
     )
     assert result.returncode == 0, result.stderr
-    html = (tmp_path / AS_OF.isoformat() / "customers" / account / "report.html").read_text()
+    folder = tmp_path / AS_OF.isoformat() / "zh-CN" / "customers" / account
+    html = (folder / "report.html").read_text()
     assert 'lang="zh-CN"' in html
     assert "大客户档案卡" in html and "关键指标" in html
     assert kpi_cell(html, "revenue", 0).startswith("¥")
@@ -179,7 +182,9 @@ def test_account_name_with_script_is_escaped(tmp_path):
         "report", "--customer", "X1", "--source", str(data), "--output-dir", str(tmp_path / "out")
     )
     assert result.returncode == 0, result.stderr
-    html = (tmp_path / "out" / AS_OF.isoformat() / "customers" / "X1" / "report.html").read_text()
+    html = (
+        tmp_path / "out" / AS_OF.isoformat() / "en" / "customers" / "X1" / "report.html"
+    ).read_text()
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co" in html
 
@@ -193,7 +198,7 @@ def test_failed_notebook_keeps_the_good_report(tmp_path):
         ).returncode
         == 0
     )
-    report = out / AS_OF.isoformat() / "customers" / "X1" / "report.html"
+    report = out / AS_OF.isoformat() / "en" / "customers" / "X1" / "report.html"
     good = report.read_bytes()
 
     home = tmp_path / "home"
@@ -238,7 +243,7 @@ def test_report_renders_in_a_headless_browser(english_run, tmp_path):
 
     browser = require_tool("chromium", "chromium-browser", "google-chrome")
     account, out, _ = english_run
-    page = out / AS_OF.isoformat() / "customers" / account / "report.html"
+    page = out / AS_OF.isoformat() / "en" / "customers" / account / "report.html"
     shot = tmp_path / "report.png"
     subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",

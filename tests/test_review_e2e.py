@@ -30,7 +30,7 @@ def test_chinese_review_and_metrics_agree(sample_dir, tmp_path):
     run = kamreport("report", "--customer", "KA0022", "--locale", "zh-CN",
                     "--source", str(sample_dir), "--output-dir", str(tmp_path))  # fmt: skip
     assert run.returncode == 0, run.stderr
-    folder = tmp_path / "2026-09-30" / "customers" / "KA0022"
+    folder = tmp_path / "2026-09-30" / "zh-CN" / "customers" / "KA0022"
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert re.findall(r'<section id="([^"]+)"', html) == list(SECTION_IDS)
     assert 'data-flag="COMPLAINT_SPIKE"' in html

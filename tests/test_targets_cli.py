@@ -71,7 +71,7 @@ def test_make_targets_end_to_end(tmp_path, sample_dir):
         capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=600,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    folder = out / "targets"
+    folder = out / "2026-09-30" / "en" / "targets"
     names = sorted(p.name for p in folder.iterdir())
     assert names == [
         "manifest.json", "target_setting.ipynb", "targets-2027.html", "targets-2027.xlsx",

@@ -5,18 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kamreport.dataset import Dataset
+from kamreport.context import RunContext, open_context
 from kamreport.errors import KamReportError
 from kamreport.i18n import Formatter
-from kamreport.params import Params, TargetsParams
 from kamreport.provenance import make_provenance
 from kamreport.reports import targets as report
-from kamreport.session import Session
 from tests.test_targets_proposals import AS_OF, order_rows, tables
 
 
 @pytest.fixture(scope="module")
-def session() -> Session:
+def session(tmp_path_factory) -> RunContext:
+    """The tiny dataset as CSV files, with monthly targets for A1 and A2 and a zero-amount
+    order on the as-of date (a run's data reaches its as-of date)."""
     data = tables()
     months = pd.date_range("2025-01-01", "2026-12-01", freq="MS")
     data["targets"] = pd.DataFrame(
@@ -26,8 +26,20 @@ def session() -> Session:
             for m in months
         ]
     )
-    params = Params(targets=TargetsParams(tiers=("key", "growth", "maintain", "ordinary")))
-    return Session(params=params, dataset=Dataset(data), as_of=AS_OF)
+    lines = data["order_lines"]
+    closing = {**lines.iloc[-1].to_dict(), "order_id": "O-ASOF", "account_id": "A1"}
+    closing.update(order_date=pd.Timestamp(AS_OF), net_amount=0.0)
+    data["order_lines"] = pd.concat([lines, pd.DataFrame([closing])], ignore_index=True)
+    root = tmp_path_factory.mktemp("targets-page")
+    (root / "data").mkdir()
+    for name, frame in data.items():
+        frame.to_csv(root / "data" / f"{name}.csv", index=False)
+    overrides = {
+        "data": {"source": str(root / "data")},
+        "report": {"output_dir": str(root / "out"), "as_of": AS_OF.isoformat()},
+        "targets": {"tiers": ["key", "growth", "maintain", "ordinary"]},
+    }
+    return open_context(None, overrides, say=lambda _: None)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +81,9 @@ def test_page_renders_in_both_languages(setting, session, locale, expected):
     for text in expected:
         assert text in html
     assert "targets-2027.xlsx" in html
-    assert html.count('class="chosen"') >= 3  # the chosen method per tier and the totals
+    # the chosen method of each tier in scope is marked, and each attainment table has a total
+    assert html.count('<tr class="chosen"') == len(setting.proposals.methods)
+    assert html.count('<tr class="total" data-tier="all">') == 2
 
 
 def test_target_year_must_be_after_the_as_of_year():

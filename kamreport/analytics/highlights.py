@@ -36,8 +36,8 @@ FLAT = 0.02  # |growth| below this reads as "flat"
 class Highlight:
     """A generated sentence: catalog key, the metric it traces to, its numbers.
 
-    ``values`` maps placeholder → (kind, value) with kind in money, percent,
-    signed_percent, points, number, days, text.
+    ``values`` maps placeholder → (kind, value), kind as the report's display rules
+    know it (money, percent, points, number, days, category…).
     """
 
     message: str
@@ -89,7 +89,7 @@ def build_highlights(
                 },
                 tone,
                 # the REVENUE_DECLINE flag says the same: its action goes here instead
-                "review.action.REVENUE_DECLINE" if "REVENUE_DECLINE" in codes else None,
+                "flag.action.REVENUE_DECLINE" if "REVENUE_DECLINE" in codes else None,
             )
         )
     elif revenue is not None:
@@ -118,14 +118,14 @@ def build_highlights(
             continue
         out.append(
             Highlight(
-                f"review.risk.reason.{flag.code}",
+                f"flag.reason.{flag.code}",
                 flag.code,
                 {
                     name: (unit, getattr(flag, name))
                     for name, unit in zip(NUMBERS, UNITS[flag.code], strict=True)
                 },
                 "negative",
-                f"review.action.{flag.code}",
+                f"flag.action.{flag.code}",
             )
         )
     change = _num(metrics.get("wallet_change"))

@@ -227,18 +227,31 @@ def _flag_counts(flags: pd.DataFrame) -> pd.Series:
     return flags.groupby("account_id").size() if not flags.empty else pd.Series(dtype=int)
 
 
-def review_portfolio(dataset: Dataset, as_of: dt.date, params: Params) -> PortfolioReview:
-    """Every figure of the portfolio report as of ``as_of``."""
+def review_portfolio(
+    dataset: Dataset,
+    as_of: dt.date,
+    params: Params,
+    *,
+    values: pd.DataFrame | None = None,
+    flags: pd.DataFrame | None = None,
+) -> PortfolioReview:
+    """Every figure of the portfolio report as of ``as_of``.
+
+    ``values`` and ``flags`` are the run's portfolio-wide value layer and risk flags
+    (kamreport.figures) for the same date; computed here when not given.
+    """
     end = as_timestamp(as_of)
     then = (end - pd.DateOffset(months=12)).date()
     s, p = params.scoring, params.portfolio
-    values = value_accounts(dataset, end, s, params.clv)
+    if values is None:
+        values = value_accounts(dataset, end, s, params.clv)
     values_then = value_accounts(dataset, then, s, params.clv)
     had_orders = dataset.order_lines.loc[dataset.order_lines["order_date"] <= pd.Timestamp(then)]
     tiers_then = values_then["tier"].where(values_then.index.isin(had_orders["account_id"]), NEW)
     margin = values["gross_margin_ltm"]
     features = account_features(dataset, end)
-    flags = risk_flags(dataset, end, params.risk, values)
+    if flags is None:
+        flags = risk_flags(dataset, end, params.risk, values)
     flags_then = risk_flags(dataset, then, params.risk, values_then)
     at_risk, levels = risk_summary(flags, values)
     sensitivity = weight_sensitivity(features, s.weights, s, p.sensitivity_step)

@@ -16,9 +16,10 @@ from kamreport.i18n import Formatter
 from kamreport.outputs import atomic_write_text
 from kamreport.provenance import Provenance
 from kamreport.render import render
+from kamreport.views.display import Display, account_names, other_names
+from kamreport.views.index import index_view
 
 INDEX_FILE = "index.html"
-TIER_ORDER = ("key", "growth", "maintain", "ordinary")
 
 
 @dataclass(frozen=True)
@@ -68,13 +69,11 @@ def rows(
     """One row per account, in data order; links relative to ``index_dir``."""
     info = accounts.set_index(accounts["account_id"].astype(str))
     figures = metrics.set_index(metrics["account_id"].astype(str))
+    names, others = account_names(accounts, locale), other_names(accounts, locale)
     out = []
     for account_id in ids:
         a = info.loc[account_id] if account_id in info.index else pd.Series(dtype=object)
         m = figures.loc[account_id] if account_id in figures.index else pd.Series(dtype=object)
-        name, other = _text(a.get("name")), _text(a.get("name_en"))
-        if locale == "en" and other:
-            name, other = other, name
         target = targets[account_id]
         report = target / "report.html"
         pdf = target / "report.pdf"
@@ -82,8 +81,8 @@ def rows(
         out.append(
             IndexRow(
                 account_id=account_id,
-                name=name or account_id,
-                alt_name=other,
+                name=names.get(account_id) or account_id,
+                alt_name=others.get(account_id, ""),
                 manager=_text(a.get("ka_manager")),
                 tier=_text(m.get("tier")),
                 revenue_ltm=_number(m.get("revenue_ltm")),
@@ -114,20 +113,8 @@ def render_index(
     as_of: dt.date,
     tier: str | None = None,
 ) -> str:
-    counts = {s: sum(r.status == s for r in table) for s in ("rendered", "skipped", "failed")}
-    table = sorted(table, key=lambda r: (math.isnan(r.rank), r.rank, r.account_id))
-    tiers = [t for t in TIER_ORDER if any(r.tier == t for r in table)]
-    return render(
-        "index.html.j2",
-        fmt,
-        rows=table,
-        failures=[r for r in table if r.status == "failed"],
-        counts=counts,
-        tiers=tiers,
-        tier=tier,
-        as_of=as_of,
-        provenance=provenance,
-    )
+    view = index_view(table, Display(fmt), provenance, as_of, tier)
+    return render("index.html.j2", fmt, page=view.page, view=view)
 
 
 def write_index(html: str, folder: Path) -> Path:

@@ -17,58 +17,32 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kamreport import __version__
-from kamreport.paths import NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATES_DIR
+from kamreport.layout import read_manifest
+from kamreport.provenance import code_version as provenance_code_version
 from kamreport.provenance import params_hash
+from kamreport.runner import Job
 
 HASH_KEY = "batch_hash"
-NOTEBOOK = "customer_report.ipynb"
 WHOLE_TABLES = ("accounts", "products")
 # Packages that do not shape a customer report once the data is read (the data is hashed).
 NOT_REPORT_CODE = ("sources", "sample", "mail", "workbook")
 
 
 @dataclass(frozen=True)
-class AccountTask:
-    """One account's report: everything a worker needs, all plain and picklable."""
-
-    account_id: str
-    target: str  # absolute folder of the account's outputs
-    parameters: dict[str, Any]  # the notebook's parameters, as `make report` passes them
-    snapshot: str  # absolute path of the prepared data
-    content_hash: str
-
-
-@dataclass(frozen=True)
 class Plan:
-    tasks: tuple[AccountTask, ...]
+    jobs: tuple[Job, ...]
     skipped: tuple[str, ...] = field(default_factory=tuple)  # account ids left as they are
 
 
-@cache
-def code_version(root: Path = PROJECT_ROOT) -> str:
+def code_version() -> str:
     """A hash of the code that makes a customer report (changes when any of it changes)."""
-    package = Path(__file__).resolve().parents[1]
-    files = [
-        *sorted(package.rglob("*.py")),
-        *sorted(package.rglob("*.yaml")),
-        NOTEBOOKS_DIR / NOTEBOOK,
-        *sorted(p for p in TEMPLATES_DIR.rglob("*") if p.is_file()),
-    ]
-    digest = hashlib.sha256(__version__.encode())
-    for path in files:
-        skip = "__pycache__" in path.parts or path.parent.name in NOT_REPORT_CODE
-        if path.is_file() and not skip:
-            digest.update(str(path.relative_to(path.anchor)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return provenance_code_version(NOT_REPORT_CODE)
 
 
 def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
@@ -120,15 +94,10 @@ def account_hashes(tables: Mapping[str, pd.DataFrame], context: Any, base: str) 
     return pd.Series(out, dtype=object)
 
 
-def base_hash(params: Any, as_of: Any, parameters: Mapping[str, Any]) -> str:
-    """Code version, resolved parameters, as-of date and the notebook's own parameters."""
+def base_hash(params: Any, as_of: Any) -> str:
+    """Code version, resolved parameters and as-of date."""
     text = json.dumps(
-        {
-            "code": code_version(),
-            "params": params_hash(params),
-            "as_of": str(as_of),
-            "notebook": {k: v for k, v in parameters.items() if k != "customer"},
-        },
+        {"code": code_version(), "params": params_hash(params), "as_of": str(as_of)},
         sort_keys=True,
         default=str,
     )
@@ -137,12 +106,8 @@ def base_hash(params: Any, as_of: Any, parameters: Mapping[str, Any]) -> str:
 
 def is_current(target: Path, content_hash: str) -> bool:
     """True when ``target`` holds a complete report made from ``content_hash``."""
-    manifest = target / "manifest.json"
-    try:
-        recorded = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if recorded.get(HASH_KEY) != content_hash:
+    recorded = read_manifest(target)
+    if recorded is None or recorded.get(HASH_KEY) != content_hash:
         return False
     return all((target / name).is_file() for name in recorded.get("outputs", ()))
 

@@ -1,13 +1,21 @@
-"""Shared chart style, colours and export.
+"""Shared chart style, colours, layout and export.
 
-Text is exported as paths in SVG, so Chinese labels render in any browser or
-PDF engine without fonts; the bundled CJK font supplies the glyphs.
+SVG keeps its text as ``<text>`` elements in the report's font stack
+(:data:`SVG_FONT_FAMILY`): the bundled KAM Sans SC, whose metrics matplotlib
+measures with, then the system CJK fonts the page text uses. Browsers take the
+first one installed; the PDF engine gets KAM Sans SC from ``kamreport.pdf``.
+
+Margins are measured once per figure, from its own texts, just before the
+first export (:func:`fit_margins`): the plot area is as large as the titles,
+labels, tick labels and legends around it allow.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import unicodedata
+import weakref
 from dataclasses import dataclass
 
 import matplotlib
@@ -15,10 +23,13 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib import pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
+from matplotlib.transforms import Bbox
 
-from kamreport.fonts import register_matplotlib_fonts
+from kamreport.fonts import FAMILY, register_matplotlib_fonts
 from kamreport.i18n import Formatter
 
 # One palette for every report, so a colour means the same thing everywhere.
@@ -33,6 +44,32 @@ COLORS = {
     "text": "#24292f",
 }
 SERIES = ("#1f4e79", "#d9822b", "#6a9fcb", "#2e7d32", "#8e5ea2", "#c62828", "#8c8c8c", "#b8860b")
+
+# The families of the report's CSS font stack (templates/css/report.css), CJK fonts first:
+# KAM Sans SC is a subset of Noto Sans CJK SC (= Source Han Sans SC), so where either is
+# installed the text has exactly the widths matplotlib laid it out with.
+SVG_FONT_FAMILY = ", ".join(
+    f"'{name}'" if " " in name else name
+    for name in (
+        FAMILY,
+        "Noto Sans CJK SC",
+        "Source Han Sans SC",
+        "PingFang SC",
+        "Microsoft YaHei",
+        "Inter",
+        "Segoe UI",
+        "Helvetica Neue",
+        "Arial",
+        "sans-serif",
+    )
+)
+
+# Space between the outermost text and the figure's edge, and between a title and a
+# legend in the same row (points).
+EDGE_PAD_PT = 4.0
+GAP_PT = 12.0
+
+_FITTED: weakref.WeakSet[Figure] = weakref.WeakSet()
 
 
 @dataclass(frozen=True)
@@ -66,11 +103,11 @@ def new_figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, plt.Axe
             "axes.grid.axis": "y",
             "grid.color": COLORS["grid"],
             "axes.unicode_minus": False,
-            "svg.fonttype": "path",
+            "svg.fonttype": "none",
             "svg.hashsalt": "kamreport",
         }
     )
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height), layout="none")
     ax = fig.add_subplot()
     return fig, ax
 
@@ -81,19 +118,140 @@ def money_axis(ax: plt.Axes, fmt: Formatter, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
 
 
+# --- layout ------------------------------------------------------------------------------
+
+_NO_LINE_START = set("，。、；：？！）」』》〉】〕”’,.;:?!)%")
+_NO_LINE_END = set("（「『《〈【〔“‘([")
+
+
+def _wide(char: str) -> bool:
+    """Whether ``char`` is a CJK character: lines may break before and after it."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _tokens(text: str) -> list[str]:
+    """``text`` cut where a line may break: after spaces and around CJK characters, never
+    before closing or after opening punctuation."""
+    tokens: list[str] = []
+    for char in text:
+        if tokens:
+            last = tokens[-1][-1]
+            after_space = last.isspace() and not char.isspace()
+            cjk = _wide(char) or _wide(last)
+            if char.isspace() or char in _NO_LINE_START or last in _NO_LINE_END:
+                tokens[-1] += char
+                continue
+            if not (after_space or cjk):
+                tokens[-1] += char
+                continue
+        tokens.append(char)
+    return tokens
+
+
+def wrap_text(text: Text, renderer, max_width: float) -> bool:
+    """Break ``text`` into lines no wider than ``max_width`` pixels; True when it changed."""
+    prop = text.get_fontproperties()
+
+    def width(s: str) -> float:
+        return renderer.get_text_width_height_descent(s, prop, ismath=False)[0]
+
+    original = text.get_text()
+    lines: list[str] = []
+    for paragraph in original.split("\n"):
+        line = ""
+        for token in _tokens(paragraph):
+            if line and width((line + token).rstrip()) > max_width:
+                lines.append(line.rstrip())
+                line = token.lstrip()
+            else:
+                line += token
+        lines.append(line.rstrip())
+    wrapped = "\n".join(lines)
+    if wrapped == original:
+        return False
+    text.set_text(wrapped)
+    return True
+
+
+def _titles(ax: plt.Axes) -> list[Text]:
+    return [t for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
+
+
+def fit_margins(fig: Figure) -> None:
+    """Place the plot area so every text around it lies inside the figure, once.
+
+    One measuring pass: the space each side needs beyond the plot area (tick labels,
+    axis labels, titles, legends outside the axes) is set with ``subplots_adjust``. A
+    title wider than the room it has (up to the figure's edge, or to a legend in its
+    row) is first broken into lines.
+    """
+    if fig in _FITTED:
+        return
+    _FITTED.add(fig)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    if not axes:
+        return
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    width, height = fig.bbox.width, fig.bbox.height
+    pad = EDGE_PAD_PT * fig.dpi / 72
+    gap = GAP_PT * fig.dpi / 72
+    frame = Bbox.union([ax.bbox for ax in axes])
+    tight = Bbox.union([ax.get_tightbbox(renderer) for ax in axes])
+    left = frame.x0 - tight.x0 + pad
+    right = tight.x1 - frame.x1 + pad
+    bottom = frame.y0 - tight.y0 + pad
+    top = tight.y1 - frame.y1 + pad
+    # Titles start at the plot area's left edge and must end before the figure's edge
+    # or a legend beside them (legends above the plot area hang from its right edge).
+    new_x0, new_x1 = left, width - right
+    for ax in axes:
+        legends = [lg.get_window_extent(renderer) for lg in [ax.get_legend()] if lg]
+        for title in _titles(ax):
+            box = title.get_window_extent(renderer)
+            start = new_x0 + box.x0 - frame.x0
+            limit = width - pad
+            for lg in legends:
+                if lg.y0 < box.y1 and box.y0 < lg.y1 and lg.x0 > box.x0:
+                    limit = min(limit, new_x1 - (frame.x1 - lg.x0) - gap)
+            if box.width > limit - start and wrap_text(title, renderer, max(limit - start, 1)):
+                top = max(top, title.get_window_extent(renderer).y1 - frame.y1 + pad)
+    fig.subplots_adjust(
+        left=min(left / width, 0.45),
+        right=max(1 - right / width, 0.55),
+        bottom=min(bottom / height, 0.45),
+        top=max(1 - top / height, 0.55),
+    )
+
+
+# --- export ------------------------------------------------------------------------------
+
+_FONT_FAMILY_DECL = re.compile(r"font-family: [^;\"]*(?:; )?")
+_EMPTY_STYLE = re.compile(r' style="\s*;?\s*"')
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
+_NO_ROTATION = re.compile(r' transform="rotate\(-?0 [^)"]*\)"')
+
+
 def figure_to_svg(fig: Figure, chart_id: str) -> str:
-    """SVG markup to inline in HTML: no XML prolog, scalable, ids unique per chart."""
+    """SVG markup to inline in HTML: no XML prolog, scalable, ids unique per chart, text
+    as ``<text>`` in the report's font stack (set once, on the root element)."""
+    fit_margins(fig)
     plt.rcParams["svg.hashsalt"] = chart_id
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r'(<svg[^>]*?) width="[^"]+" height="[^"]+"', r"\1", svg, count=1)
-    svg = svg.replace("<svg ", '<svg class="chart" aria-hidden="true" ', 1)
+    svg = _METADATA.sub("", svg, count=1)
+    svg = _EMPTY_STYLE.sub("", _FONT_FAMILY_DECL.sub("", svg))
+    svg = _NO_ROTATION.sub("", svg)
+    svg = svg.replace(
+        "<svg ", f'<svg class="chart" aria-hidden="true" font-family="{SVG_FONT_FAMILY}" ', 1
+    )
     return svg
 
 
 def figure_to_png(fig: Figure, dpi: int = 144) -> bytes:
+    fit_margins(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()

@@ -88,6 +88,7 @@ class Formatter:
     def money(self, value: float | None, *, compact: bool = False) -> str:
         if _missing(value):
             return self.t("common.na")
+        value = round(float(value), 2) + 0.0  # no "CN¥0.0000000000247", no "-CN¥0"
         if compact:
             return babel_numbers.format_compact_currency(
                 value, self.currency, locale=self.babel_locale, fraction_digits=1

@@ -28,6 +28,8 @@ from typing import Any
 
 import css_inline
 import jinja2
+import pandas as pd
+from markupsafe import Markup
 
 from kamreport import __version__
 from kamreport.errors import KamReportError
@@ -36,6 +38,8 @@ from kamreport.mail.charts import EmailChart
 from kamreport.mail.privacy import find_personal_details
 from kamreport.mail.summary import EmailSummary
 from kamreport.paths import TEMPLATES_DIR
+from kamreport.views.display import other_names
+from kamreport.views.email import email_display, email_view, subject
 
 HTML_LIMIT_BYTES = 100_000  # Gmail clips message HTML past about 102 KB
 MIME_TYPES = {".pdf": ("application", "pdf"), ".html": ("text", "html")}
@@ -105,16 +109,11 @@ def _inline_css(html: str) -> str:
     return inliner.inline(html)
 
 
-def subject_line(summary: EmailSummary, fmt: Formatter) -> str:
+def subject_line(
+    summary: EmailSummary, fmt: Formatter, accounts: pd.DataFrame | None = None
+) -> str:
     """``<report>[: <account>] · <period> · <language>``."""
-    values: dict[str, Any] = {
-        "report": fmt.t(f"email.report.{summary.report}"),
-        "period": fmt.t("email.period", as_of=fmt.date(summary.as_of)),
-        "language": fmt.t("email.language"),
-    }
-    if summary.report == "customer":
-        values.update(name=summary.name, account_id=summary.account_id)
-    return fmt.t(f"email.subject_{summary.report}", **values)
+    return subject(summary, email_display(fmt, summary, accounts))
 
 
 def _cid(chart: EmailChart) -> str:
@@ -130,8 +129,13 @@ def render_email(
     data_hash: str,
     params_hash: str,
     attachment: Attachment | None = None,
+    accounts: pd.DataFrame | None = None,
 ) -> RenderedEmail:
-    """Render the HTML and plain-text versions of ``summary`` and inline the CSS."""
+    """Render the HTML and plain-text versions of ``summary`` and inline the CSS.
+
+    With the ``accounts`` table, accounts are named in the email's language (the English
+    name in English) and a customer email gives the account's other name under its own;
+    without it, accounts are named as the summary spells them."""
     env = _environment()
     cids = {c.name: _cid(c) for c in charts}
     note = (
@@ -139,27 +143,23 @@ def render_email(
         if attachment
         else fmt.t("email.attached_none")
     )
-    context = {
-        "summary": summary,
-        "charts": charts,
-        "charts_by_name": {c.name: c for c in charts},
-        "cids": cids,
-        "fmt": fmt,
-        "t": fmt.t,
-        "lang": fmt.html_lang,
-        "subject": subject_line(summary, fmt),
-        "period": fmt.t("email.period", as_of=fmt.date(summary.as_of)),
-        "confidentiality": confidentiality,
-        "data_hash": data_hash,
-        "params_hash": params_hash,
-        "version": __version__,
-        "attachment_note": note,
-        "css": (TEMPLATES_DIR / "email" / "email.css").read_text(encoding="utf-8"),
-    }
-    html = env.get_template(f"email/{summary.report}.html.j2").render(**context)
-    text = env.get_template("email/summary.txt.j2").render(**context)
+    view = email_view(
+        summary,
+        email_display(fmt, summary, accounts),
+        confidentiality=confidentiality,
+        data_hash=data_hash,
+        params_hash=params_hash,
+        version=__version__,
+        attachment_note=note,
+        charts=charts,
+        cids=cids,
+        alt_names=other_names(accounts, fmt.locale) if accounts is not None else None,
+    )
+    css = Markup((TEMPLATES_DIR / "email" / "email.css").read_text(encoding="utf-8"))
+    html = env.get_template(f"email/{summary.report}.html.j2").render(view=view, css=css)
+    text = env.get_template("email/summary.txt.j2").render(view=view)
     rendered = RenderedEmail(
-        subject=context["subject"],
+        subject=view.subject,
         text=text,
         html=_inline_css(html),
         charts=charts,

@@ -1,6 +1,7 @@
 """The ``email`` command: build a report's summary email and send it (or write .eml files).
 
-Steps: load the data; resolve the recipients; find the full report of this run
+Steps: resolve the recipients and the sender (before any data is read); load the
+data; find the full report of this run
 (PDF when it exists, else HTML; generated first when missing or made for another
 language or data); render the summary email; refuse it if it would carry a
 contact's personal details; then either write one ``.eml`` per recipient
@@ -11,7 +12,6 @@ report unless ``FORCE=1``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import sys
@@ -22,8 +22,10 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+from kamreport.context import RunContext, open_context
+from kamreport.layout import pdf_name, report_html, run_file, safe_dir_name
 from kamreport.mail.charts import email_charts
-from kamreport.mail.log import LOG_NAME, SendLog, address_key
+from kamreport.mail.log import SendLog, address_key
 from kamreport.mail.message import (
     Attachment,
     RenderedEmail,
@@ -37,9 +39,7 @@ from kamreport.mail.privacy import personal_details
 from kamreport.mail.send import EmailConfigError, Outcome, deliver, smtp_settings
 from kamreport.mail.summary import REPORTS, customer_summary, portfolio_summary
 from kamreport.outputs import atomic_write_bytes
-from kamreport.params import EmailParams
-from kamreport.paths import inside, safe_dir_name
-from kamreport.session import Session, open_session
+from kamreport.params import EmailParams, load_params
 
 Progress = Callable[[str], None]
 SKIP_REASONS = {
@@ -116,71 +116,53 @@ def _check_sender(params: EmailParams) -> str:
 # --- the full report to attach ---------------------------------------------------
 
 
-def report_dir(session: Session, report: str, account_id: str | None) -> Path:
-    """The folder of the full report of this run (as the runner writes it)."""
-    from kamreport.runner import customer_dir, portfolio_dir
-
-    if report == "portfolio":
-        return portfolio_dir(session)
-    return customer_dir(session, str(account_id))
-
-
-def _report_stem(report: str) -> str:
-    return "portfolio" if report == "portfolio" else "report"
-
-
-def _current(directory: Path, session: Session, data_hash: str) -> bool:
-    """True when the report in ``directory`` was made for this language and data."""
-    manifest = directory / "manifest.json"
-    if not manifest.is_file():
-        return False
-    try:
-        made = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return False
-    return made.get("locale") == session.params.report.locale and made.get("data_hash") in (
-        None,
-        data_hash,
-    )
-
-
-def _generate(report: str, account_id: str | None, params_file, overrides, progress) -> None:
-    """Run the full report (papermill), into the folder :func:`report_dir` names."""
+def _generate(report: str, account_id: str | None, context: RunContext, progress) -> None:
+    """Run the full report on the same run context, into the folder of its layout."""
     from kamreport import runner
 
     if report == "customer":
-        runner.run_customer_report(
-            str(account_id), params_file=params_file, overrides=overrides, progress=progress
-        )
+        runner.run_customer_report(str(account_id), context=context, progress=progress)
     else:
-        runner.run_portfolio_report(params_file=params_file, overrides=overrides, progress=progress)
+        runner.run_portfolio_report(context=context, progress=progress)
+
+
+def _report_files(
+    context: RunContext, report: str, account_id: str | None
+) -> tuple[Path | None, Path | None]:
+    """The HTML and PDF of this run's report (same as-of date, language and data), each
+    only when the manifest of the folder's last run lists it."""
+    folder = context.layout.report_dir(report, account_id)
+    html_name = report_html(report)
+    found = [
+        run_file(folder, name, locale=context.locale, data_hash=context.data_hash)
+        for name in (html_name, pdf_name(html_name))
+    ]
+    return found[0], found[1]
 
 
 def find_attachment(
-    session: Session,
+    context: RunContext,
     report: str,
     account_id: str | None,
     details: frozenset[str],
     *,
-    data_hash: str,
-    params_file: str | Path | None,
-    overrides: Mapping[str, Any] | None,
     progress: Progress,
 ) -> tuple[Attachment | None, Path | None, list[str]]:
     """The full report as PDF (else HTML), or None with the reason in the notes.
 
-    The report on disk is used when it was made for this language and data (and
-    has a PDF when FORMATS includes pdf); otherwise it is generated first."""
-    directory = report_dir(session, report, account_id)
-    stem = _report_stem(report)
-    html, pdf = directory / f"{stem}.html", directory / f"{stem}.pdf"
+    Only a report made by this run's data, date and language is attached (its
+    manifest says so), with a PDF when FORMATS includes pdf; otherwise it is
+    generated first."""
+    html, pdf = _report_files(context, report, account_id)
     notes: list[str] = []
-    wanted = [html, pdf] if "pdf" in session.params.report.formats else [html]
-    if not (all(f.is_file() for f in wanted) and _current(directory, session, data_hash)):
+    wants_pdf = "pdf" in context.params.report.formats
+    if html is None or (wants_pdf and pdf is None):
         progress(f"Generating the full {report} report to attach…")
-        _generate(report, account_id, params_file, overrides, progress)
-    if not html.is_file():
-        notes.append(f"No full report at {html}; none attached.")
+        _generate(report, account_id, context, progress)
+        html, pdf = _report_files(context, report, account_id)
+    if html is None:
+        folder = context.layout.report_dir(report, account_id)
+        notes.append(f"No full report in {folder}; none attached.")
         return None, None, notes
     # The PDF is printed from the HTML: checking the HTML checks both.
     if not attachment_is_private(html.read_text(encoding="utf-8"), details):
@@ -189,9 +171,10 @@ def find_attachment(
             "attached; the email says the report is available from the key account team."
         )
         return None, None, notes
-    source = pdf if pdf.is_file() else html
-    name = stem if report == "portfolio" else f"account-review-{safe_dir_name(str(account_id))}"
-    filename = f"{name}-{session.as_of.isoformat()}-{session.params.report.locale}{source.suffix}"
+    source = pdf if pdf is not None else html
+    stem = "portfolio" if report == "portfolio" else "account-review-"
+    name = stem if report == "portfolio" else stem + safe_dir_name(str(account_id))
+    filename = f"{name}-{context.as_of.isoformat()}-{context.locale}{source.suffix}"
     return Attachment.from_file(source, filename), source, notes
 
 
@@ -199,35 +182,30 @@ def find_attachment(
 
 
 def compose(
-    session: Session,
+    context: RunContext,
     report: str,
     account_id: str | None,
     attachment: Attachment | None,
-    data_hash: str,
 ) -> RenderedEmail:
     """The rendered summary email of ``report`` (no I/O beyond the templates)."""
+    figures = context.figures()
     if report == "customer":
-        summary = customer_summary(session.dataset, str(account_id), session.as_of, session.params)
+        summary = customer_summary(
+            context.dataset, str(account_id), context.as_of, context.params, figures
+        )
     else:
-        summary = portfolio_summary(session.dataset, session.as_of, session.params)
-    fmt = session.fmt
+        summary = portfolio_summary(context.dataset, context.as_of, context.params, figures)
+    fmt = context.fmt
     return render_email(
         summary,
         email_charts(summary, fmt),
         fmt,
-        confidentiality=session.params.report.confidentiality,
-        data_hash=data_hash,
-        params_hash=params_digest(session.params.to_dict()),
+        confidentiality=context.params.report.confidentiality,
+        data_hash=context.data_hash,
+        params_hash=params_digest(context.params.to_dict()),
         attachment=attachment,
+        accounts=context.dataset.accounts,
     )
-
-
-def eml_dir(session: Session, report: str, account_id: str | None) -> Path:
-    root = Path(session.params.report.output_dir)
-    label = report if report == "portfolio" else f"customer-{safe_dir_name(str(account_id))}"
-    target = root / session.as_of.isoformat() / "email" / f"{label}-{session.params.report.locale}"
-    inside(root, target)
-    return target
 
 
 def _eml_name(index: int, recipient: str) -> str:
@@ -255,27 +233,25 @@ def run_email(
     if report == "customer" and not customer:
         raise EmailConfigError("REPORT=customer needs CUSTOMER=<id> (make list shows the ids).")
     environ = os.environ if environ is None else environ
-    progress("Loading and validating the data…")
-    session = open_session(params_file, overrides)
-    email_params = session.params.email
+    params = load_params(params_file or None, overrides or {})
+    email_params = params.email
     recipients = resolve_recipients(email_params, to)
     sender = _check_sender(email_params)
     settings = None if dry_run else smtp_settings(email_params, environ)
-    account_id = session.account_id(customer) if report == "customer" else None
-    data_hash = session.dataset.content_hash()
-    details = personal_details(session.dataset)
+    context = open_context(params=params, say=progress)
+    account_id = context.account_id(customer) if report == "customer" else None
+    details = personal_details(context.dataset)
     attachment, source, notes = find_attachment(
-        session, report, account_id, details, data_hash=data_hash,
-        params_file=params_file, overrides=overrides, progress=progress,
-    )  # fmt: skip
+        context, report, account_id, details, progress=progress
+    )
     for note in notes:
         progress(note)
     progress("Composing the email…")
-    email = compose(session, report, account_id, attachment, data_hash)
+    email = compose(context, report, account_id, attachment)
     check_privacy(email, details)
     now = dt.datetime.now(dt.UTC)
     if dry_run:
-        target = eml_dir(session, report, account_id)
+        target = context.layout.email_dir(report, account_id)
         for stale in target.glob("*.eml"):  # from an earlier dry run of this report
             stale.unlink()
         files = []
@@ -284,7 +260,7 @@ def run_email(
             files.append(atomic_write_bytes(target / _eml_name(index, recipient), bytes(message)))
         return EmailRun(email, recipients, eml_files=tuple(files), attachment_source=source,
                         notes=tuple(notes))  # fmt: skip
-    log = SendLog(Path(email_params_log_dir(session)) / LOG_NAME)
+    log = SendLog(context.layout.send_log)
     state = {} if force else log.state(email.content_hash)
     skipped: list[Outcome] = []
     todo: list[str] = []
@@ -300,8 +276,8 @@ def run_email(
         "report_hash": email.content_hash,
         "report": report,
         "customer": account_id,
-        "as_of": session.as_of.isoformat(),
-        "locale": session.params.report.locale,
+        "as_of": context.as_of.isoformat(),
+        "locale": context.locale,
         "subject": email.subject,
     }
     assert settings is not None
@@ -311,8 +287,3 @@ def run_email(
     outcomes = sorted([*skipped, *sent], key=lambda o: order[address_key(o.recipient)])
     return EmailRun(email, recipients, tuple(outcomes), log_path=log.path,
                     attachment_source=source, notes=tuple(notes))  # fmt: skip
-
-
-def email_params_log_dir(session: Session) -> Path:
-    """Where the send log lives: ``<output_dir>/email/``."""
-    return Path(session.params.report.output_dir) / "email"

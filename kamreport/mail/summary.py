@@ -18,14 +18,13 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.periods import months_back
-from kamreport.analytics.risk import risk_flags
 from kamreport.analytics.sales import KpiBlock, ltm_kpis, monthly
-from kamreport.analytics.valuation import value_accounts
+from kamreport.analytics.tiers import TIERS
 from kamreport.dataset import Dataset
+from kamreport.figures import PortfolioFigures
 from kamreport.params import Params
 
 REPORTS = ("customer", "portfolio")
-TIERS = ("key", "growth", "maintain", "ordinary")
 MAX_RISKS = 12
 KPI_KINDS = (
     ("revenue", "money"),
@@ -119,8 +118,12 @@ def _number(value: Any) -> float | None:
     return None if number != number else number
 
 
-def _account_line(values: pd.DataFrame, account_id: str, names: dict[str, str]) -> AccountLine:
-    row = values.loc[account_id]
+def _account_line(
+    figures: PortfolioFigures, account_id: str, names: dict[str, str]
+) -> AccountLine:
+    """The account's tier, score, LTM revenue and growth as every report shows them."""
+    metrics = figures.metrics.set_index("account_id")
+    row = metrics.loc[account_id]
     tier = row.get("tier")
     return AccountLine(
         account_id=account_id,
@@ -128,22 +131,21 @@ def _account_line(values: pd.DataFrame, account_id: str, names: dict[str, str]) 
         tier=None if tier is None or tier != tier else str(tier),
         score=_number(row.get("score")),
         revenue_ltm=_number(row.get("revenue_ltm")),
-        growth=_number(row.get("growth")),
+        growth=_number(row.get("revenue_growth")),
     )
 
 
 def risk_lines(
     dataset: Dataset,
-    as_of: dt.date,
-    params: Params,
-    values: pd.DataFrame,
+    figures: PortfolioFigures,
     account_ids: list[str],
     limit: int = MAX_RISKS,
 ) -> tuple[tuple[RiskLine, ...], int]:
     """Raised risk flags of ``account_ids`` (high severity first, then by LTM revenue),
     at most ``limit``, and how many more there are. Codes only: the numbers behind a
     flag are left to the full report."""
-    flags = risk_flags(dataset, as_of, params.risk, values)
+    values = figures.values
+    flags = figures.flags
     flags = flags.loc[flags["account_id"].astype(str).isin(account_ids)]
     if flags.empty:
         return (), 0
@@ -165,12 +167,15 @@ def risk_lines(
 
 
 def customer_summary(
-    dataset: Dataset, account_id: str, as_of: dt.date, params: Params
+    dataset: Dataset,
+    account_id: str,
+    as_of: dt.date,
+    params: Params,
+    figures: PortfolioFigures,
 ) -> EmailSummary:
     """The email summary of one account's review."""
     lines = dataset.order_lines.loc[dataset.order_lines["account_id"] == account_id]
-    values = value_accounts(dataset, as_of, params.scoring, params.clv)
-    risks, more = risk_lines(dataset, as_of, params, values, [account_id])
+    risks, more = risk_lines(dataset, figures, [account_id])
     names = _names(dataset)
     return EmailSummary(
         report="customer",
@@ -179,7 +184,7 @@ def customer_summary(
         name=names.get(account_id, account_id),
         kpis=kpi_lines(ltm_kpis(lines, as_of)),
         monthly=monthly(lines, months_back(as_of, params.report.trend_months)),
-        value=_account_line(values, account_id, names),
+        value=_account_line(figures, account_id, names),
         risks=risks,
         risks_more=more,
     )
@@ -198,19 +203,24 @@ def tier_lines(values: pd.DataFrame) -> tuple[TierLine, ...]:
 
 
 def portfolio_summary(
-    dataset: Dataset, as_of: dt.date, params: Params, *, top_n: int = 10
+    dataset: Dataset,
+    as_of: dt.date,
+    params: Params,
+    figures: PortfolioFigures,
+    *,
+    top_n: int = 10,
 ) -> EmailSummary:
     """The email summary of the portfolio: totals, tiers, the top accounts by LTM revenue,
     and the risk flags of the key accounts and the top accounts."""
-    values = value_accounts(dataset, as_of, params.scoring, params.clv)
+    values = figures.values
     names = _names(dataset)
     revenue = values["revenue_ltm"].astype(float)
     positive = revenue[revenue > 0]
     # Highest revenue first; ties by account id, so the order never depends on the data's.
     ordered = positive.iloc[np.lexsort((positive.index.astype(str), -positive.to_numpy()))]
-    top = tuple(_account_line(values, str(a), names) for a in ordered.index[:top_n])
+    top = tuple(_account_line(figures, str(a), names) for a in ordered.index[:top_n])
     watched = sorted({*(a.account_id for a in top), *values.index[values["tier"] == "key"]})
-    risks, more = risk_lines(dataset, as_of, params, values, [str(a) for a in watched])
+    risks, more = risk_lines(dataset, figures, [str(a) for a in watched])
     lines = dataset.order_lines
     return EmailSummary(
         report="portfolio",

@@ -1,34 +1,36 @@
 """The per-customer account review: analyse, chart, render, write.
 
-Portfolio-wide figures (value layer, risk flags, metrics table) are computed once
-per run by :func:`portfolio` and shared by the sections, so the report and
-``kamreport metrics`` show the same numbers.
+Portfolio-wide figures (value layer, risk flags, metrics table) come from the
+run context (:mod:`kamreport.figures`, computed once per data and parameters),
+so the review, ``kamreport metrics`` and every other report show the same
+numbers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from kamreport.analytics.account_review import AccountReview, review_account
-from kamreport.analytics.risk import UNITS, risk_flags
-from kamreport.analytics.valuation import Valuation, value_portfolio
 from kamreport.charts import Chart, line_chart, mix_chart, relationship_map, revenue_trend
 from kamreport.charts.mix import quarter_label
+from kamreport.context import RunContext
 from kamreport.dataset import Dataset
+from kamreport.figures import PortfolioFigures, compute_figures
 from kamreport.i18n import Formatter
-from kamreport.metrics import account_metrics, customer_metrics
+from kamreport.layout import PROVENANCE, REPORT_HTML
+from kamreport.metrics import customer_metrics
 from kamreport.outputs import atomic_write_json, atomic_write_text
 from kamreport.params import Params
 from kamreport.provenance import Provenance
 from kamreport.render import render
+from kamreport.views.customer import CustomerView, customer_view, profile_accounts
+from kamreport.views.display import Display
 
-REPORT_FILE = "report.html"
-PROVENANCE_FILE = "provenance.json"
+REPORT_FILE = REPORT_HTML
+PROVENANCE_FILE = PROVENANCE
 SECTION_IDS = (
     "highlights", "profile", "kpis", "trend", "targets", "mix", "wallet", "profitability",
     "receivables", "relationships", "pipeline", "satisfaction", "plan", "value", "risks",
@@ -37,20 +39,14 @@ SECTION_IDS = (
 CHART_KEYS = ("trend", "mix", "wallet", "contribution", "discount", "relmap", "satisfaction")
 
 
-@dataclass(frozen=True)
-class Portfolio:
-    """What every account's review needs from the whole portfolio, computed once."""
-
-    valuation: Valuation
-    flags: pd.DataFrame
-    metrics: pd.DataFrame
+def portfolio(dataset: Dataset, as_of: dt.date, params: Params) -> PortfolioFigures:
+    """The portfolio-wide figures a review reads (as the run context computes them)."""
+    return compute_figures(dataset, as_of, params)
 
 
-def portfolio(dataset: Dataset, as_of: dt.date, params: Params) -> Portfolio:
-    valuation = value_portfolio(dataset, as_of, params.scoring, params.clv)
-    flags = risk_flags(dataset, as_of, params.risk, valuation.accounts)
-    metrics = account_metrics(dataset, as_of, params, values=valuation.accounts, flags=flags)
-    return Portfolio(valuation=valuation, flags=flags, metrics=metrics)
+def review(run: RunContext, account_id: str) -> AccountReview:
+    """The account review of ``account_id`` from the run context and its figures."""
+    return analyse(run.dataset, account_id, run.as_of, run.params, run.figures())
 
 
 def analyse(
@@ -58,7 +54,7 @@ def analyse(
     account_id: str,
     as_of: dt.date,
     params: Params,
-    context: Portfolio | None = None,
+    context: PortfolioFigures | None = None,
 ) -> AccountReview:
     context = context or portfolio(dataset, as_of, params)
     return review_account(
@@ -173,72 +169,20 @@ def charts(review: AccountReview, fmt: Formatter) -> dict[str, Chart | None]:
     return out
 
 
-def format_value(fmt: Formatter, kind: str, value: object) -> str:
-    """A number quoted in a sentence, formatted by its kind (see analytics.highlights)."""
-    missing = value is None or (isinstance(value, float) and math.isnan(value))
-    if kind == "days_ago":
-        return (
-            fmt.t("review.unit.never")
-            if missing
-            else fmt.t("review.unit.days_ago", n=fmt.number(value))
-        )
-    if missing or kind == "none":
-        return fmt.t("common.na")
-    if kind == "days":
-        return fmt.t("review.unit.days", n=fmt.number(value))
-    if kind == "money":
-        return fmt.money(value, compact=True)
-    if kind in ("percent", "fraction"):
-        return fmt.percent(value)
-    if kind == "growth":
-        return fmt.percent(value, signed=True).replace("-", "−")
-    if kind == "points":
-        return fmt.points(value)
-    if kind == "pp":  # a size in percentage points, unsigned
-        return fmt.t("common.points", value=fmt.number(abs(float(value)) * 100, digits=1))
-    if kind == "count":
-        digits = 0 if float(value).is_integer() else 1
-        return fmt.number(value, digits=digits)
-    if kind == "category":
-        return fmt.value("category", value)
-    return fmt.number(value)
-
-
-def sentence(fmt: Formatter, message: str, values: dict[str, tuple[str, object]]) -> str:
-    return fmt.t(message, **{k: format_value(fmt, kind, v) for k, (kind, v) in values.items()})
-
-
-def flag_rows(review: AccountReview, fmt: Formatter) -> list[dict[str, str]]:
-    """The account's risk flags with their reason and action in the report language."""
-    if review.flags is None:
-        return []
-    rows = []
-    for flag in review.flags.itertuples():
-        numbers = {
-            name: (unit, getattr(flag, name))
-            for name, unit in zip(("value", "threshold", "baseline"), UNITS[flag.code], strict=True)
-        }
-        rows.append(
-            {
-                "code": flag.code,
-                "severity": flag.severity,
-                "reason": sentence(fmt, f"review.risk.reason.{flag.code}", numbers),
-                "action": fmt.t(f"review.action.{flag.code}"),
-            }
-        )
-    return rows
-
-
-def highlight_rows(review: AccountReview, fmt: Formatter) -> list[dict[str, str | None]]:
-    return [
-        {
-            "text": sentence(fmt, h.message, h.values),
-            "metric": h.metric,
-            "tone": h.tone,
-            "action": fmt.t(h.action) if h.action else None,
-        }
-        for h in review.highlights
-    ]
+def view(
+    review: AccountReview,
+    chart_map: dict[str, Chart | None],
+    fmt: Formatter,
+    provenance: Provenance,
+    params: Params | None = None,
+    *,
+    accounts: pd.DataFrame | None = None,
+) -> CustomerView:
+    """The review as display-ready text. With ``accounts`` (the accounts table) the parent
+    group is named as in every other report; without it the profile's names are used."""
+    names = profile_accounts(review.profile) if accounts is None else accounts
+    display = Display.for_accounts(fmt, names)
+    return customer_view(review, chart_map, display, provenance, params or Params())
 
 
 def render_html(
@@ -247,20 +191,11 @@ def render_html(
     fmt: Formatter,
     provenance: Provenance,
     params: Params | None = None,
+    *,
+    accounts: pd.DataFrame | None = None,
 ) -> str:
-    params = params or Params()
-    return render(
-        "customer.html.j2",
-        fmt,
-        review=review,
-        charts=chart_map,
-        provenance=provenance,
-        fv=lambda kind, value: format_value(fmt, kind, value),
-        flags=flag_rows(review, fmt),
-        highlights=highlight_rows(review, fmt),
-        clv_params=params.clv,
-        risk_params=params.risk,
-    )
+    shown = view(review, chart_map, fmt, provenance, params, accounts=accounts)
+    return render("customer.html.j2", fmt, page=shown.page, view=shown)
 
 
 def write(staging_dir: str | Path, html: str, provenance: Provenance) -> Path:
@@ -270,6 +205,6 @@ def write(staging_dir: str | Path, html: str, provenance: Provenance) -> Path:
     return atomic_write_text(staging / REPORT_FILE, html)
 
 
-def review_metrics(context: Portfolio, account_id: str) -> dict:
+def review_metrics(context: PortfolioFigures, account_id: str) -> dict:
     """The account's metrics as JSON-ready dict (what ``kamreport metrics`` prints)."""
     return customer_metrics(context.metrics, account_id)

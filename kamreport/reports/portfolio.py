@@ -3,47 +3,55 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from kamreport.analytics.portfolio import PortfolioReview, review_portfolio
 from kamreport.charts import Chart, dso_chart, histogram_chart, pareto_chart, waterfall_chart
+from kamreport.context import RunContext
 from kamreport.dataset import Dataset
+from kamreport.figures import PortfolioFigures
 from kamreport.i18n import Formatter
+from kamreport.layout import (
+    ACCOUNTS_CSV,
+    PORTFOLIO_HTML,
+    PROVENANCE,
+    REPORT_HTML,
+    Layout,
+    relative_link,
+    run_file,
+)
 from kamreport.metrics import account_metrics
 from kamreport.outputs import atomic_write_bytes, atomic_write_json, atomic_write_text
 from kamreport.params import Params
 from kamreport.provenance import Provenance
 from kamreport.render import render
-from kamreport.reports.customer import PROVENANCE_FILE, REPORT_FILE
+from kamreport.views.blocks import Line
+from kamreport.views.portfolio import headlines as portfolio_headlines
+from kamreport.views.portfolio import portfolio_display, portfolio_view
 
-PORTFOLIO_FILE = "portfolio.html"
-ACCOUNTS_FILE = "accounts.csv"
+PORTFOLIO_FILE = PORTFOLIO_HTML
+ACCOUNTS_FILE = ACCOUNTS_CSV
+PROVENANCE_FILE = PROVENANCE
 SECTIONS = (
     "summary", "concentration", "tiers", "segments", "bridge", "retention", "receivables",
     "targets", "team", "value", "backtest", "data-quality",
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Headline:
-    """One generated sentence of the summary, with the section and metric it comes from."""
-
-    text: str
-    section: str
-    metric: str
-
-
-def analyse(dataset: Dataset, as_of: dt.date, params: Params) -> PortfolioReview:
-    return review_portfolio(dataset, as_of, params)
+def analyse(
+    dataset: Dataset, as_of: dt.date, params: Params, figures: PortfolioFigures | None = None
+) -> PortfolioReview:
+    """The portfolio review; ``figures`` are the run's portfolio-wide figures when known."""
+    if figures is None:
+        return review_portfolio(dataset, as_of, params)
+    return review_portfolio(dataset, as_of, params, values=figures.values, flags=figures.flags)
 
 
-def _finite(value: float | None) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
+def review(run: RunContext) -> PortfolioReview:
+    """The portfolio review of the run context, on its portfolio-wide figures."""
+    return analyse(run.dataset, run.as_of, run.params, run.figures())
 
 
 def charts(review: PortfolioReview, fmt: Formatter) -> dict[str, Chart | None]:
@@ -89,134 +97,44 @@ def charts(review: PortfolioReview, fmt: Formatter) -> dict[str, Chart | None]:
     return out
 
 
-def headlines(review: PortfolioReview, fmt: Formatter) -> list[Headline]:
-    """5–8 sentences for leadership, each from one figure of a report section."""
-    v, out = review.values, []
-    names = display_names(review, fmt)
-    total, prior = review.revenue_ltm, review.revenue_prior_ltm
-    growth = total / prior - 1 if prior > 0 else None
-    out.append(Headline(fmt.t("portfolio.summary.revenue", revenue=fmt.money(total, compact=True),
-                              growth=fmt.percent(growth, signed=True),
-                              accounts=fmt.number(int((v["revenue_ltm"] > 0).sum()))),
-                        "bridge", "revenue_ltm"))  # fmt: skip
-    b = review.bridge
-    grower = ""
-    if len(b.accounts):  # the biggest grower; ties by account id
-        change = b.accounts["change"]
-        grower = change.index[np.lexsort((change.index.astype(str), -change.to_numpy()))][0]
-    out.append(Headline(fmt.t("portfolio.summary.bridge",
-                              growth=fmt.money(b.components["growth"], compact=True),
-                              decline=fmt.money(-b.components["decline"], compact=True),
-                              lost=fmt.money(-b.components["lost"], compact=True),
-                              new=fmt.money(b.components["new"], compact=True),
-                              top=names.get(grower, grower)),
-                        "bridge", "bridge_components"))  # fmt: skip
-    c = review.revenue
-    out.append(Headline(fmt.t("portfolio.summary.concentration",
-                              count=fmt.number(c.top20_count), share=fmt.percent(c.top20_share),
-                              top10=fmt.percent(c.top10_share),
-                              hhi=fmt.number(c.hhi * 10_000)),
-                        "concentration", "top20_share"))  # fmt: skip
-    key = review.tier_table.loc["key"]
-    moves = review.moves["direction"].value_counts()
-    out.append(Headline(fmt.t("portfolio.summary.tiers", keys=fmt.number(int(key["accounts"])),
-                              share=fmt.percent(key["share"]),
-                              up=fmt.number(int(moves.get("up", 0))),
-                              down=fmt.number(int(moves.get("down", 0)))),
-                        "tiers", "tier_table"))  # fmt: skip
-    high = review.risk_levels.loc["high"]
-    if len(review.at_risk):
-        top = review.at_risk.index[0]
-        out.append(Headline(fmt.t("portfolio.summary.retention",
-                                  accounts=fmt.number(int(high["accounts"])),
-                                  revenue=fmt.money(high["revenue_ltm"], compact=True),
-                                  share=fmt.percent(high["share"]), top=names.get(top, top),
-                                  lost=fmt.number(len(review.lost))),
-                            "retention", "revenue_at_risk"))  # fmt: skip
-    if review.aging is not None and len(review.aging):
-        a = review.aging
-        open_ = float(a["open_amount"].sum())
-        overdue = float(a["overdue_amount"].sum())
-        out.append(Headline(fmt.t("portfolio.summary.receivables",
-                                  overdue=fmt.money(overdue, compact=True),
-                                  share=fmt.percent(overdue / open_ if open_ else None),
-                                  top=names.get(a.index[0], a.index[0]),
-                                  amount=fmt.money(a["overdue_amount"].iloc[0], compact=True)),
-                            "receivables", "overdue_amount"))  # fmt: skip
-    t = review.attainment
-    if len(t):
-        out.append(Headline(fmt.t("portfolio.summary.targets",
-                                  attainment=fmt.percent(t["revenue_ytd"].sum()
-                                                         / t["target_ytd"].sum()),
-                                  forecast=fmt.percent(t["forecast_fy"].sum()
-                                                       / t["target_fy"].sum()),
-                                  behind=fmt.number(int((t["gap_fy"] > 0).sum()))),
-                            "targets", "attainment_ytd"))  # fmt: skip
-    bt = review.backtest
-    if bt is not None and _finite(bt.auc_score):
-        out.append(Headline(fmt.t("portfolio.summary.backtest", auc=fmt.number(bt.auc_score,
-                                                                               digits=2),
-                                  bad=fmt.number(bt.bad), followed=fmt.number(bt.followed)),
-                            "backtest", "auc"))  # fmt: skip
-    return out[:8]
+def headlines(review: PortfolioReview, fmt: Formatter) -> tuple[Line, ...]:
+    """The summary's 5–8 sentences for leadership, each linked to its report section."""
+    return portfolio_headlines(review, portfolio_display(fmt, review))
 
 
-def report_links(review: PortfolioReview, portfolio_dir: Path) -> dict[str, str]:
-    """Relative links to the account reviews that exist next to the portfolio folder."""
-    customers = portfolio_dir.parent / "customers"
-    if not customers.is_dir():
-        return {}
-    return {
-        account_id: f"../customers/{account_id}/{REPORT_FILE}"
-        for account_id in review.values.index
-        if (customers / account_id / REPORT_FILE).is_file()
-    }
+def report_links(review: PortfolioReview, layout: Layout) -> dict[str, str]:
+    """Links from the portfolio to the account reviews of the same as-of date and language
+    whose last run made a report (as its manifest says)."""
+    here = layout.portfolio_dir
+    links = {}
+    for account_id in review.values.index:
+        folder = layout.customer_dir(str(account_id))
+        report = run_file(folder, REPORT_HTML, locale=layout.locale)
+        if report is not None:
+            links[str(account_id)] = relative_link(report, here)
+    return links
 
 
-def accounts_table(review: PortfolioReview, dataset: Dataset, params: Params) -> pd.DataFrame:
-    """accounts.csv: account attributes, the account metrics, ABC on margin and the bridge."""
-    metrics = account_metrics(
-        dataset, review.as_of, params, values=review.values, flags=review.flags
-    )
+def accounts_table(
+    review: PortfolioReview,
+    dataset: Dataset,
+    params: Params,
+    figures: PortfolioFigures | None = None,
+) -> pd.DataFrame:
+    """accounts.csv: account attributes, the account metrics (the run's metrics table, the
+    same rows as ``kamreport metrics --all``), ABC on margin and the bridge category."""
+    if figures is not None:
+        metrics = figures.metrics
+    else:
+        metrics = account_metrics(
+            dataset, review.as_of, params, values=review.values, flags=review.flags
+        )
     attrs = review.accounts.reset_index()
     out = attrs.merge(metrics, on="account_id", how="right")
     extra = review.values[["abc_class_margin"]].join(review.bridge.accounts[["category"]])
     extra = extra.rename(columns={"category": "bridge_category"})
     out = out.merge(extra, left_on="account_id", right_index=True, how="left")
     return out.sort_values(["revenue_ltm", "account_id"], ascending=[False, True], kind="stable")
-
-
-FLAG_UNITS = {"days": "number", "count": "number", "growth": "signed", "fraction": "percent"}
-
-
-def _flag_number(fmt: Formatter, value: float, unit: str) -> str:
-    kind = FLAG_UNITS.get(unit, "number")
-    if kind == "percent":
-        return fmt.percent(value)
-    if kind == "signed":
-        return fmt.percent(value, signed=True)
-    return fmt.number(value)
-
-
-def flag_texts(review: PortfolioReview, fmt: Formatter) -> dict[str, list[str]]:
-    """Each flagged account's flags as sentences with their numbers, in report order."""
-    out: dict[str, list[str]] = {}
-    for row in review.flags.itertuples(index=False):
-        numbers = {
-            name: _flag_number(fmt, getattr(row, name), row.unit)
-            for name in ("value", "threshold", "baseline")
-        }
-        out.setdefault(row.account_id, []).append(fmt.t(f"portfolio.flag.{row.code}", **numbers))
-    return out
-
-
-def display_names(review: PortfolioReview, fmt: Formatter) -> dict[str, str]:
-    """Account names in the report language: the English name in English when known."""
-    names = review.accounts["name"].astype(object)
-    if fmt.locale == "en" and "name_en" in review.accounts:
-        english = review.accounts["name_en"].astype(object)
-        names = english.where(english.notna() & (english != ""), names)
-    return {str(k): str(v) for k, v in names.items()}
 
 
 def render_html(
@@ -228,22 +146,10 @@ def render_html(
     params: Params,
     links: dict[str, str] | None = None,
 ) -> str:
-    return render(
-        "portfolio.html.j2",
-        fmt,
-        review=review,
-        charts=chart_map,
-        headlines=headlines(review, fmt),
-        links=links or {},
-        names=display_names(review, fmt),
-        flag_texts=flag_texts(review, fmt),
-        sections=SECTIONS,
-        active_accounts=int((review.values["revenue_ltm"] > 0).sum()),
-        rows=params.portfolio.table_rows,
-        scoring=params.scoring,
-        params=params,
-        provenance=provenance,
-    )
+    """The portfolio page in the formatter's language, laid out from its view model."""
+    display = portfolio_display(fmt, review)
+    view = portfolio_view(review, chart_map, display, provenance, params, links or {})
+    return render("portfolio.html.j2", fmt, page=view.page, view=view)
 
 
 def write(

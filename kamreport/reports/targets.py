@@ -24,26 +24,22 @@ from kamreport.analytics.target_proposals import (
     spread_monthly,
 )
 from kamreport.analytics.targets import targets_by_account
-from kamreport.analytics.valuation import value_accounts
+from kamreport.context import RunContext
 from kamreport.errors import KamReportError
 from kamreport.i18n import Formatter
+from kamreport.layout import PROVENANCE, targets_page, targets_workbook
 from kamreport.outputs import atomic_write_bytes, atomic_write_json, atomic_write_text
 from kamreport.params import Params
 from kamreport.provenance import Provenance
 from kamreport.render import render
-from kamreport.session import Session
 from kamreport.workbook.build import build_workbook, workbook_bytes
 
-PROVENANCE_FILE = "provenance.json"
+PROVENANCE_FILE = PROVENANCE
 BANDS = (-np.inf, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2, np.inf)
 
 
-def workbook_name(year: int) -> str:
-    return f"targets-{year}.xlsx"
-
-
-def page_name(year: int) -> str:
-    return f"targets-{year}.html"
+workbook_name = targets_workbook
+page_name = targets_page
 
 
 @dataclass(frozen=True)
@@ -76,12 +72,12 @@ def resolve_year(year: int | None, as_of: dt.date) -> int:
 
 
 def attainment_by_tier(
-    session: Session, tiers: pd.Series, end: dt.date | pd.Timestamp, to_date: bool
+    run: RunContext, tiers: pd.Series, end: dt.date | pd.Timestamp, to_date: bool
 ) -> pd.DataFrame:
     """Σ target and Σ actual of the accounts with a target, per tier and in total, for the
     year of ``end`` (full year: ``to_date`` False, ``end`` = 31 Dec) or year to date."""
     per = targets_by_account(
-        session.dataset.order_lines, session.dataset.get("targets"), end, tiers.index
+        run.dataset.order_lines, run.dataset.get("targets"), end, tiers.index
     )
     target = per["target_ytd"] if to_date else per["target_fy"]
     frame = pd.DataFrame({"tier": tiers, "target": target, "actual": per["revenue_ytd"]})
@@ -114,31 +110,31 @@ def proposal_distribution(accounts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def analyse(session: Session, year: int | None = None, goal: float | None = None) -> TargetSetting:
+def analyse(run: RunContext, year: int | None = None, goal: float | None = None) -> TargetSetting:
     """Tiers from the value layer, proposals with their back-test, past attainment."""
-    params = session.params
-    target_year = resolve_year(year, session.as_of)
-    values = value_accounts(session.dataset, session.as_of, params.scoring, params.clv)
+    params = run.params
+    target_year = resolve_year(year, run.as_of)
+    values = run.figures().values
     proposals = propose(
-        session.dataset.order_lines,
-        session.dataset.get("wallet"),
-        session.as_of,
+        run.dataset.order_lines,
+        run.dataset.get("wallet"),
+        run.as_of,
         target_year,
         values["tier"],
         params.targets,
     )
     scope = proposals.accounts["tier"]
     chosen_goal = goal or params.targets.goal or default_goal(proposals, params.targets)
-    last = dt.date(session.as_of.year - 1, 12, 31)
+    last = dt.date(run.as_of.year - 1, 12, 31)
     years = sorted(set(proposals.backtest["year"]))
     cutoffs = tuple(
-        backtest_cutoff(session.as_of, y, params.targets.backtest_cutoff).date() for y in years
+        backtest_cutoff(run.as_of, y, params.targets.backtest_cutoff).date() for y in years
     )
     return TargetSetting(
         proposals=proposals,
         goal=float(chosen_goal),
-        last_year=attainment_by_tier(session, scope, last, to_date=False),
-        current_year=attainment_by_tier(session, scope, session.as_of, to_date=True),
+        last_year=attainment_by_tier(run, scope, last, to_date=False),
+        current_year=attainment_by_tier(run, scope, run.as_of, to_date=True),
         distribution=proposal_distribution(proposals.accounts),
         cutoffs=cutoffs,
         backtest_years=tuple(int(y) for y in years),
@@ -146,26 +142,24 @@ def analyse(session: Session, year: int | None = None, goal: float | None = None
     )
 
 
-def workbook(setting: TargetSetting, session: Session, generated: str) -> bytes:
+def workbook(setting: TargetSetting, run: RunContext, generated: str) -> bytes:
     book = build_workbook(
         setting.proposals,
-        session.dataset.accounts,
+        run.dataset.accounts,
         goal=setting.goal,
-        tolerance=session.params.targets.tolerance,
-        currency=session.dataset.currency,
+        tolerance=run.params.targets.tolerance,
+        currency=run.dataset.currency,
         generated=generated,
     )
     return workbook_bytes(book)
 
 
 def render_html(setting: TargetSetting, fmt: Formatter, provenance: Provenance) -> str:
-    return render(
-        "targets.html.j2",
-        fmt,
-        setting=setting,
-        provenance=provenance,
-        workbook_file=workbook_name(setting.year),
-    )
+    from kamreport.views.display import Display
+    from kamreport.views.targets import targets_view
+
+    view = targets_view(setting, Display(fmt), provenance, workbook_name(setting.year))
+    return render("targets.html.j2", fmt, page=view.page, view=view)
 
 
 def write(

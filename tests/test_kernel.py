@@ -12,10 +12,12 @@ import nbformat
 import papermill
 import pytest
 
-from kamreport.batch import kernel as warm
-from kamreport.batch.plan import HASH_KEY, AccountTask
-from kamreport.batch.run import customer_target, notebook_parameters
-from kamreport.batch.snapshot import prepare, write_snapshot
+from kamreport import kernel as warm
+from kamreport.batch.plan import HASH_KEY
+from kamreport.batch.worker import render_account
+from kamreport.context import open_context, write_snapshot
+from kamreport.engine import ENGINE
+from kamreport.runner import Job, report_job
 
 pytestmark = pytest.mark.slow
 ACCOUNTS = ("KA0001", "KA0003")
@@ -23,27 +25,19 @@ ACCOUNTS = ("KA0001", "KA0003")
 
 @pytest.fixture(scope="module")
 def batch(sample_dir: Path, tmp_path_factory):
-    """A prepared snapshot of the sample data, and this process's warm kernel."""
-    from kamreport.reports.customer import portfolio
-    from kamreport.session import open_session
-
+    """A run context of the sample data with its snapshot, and this process's warm kernel."""
     out = tmp_path_factory.mktemp("batch-out")
     overrides = {"data": {"source": str(sample_dir)}, "report": {"output_dir": str(out)}}
-    session = open_session(None, overrides)
-    prepared = prepare(session, portfolio(session.dataset, session.as_of, session.params))
-    snapshot = write_snapshot(prepared, tmp_path_factory.mktemp("snapshot"))
-    yield prepared, snapshot, overrides
+    context = open_context(None, overrides, say=lambda _: None)
+    snapshot = write_snapshot(context)
+    yield context, snapshot, overrides
     warm.shutdown_kernel()
 
 
-def task(batch, account_id: str) -> AccountTask:
-    prepared, snapshot, overrides = batch
-    return AccountTask(
-        account_id=account_id,
-        target=str(customer_target(prepared.session, account_id)),
-        parameters=notebook_parameters(account_id, None, overrides),
-        snapshot=str(snapshot),
-        content_hash=f"hash-{account_id}",
+def job(batch, account_id: str) -> Job:
+    context, snapshot, _ = batch
+    return report_job(
+        context, "customer", snapshot, account_id=account_id, extra={HASH_KEY: f"hash-{account_id}"}
     )
 
 
@@ -58,7 +52,6 @@ def notebook(path: Path, *cells: str) -> Path:
 
 
 def test_a_variable_of_one_run_is_not_visible_in_the_next(batch, tmp_path: Path):
-    _, snapshot, _ = batch
     first = notebook(
         tmp_path / "first.ipynb",
         "secret = account\nimport matplotlib.pyplot as plt\nplt.figure()\nsecret",
@@ -72,10 +65,9 @@ def test_a_variable_of_one_run_is_not_visible_in_the_next(batch, tmp_path: Path)
     kernel = warm.current_kernel()
     runs = []
     for path, account in ((first, "A1"), (second, "A2")):
-        kernel.prepare(str(snapshot))
         papermill.execute_notebook(
             str(path), str(tmp_path / f"out-{path.name}"), parameters={"account": account},
-            engine_name=warm.ENGINE, kernel_name="python3", progress_bar=False,
+            engine_name=ENGINE, kernel_name="python3", progress_bar=False,
         )  # fmt: skip
         runs.append(nbformat.read(tmp_path / f"out-{path.name}", as_version=4))
     assert runs[0].cells[-1].outputs[0]["data"]["text/plain"] == "'A1'"  # it ran, and set it
@@ -89,38 +81,38 @@ def test_a_variable_of_one_run_is_not_visible_in_the_next(batch, tmp_path: Path)
 
 CACHE_PROBE = """\
 import functools, json, sys
-from kamreport.batch import snapshot as _snap
+from kamreport import context as _context
 sizes = {}
 for name, module in list(sys.modules.items()):
     if name.startswith("kamreport"):
         for attr, value in list(vars(module).items()):
             if isinstance(value, functools._lru_cache_wrapper):
                 sizes[f"{name}.{attr}"] = value.cache_info().currsize
-prepared = next(iter(_snap._loaded.values()))
-intact = prepared.session.dataset.content_hash() == super(
-    type(prepared.session.dataset), prepared.session.dataset).content_hash()
+_run = next(iter(_context._opened.values()))
+intact = _run.dataset.content_hash() == _run.data_hash
 print(json.dumps({"names": sorted(n for n in globals() if not n.startswith("_")),
-                  "caches": sizes, "data_intact": intact}))
+                  "caches": sizes, "data_intact": intact, "opened": len(_context._opened)}))
 """
 
 
 def test_real_reports_leave_no_account_state_and_match_make_report(batch):
     """Three accounts on one warm kernel: after each, the namespace holds nothing of it, no
     cache grows per account, the shared data is unchanged; the report equals make report's."""
-    prepared, _, overrides = batch
+    context, _, overrides = batch
     kernel = warm.current_kernel()
     probes = []
     for account_id in (*ACCOUNTS, "KA0002"):
-        outcome = warm.render_account(task(batch, account_id))
+        outcome = render_account(job(batch, account_id))
         assert outcome.ok, outcome.error
         kernel.run_code(warm.RESET)
         probes.append(json.loads(kernel.run_code(CACHE_PROBE)))
     for probe in probes:
-        assert not {"review", "context", "session", "account_id", "html"} & set(probe["names"])
+        assert not {"review", "run", "charts", "account_id", "html"} & set(probe["names"])
         assert probe["data_intact"]
+        assert probe["opened"] == 1  # one snapshot, read once by the kernel
     assert probes[1]["caches"] == probes[2]["caches"], "a cache grows with every account"
 
-    target = Path(customer_target(prepared.session, ACCOUNTS[1]))
+    target = context.layout.customer_dir(ACCOUNTS[1])
     manifest = json.loads((target / "manifest.json").read_text())
     assert manifest[HASH_KEY] == f"hash-{ACCOUNTS[1]}"
     batch_html = (target / "report.html").read_text()

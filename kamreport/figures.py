@@ -1,0 +1,65 @@
+"""The portfolio-wide figures: computed once per data, parameters and as-of date, read by all.
+
+Every output that shows an account's value, tier, lifetime value, risk flags or
+metrics — the account review, ``kamreport metrics``, the portfolio report and
+its accounts.csv, the emails, the workshop and the batch index — reads them from
+one :class:`PortfolioFigures`, so one concept shows one number everywhere. The
+run context stores them on disk keyed by :func:`figures_key` and reuses them
+while the data and the parameters that shape them are unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kamreport.analytics.risk import risk_flags
+from kamreport.analytics.valuation import Valuation, value_portfolio
+from kamreport.dataset import Dataset
+from kamreport.metrics import account_metrics
+from kamreport.params import Params
+
+# Parameter sections that shape the figures; the others only change how they are shown.
+SHAPING = ("data", "scoring", "clv", "risk")
+
+
+@dataclass(frozen=True)
+class PortfolioFigures:
+    """Value layer (score, tier, ABC, lifetime value), risk flags and the metrics table."""
+
+    as_of: dt.date
+    valuation: Valuation
+    flags: pd.DataFrame  # kamreport.analytics.risk.risk_flags
+    metrics: pd.DataFrame  # kamreport.metrics.account_metrics, one row per account
+
+    @property
+    def values(self) -> pd.DataFrame:
+        """One row per account (index account_id): see valuation.value_accounts."""
+        return self.valuation.accounts
+
+    def account_flags(self, account_id: str) -> pd.DataFrame:
+        return self.flags.loc[self.flags["account_id"] == account_id].reset_index(drop=True)
+
+
+def compute_figures(dataset: Dataset, as_of: dt.date, params: Params) -> PortfolioFigures:
+    """Every portfolio-wide figure as of ``as_of`` (pure: no I/O)."""
+    valuation = value_portfolio(dataset, as_of, params.scoring, params.clv)
+    flags = risk_flags(dataset, as_of, params.risk, valuation.accounts)
+    metrics = account_metrics(dataset, as_of, params, values=valuation.accounts, flags=flags)
+    return PortfolioFigures(as_of=as_of, valuation=valuation, flags=flags, metrics=metrics)
+
+
+def figures_key(data_hash: str, params: Params, as_of: dt.date, code: str) -> str:
+    """What the figures depend on: the data, the shaping parameters, the date and the code."""
+    shaping = {name: params.to_dict()[name] for name in SHAPING}
+    text = json.dumps(
+        {"data": data_hash, "params": shaping, "as_of": as_of.isoformat(), "code": code},
+        sort_keys=True,
+        default=str,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,157 @@
+"""Warm kernels: one Jupyter kernel per process, reused across reports.
+
+The papermill engine of :mod:`kamreport.engine` hands papermill's own notebook
+client the process's running kernel instead of starting a new one, so a report
+pays for neither the kernel start nor the imports. The kernel is started as early as
+possible (:func:`start_kernel`, without waiting), so it boots and imports the
+report code while the command loads its data. Before each report the kernel's
+namespace is reset (``%reset -f``: every variable and the output history go,
+matplotlib figures are closed), so nothing of one run is visible to the next;
+imported modules stay, which is what makes the kernel warm.
+
+A single ``make report`` and every worker of a batch run their notebooks here,
+through :func:`kamreport.runner.run_job`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import subprocess
+import time
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+
+from kamreport.errors import KamReportError
+from kamreport.paths import prefer_own_kernel
+
+# %reset -f also empties the output history and collects garbage.
+RESET = """\
+import sys as _sys
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
+get_ipython().run_line_magic("reset", "-f")
+"""
+
+
+WARM_UP = "import kamreport.reports.customer, kamreport.context, kamreport.provenance"
+
+
+class WarmKernel:
+    """A python3 kernel with its client, started once and reset between uses.
+
+    The constructor only launches the kernel process and queues the import of
+    the report code; :meth:`ready` waits for both.
+    """
+
+    def __init__(self, kernel_name: str = "python3", cwd: str | None = None) -> None:
+        prefer_own_kernel()
+        self.km = AsyncKernelManager(kernel_name=kernel_name)
+        # The kernel's own log lines would break the progress bar: they go nowhere.
+        run_sync(self.km.start_kernel)(
+            cwd=cwd or os.getcwd(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        )
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self._warm_up = self.kc.execute(WARM_UP, silent=True, store_history=False)
+        self._ready = False
+        self.runs = 0
+
+    def ready(self) -> None:
+        """Wait until the kernel answers and has imported the report code."""
+        if self._ready:
+            return
+        # The warm-up was the first request: its reply means the kernel is up and warm.
+        deadline = time.monotonic() + 120
+        while True:
+            reply = run_sync(self.kc.get_shell_msg)(timeout=max(deadline - time.monotonic(), 1))
+            if reply.get("parent_header", {}).get("msg_id") == self._warm_up:
+                break
+        if reply["content"].get("status") != "ok":
+            content = reply["content"]
+            raise KamReportError(
+                f"The report kernel could not import kamreport: {content.get('ename')}: "
+                f"{content.get('evalue')}. Reinstall with `make venv`."
+            )
+        self._ready = True
+
+    def reset(self) -> None:
+        """Empty the kernel's namespace (see :data:`RESET`); raise if that fails."""
+        self.ready()
+        reply = run_sync(self.kc.execute_interactive)(
+            RESET, store_history=False, timeout=120, output_hook=lambda _msg: None
+        )
+        if reply["content"]["status"] != "ok":
+            content = reply["content"]
+            raise KamReportError(
+                f"Resetting the worker's kernel failed: {content.get('ename')}: "
+                f"{content.get('evalue')}"
+            )
+
+    def run_code(self, code: str) -> str:
+        """Execute ``code`` in the kernel through nbclient; its printed text. Raises if it fails."""
+        import nbformat
+        from nbclient import NotebookClient
+
+        self.ready()
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        client = NotebookClient(notebook, km=self.km, kernel_name="python3")
+        client.kc = self.kc
+        client.execute()
+        outputs = notebook.cells[0].get("outputs", [])
+        return "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+
+    def alive(self) -> bool:
+        return bool(run_sync(self.km.is_alive)())
+
+    def shutdown(self) -> None:
+        try:
+            self.kc.stop_channels()
+            run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception:  # best effort at exit
+            pass
+
+
+_kernel: WarmKernel | None = None
+
+
+def start_kernel() -> WarmKernel:
+    """This process's kernel, launched now without waiting for it (restarted if it died)."""
+    global _kernel
+    if _kernel is not None and not _kernel.alive():
+        _kernel.shutdown()
+        _kernel = None
+    if _kernel is None:
+        _kernel = WarmKernel()
+        atexit.register(shutdown_kernel)
+        try:  # worker processes of multiprocessing skip atexit; their finalizers run
+            from multiprocessing import util
+
+            util.Finalize(None, shutdown_kernel, exitpriority=10)
+        except Exception:  # not in a multiprocessing worker
+            pass
+    return _kernel
+
+
+def current_kernel() -> WarmKernel:
+    """This process's warm kernel, ready to run a notebook."""
+    kernel = start_kernel()
+    kernel.ready()
+    return kernel
+
+
+def shutdown_kernel() -> None:
+    global _kernel
+    if _kernel is not None:
+        _kernel.shutdown()
+        _kernel = None
+
+
+def warm_up() -> int:
+    """Start this process's kernel and import the report code into it; the process id."""
+    current_kernel()
+    return os.getpid()

@@ -1,0 +1,252 @@
+"""Where every output goes: folders, file names, manifests and links, in one place.
+
+One run of one report writes one folder, and the report's language is part of
+its path, so an English and a Chinese run never overwrite each other::
+
+    <output_dir>/<as-of>/<locale>/customers/<account id>/report.html, report.pdf, manifest.json
+    <output_dir>/<as-of>/<locale>/portfolio/portfolio.html, accounts.csv, …
+    <output_dir>/<as-of>/<locale>/targets/targets-<year>.xlsx, targets-<year>.html, …
+    <output_dir>/<as-of>/<locale>/index.html               the batch's index page
+    <output_dir>/<as-of>/<locale>/email/<report>/*.eml      dry-run emails
+    <output_dir>/email/send-log.jsonl                       every delivery, all runs
+    <output_dir>/.cache/                                    validated data and figures
+
+A folder's ``manifest.json`` lists exactly the files its last run made; a file a
+previous run made and this one did not is removed when the run is published,
+and nothing is linked or attached unless the manifest of its run lists it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kamreport.outputs import atomic_write_json
+
+MANIFEST = "manifest.json"
+PROVENANCE = "provenance.json"  # written by a notebook into its staging folder, read by the runner
+REPORT_HTML = "report.html"
+PORTFOLIO_HTML = "portfolio.html"
+ACCOUNTS_CSV = "accounts.csv"
+INDEX_HTML = "index.html"
+SEND_LOG = "send-log.jsonl"
+CACHE = ".cache"
+NOTEBOOKS = {
+    "customer": "customer_report.ipynb",
+    "portfolio": "portfolio_report.ipynb",
+    "targets": "target_setting.ipynb",
+}
+STAGING_PREFIX = "staging-"
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def targets_workbook(year: int) -> str:
+    return f"targets-{year}.xlsx"
+
+
+def targets_page(year: int) -> str:
+    return f"targets-{year}.html"
+
+
+def pdf_name(html_name: str) -> str:
+    """The PDF printed from a report's HTML file: same name, ``.pdf``."""
+    return str(Path(html_name).with_suffix(".pdf"))
+
+
+def failed_notebook(notebook: str) -> str:
+    """Where a failed run keeps its notebook, beside the report it did not replace."""
+    return notebook.replace(".ipynb", ".failed.ipynb")
+
+
+def safe_dir_name(identifier: str) -> str:
+    """A directory name for an account id that cannot climb out of its parent.
+
+    Plain ids (letters, digits, ``.``, ``_``, ``-``) are used as they are; any
+    other id gets its safe characters plus a short hash, so ``../../etc`` or
+    ``KA/01`` still map to one fixed directory inside the output folder.
+    """
+    if _SAFE_NAME.match(identifier) and ".." not in identifier:
+        return identifier
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", identifier).strip("_")[:40] or "account"
+    digest = hashlib.sha256(identifier.encode()).hexdigest()[:8]
+    return f"{stem}-{digest}"
+
+
+def inside(root: Path, path: Path) -> Path:
+    """``path`` resolved, after checking that it stays inside ``root``."""
+    resolved_root = root.resolve()
+    resolved = path.resolve()
+    if resolved != resolved_root and resolved_root not in resolved.parents:
+        raise ValueError(f"{path} is outside {root}")
+    return resolved
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The output folders of one as-of date and language under ``root``."""
+
+    root: Path
+    as_of: dt.date
+    locale: str
+
+    @classmethod
+    def of(cls, output_dir: str | Path, as_of: dt.date, locale: str) -> Layout:
+        return cls(Path(output_dir), as_of, locale)
+
+    def _checked(self, path: Path) -> Path:
+        inside(self.root, path)
+        return path
+
+    @property
+    def run_dir(self) -> Path:
+        """Everything of this as-of date in this language."""
+        return self._checked(self.root / self.as_of.isoformat() / self.locale)
+
+    def customer_dir(self, account_id: str) -> Path:
+        return self._checked(self.run_dir / "customers" / safe_dir_name(str(account_id)))
+
+    @property
+    def portfolio_dir(self) -> Path:
+        return self.run_dir / "portfolio"
+
+    @property
+    def targets_dir(self) -> Path:
+        return self.run_dir / "targets"
+
+    @property
+    def index_file(self) -> Path:
+        return self.run_dir / INDEX_HTML
+
+    def email_dir(self, report: str, account_id: str | None = None) -> Path:
+        label = report if report == "portfolio" else f"customer-{safe_dir_name(str(account_id))}"
+        return self._checked(self.run_dir / "email" / label)
+
+    @property
+    def send_log(self) -> Path:
+        return self.root / "email" / SEND_LOG
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / CACHE
+
+    def report_dir(self, report: str, account_id: str | None = None) -> Path:
+        """The folder of ``report`` (customer, portfolio or targets)."""
+        if report == "customer":
+            return self.customer_dir(str(account_id))
+        if report == "portfolio":
+            return self.portfolio_dir
+        if report == "targets":
+            return self.targets_dir
+        raise ValueError(f"unknown report {report!r}")
+
+
+def report_html(report: str, year: int | None = None) -> str:
+    """The HTML file name of ``report``."""
+    if report == "customer":
+        return REPORT_HTML
+    if report == "portfolio":
+        return PORTFOLIO_HTML
+    return targets_page(int(year or 0))
+
+
+# --- manifests -------------------------------------------------------------------
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest of the last run published into ``folder`` (None when there is none)."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def run_file(
+    folder: Path,
+    name: str,
+    *,
+    locale: str | None = None,
+    data_hash: str | None = None,
+) -> Path | None:
+    """``folder/name`` when the manifest of the folder's last run lists it, the file is
+    there, and the run was made in ``locale`` from ``data_hash`` (when given); else None.
+
+    A file that another run or language left behind is never returned.
+    """
+    manifest = read_manifest(folder)
+    if manifest is None or name not in manifest.get("outputs", ()):
+        return None
+    if locale is not None and manifest.get("locale") != locale:
+        return None
+    if data_hash is not None and manifest.get("data_hash") != data_hash:
+        return None
+    path = folder / name
+    return path if path.is_file() else None
+
+
+def relative_link(path: Path, start: Path) -> str:
+    """A link from a page in folder ``start`` to ``path``, with forward slashes."""
+    return Path(os.path.relpath(path.resolve(), start.resolve())).as_posix()
+
+
+def publish(staging: Path, target: Path, manifest: Mapping[str, Any]) -> list[Path]:
+    """Move every file of ``staging`` into ``target``; write ``manifest`` last.
+
+    Each move is an atomic rename. Files the previous run of ``target`` listed
+    and this run did not make are removed, so the folder holds exactly the
+    files of this run. The staging folder is removed afterwards.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    previous = read_manifest(target) or {}
+    names = sorted(p.name for p in staging.iterdir() if p.is_file() and p.name != MANIFEST)
+    moved = []
+    for name in names:
+        os.replace(staging / name, target / name)
+        moved.append(target / name)
+    made = {*names, MANIFEST}
+    for stale in _names(previous.get("outputs", ())):
+        if stale not in made:
+            (target / stale).unlink(missing_ok=True)
+    atomic_write_json(target / MANIFEST, dict(manifest))
+    moved.append(target / MANIFEST)
+    shutil.rmtree(staging, ignore_errors=True)
+    return moved
+
+
+def _names(values: Iterable[Any]) -> list[str]:
+    """File names from a manifest, ignoring anything that is not a plain name."""
+    return [str(v) for v in values if isinstance(v, str) and v == Path(v).name and v]
+
+
+__all__ = [
+    "ACCOUNTS_CSV",
+    "CACHE",
+    "INDEX_HTML",
+    "MANIFEST",
+    "NOTEBOOKS",
+    "PORTFOLIO_HTML",
+    "PROVENANCE",
+    "REPORT_HTML",
+    "SEND_LOG",
+    "Layout",
+    "failed_notebook",
+    "inside",
+    "pdf_name",
+    "publish",
+    "read_manifest",
+    "relative_link",
+    "report_html",
+    "run_file",
+    "safe_dir_name",
+    "targets_page",
+    "targets_workbook",
+]

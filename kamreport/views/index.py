@@ -1,0 +1,192 @@
+"""The view of the batch's index page: every account in scope, then the failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kamreport.provenance import Provenance
+from kamreport.views.blocks import Cell, Column, Page, Row, Table, attrs
+from kamreport.views.display import Display, number
+from kamreport.views.page import page
+
+if TYPE_CHECKING:
+    from kamreport.batch.index import IndexRow
+
+TIER_ORDER = ("key", "growth", "maintain", "ordinary")
+STATUSES = ("rendered", "skipped", "failed")
+
+
+@dataclass(frozen=True)
+class IndexView:
+    """Everything the index page shows, as text."""
+
+    page: Page
+    search: str  # placeholder and label of the filter box
+    tiers: tuple[Cell, ...]  # one badge per tier present: "Key · 62"
+    accounts: Table  # data-table="accounts", one row per account, by portfolio rank
+    note: str  # what the figures are
+    failures_title: str
+    failures_note: str
+    failures: Table  # data-table="failures"; no rows when nothing failed
+    no_failures: str
+
+
+def _rank_order(row: IndexRow) -> tuple[bool, float, str]:
+    rank = number(row.rank)
+    return (rank is None, rank if rank is not None else math.inf, row.account_id)
+
+
+def _account_cell(row: IndexRow) -> Cell:
+    note = f"{row.account_id} · {row.alt_name}" if row.alt_name else row.account_id
+    return Cell(row.name, link=row.report, note=note)
+
+
+def _report_cell(row: IndexRow, display: Display) -> Cell:
+    if not row.report:
+        return Cell(display.t("batch.no_report"), badge="no-report")
+    links = ((display.t("batch.pdf"), row.pdf),) if row.pdf else ()
+    return Cell(display.t("batch.open"), link=row.report, links=links)
+
+
+def _status_cell(row: IndexRow, display: Display) -> Cell:
+    return Cell(display.t(f"batch.status.{row.status}"), badge=f"status-{row.status}")
+
+
+def _flags_cell(row: IndexRow, display: Display) -> Cell:
+    if not row.flags:
+        return Cell(numeric=True)
+    titles = ", ".join(display.flag_title(code) for code in row.flags)
+    return Cell(
+        display.number(len(row.flags)),
+        numeric=True,
+        badge="flags-n",
+        attrs=(("title", titles), *attrs(flags=" ".join(row.flags))),
+    )
+
+
+def accounts_table(rows: Sequence[IndexRow], display: Display) -> Table:
+    t = display.t
+    columns = (
+        Column(t("batch.col.rank"), numeric=True),
+        Column(t("batch.col.account")),
+        Column(t("batch.col.tier")),
+        Column(t("batch.col.manager")),
+        Column(t("batch.col.revenue_ltm"), numeric=True),
+        Column(t("batch.col.growth"), numeric=True),
+        Column(t("batch.col.margin_pct"), numeric=True),
+        Column(t("batch.col.score"), numeric=True),
+        Column(t("batch.col.clv"), numeric=True),
+        Column(t("batch.col.flags"), numeric=True),
+        Column(t("batch.col.report")),
+        Column(t("batch.col.status")),
+    )
+    out = []
+    for r in rows:
+        tier = Cell(display.tier(r.tier), badge=f"tier-{r.tier}") if r.tier else Cell()
+        out.append(
+            Row(
+                (
+                    display.number_cell(r.rank),
+                    _account_cell(r),
+                    tier,
+                    Cell(r.manager),
+                    display.money_cell(r.revenue_ltm, compact=True),
+                    display.change_cell(r.growth),
+                    display.percent_cell(r.margin_pct),
+                    display.number_cell(r.score, digits=1),
+                    display.money_cell(r.clv, compact=True),
+                    _flags_cell(r, display),
+                    _report_cell(r, display),
+                    _status_cell(r, display),
+                ),
+                attrs=attrs(
+                    account=r.account_id, status=r.status, **({"tier": r.tier} if r.tier else {})
+                ),
+                css=r.status,
+            )
+        )
+    return Table("accounts", columns, tuple(out), css="accounts")
+
+
+def failures_table(rows: Sequence[IndexRow], display: Display) -> Table:
+    t = display.t
+    columns = (Column(t("batch.col.account")), Column(t("batch.col.error")))
+    out = []
+    for r in rows:
+        account = Cell(
+            r.name,
+            note=r.account_id,
+            links=((t("batch.open"), r.report),) if r.report else (),
+        )
+        notebook = ((t("batch.notebook"), r.notebook),) if r.notebook else ()
+        out.append(
+            Row(
+                (account, Cell(r.error, links=notebook)),
+                attrs=attrs(account=r.account_id),
+                css="failed",
+            )
+        )
+    return Table("failures", columns, tuple(out))
+
+
+def index_view(
+    rows: Sequence[IndexRow],
+    display: Display,
+    provenance: Provenance,
+    as_of: dt.date,
+    tier: str | None = None,
+) -> IndexView:
+    """The index of ``rows`` (sorted by portfolio rank); ``tier`` when the batch was limited
+    to one tier."""
+    t = display.t
+    ordered = sorted(rows, key=_rank_order)
+    counts = {s: sum(r.status == s for r in ordered) for s in STATUSES}
+    subtitle = " · ".join(
+        [
+            t("report.as_of", as_of=display.date(as_of)),
+            t(
+                "batch.subtitle",
+                accounts=display.number(len(ordered)),
+                rendered=display.number(counts["rendered"]),
+                skipped=display.number(counts["skipped"]),
+                failed=display.number(counts["failed"]),
+            ),
+            *([t("batch.scope_tier", tier=display.tier(tier))] if tier else []),
+        ]
+    )
+    tiers = tuple(
+        Cell(
+            f"{display.tier(key)} · {display.number(sum(r.tier == key for r in ordered))}",
+            badge=f"tier-{key}",
+            attrs=attrs(tier_count=key),
+        )
+        for key in TIER_ORDER
+        if any(r.tier == key for r in ordered)
+    )
+    failed = [r for r in ordered if r.status == "failed"]
+    title = t("batch.title")
+    return IndexView(
+        page=page(
+            display,
+            provenance,
+            title=f"{title} · {display.date(as_of)}",
+            eyebrow=t("batch.eyebrow"),
+            heading=title,
+            subtitle=subtitle,
+        ),
+        search=t("batch.search"),
+        tiers=tiers,
+        accounts=accounts_table(ordered, display),
+        note=t("batch.figures_note", as_of=display.date(as_of)),
+        failures_title=f"{t('batch.failures')} ({display.number(len(failed))})",
+        failures_note=t("batch.failures_note"),
+        failures=failures_table(failed, display),
+        no_failures=t("batch.no_failures"),
+    )
+
+
+__all__ = ["IndexView", "index_view"]

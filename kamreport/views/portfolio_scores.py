@@ -1,0 +1,398 @@
+"""The score sections of the portfolio view: concentration (ABC / Pareto), scores and
+tiers, and the back-test of the score.
+
+Each builder turns one part of a :class:`~kamreport.analytics.portfolio.PortfolioReview`
+into display-ready text; what is sorted, capped, summed or divided is decided here,
+so the templates only lay it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kamreport.analytics.portfolio import Concentration
+from kamreport.views.blocks import Cell, ChartView, Kpi, Row, Table, attrs
+from kamreport.views.portfolio_parts import Context, Part, bar_width
+
+
+@dataclass(frozen=True)
+class ConcentrationSection:
+    """Key concentration figures, the Pareto chart, ABC by revenue and by margin, the
+    largest accounts."""
+
+    kpis: tuple[Kpi, ...] = ()
+    chart: ChartView | None = None
+    rule: str = ""
+    abc: tuple[Part, ...] = ()
+    top: Part | None = None
+    no_data: str = ""
+
+
+@dataclass(frozen=True)
+class TiersSection:
+    """Tiers, the scores and what makes them, tier migration and weight sensitivity."""
+
+    tiers: Part | None = None
+    scores: Part | None = None
+    migration: Part | None = None
+    sensitivity_title: str = ""
+    sensitivity: Table | None = None
+    fragile: Part | None = None
+    no_data: str = ""
+
+
+@dataclass(frozen=True)
+class BacktestSection:
+    """Last year's score against what happened next: AUCs and hit rates by decile."""
+
+    intro: str = ""
+    kpis: tuple[Kpi, ...] = ()
+    deciles: Table | None = None
+    definition: str = ""
+    no_data: str = ""
+
+
+def concentration(ctx: Context, chart: ChartView | None) -> ConcentrationSection:
+    """How concentrated LTM revenue is, and which accounts hold it."""
+    r, d, t = ctx.review, ctx.display, ctx.t
+    if r.revenue_ltm <= 0:
+        return ConcentrationSection(no_data=t("portfolio.no_data.revenue"))
+    c = r.revenue
+    of_revenue = t("portfolio.concentration.of_revenue")
+    kpis = (
+        Kpi(
+            t("portfolio.concentration.top20", count=d.number(c.top20_count)),
+            d.percent(c.top20_share),
+            of_revenue,
+        ),
+        Kpi(t("portfolio.concentration.top10"), d.percent(c.top10_share), of_revenue),
+        Kpi(
+            t("portfolio.concentration.hhi"),
+            d.number(c.hhi * 10_000),
+            t("portfolio.concentration.hhi_note"),
+        ),
+        Kpi(
+            t("portfolio.concentration.class_a"),
+            d.number(c.table.at["A", "accounts"]),
+            t("portfolio.concentration.class_a_note", share=d.percent(c.table.at["A", "share"])),
+        ),
+    )
+    s = ctx.params.scoring
+    rule = t(
+        "portfolio.concentration.rule",
+        a=d.percent(s.abc_a_threshold, 0),
+        b=d.percent(s.abc_b_threshold, 0),
+    )
+    abc = (
+        _abc(ctx, t("portfolio.concentration.by_revenue"), r.revenue, "abc-1"),
+        _abc(ctx, t("portfolio.concentration.by_margin"), r.margin, "abc-2"),
+    )
+    v = r.values
+
+    def cells(account_id: str, row: pd.Series) -> tuple[Cell, ...]:
+        return (
+            Cell(d.number(row["rank"]), numeric=True),
+            ctx.account(account_id),
+            d.money_cell(row["value"]),
+            d.percent_cell(row["value_share"]),
+            Cell(d.value("abc_class", v.at[account_id, "abc_class"])),
+            Cell(d.value("abc_class", v.at[account_id, "abc_class_margin"])),
+        )
+
+    rows, more = ctx.account_rows(c.curve, ctx.rows, cells)
+    columns = ctx.columns(
+        "#",
+        "portfolio.col.account",
+        "portfolio.col.revenue_ltm",
+        "portfolio.col.cum_share",
+        "portfolio.concentration.class_revenue",
+        "portfolio.concentration.class_margin",
+        numeric=(0, 2, 3),
+    )
+    top = Part(
+        t("portfolio.concentration.top_accounts"), Table("abc-accounts", columns, rows, more=more)
+    )
+    return ConcentrationSection(kpis, chart, rule, abc, top)
+
+
+def _abc(ctx: Context, title: str, conc: Concentration | None, table_id: str) -> Part:
+    """ABC classes of one value: accounts, amount and share per class."""
+    if conc is None:
+        return Part(title, empty=ctx.t("portfolio.no_data.margin"))
+    d = ctx.display
+    rows = tuple(
+        Row(
+            (
+                Cell(str(cls), header=True),
+                d.number_cell(row["accounts"]),
+                d.money_cell(row["value"]),
+                d.percent_cell(row["share"]),
+            ),
+            attrs=attrs(**{"class": cls}),
+        )
+        for cls, row in conc.table.iterrows()
+    )
+    columns = ctx.columns(
+        "portfolio.concentration.class",
+        "portfolio.col.accounts",
+        "portfolio.col.amount",
+        "portfolio.col.share",
+        numeric=(1, 2, 3),
+    )
+    return Part(title, Table(table_id, columns, rows))
+
+
+def tiers(ctx: Context) -> TiersSection:
+    """The tiers, each account's score explained, and how stable the tiers are."""
+    r, d, t = ctx.review, ctx.display, ctx.t
+    v = r.values
+    if not len(v):
+        return TiersSection(no_data=t("portfolio.no_data.accounts"))
+    s, p = ctx.params.scoring, ctx.params.portfolio
+    tier_rows = tuple(
+        Row(
+            (
+                Cell(d.tier(tier), header=True),
+                d.number_cell(row["accounts"]),
+                d.money_cell(row["revenue_ltm"]),
+                d.percent_cell(row["share"]),
+                d.number_cell(row["score_mean"], 1),
+                d.number_cell(row["class_a"]),
+            ),
+            attrs=attrs(tier=tier),
+        )
+        for tier, row in r.tier_table.iterrows()
+    )
+    tier_columns = ctx.columns(
+        "portfolio.tiers.tier",
+        "portfolio.col.accounts",
+        "portfolio.col.revenue_ltm",
+        "portfolio.col.share",
+        "portfolio.tiers.score_mean",
+        "portfolio.tiers.class_a",
+        numeric=(1, 2, 3, 4, 5),
+    )
+    rules = t(
+        "portfolio.tiers.rules",
+        key_score=d.number(s.tier_key_min_score),
+        potential=d.number(s.tier_growth_min_potential, 2),
+        growth=d.percent(s.tier_growth_min_growth, 0),
+        growth_score=d.number(s.tier_growth_min_score),
+        maintain=d.number(s.tier_maintain_min_score),
+    )
+    weights = " · ".join(
+        f"{t(f'portfolio.criterion.{c}')} {d.percent(w, 0)}" for c, w in s.weights.items()
+    )
+    migration = r.migration
+    moves = r.moves["direction"].value_counts()
+    return TiersSection(
+        tiers=Part(table=Table("tiers", tier_columns, tier_rows), note=rules),
+        scores=Part(
+            t("portfolio.tiers.scores"),
+            _scores(ctx, v.sort_values("score", ascending=False, kind="stable")),
+            intro=f"{t('portfolio.tiers.scores_note')} {weights}",
+        ),
+        migration=Part(
+            t("portfolio.tiers.migration", then=d.date(r.then)),
+            _migration(ctx, migration),
+            note=t(
+                "portfolio.tiers.moves",
+                up=d.number(moves.get("up", 0)),
+                down=d.number(moves.get("down", 0)),
+                new=d.number(moves.get("new", 0)),
+            ),
+        ),
+        sensitivity_title=t("portfolio.tiers.sensitivity", step=d.percent(p.sensitivity_step, 0)),
+        sensitivity=_sensitivity(ctx),
+        fragile=_fragile(ctx),
+    )
+
+
+def _scores(ctx: Context, ranked: pd.DataFrame) -> Table:
+    """Each account's score with the contribution of every criterion (they add up)."""
+    d = ctx.display
+    criteria = tuple(ctx.params.scoring.weights)
+
+    def cells(account_id: str, row: pd.Series) -> tuple[Cell, ...]:
+        return (
+            Cell(d.number(row["rank"]), numeric=True),
+            ctx.account(account_id),
+            Cell(d.tier(row["tier"])),
+            Cell(
+                d.number(row["score"], 1),
+                numeric=True,
+                strong=True,
+                attrs=attrs(score=float(row["score"])),
+            ),
+            *(
+                Cell(d.number(row[f"contrib_{c}"], 1), numeric=True, attrs=attrs(contrib=c))
+                for c in criteria
+            ),
+        )
+
+    rows, more = ctx.account_rows(ranked, ctx.rows, cells)
+    columns = ctx.columns(
+        "#",
+        "portfolio.col.account",
+        "portfolio.tiers.tier",
+        "portfolio.tiers.score",
+        *(f"portfolio.criterion.{c}" for c in criteria),
+        numeric=(0, 3, *range(4, 4 + len(criteria))),
+    )
+    return Table("scores", columns, rows, more=more)
+
+
+def _migration(ctx: Context, migration: pd.DataFrame) -> Table:
+    """Accounts by tier then (rows) and now (columns), with the row totals."""
+    d = ctx.display
+    rows = tuple(
+        Row(
+            (
+                Cell(d.tier(then), header=True),
+                *(
+                    Cell(
+                        d.number(row[now]),
+                        numeric=True,
+                        attrs=attrs(diagonal="true") if now == then else (),
+                    )
+                    for now in migration.columns
+                ),
+                d.number_cell(row.sum()),
+            ),
+            attrs=attrs(tier_then=then),
+        )
+        for then, row in migration.iterrows()
+    )
+    labels = (d.tier(now) for now in migration.columns)
+    columns = ctx.columns(
+        "portfolio.tiers.then_now",
+        *labels,
+        "portfolio.col.total",
+        numeric=range(1, len(migration.columns) + 2),
+    )
+    return Table("migration", columns, rows, css="matrix")
+
+
+def _sensitivity(ctx: Context) -> Table:
+    """Per criterion: its weight and how many accounts change tier when it moves."""
+    d, t = ctx.display, ctx.t
+    rows = tuple(
+        Row(
+            (
+                Cell(t(f"portfolio.criterion.{c}"), header=True),
+                d.percent_cell(row["weight"], 0),
+                d.number_cell(row["up"]),
+                d.number_cell(row["down"]),
+            ),
+            attrs=attrs(criterion=c),
+        )
+        for c, row in ctx.review.sensitivity_summary.iterrows()
+    )
+    columns = ctx.columns(
+        "portfolio.tiers.criterion",
+        "portfolio.tiers.weight",
+        "portfolio.tiers.weight_up",
+        "portfolio.tiers.weight_down",
+        numeric=(1, 2, 3),
+    )
+    return Table("sensitivity", columns, rows)
+
+
+def _fragile(ctx: Context) -> Part:
+    """Accounts whose tier changes when a single weight moves."""
+    d, fragile = ctx.display, ctx.review.fragile
+    if not len(fragile):
+        return Part(empty=ctx.t("portfolio.tiers.robust"))
+
+    def cells(account_id: str, row: pd.Series) -> tuple[Cell, ...]:
+        return (
+            ctx.account(account_id),
+            Cell(d.tier(row["tier"])),
+            Cell(", ".join(d.tier(x) for x in row["tiers_to"])),
+            d.number_cell(row["scenarios"]),
+        )
+
+    rows, more = ctx.account_rows(fragile, ctx.rows // 2, cells)
+    columns = ctx.columns(
+        "portfolio.col.account",
+        "portfolio.tiers.tier",
+        "portfolio.tiers.could_become",
+        "portfolio.tiers.scenarios",
+        numeric=(3,),
+    )
+    return Part(table=Table("fragile", columns, rows, more=more))
+
+
+def backtest(ctx: Context) -> BacktestSection:
+    """Whether last year's score foresaw the accounts that were lost or shrank."""
+    r, d, t = ctx.review, ctx.display, ctx.t
+    bt = r.backtest
+    if bt is None or not bt.followed:
+        return BacktestSection(no_data=t("portfolio.no_data.backtest"))
+    intro = t(
+        "portfolio.backtest.intro",
+        then=d.date(r.then),
+        followed=d.number(bt.followed),
+        bad=d.number(bt.bad),
+        shrink=d.percent(ctx.params.portfolio.backtest_shrink, 0),
+    )
+    kpis = (
+        Kpi(
+            t("portfolio.backtest.auc_score"),
+            d.number(bt.auc_score, 2),
+            t("portfolio.backtest.auc_note"),
+        ),
+        Kpi(
+            t("portfolio.backtest.auc_flags"),
+            d.number(bt.auc_flags, 2),
+            t("portfolio.backtest.auc_flags_note"),
+        ),
+        Kpi(
+            t("portfolio.backtest.base_rate"),
+            d.percent(bt.base_rate),
+            t("portfolio.backtest.base_rate_note"),
+        ),
+    )
+    deciles = bt.deciles
+    scale = max(float(deciles["hit_rate"].max()), 0.0001)
+    rows = tuple(
+        Row(
+            (
+                Cell(t("portfolio.backtest.decile_n", n=d.number(row["decile"])), header=True),
+                Cell(f"{d.number(row['score_min'])}–{d.number(row['score_max'])}", numeric=True),
+                d.number_cell(row["accounts"]),
+                d.number_cell(row["bad"]),
+                d.percent_cell(row["hit_rate"]),
+                Cell(bar=bar_width(row["hit_rate"], scale)),
+            ),
+            attrs=attrs(decile=int(row["decile"])),
+        )
+        for _, row in deciles.iterrows()
+    )
+    columns = ctx.columns(
+        "portfolio.backtest.decile",
+        "portfolio.backtest.scores",
+        "portfolio.col.accounts",
+        "portfolio.backtest.bad",
+        "portfolio.backtest.hit_rate",
+        "",
+        numeric=(1, 2, 3, 4),
+    )
+    return BacktestSection(
+        intro=intro,
+        kpis=kpis,
+        deciles=Table("deciles", columns, rows, css="bars"),
+        definition=t("portfolio.backtest.definition"),
+    )
+
+
+__all__ = [
+    "BacktestSection",
+    "ConcentrationSection",
+    "TiersSection",
+    "backtest",
+    "concentration",
+    "tiers",
+]

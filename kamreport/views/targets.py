@@ -1,0 +1,232 @@
+"""The view of the target-setting workshop's companion page (``targets-<year>.html``)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from kamreport.provenance import Provenance
+from kamreport.views.blocks import Cell, Column, Page, Row, Table, attrs
+from kamreport.views.display import Display, number
+from kamreport.views.page import page
+
+if TYPE_CHECKING:
+    from kamreport.reports.targets import TargetSetting
+
+BAR_WIDTH = 320.0  # px of the band with the most accounts
+
+
+@dataclass(frozen=True)
+class TableBlock:
+    """A titled table, or the sentence saying why there is none."""
+
+    title: str
+    table: Table | None
+    no_data: str = ""
+    intro: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TargetsView:
+    """Everything the companion page shows, as text."""
+
+    page: Page
+    last_year: TableBlock  # last year's targets against actuals, by tier
+    current_year: TableBlock  # this year so far
+    distribution: TableBlock  # accounts per band of proposal against forecast
+    methods: TableBlock  # the method each tier uses
+    backtest: TableBlock  # how each method would have done
+
+
+def _tier(display: Display, tier: object) -> str:
+    return display.t("targets.tier.all") if tier == "all" else display.tier(tier)
+
+
+def attainment_block(
+    frame: pd.DataFrame, display: Display, *, table_id: str, title: str, year: int
+) -> TableBlock:
+    """Target, actual and attainment per tier, the total of the tiers last."""
+    if frame.empty or not int(frame["accounts"].iloc[-1]):
+        return TableBlock(title, None, display.t("targets.page.no_targets", year=year))
+    t = display.t
+    columns = (
+        Column(t("targets.col.tier")),
+        Column(t("targets.page.accounts"), numeric=True),
+        Column(t("targets.page.target"), numeric=True),
+        Column(t("targets.page.actual"), numeric=True),
+        Column(t("targets.page.attainment"), numeric=True),
+    )
+    rows = tuple(
+        Row(
+            (
+                Cell(_tier(display, r.tier), header=True),
+                display.number_cell(r.accounts),
+                display.money_cell(r.target),
+                display.money_cell(r.actual),
+                display.percent_cell(r.attainment),
+            ),
+            attrs=attrs(tier=r.tier),
+            css="total" if r.tier == "all" else "",
+        )
+        for r in frame.itertuples(index=False)
+    )
+    return TableBlock(title, Table(table_id, columns, rows))
+
+
+def band_label(display: Display, lower: object, upper: object) -> str:
+    """ "−10% … −5%", "< −20%", "≥ +20%"; no band for accounts without a forecast."""
+    low, high = number(lower), number(upper)
+    if low is None and high is None:
+        return display.t("targets.page.band_no_base")
+    if low is None or math.isinf(low):
+        return f"< {display.growth(high, digits=0)}"
+    if high is None or math.isinf(high):
+        return f"≥ {display.growth(low, digits=0)}"
+    return f"{display.growth(low, digits=0)} … {display.growth(high, digits=0)}"
+
+
+def distribution_block(setting: TargetSetting, display: Display) -> TableBlock:
+    t = display.t
+    accounts = setting.proposals.accounts
+    proposal, forecast = float(accounts["proposal"].sum()), float(accounts["forecast"].sum())
+    total = t(
+        "targets.page.proposals_total",
+        proposal=display.money(proposal),
+        forecast=display.money(forecast),
+        change=display.growth(proposal / forecast - 1 if forecast > 0 else None),
+        goal=display.money(setting.goal),
+    )
+    bands = setting.distribution
+    most = int(bands["accounts"].max()) if len(bands) else 0
+    rows = tuple(
+        Row(
+            (
+                Cell(band_label(display, r.lower, r.upper), header=True),
+                display.number_cell(r.accounts),
+                Cell(bar=round(BAR_WIDTH * r.accounts / most, 1) if most else 0.0),
+            )
+        )
+        for r in bands.itertuples(index=False)
+    )
+    columns = (
+        Column(t("targets.page.band", year=setting.proposals.as_of.year)),
+        Column(t("targets.page.accounts"), numeric=True),
+        Column(""),
+    )
+    return TableBlock(
+        t("targets.page.distribution"),
+        Table("distribution", columns, rows, css="bands"),
+        intro=(total, t("targets.page.distribution_intro")),
+    )
+
+
+def methods_block(setting: TargetSetting, display: Display) -> TableBlock:
+    t = display.t
+    counts = setting.proposals.accounts.groupby(["tier", "method"], sort=False).size()
+    rows = tuple(
+        Row(
+            (
+                Cell(_tier(display, tier), header=True),
+                Cell(t(f"targets.method.{method}")),
+                display.number_cell(count),
+            ),
+            attrs=attrs(tier=tier, method=method),
+        )
+        for (tier, method), count in counts.items()
+    )
+    columns = (
+        Column(t("targets.col.tier")),
+        Column(t("targets.col.method")),
+        Column(t("targets.page.accounts"), numeric=True),
+    )
+    return TableBlock(t("targets.page.method_used"), Table("methods", columns, rows))
+
+
+def backtest_block(setting: TargetSetting, display: Display) -> TableBlock:
+    t = display.t
+    title = t("targets.page.backtest")
+    if not setting.cutoffs:
+        no_data = t("targets.page.no_backtest", method=t("targets.method.ltm_seasonal"))
+        return TableBlock(title, None, no_data)
+    p = setting.proposals
+    intro = t(
+        "targets.page.backtest_intro",
+        years=", ".join(str(y) for y in setting.backtest_years),
+        cutoff=", ".join(display.date(c) for c in setting.cutoffs),
+    )
+    rows = []
+    for r in p.summary.itertuples(index=False):
+        chosen = p.methods.get(r.tier) == r.method
+        tag = ""
+        if chosen:
+            by_params = r.tier in setting.set_by_params
+            tag = "✓ " + t("targets.page.chosen_params" if by_params else "targets.page.chosen")
+        counted = bool(r.accounts)
+        rows.append(
+            Row(
+                (
+                    Cell(_tier(display, r.tier), header=True),
+                    Cell(t(f"targets.method.{r.method}"), note=tag),
+                    display.number_cell(r.accounts),
+                    display.percent_cell(r.mape if counted else None),
+                    Cell(display.growth(r.total_error if counted else None), numeric=True),
+                ),
+                attrs=attrs(tier=r.tier, method=r.method),
+                css="chosen" if chosen else "",
+            )
+        )
+    columns = (
+        Column(t("targets.col.tier")),
+        Column(t("targets.col.method")),
+        Column(t("targets.page.accounts"), numeric=True),
+        Column(t("targets.page.mape"), numeric=True),
+        Column(t("targets.page.total_error"), numeric=True),
+    )
+    return TableBlock(title, Table("backtest", columns, tuple(rows)), intro=(intro,))
+
+
+def targets_view(
+    setting: TargetSetting, display: Display, provenance: Provenance, workbook_file: str
+) -> TargetsView:
+    """The companion page of ``setting``; ``workbook_file`` is the workbook it goes with."""
+    t = display.t
+    as_of = setting.proposals.as_of
+    title = t("targets.title", year=setting.year)
+    subtitle = (
+        f"{t('report.as_of', as_of=display.date(as_of))} · "
+        f"{t('targets.page.workbook', file=workbook_file)}"
+    )
+    last, current = as_of.year - 1, as_of.year
+    return TargetsView(
+        page=page(
+            display,
+            provenance,
+            title=title,
+            eyebrow=t("targets.subtitle"),
+            heading=title,
+            subtitle=subtitle,
+        ),
+        last_year=attainment_block(
+            setting.last_year,
+            display,
+            table_id="last-year",
+            title=t("targets.page.last_year", year=last),
+            year=last,
+        ),
+        current_year=attainment_block(
+            setting.current_year,
+            display,
+            table_id="current-year",
+            title=t("targets.page.current_year", year=current, as_of=display.date(as_of)),
+            year=current,
+        ),
+        distribution=distribution_block(setting, display),
+        methods=methods_block(setting, display),
+        backtest=backtest_block(setting, display),
+    )
+
+
+__all__ = ["TableBlock", "TargetsView", "band_label", "targets_view"]

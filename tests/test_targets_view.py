@@ -1,0 +1,215 @@
+"""The companion page's view: every figure as text, from a target setting built by hand."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamreport.analytics.target_proposals import Proposals
+from kamreport.i18n import Formatter
+from kamreport.provenance import Provenance
+from kamreport.reports.targets import TargetSetting, render_html
+from kamreport.views.blocks import to_plain
+from kamreport.views.display import Display
+from kamreport.views.targets import targets_view
+
+AS_OF = dt.date(2026, 9, 30)
+MINUS = "\u2212"
+
+
+def provenance() -> Provenance:
+    return Provenance(
+        version="0.1.0",
+        as_of=AS_OF.isoformat(),
+        data_hash="d" * 64,
+        params={},
+        params_hash="p" * 64,
+        source="test",
+        generated_at="2026-10-01T08:00:00+00:00",
+        confidentiality="Internal",
+        locale="en",
+        python="3.11",
+    )
+
+
+def attainment(rows: list[tuple[str, int, float, float]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["tier", "accounts", "target", "actual"])
+    frame["attainment"] = frame["actual"] / frame["target"]
+    return frame
+
+
+def setting(**changes) -> TargetSetting:
+    accounts = pd.DataFrame(
+        {
+            "tier": ["key", "key", "growth"],
+            "method": ["ltm_seasonal", "ltm_seasonal", "run_rate"],
+            "forecast": [1_000_000.0, 500_000.0, 0.0],
+            "proposal": [900_000.0, 550_000.0, 100_000.0],
+        },
+        index=pd.Index(["A1", "A2", "A3"], name="account_id"),
+    )
+    summary = pd.DataFrame(
+        {
+            "tier": ["key", "key", "growth", "growth", "all"],
+            "method": ["run_rate", "ltm_seasonal", "run_rate", "ltm_seasonal", "run_rate"],
+            "accounts": [2, 2, 1, 1, 0],
+            "mape": [0.2, 0.1, 0.3, 0.4, np.nan],
+            "total_error": [-0.053, 0.021, -0.161, 0.0, np.nan],
+        }
+    )
+    proposals = Proposals(
+        accounts=accounts,
+        backtest=pd.DataFrame(),
+        summary=summary,
+        methods={"key": "ltm_seasonal", "growth": "run_rate"},
+        as_of=AS_OF,
+        year=2027,
+    )
+    bands = [-np.inf, -0.2, 0.0, 0.2, np.inf]
+    distribution = pd.DataFrame(
+        {
+            "lower": [*bands[:-1], np.nan],
+            "upper": [*bands[1:], np.nan],
+            "accounts": [0, 1, 1, 0, 1],
+        }
+    )
+    base = TargetSetting(
+        proposals=proposals,
+        goal=1_600_000.0,
+        last_year=attainment(
+            [("key", 2, 2_000_000.0, 1_900_000.0), ("all", 2, 2_000_000.0, 1_900_000.0)]
+        ),
+        current_year=attainment(
+            [
+                ("key", 2, 1_000_000.0, 1_100_000.0),
+                ("growth", 1, 200_000.0, 150_000.0),
+                ("all", 3, 1_200_000.0, 1_250_000.0),
+            ]
+        ),
+        distribution=distribution,
+        cutoffs=(dt.date(2024, 9, 30),),
+        backtest_years=(2025,),
+        set_by_params=("growth",),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def view(locale: str = "en", **changes):
+    display = Display(Formatter(locale, "CNY"))
+    return targets_view(setting(**changes), display, provenance(), "targets-2027.xlsx")
+
+
+def texts(table) -> list[list[str]]:
+    return [[c.change.text if c.change else c.text for c in row.cells] for row in table.rows]
+
+
+def test_page_frame_names_the_year_date_and_workbook():
+    page = view().page
+    assert page.title == page.heading == "Target setting 2027"
+    assert page.subtitle == "as of Sep 30, 2026 · Workbook: targets-2027.xlsx"
+    assert view("zh-CN").page.heading == "2027年度目标制定"
+
+
+def test_attainment_tables_show_each_tier_and_the_total_last():
+    v = view()
+    assert v.last_year.title == "Last year's targets against actuals (2025)"
+    assert texts(v.last_year.table) == [
+        ["Key", "2", "CN¥2,000,000", "CN¥1,900,000", "95.0%"],
+        ["All tiers in scope", "2", "CN¥2,000,000", "CN¥1,900,000", "95.0%"],
+    ]
+    rows = v.current_year.table.rows
+    assert [r.css for r in rows] == ["", "", "total"]
+    assert texts(v.current_year.table)[1] == ["Growth", "1", "CN¥200,000", "CN¥150,000", "75.0%"]
+    assert rows[0].cells[0].header and rows[0].attrs == (("data-tier", "key"),)
+    zh = view("zh-CN")
+    assert [row.cells[0].text for row in zh.current_year.table.rows] == [
+        "重点客户",
+        "潜在客户",
+        "范围内全部级别",
+    ]
+
+
+def test_no_targets_says_so_instead_of_a_table():
+    empty = attainment([("all", 0, 0.0, 0.0)])
+    v = view(last_year=empty)
+    assert v.last_year.table is None
+    assert v.last_year.no_data == "No targets in the data for 2025."
+    html = render_html(setting(last_year=empty), Formatter("en", "CNY"), provenance())
+    assert "No targets in the data for 2025." in html
+    assert 'data-table="last-year"' not in html and 'data-table="current-year"' in html
+
+
+def test_distribution_bands_totals_and_bars():
+    v = view()
+    total, intro = v.distribution.intro
+    assert intro == "Proposed baseline against this year's forecast, number of accounts per band."
+    # Σ proposal 1,550,000 against Σ forecast 1,500,000: +3.3%
+    assert total == (
+        "Σ proposals CN¥1,550,000 against Σ forecast CN¥1,500,000 (+3.3%); goal CN¥1,600,000."
+    )
+    labels = [row.cells[0].text for row in v.distribution.table.rows]
+    assert labels == [
+        f"< {MINUS}20%",
+        f"{MINUS}20% … 0%",
+        "0% … +20%",
+        "≥ +20%",
+        "No forecast",
+    ]
+    counts = [row.cells[1].text for row in v.distribution.table.rows]
+    assert counts == ["0", "1", "1", "0", "1"]
+    bars = [row.cells[2].bar for row in v.distribution.table.rows]
+    assert bars[0] == 0 and bars[1] == bars[2] == bars[4] == max(bars) > 0
+
+
+def test_methods_used_count_the_accounts_per_tier_and_method():
+    rows = texts(view().methods.table)
+    assert rows == [["Key", "LTM + seasonality", "2"], ["Growth", "Run-rate", "1"]]
+
+
+def test_backtest_marks_the_chosen_method_and_signs_errors_with_a_true_minus():
+    v = view()
+    assert v.backtest.intro == (
+        "Each method proposed 2025 from the data up to Sep 30, 2024 and is compared with what "
+        "happened. MAPE: mean absolute percentage error (lower is better); total error: "
+        "Σ proposals / Σ actual − 1.",
+    )
+    rows = v.backtest.table.rows
+    chosen = [(r.cells[0].text, r.cells[1].text, r.cells[1].note) for r in rows if r.css]
+    assert chosen == [
+        ("Key", "LTM + seasonality", "✓ chosen"),
+        ("Growth", "Run-rate", "✓ set in params"),
+    ]
+    errors = [r.cells[4].text for r in rows]
+    assert errors == [f"{MINUS}5.3%", "+2.1%", f"{MINUS}16.1%", "0.0%", "n/a"]
+    assert rows[-1].cells[3].text == "n/a"  # no accounts: no error to show
+    assert all("-" not in e for e in errors)
+
+
+def test_no_backtest_names_the_fallback_method():
+    v = view(cutoffs=(), backtest_years=())
+    assert v.backtest.table is None
+    assert v.backtest.no_data == (
+        "Not enough history for a back-test; every tier uses LTM + seasonality."
+    )
+
+
+def test_view_is_plain_text_all_the_way_down():
+    encoded = json.dumps(to_plain(view()), ensure_ascii=False)
+    assert "NaN" not in encoded and "Infinity" not in encoded
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_rendered_page_lays_out_the_view(locale):
+    fmt = Formatter(locale, "CNY")
+    html = render_html(setting(), fmt, provenance())
+    v = view(locale)
+    for table in ("last-year", "current-year", "distribution", "methods", "backtest"):
+        assert f'data-table="{table}"' in html
+    assert v.distribution.intro[0] in html
+    assert f"{MINUS}16.1%" in html
+    assert html.count('<tr class="chosen"') == 2
