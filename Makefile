@@ -12,11 +12,11 @@ SAMPLE := data/sample/.complete
 RUN_ARGS = $(if $(PARAMS),--params $(PARAMS)) $(if $(AS_OF),--as-of $(AS_OF)) \
            $(if $(LOCALE),--locale $(LOCALE)) $(if $(FORMATS),--formats $(FORMATS))
 
-.PHONY: help venv sample report reports portfolio list validate metrics test lint format clean email targets targets-import
+.PHONY: help venv sample report reports portfolio list validate metrics test snapshots lint format clean email targets targets-import
 
 help:
 	@echo "make report CUSTOMER=<id> [AS_OF=YYYY-MM-DD] [LOCALE=zh-CN] [PARAMS=file]"
-	@echo "make reports [TIER=key] [JOBS=n] [EXECUTOR=dask://host:port] [FORCE=1]   every account"
+	@echo "make reports [TIER=key] [ACCOUNTS=id,id] [JOBS=n] [EXECUTOR=dask://host:port] [FORCE=1]   every account"
 	@echo "make portfolio [AS_OF=YYYY-MM-DD] [LOCALE=zh-CN] [PARAMS=file]   portfolio report"
 	@echo "make list [FILTER=text]      accounts with their ids"
 	@echo "make validate                 full validation report of the data"
@@ -24,6 +24,7 @@ help:
 	@echo "make targets-import FILE=<xlsx> YEAR=2027     agreed targets into the data"
 	@echo "make email REPORT=portfolio|customer [CUSTOMER=<id>] [TO=leadership] [DRY_RUN=1] [FORCE=1]"
 	@echo "make test                     the whole test suite"
+	@echo "make snapshots                rewrite tests/snapshots/ after a deliberate change of what reports show"
 
 venv: $(STAMP)
 
@@ -46,12 +47,12 @@ report: $(SAMPLE)
 	@$(KAM) report --customer "$(CUSTOMER)" $(RUN_ARGS)
 
 # Every account's review (TIER=key to limit), JOBS workers or EXECUTOR=dask://host:port;
-# unchanged accounts are skipped unless FORCE=1. Index: outputs/<as-of>/index.html.
+# unchanged accounts are skipped unless FORCE=1. Index: outputs/<as-of>/<locale>/index.html.
 reports: $(SAMPLE)
 	@$(KAM) reports $(RUN_ARGS) $(if $(TIER),--tier "$(TIER)") $(if $(ACCOUNTS),--accounts "$(ACCOUNTS)") $(if $(JOBS),--jobs "$(JOBS)") \
 	  $(if $(EXECUTOR),--executor "$(EXECUTOR)") $(if $(filter 1 yes true,$(FORCE)),--force)
 
-# The portfolio report for leadership: outputs/<as-of>/portfolio/portfolio.html.
+# The portfolio report for leadership: outputs/<as-of>/<locale>/portfolio/portfolio.html.
 portfolio: $(SAMPLE)
 	@$(KAM) portfolio $(RUN_ARGS)
 
@@ -73,17 +74,22 @@ email: $(SAMPLE)
 	  --to "$(or $(TO),leadership)" $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run) \
 	  $(if $(filter 1 yes true,$(FORCE)),--force) $(RUN_ARGS)
 
-# The target-setting workshop: proposals, workbook and page into outputs/targets/.
+# The target-setting workshop: proposals, workbook and page into outputs/<as-of>/<locale>/targets/.
 targets: $(SAMPLE)
 	@$(KAM) targets $(if $(YEAR),--year "$(YEAR)") $(if $(GOAL),--goal "$(GOAL)") $(RUN_ARGS)
 
 # Reads an edited targets workbook back into the data source's targets table.
 targets-import: $(STAMP)
-	@test -n "$(FILE)" -a -n "$(YEAR)" || { echo "Usage: make targets-import FILE=outputs/targets/targets-<year>.xlsx YEAR=<year> [PARAMS=file]" >&2; exit 2; }
+	@test -n "$(FILE)" -a -n "$(YEAR)" || { echo "Usage: make targets-import FILE=outputs/<as-of>/<locale>/targets/targets-<year>.xlsx YEAR=<year> [PARAMS=file]" >&2; exit 2; }
 	@$(KAM) targets-import --file "$(FILE)" --year "$(YEAR)" $(if $(PARAMS),--params $(PARAMS))
 
 test: $(STAMP)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# What reports show is pinned in tests/snapshots/; after a deliberate change, rewrite and review them.
+snapshots: $(STAMP)
+	@KAMREPORT_UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest -q tests/test_snapshots.py
+	@git status --short tests/snapshots 2>/dev/null || true
 
 lint: $(STAMP)
 	@$(BIN)/ruff check kamreport tests bench
@@ -94,4 +100,4 @@ format: $(STAMP)
 	@$(BIN)/ruff check --fix kamreport tests bench
 
 clean:
-	rm -rf $(VENV) data/sample outputs/*/ .pytest_cache
+	rm -rf $(VENV) data/sample outputs/*/ outputs/.cache .pytest_cache build dist kamreport/_bundled

@@ -19,6 +19,7 @@ be read is treated as absent. The newest few entries of each kind are kept.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import pickle
@@ -26,12 +27,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kamreport.outputs import atomic_write_bytes, atomic_write_text
-from kamreport.params import DataParams
+from kamreport.params import DataParams, Params
 
 if TYPE_CHECKING:
     from kamreport.dataset import Dataset
 
 KEEP = 6  # entries of each kind kept; older ones are removed
+# Parameter sections that shape the portfolio figures; the others only change how they read.
+SHAPING = ("data", "scoring", "clv", "risk", "portfolio")
+
+
+def figures_key(data_key: str, params: Params, as_of: dt.date, code: str) -> str:
+    """What the figures depend on: the data, the shaping parameters, the date and the code."""
+    plain = params.to_dict()
+    text = json.dumps(
+        {
+            "data": data_key,
+            "params": {name: plain[name] for name in SHAPING},
+            "as_of": as_of.isoformat(),
+            "code": code,
+        },
+        sort_keys=True,
+        default=str,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def source_fingerprint(data: DataParams, code: str, base_dir: Path | None = None) -> str | None:

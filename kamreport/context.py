@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kamreport.cache import RunCache, read_dataset, source_fingerprint
+from kamreport.cache import RunCache, figures_key, read_dataset, source_fingerprint
 from kamreport.errors import KamReportError
 from kamreport.i18n import Formatter
 from kamreport.layout import CACHE, Layout
@@ -118,8 +118,6 @@ class RunContext:
 
     @property
     def figures_key(self) -> str:
-        from kamreport.figures import figures_key
-
         return figures_key(self.data_key, self.params, self.as_of, code_version())
 
     def has_figures(self) -> bool:

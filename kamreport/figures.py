@@ -4,37 +4,37 @@ Every output that shows an account's value, tier, lifetime value, risk flags or
 metrics — the account review, ``kamreport metrics``, the portfolio report and
 its accounts.csv, the emails, the workshop and the batch index — reads them from
 one :class:`PortfolioFigures`, so one concept shows one number everywhere. The
-run context stores them on disk keyed by :func:`figures_key` and reuses them
-while the data and the parameters that shape them are unchanged.
+run context stores them on disk keyed by :func:`kamreport.cache.figures_key` and
+reuses them while the data and the parameters that shape them are unchanged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass
 
 import pandas as pd
 
+from kamreport.analytics.duplicates import likely_duplicates
+from kamreport.analytics.mix import category_revenue
 from kamreport.analytics.risk import risk_flags
 from kamreport.analytics.valuation import Valuation, value_portfolio
 from kamreport.dataset import Dataset
 from kamreport.metrics import account_metrics
 from kamreport.params import Params
 
-# Parameter sections that shape the figures; the others only change how they are shown.
-SHAPING = ("data", "scoring", "clv", "risk")
-
 
 @dataclass(frozen=True)
 class PortfolioFigures:
-    """Value layer (score, tier, ABC, lifetime value), risk flags and the metrics table."""
+    """Value layer (score, tier, ABC, lifetime value), risk flags, the metrics table, and
+    the tables every review compares its account with (duplicates, category revenue)."""
 
     as_of: dt.date
     valuation: Valuation
     flags: pd.DataFrame  # kamreport.analytics.risk.risk_flags
     metrics: pd.DataFrame  # kamreport.metrics.account_metrics, one row per account
+    duplicates: pd.DataFrame  # kamreport.analytics.duplicates.likely_duplicates
+    by_category: pd.DataFrame  # kamreport.analytics.mix.category_revenue
 
     @property
     def values(self) -> pd.DataFrame:
@@ -50,16 +50,11 @@ def compute_figures(dataset: Dataset, as_of: dt.date, params: Params) -> Portfol
     valuation = value_portfolio(dataset, as_of, params.scoring, params.clv)
     flags = risk_flags(dataset, as_of, params.risk, valuation.accounts)
     metrics = account_metrics(dataset, as_of, params, values=valuation.accounts, flags=flags)
-    return PortfolioFigures(as_of=as_of, valuation=valuation, flags=flags, metrics=metrics)
-
-
-def figures_key(data_hash: str, params: Params, as_of: dt.date, code: str) -> str:
-    """What the figures depend on: the data, the shaping parameters, the date and the code."""
-    shaping = {name: params.to_dict()[name] for name in SHAPING}
-    text = json.dumps(
-        {"data": data_hash, "params": shaping, "as_of": as_of.isoformat(), "code": code},
-        sort_keys=True,
-        default=str,
-        ensure_ascii=False,
+    return PortfolioFigures(
+        as_of=as_of,
+        valuation=valuation,
+        flags=flags,
+        metrics=metrics,
+        duplicates=likely_duplicates(dataset.accounts, params.portfolio.duplicate_similarity),
+        by_category=category_revenue(dataset.order_lines, dataset.get("products"), as_of),
     )
-    return hashlib.sha256(text.encode()).hexdigest()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kamreport.analytics.account_review import data_notes
-from kamreport.analytics.mix import whitespace, with_category
+from kamreport.analytics.mix import category_revenue, whitespace, with_category
 from kamreport.analytics.periods import months_back
 from kamreport.analytics.pipeline import account_pipeline
 from kamreport.analytics.profitability import account_profitability, discount_depth
@@ -72,11 +72,13 @@ def test_whitespace_from_industry_peers():
     rows += [("C", "p1", "2026-05-01", 5, 1, 5), ("C", "p2", "2026-05-01", 80, 1, 80)]
     rows += [("D", "p1", "2026-05-01", 5, 1, 5), ("D", "p3", "2026-05-01", 50, 1, 50)]
     rows += [("E", "p3", "2026-05-01", 999, 1, 999)]  # other industry
-    lines = with_category(lines_frame(rows), products)
+    rows += [("B", "p3", "2025-06-01", 70, 1, 70)]  # before the LTM: does not count
     accounts = pd.DataFrame(
         {"account_id": list("ABCDE"), "name": list("ABCDE"), "industry": ["f"] * 4 + ["g"]}
     )
-    got = whitespace(lines, accounts, "A", AS_OF)
+    by_category = category_revenue(lines_frame(rows), products, AS_OF)
+    assert by_category.loc["B", "z"] == 0 and by_category.loc["E", "z"] == 999
+    got = whitespace(by_category, accounts, "A")
     assert got["category"].tolist() == ["y"]
     assert got["peers_buying"].iloc[0] == 2 and got["peers"].iloc[0] == 3
     assert got["potential"].iloc[0] == 100  # median of 120 and 80

@@ -60,6 +60,30 @@ def test_missing_tables_say_no_data(sample_tables, locale):
         assert fmt.t(f"review.no_data.{key}") in html, key
 
 
+# Where tests, the metrics output and the print stylesheet find the figures, in page order.
+MARKED = (
+    "metric:revenue_growth metric:attainment_ytd metric:DISCOUNT_PRESSURE "
+    "metric:NARROWING_BREADTH metric:share_of_wallet metric:gross_margin_ltm "
+    "metric:pipeline_weighted metric:revenue metric:volume metric:gross_margin metric:margin_pct "
+    "metric:orders metric:avg_order_size metric:attainment_ytd metric:revenue_ytd "
+    "metric:target_ytd metric:share_of_wallet bucket:not_due bucket:d1_30 bucket:d31_60 "
+    "bucket:d61_90 bucket:d90_plus metric:overdue_amount metric:dso_days metric:collection_rate "
+    "metric:clv metric:score metric:clv metric:expected_orders_12m metric:expected_margin_12m "
+    "metric:p_alive flag:DISCOUNT_PRESSURE flag:NARROWING_BREADTH"
+)
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_figures_keep_their_data_attributes(full, locale):
+    html = render(full, "KA0013", locale)
+    found = re.findall(r'data-(metric|bucket|flag)="([^"]+)"', html)
+    assert " ".join(f"{kind}:{key}" for kind, key in found) == MARKED
+    fmt = Formatter(locale, "CNY")
+    kpis = re.search(r'<tr data-metric="revenue">(.*?)</tr>', html).group(1)
+    assert f'<td class="num">{fmt.money(22_577_193.89)}</td>' in kpis  # LTM of the sample
+    assert re.search(r'<td class="num"><span class="growth down">▼ −3\.7%</span></td>', kpis)
+
+
 def test_names_are_escaped(full):
     html = render(full, "KA0091", "en")
     assert "R&amp;D &lt;Labs&gt;" in html

@@ -14,7 +14,7 @@ import pandas as pd
 
 from kamreport.analytics.duplicates import duplicates_of
 from kamreport.analytics.highlights import Highlight, build_highlights
-from kamreport.analytics.mix import ProductMix, account_mix, with_category
+from kamreport.analytics.mix import ProductMix, account_mix, category_revenue, with_category
 from kamreport.analytics.periods import ltm, months_back
 from kamreport.analytics.pipeline import Pipeline, account_pipeline
 from kamreport.analytics.plan import AccountPlan, account_plan
@@ -43,11 +43,13 @@ class DataNote:
     values: dict[str, object]
 
 
-def data_notes(dataset: Dataset, account_id: str, as_of: dt.date) -> tuple[DataNote, ...]:
+def data_notes(
+    dataset: Dataset, account_id: str, as_of: dt.date, duplicates: pd.DataFrame | None = None
+) -> tuple[DataNote, ...]:
     """Checks of this account's data that affect the review (docs/metrics.md, "Data quality"):
     LTM lines without cost or list amounts, likely duplicates of the account (the
-    portfolio's rule in :mod:`kamreport.analytics.duplicates`), no wallet estimate for A's year, no
-    decision-maker contact."""
+    portfolio's pairs of :func:`kamreport.analytics.duplicates.likely_duplicates`, found
+    here when not given), no wallet estimate for A's year, no decision-maker contact."""
     notes: list[DataNote] = []
     end = pd.Timestamp(as_of)
     lines = account_lines(dataset, account_id)
@@ -57,7 +59,12 @@ def data_notes(dataset: Dataset, account_id: str, as_of: dt.date) -> tuple[DataN
             missing = int(recent[column].isna().sum())
             if missing:
                 notes.append(DataNote(f"review.dq.{key}", {"n": missing, "total": len(recent)}))
-    for pair in duplicates_of(dataset.accounts, account_id).itertuples():
+    if duplicates is None:
+        pairs = duplicates_of(dataset.accounts, account_id)
+    else:
+        involved = (duplicates["account_a"] == account_id) | (duplicates["account_b"] == account_id)
+        pairs = duplicates.loc[involved]
+    for pair in pairs.itertuples():
         twin_is_b = pair.account_a == account_id
         notes.append(
             DataNote(
@@ -150,12 +157,16 @@ def review_account(
     clv_message: str = "",
     flags: pd.DataFrame | None = None,
     metrics: pd.DataFrame | None = None,
+    duplicates: pd.DataFrame | None = None,
+    by_category: pd.DataFrame | None = None,
 ) -> AccountReview:
     """The account review of ``account_id`` as of ``as_of``.
 
     ``values``, ``flags`` and ``metrics`` are the portfolio-wide tables of the value
     layer, the risk flags and :func:`kamreport.metrics.account_metrics` for the
     same as-of date; sections that need them are left empty without them.
+    ``duplicates`` (likely duplicate pairs) and ``by_category`` (LTM revenue per
+    account and category) are the portfolio's, computed here when not given.
     """
     risk = risk or RiskParams()
     end = pd.Timestamp(as_of)
@@ -169,8 +180,10 @@ def review_account(
     )
     series = monthly(lines, window)
     categorised = with_category(lines, dataset.get("products"))
+    if by_category is None:
+        by_category = category_revenue(all_lines, dataset.get("products"), as_of)
     mix = account_mix(
-        all_lines, dataset.get("products"), dataset.accounts, account_id, window, as_of
+        lines, dataset.get("products"), dataset.accounts, account_id, window, as_of, by_category
     )
     wallet = account_wallet(
         all_lines, dataset.get("wallet"), dataset.get("competitors"), account_id, as_of
@@ -234,5 +247,5 @@ def review_account(
         value=_value(values, account_id, clv_message),
         flags=own_flags,
         highlights=highlights,
-        notes=data_notes(dataset, account_id, as_of),
+        notes=data_notes(dataset, account_id, as_of, duplicates),
     )

@@ -56,13 +56,26 @@ def quarterly_mix(lines: pd.DataFrame, window: Window) -> pd.DataFrame:
     return table
 
 
+def category_revenue(
+    order_lines: pd.DataFrame, products: pd.DataFrame | None, as_of: dt.date | pd.Timestamp
+) -> pd.DataFrame:
+    """LTM revenue per account (rows) and category (columns), zero-filled: what whitespace
+    compares an account with. One table for the whole portfolio, computed once per run."""
+    lines = order_lines.loc[ltm(as_timestamp(as_of)).mask(order_lines["order_date"])]
+    inside = with_category(lines[["account_id", "product_id", "net_amount"]], products)
+    by = inside.groupby(["account_id", "category"])["net_amount"].sum().astype(float)
+    table = by.unstack(fill_value=0.0)
+    table.columns.name = None
+    return table
+
+
 def whitespace(
-    lines: pd.DataFrame, accounts: pd.DataFrame, account_id: str, as_of: dt.date | pd.Timestamp
+    by_category: pd.DataFrame, accounts: pd.DataFrame, account_id: str
 ) -> pd.DataFrame:
     """Categories the account does not buy but most of its peers do.
 
-    ``lines`` carry a ``category`` column (see :func:`with_category`). Columns:
-    category, peers_buying, peers, peer_share, potential; largest potential first.
+    ``by_category`` is :func:`category_revenue` of the portfolio. Columns: category,
+    peers_buying, peers, peer_share, potential; largest potential first.
     """
     columns = ["category", "peers_buying", "peers", "peer_share", "potential"]
     if "industry" not in accounts:
@@ -71,9 +84,7 @@ def whitespace(
     own_industry = industry.get(account_id)
     if own_industry is None or pd.isna(own_industry):
         return pd.DataFrame(columns=columns)
-    inside = lines.loc[ltm(as_timestamp(as_of)).mask(lines["order_date"])]
-    by = inside.groupby(["account_id", "category"])["net_amount"].sum().astype(float)
-    by = by.unstack(fill_value=0.0)
+    by = by_category
     peer_ids = industry.index[(industry == own_industry) & (industry.index != account_id)]
     peers = by.reindex(by.index.intersection(peer_ids))
     peers = peers.loc[peers.sum(axis=1) > 0]
@@ -106,22 +117,22 @@ class ProductMix:
 
 
 def account_mix(
-    order_lines: pd.DataFrame,
+    own_lines: pd.DataFrame,
     products: pd.DataFrame | None,
     accounts: pd.DataFrame,
     account_id: str,
     window: Window,
     as_of: dt.date | pd.Timestamp,
+    by_category: pd.DataFrame,
 ) -> ProductMix:
-    """The mix section of one account (categorised lines of the whole portfolio needed
-    for whitespace)."""
-    lines = with_category(order_lines, products)
-    own = lines.loc[lines["account_id"] == account_id]
+    """The mix section of one account from its own order lines; ``by_category`` is the
+    portfolio's :func:`category_revenue` (for whitespace)."""
+    own = with_category(own_lines, products)
     inside = own.loc[ltm(as_timestamp(as_of)).mask(own["order_date"])]
-    by_category = inside.groupby("category")["net_amount"].sum().sort_values(ascending=False)
+    by_cat = inside.groupby("category")["net_amount"].sum().sort_values(ascending=False)
     return ProductMix(
         quarterly=quarterly_mix(own, window),
-        ltm_by_category=by_category,
-        whitespace=whitespace(lines, accounts, account_id, as_of),
+        ltm_by_category=by_cat,
+        whitespace=whitespace(by_category, accounts, account_id),
         has_categories=products is not None and "category" in products,
     )

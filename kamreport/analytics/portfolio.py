@@ -234,11 +234,13 @@ def review_portfolio(
     *,
     values: pd.DataFrame | None = None,
     flags: pd.DataFrame | None = None,
+    duplicates: pd.DataFrame | None = None,
 ) -> PortfolioReview:
     """Every figure of the portfolio report as of ``as_of``.
 
-    ``values`` and ``flags`` are the run's portfolio-wide value layer and risk flags
-    (kamreport.figures) for the same date; computed here when not given.
+    ``values``, ``flags`` and ``duplicates`` are the run's portfolio-wide value layer,
+    risk flags and likely duplicates (kamreport.figures) for the same date; computed
+    here when not given.
     """
     end = as_timestamp(as_of)
     then = (end - pd.DateOffset(months=12)).date()
@@ -308,7 +310,9 @@ def review_portfolio(
         )
         if has_history
         else None,
-        duplicates=likely_duplicates(dataset.accounts, p.duplicate_similarity),
+        duplicates=likely_duplicates(dataset.accounts, p.duplicate_similarity)
+        if duplicates is None
+        else duplicates,
         # Leadership reads this report: warnings about contacts may quote personal data.
         warnings=tuple(w for w in dataset.warnings if w.table not in PERSONAL_TABLES),
     )

@@ -231,6 +231,30 @@ _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 _NO_ROTATION = re.compile(r' transform="rotate\(-?0 [^)"]*\)"')
 
 
+_GROUP_TAG = re.compile(r"[ \t]*<(/?)g\b([^>]*?)(/?)>\n?")
+_PLAIN_GROUP = re.compile(r'\s*(?:id="[^"]*")?\s*')
+
+
+def _unwrap_plain_groups(svg: str) -> str:
+    """``svg`` without the ``<g>`` elements that only carry an id (one per artist):
+    they change nothing drawn, and the ids would repeat in every chart of a page."""
+    parts, stack, pos = [], [], 0
+    for match in _GROUP_TAG.finditer(svg):
+        closing, attributes, empty = match.groups()
+        if closing:
+            drop = stack.pop()
+        else:
+            drop = _PLAIN_GROUP.fullmatch(attributes) is not None
+            if not empty:
+                stack.append(drop)
+        parts.append(svg[pos : match.start()])
+        if not drop:
+            parts.append(match.group(0))
+        pos = match.end()
+    parts.append(svg[pos:])
+    return "".join(parts)
+
+
 def figure_to_svg(fig: Figure, chart_id: str) -> str:
     """SVG markup to inline in HTML: no XML prolog, scalable, ids unique per chart, text
     as ``<text>`` in the report's font stack (set once, on the root element)."""
@@ -244,6 +268,7 @@ def figure_to_svg(fig: Figure, chart_id: str) -> str:
     svg = _METADATA.sub("", svg, count=1)
     svg = _EMPTY_STYLE.sub("", _FONT_FAMILY_DECL.sub("", svg))
     svg = _NO_ROTATION.sub("", svg)
+    svg = _unwrap_plain_groups(svg)
     svg = svg.replace(
         "<svg ", f'<svg class="chart" aria-hidden="true" font-family="{SVG_FONT_FAMILY}" ', 1
     )

@@ -67,6 +67,8 @@ def analyse(
         clv_message=context.valuation.clv.message,
         flags=context.flags,
         metrics=context.metrics,
+        duplicates=context.duplicates,
+        by_category=context.by_category,
     )
 
 

@@ -46,7 +46,14 @@ def analyse(
     """The portfolio review; ``figures`` are the run's portfolio-wide figures when known."""
     if figures is None:
         return review_portfolio(dataset, as_of, params)
-    return review_portfolio(dataset, as_of, params, values=figures.values, flags=figures.flags)
+    return review_portfolio(
+        dataset,
+        as_of,
+        params,
+        values=figures.values,
+        flags=figures.flags,
+        duplicates=figures.duplicates,
+    )
 
 
 def review(run: RunContext) -> PortfolioReview:

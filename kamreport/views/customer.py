@@ -290,13 +290,9 @@ def _targets(review: AccountReview, display: Display) -> TargetsSection:
     of_target = f"{short(tg.revenue_ytd)} / {short(tg.target_ytd)}"
     target_fy = f"{t('review.targets.target_fy')}: {short(tg.target_fy)}"
     behind = (number(tg.gap) or 0.0) > 0
+    attainment = display.percent(tg.attainment_ytd)
     cards = (
-        Kpi(
-            t("review.targets.attainment_ytd"),
-            display.percent(tg.attainment_ytd),
-            note=of_target,
-            metric="attainment_ytd",
-        ),
+        Kpi(t("review.targets.attainment_ytd"), attainment, of_target, metric="attainment_ytd"),
         Kpi(t("review.targets.forecast_fy"), short(tg.forecast_fy), note=target_fy),
         Kpi(t("review.targets.gap"), short(tg.gap), note=needed, warn=behind),
     )
