@@ -88,7 +88,9 @@ def floor(ids: list[str], data: Path, out: Path) -> float:
         review = report.review(run, account_id)
         charts = report.charts(review, run.fmt)
         provenance = run.provenance()
-        html = report.render_html(review, charts, run.fmt, provenance, run.params)
+        html = report.render_html(
+            review, charts, run.fmt, provenance, run.params, accounts=run.dataset.accounts
+        )
         folder = out / account_id
         folder.mkdir(parents=True, exist_ok=True)
         report.write(folder, html, provenance)

@@ -41,7 +41,8 @@ account_id = run.account_id(account)
 review = report.review(run, account_id)
 charts = report.charts(review, run.fmt)
 provenance = run.provenance()
-html = report.render_html(review, charts, run.fmt, provenance, run.params)
+html = report.render_html(review, charts, run.fmt, provenance, run.params,
+                          accounts=run.dataset.accounts)
 folder = Path(out) / "floor"
 folder.mkdir(parents=True, exist_ok=True)
 report.write(folder, html, provenance)

@@ -5,7 +5,8 @@ Usage: ``.venv/bin/python bench/scale.py [--lines 1000000 10000000] [--accounts 
 For each size the sample generator makes the data (20,000 accounts by default;
 not timed) and writes one Parquet file per table into ``--cache`` (reused by
 later runs). A fresh Python process then does what ``kamreport metrics --all``
-does (read, validate, value layer, risk flags, the metrics table) and reports
+does (read, validate, the portfolio-wide figures: value layer, risk flags, the
+metrics table, likely duplicates, revenue by category) and reports
 the time of each stage and its peak resident memory. Goal for 10M lines:
 ≤ 30 s and ≤ 4 GB. Ends with one JSON line per size.
 """
@@ -60,7 +61,9 @@ def measure(folder: Path) -> dict:
     from kamreport.dataset import Dataset
     from kamreport.metrics import account_metrics
     from kamreport.params import load_params
-    from kamreport.session import resolve_as_of
+    from kamreport.analytics.duplicates import likely_duplicates
+    from kamreport.analytics.mix import category_revenue
+    from kamreport.context import resolve_as_of
     from kamreport.sources import read_source
     from kamreport.validation import validate
 
@@ -84,6 +87,10 @@ def measure(folder: Path) -> dict:
     lap("risk flags")
     table = account_metrics(dataset, as_of, params, values=values.accounts, flags=flags)
     lap("metrics table")
+    likely_duplicates(dataset.accounts, params.portfolio.duplicate_similarity)
+    lap("duplicates")
+    category_revenue(dataset.order_lines, dataset.get("products"), as_of)
+    lap("category revenue")
     return {
         "order_lines": len(dataset.order_lines),
         "accounts": len(table),

@@ -16,7 +16,6 @@ import pytest
 from kamreport.batch import index as index_page
 from kamreport.batch.plan import HASH_KEY, account_hashes, in_scope, is_current
 from kamreport.batch.progress import ProgressBar, duration
-from kamreport.batch.snapshot import dumps, read_only
 from kamreport.i18n import Formatter
 from kamreport.provenance import Provenance
 
@@ -65,6 +64,14 @@ def test_hash_ignores_row_order_but_not_portfolio_figures_code_or_shared_tables(
     assert (account_hashes(renamed, context(), "base") != base).all()
 
 
+def test_hash_follows_the_category_revenue_every_whitespace_compares_with():
+    figures = context()
+    figures.by_category = pd.DataFrame({"x": [1.0, 2.0]}, index=["A", "B"])
+    base = account_hashes(tables(), figures, "base")
+    figures.by_category = pd.DataFrame({"x": [1.0, 3.0]}, index=["A", "B"])
+    assert (account_hashes(tables(), figures, "base") != base).all()
+
+
 def test_is_current_needs_the_same_hash_and_every_listed_output(tmp_path: Path):
     (tmp_path / "report.html").write_text("x")
     manifest = {HASH_KEY: "h1", "outputs": ["report.html", "manifest.json"]}
@@ -80,16 +87,6 @@ def test_scope_by_tier_keeps_data_order():
     values = context().valuation.accounts
     assert in_scope(values, pd.Series(["B", "A"]), None) == ["B", "A"]
     assert in_scope(values, pd.Series(["B", "A"]), "growth") == ["B"]
-
-
-def test_read_only_mappings_survive_the_snapshot_pickle():
-    import pickle
-    from types import MappingProxyType
-
-    restored = pickle.loads(dumps({"weights": MappingProxyType({"spend": 0.25})}))
-    assert isinstance(restored["weights"], MappingProxyType)
-    assert dict(restored["weights"]) == {"spend": 0.25}
-    assert read_only({"a": 1})["a"] == 1
 
 
 def test_progress_bar_counts_rate_and_time_left():
@@ -185,8 +182,8 @@ def test_index_lists_accounts_links_reports_and_escapes_failures(tmp_path: Path,
 
 def test_cli_passes_its_options_on_and_exits_1_naming_the_failures(monkeypatch, capsys):
     import kamreport.batch
-    from kamreport.batch.worker import Outcome
     from kamreport.batch.run import BatchResult
+    from kamreport.batch.worker import Outcome
     from kamreport.cli import main
 
     calls = []

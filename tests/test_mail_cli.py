@@ -139,7 +139,7 @@ def test_full_report_with_contacts_is_generated_but_not_attached(tmp_path, capsy
                      "--dry-run"])  # fmt: skip
     assert code == 0
     full = (out / AS_OF / "en" / "customers" / "KA0001" / "report.html").read_text(encoding="utf-8")
-    [eml] = (out / AS_OF / "email" / "customer-KA0001-en").glob("*.eml")
+    [eml] = (out / AS_OF / "en" / "email" / "customer-KA0001").glob("*.eml")
     raw = eml.read_bytes()
     text = decoded_text(raw).lower()
     for detail in PLANTED.values():

@@ -35,16 +35,37 @@ def data_dir(tmp_path_factory) -> Path:
     return _write_dataset(tmp_path_factory.mktemp("maildata") / "data")
 
 
+@pytest.fixture(scope="module")
+def data_hash(data_dir) -> str:
+    from kamreport.loading import load_dataset
+    from kamreport.params import DataParams
+
+    return load_dataset(DataParams(source=str(data_dir))).content_hash()
+
+
+def made_by_a_run(folder: Path, data_hash: str, locale: str = "en", **files: str | bytes) -> None:
+    """Files in ``folder`` as a run of this data and language would leave them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name.replace("_", ".")
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    outputs = sorted({p.name for p in folder.iterdir()} | {"manifest.json"})
+    manifest = {"locale": locale, "data_hash": data_hash, "outputs": outputs}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
 @pytest.fixture
-def out_dir(tmp_path) -> Path:
+def out_dir(tmp_path, data_hash) -> Path:
     """An output folder holding an existing full report of KA0001 (so none is generated)."""
     folder = tmp_path / "out"
-    report = folder / AS_OF / "en" / "customers" / "KA0001"
-    report.mkdir(parents=True)
-    (report / "report.html").write_text(
-        "<!DOCTYPE html><html><body><h1>Full account review</h1></body></html>", encoding="utf-8"
+    made_by_a_run(
+        folder / AS_OF / "en" / "customers" / "KA0001",
+        data_hash,
+        report_html="<!DOCTYPE html><html><body><h1>Full account review</h1></body></html>",
     )
-    (report / "manifest.json").write_text(json.dumps({"locale": "en"}), encoding="utf-8")
     return folder
 
 
@@ -311,7 +332,7 @@ def test_dry_run_writes_eml_files_and_sends_nothing(data_dir, out_dir):
     assert run.outcomes == ()
     names = [p.name for p in run.eml_files]
     assert names == ["01-ceo_at_example.com.eml", "02-cfo_at_example.com.eml"]
-    assert run.eml_files[0].parent == out_dir / AS_OF / "email" / "customer-KA0001-en"
+    assert run.eml_files[0].parent == out_dir / AS_OF / "en" / "email" / "customer-KA0001"
     check_received(run.eml_files[0].read_bytes())
     assert parse(run.eml_files[1].read_bytes())["To"] == CFO
     assert not (out_dir / "email" / "send-log.jsonl").exists()
@@ -342,9 +363,9 @@ def test_unknown_recipient_list_is_explained(data_dir, out_dir):
     )
 
 
-def test_pdf_is_attached_when_the_run_has_one(data_dir, out_dir):
+def test_pdf_is_attached_when_the_run_has_one(data_dir, out_dir, data_hash):
     report = out_dir / AS_OF / "en" / "customers" / "KA0001"
-    (report / "report.pdf").write_bytes(b"%PDF-1.7 full report")
+    made_by_a_run(report, data_hash, report_pdf=b"%PDF-1.7 full report")
     run, _ = send(overrides(data_dir, out_dir, free_port()), dry_run=True)
     msg = parse(run.eml_files[0].read_bytes())
     attachment = next(msg.iter_attachments())
@@ -373,13 +394,12 @@ def test_login_without_encryption_to_a_remote_host_is_refused(data_dir, out_dir)
         send(over, env=env)
 
 
-def test_a_report_in_another_language_is_regenerated(data_dir, out_dir, monkeypatch):
+def test_a_report_in_another_language_is_regenerated(data_dir, out_dir, data_hash, monkeypatch):
     made = []
 
-    def fake_run(customer, *, params_file=None, overrides=None, progress=None):
-        folder = out_dir / AS_OF / "en" / "customers" / customer
-        (folder / "report.html").write_text("<p>报告</p>", encoding="utf-8")
-        (folder / "manifest.json").write_text(json.dumps({"locale": "zh-CN"}))
+    def fake_run(customer, *, context=None, progress=None):
+        folder = out_dir / AS_OF / "zh-CN" / "customers" / customer
+        made_by_a_run(folder, data_hash, "zh-CN", report_html="<p>报告</p>")
         made.append(customer)
 
     monkeypatch.setattr("kamreport.runner.run_customer_report", fake_run)

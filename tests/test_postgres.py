@@ -144,7 +144,7 @@ def test_account_scope_reads_one_customers_rows(erp, reader_env, csv_dataset):
 def test_value_layer_and_metrics_identical_to_csv(erp, reader_env, csv_dataset):
     from kamreport.analytics.valuation import value_accounts
     from kamreport.metrics import account_metrics
-    from kamreport.session import resolve_as_of
+    from kamreport.context import resolve_as_of
 
     params = load_params(None, {})
     scoped = load_dataset(_data(erp), scope=ReadScope())  # what a report run reads
@@ -452,7 +452,7 @@ def test_reports_from_postgres_equal_reports_from_csv(erp, sample_dir, tmp_path)
             common = ["--params", str(params), "--output-dir", str(outputs[name])]
             done = _run([*command, *common, "--as-of", "2026-06-30"], env, tmp_path)
             streams += done.stdout + done.stderr
-    for relative in ("customers/KA0001/report.html", "portfolio/portfolio.html"):
+    for relative in ("en/customers/KA0001/report.html", "en/portfolio/portfolio.html"):
         ours = (outputs["csv"] / "2026-06-30" / relative).read_text(encoding="utf-8")
         theirs = (outputs["pg"] / "2026-06-30" / relative).read_text(encoding="utf-8")
         assert _comparable(theirs) == _comparable(ours), relative
@@ -464,7 +464,8 @@ def test_reports_from_postgres_equal_reports_from_csv(erp, sample_dir, tmp_path)
     for path in outputs["pg"].rglob("*"):
         if path.is_file():
             assert READER_PASSWORD.encode() not in path.read_bytes(), path
-    manifest = (outputs["pg"] / "2026-06-30" / "en" / "customers" / "KA0001" / "manifest.json").read_text()
+    folder = outputs["pg"] / "2026-06-30" / "en" / "customers" / "KA0001"
+    manifest = (folder / "manifest.json").read_text()
     assert "order lines up to 2026-06-30" in manifest
 
 

@@ -6,7 +6,8 @@ the message catalogs), the resolved parameters and as-of date, the account's
 own rows in every table, the whole accounts and products tables (duplicate-name
 notes and categories look across accounts), and the account's rows of the
 portfolio-wide figures (score, rank, tier, lifetime value, risk flags, metrics),
-which is how a change elsewhere in the portfolio reaches this report. The hash
+which is how a change elsewhere in the portfolio reaches this report, and the
+portfolio's revenue by account and category (whitespace compares with the peers). The hash
 is stored in the report's manifest; a re-run skips an account whose hash and
 outputs are unchanged.
 """
@@ -84,6 +85,9 @@ def account_hashes(tables: Mapping[str, pd.DataFrame], context: Any, base: str) 
         parts[f"ctx.{name}"] = _per_account(frame, ids.astype(str))
     valuation = context.valuation
     shared.append(f"clv={valuation.clv.message}|{valuation.margin_rate_portfolio!r}")
+    by_category = getattr(context, "by_category", None)  # whitespace compares with all peers
+    if by_category is not None:
+        shared.append(f"by_category={_whole(by_category.reset_index())}")
     head = hashlib.sha256("|".join(shared).encode()).hexdigest()
     out = {}
     for account_id in accounts:

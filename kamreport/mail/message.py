@@ -39,7 +39,7 @@ from kamreport.mail.privacy import find_personal_details
 from kamreport.mail.summary import EmailSummary
 from kamreport.paths import TEMPLATES_DIR
 from kamreport.views.display import other_names
-from kamreport.views.email import email_display, email_view, subject
+from kamreport.views.email import EmailView, email_display, email_view, subject
 
 HTML_LIMIT_BYTES = 100_000  # Gmail clips message HTML past about 102 KB
 MIME_TYPES = {".pdf": ("application", "pdf"), ".html": ("text", "html")}
@@ -74,6 +74,7 @@ class RenderedEmail:
     charts: tuple[EmailChart, ...]
     cids: dict[str, str] = field(default_factory=dict)
     attachment: Attachment | None = None
+    view: EmailView | None = field(default=None, compare=False, repr=False)  # what it says
 
     @property
     def content_hash(self) -> str:
@@ -165,6 +166,7 @@ def render_email(
         charts=charts,
         cids=cids,
         attachment=attachment,
+        view=view,
     )
     if rendered.html_bytes >= HTML_LIMIT_BYTES:
         raise EmailBuildError(
