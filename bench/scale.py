@@ -56,14 +56,14 @@ def measure(folder: Path) -> dict:
         stages[name] = round(now - since[0], 2)
         since[0] = now
 
+    from kamreport.analytics.duplicates import likely_duplicates
+    from kamreport.analytics.mix import category_revenue
     from kamreport.analytics.risk import risk_flags
     from kamreport.analytics.valuation import value_portfolio
+    from kamreport.context import resolve_as_of
     from kamreport.dataset import Dataset
     from kamreport.metrics import account_metrics
     from kamreport.params import load_params
-    from kamreport.analytics.duplicates import likely_duplicates
-    from kamreport.analytics.mix import category_revenue
-    from kamreport.context import resolve_as_of
     from kamreport.sources import read_source
     from kamreport.validation import validate
 

@@ -219,10 +219,7 @@ def run_portfolio_report(
     context = context or open_context(params_file, overrides, say=progress)
     check_pdf_engine(context)
     snapshot = write_snapshot(context, progress)
-    progress(
-        f"Running the portfolio report of {context.accounts} accounts "
-        f"as of {context.as_of}…"
-    )
+    progress(f"Running the portfolio report of {context.accounts} accounts as of {context.as_of}…")
     job = report_job(context, "portfolio", snapshot)
     return run_job(job, progress_bar=sys.stderr.isatty(), started=started)
 

@@ -143,8 +143,8 @@ def test_account_scope_reads_one_customers_rows(erp, reader_env, csv_dataset):
 
 def test_value_layer_and_metrics_identical_to_csv(erp, reader_env, csv_dataset):
     from kamreport.analytics.valuation import value_accounts
-    from kamreport.metrics import account_metrics
     from kamreport.context import resolve_as_of
+    from kamreport.metrics import account_metrics
 
     params = load_params(None, {})
     scoped = load_dataset(_data(erp), scope=ReadScope())  # what a report run reads

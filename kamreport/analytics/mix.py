@@ -69,9 +69,7 @@ def category_revenue(
     return table
 
 
-def whitespace(
-    by_category: pd.DataFrame, accounts: pd.DataFrame, account_id: str
-) -> pd.DataFrame:
+def whitespace(by_category: pd.DataFrame, accounts: pd.DataFrame, account_id: str) -> pd.DataFrame:
     """Categories the account does not buy but most of its peers do.
 
     ``by_category`` is :func:`category_revenue` of the portfolio. Columns: category,

@@ -118,9 +118,7 @@ def _number(value: Any) -> float | None:
     return None if number != number else number
 
 
-def _account_line(
-    figures: PortfolioFigures, account_id: str, names: dict[str, str]
-) -> AccountLine:
+def _account_line(figures: PortfolioFigures, account_id: str, names: dict[str, str]) -> AccountLine:
     """The account's tier, score, LTM revenue and growth as every report shows them."""
     metrics = figures.metrics.set_index("account_id")
     row = metrics.loc[account_id]

@@ -76,9 +76,7 @@ def attainment_by_tier(
 ) -> pd.DataFrame:
     """Σ target and Σ actual of the accounts with a target, per tier and in total, for the
     year of ``end`` (full year: ``to_date`` False, ``end`` = 31 Dec) or year to date."""
-    per = targets_by_account(
-        run.dataset.order_lines, run.dataset.get("targets"), end, tiers.index
-    )
+    per = targets_by_account(run.dataset.order_lines, run.dataset.get("targets"), end, tiers.index)
     target = per["target_ytd"] if to_date else per["target_fy"]
     frame = pd.DataFrame({"tier": tiers, "target": target, "actual": per["revenue_ytd"]})
     frame = frame.loc[frame["target"].notna()]
