@@ -255,6 +255,7 @@ class PortfolioParams:
 
 
 TARGET_METHODS = ("run_rate", "ltm_seasonal", "trend", "potential")
+# The account tiers (客户分级), best first: the one list every module uses.
 TIERS = ("key", "growth", "maintain", "ordinary")
 
 

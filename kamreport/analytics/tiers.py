@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kamreport.params import ScoringParams
+from kamreport.params import TIERS, ScoringParams
 
-TIERS = ("key", "growth", "maintain", "ordinary")
+__all__ = ["TIERS", "assign_tiers"]
 
 
 def assign_tiers(scored: pd.DataFrame, features: pd.DataFrame, rules: ScoringParams) -> pd.Series:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kamreport.analytics.tiers import TIERS
 from kamreport.provenance import Provenance
 from kamreport.views.blocks import Cell, Column, Page, Row, Table, attrs
 from kamreport.views.display import Display, number
@@ -16,7 +17,6 @@ from kamreport.views.page import page
 if TYPE_CHECKING:
     from kamreport.batch.index import IndexRow
 
-TIER_ORDER = ("key", "growth", "maintain", "ordinary")
 STATUSES = ("rendered", "skipped", "failed")
 
 
@@ -164,7 +164,7 @@ def index_view(
             badge=f"tier-{key}",
             attrs=attrs(tier_count=key),
         )
-        for key in TIER_ORDER
+        for key in TIERS
         if any(r.tier == key for r in ordered)
     )
     failed = [r for r in ordered if r.status == "failed"]
