@@ -5,7 +5,8 @@ Usage: ``.venv/bin/python bench/pdf.py [--customer KA0001] [--repeat 3] [HTML ..
 Without HTML files it generates the sample data and renders the customer report
 in English and Chinese first (not timed). The first conversion in a process
 pays for importing WeasyPrint and setting up fonts; that overhead is reported
-separately from the steady-state time per report. Ends with one JSON line.
+separately from the steady-state time per report. Also reports the size of each
+HTML report and of its chart SVG. Ends with one JSON line.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -20,6 +22,7 @@ import time
 from pathlib import Path
 
 GOAL_S = 1.2
+CHART_SVG = re.compile(r'<svg class="chart".*?</svg>', re.S)
 
 
 def render_reports(customer: str, workdir: Path) -> list[Path]:
@@ -38,6 +41,12 @@ def render_reports(customer: str, workdir: Path) -> list[Path]:
         result = run_customer_report(customer, overrides=overrides, progress=lambda _m: None)
         reports.append(result.report)
     return reports
+
+
+def sizes(html: Path) -> tuple[int, int]:
+    """Bytes of the HTML report and of the chart SVG inside it."""
+    text = html.read_text(encoding="utf-8")
+    return len(text.encode()), sum(len(svg.encode()) for svg in CHART_SVG.findall(text))
 
 
 def time_one(html: Path, out: Path) -> tuple[float, float, int]:
@@ -71,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         setup_s = time.perf_counter() - setup
         first_wall, _, _ = time_one(reports[0], workdir / "first.pdf")
         walls, cpus = [], []
+        html_bytes, chart_bytes = zip(*(sizes(html) for html in reports), strict=True)
+        for html, size, charts in zip(reports, html_bytes, chart_bytes, strict=True):
+            print(f"{html}: {size / 1000:.0f} KB, of which chart SVG {charts / 1000:.0f} KB")
         for html in reports:
             for i in range(args.repeat):
                 wall, cpu, pages = time_one(html, workdir / f"{html.parent.name}-{i}.pdf")
@@ -94,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
                     "first_call_s": round(first_call, 3),
                     "cpu_seconds_per_report": round(statistics.median(cpus), 3),
                     "load_average": round(load, 2),
+                    "report_bytes": round(statistics.median(html_bytes)),
+                    "chart_svg_bytes": round(statistics.median(chart_bytes)),
                 }
             )
         )

@@ -1,70 +1,234 @@
-"""Charts: text stays text in the SVG, in the report's font stack; margins leave room for
-every label; the same input gives the same SVG."""
+"""Charts: SVG with real text in the report's font stack, margins that keep every text
+inside the figure (English and Chinese), and the same bytes on every render."""
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 import re
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from kamreport.charts import base, line_chart
-from kamreport.context import open_context
+from kamreport.dataset import Dataset
+from kamreport.fonts import FAMILY
 from kamreport.i18n import Formatter
-from kamreport.reports import customer
+from kamreport.params import Params
+from kamreport.reports import customer as report
 
+AS_OF = dt.date(2026, 9, 30)
+LOCALES = ("en", "zh-CN")
+REPORT_CSS = Path(__file__).parents[1] / "templates" / "css" / "report.css"
 # how matplotlib names a glyph it exports as an outline: <path id="DejaVuSans-4f" …>
 GLYPH_OUTLINE = re.compile(r'<path id="[A-Za-z-]+-[0-9a-f]{2,6}"')
+CHART_MODULES = (
+    "trend", "mix", "lines", "relationship_map", "pareto", "dso", "waterfall", "distribution",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def review(sample_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("charts")
-    overrides = {"data": {"source": str(sample_dir)}, "report": {"output_dir": str(out)}}
-    run = open_context(None, overrides, say=lambda _: None)
-    return customer.review(run, "KA0001")
+def dataset(sample_tables) -> Dataset:
+    return Dataset(tables=sample_tables, currency="CNY")
 
 
-@pytest.mark.parametrize("locale", ["en", "zh-CN"])
-def test_every_chart_keeps_its_text_as_text(review, locale):
-    charts = customer.charts(review, Formatter(locale, "CNY"))
-    assert sum(c is not None for c in charts.values()) >= 6
-    for chart in filter(None, charts.values()):
+@pytest.fixture(scope="module")
+def reviews(dataset):
+    params = Params()
+    context = report.portfolio(dataset, AS_OF, params)
+    return {
+        account: report.analyse(dataset, account, AS_OF, params, context)
+        for account in ("KA0001", "KA0084")
+    }
+
+
+@pytest.fixture(scope="module")
+def ka0001_charts(reviews):
+    return {loc: report.charts(reviews["KA0001"], Formatter(loc, "CNY")) for loc in LOCALES}
+
+
+@pytest.fixture
+def figures(monkeypatch):
+    """Every figure exported as SVG while the test runs, by chart id."""
+    seen: dict[str, Figure] = {}
+    export = base.figure_to_svg
+
+    def keep(fig, chart_id):
+        seen[chart_id] = fig
+        return export(fig, chart_id)
+
+    for name in CHART_MODULES:
+        module = importlib.import_module(f"kamreport.charts.{name}")
+        monkeypatch.setattr(module, "figure_to_svg", keep)
+    return seen
+
+
+def drawn_texts(fig: Figure) -> list:
+    """The texts a draw puts on the figure: titles, axis and tick labels, notes, legends."""
+    texts = []
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
+        texts += ax.texts
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in axis._update_ticks():  # only the ticks inside the view limits
+                texts += [tick.label1, tick.label2]
+        if ax.get_legend():
+            texts += ax.get_legend().get_texts()
+    return [t for t in texts if t.get_visible() and t.get_text()]
+
+
+def outside(fig: Figure) -> list[str]:
+    """The texts whose box, as matplotlib's renderer measures it, leaves the figure."""
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    width, height = fig.bbox.width, fig.bbox.height
+    found = []
+    for text in drawn_texts(fig):
+        box = text.get_window_extent(renderer)
+        if box.x0 < -0.5 or box.y0 < -0.5 or box.x1 > width + 0.5 or box.y1 > height + 0.5:
+            found.append(f"{text.get_text()!r} at {[round(v) for v in box.extents]}")
+    return found
+
+
+def svg_texts(svg: str) -> list[str]:
+    return re.findall(r"<text\b[^>]*>([^<]*)</text>", svg)
+
+
+# --- the SVG ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_chart_of_an_account_renders(ka0001_charts, locale):
+    charts = ka0001_charts[locale]
+    assert list(charts) == list(report.CHART_KEYS)
+    assert all(charts.values()), [k for k, c in charts.items() if c is None]
+    ids = [c.chart_id for c in charts.values()]
+    assert ids == ["revenue-trend", "mix", "wallet-share", "contribution", "discount-depth",
+                   "relmap", "satisfaction"]  # fmt: skip
+    for chart in charts.values():
+        root = chart.svg[: chart.svg.index(">") + 1]
+        assert root.startswith('<svg class="chart" aria-hidden="true" '), root
+        assert "viewBox=" in root and " width=" not in root and " height=" not in root
+        assert chart.svg.rstrip().endswith("</svg>") and chart.alt
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_text_stays_text_without_glyph_outlines(ka0001_charts, locale):
+    fmt = Formatter(locale, "CNY")
+    for chart in ka0001_charts[locale].values():
         svg = chart.svg
         assert svg.startswith('<svg class="chart" aria-hidden="true" font-family="')
-        assert "KAM Sans SC" in svg[: svg.index(">")]
-        texts = re.findall(r"<text\b[^>]*>([^<]*)</text>", svg)
-        assert texts, chart.chart_id
+        assert len(svg_texts(svg)) >= 8, chart.chart_id  # title, axis and tick labels
         assert not GLYPH_OUTLINE.search(svg), chart.chart_id  # no letters drawn as paths
+        assert "font-family:" not in svg  # once, on the root element, as an attribute
         if locale == "zh-CN":
-            assert any(re.search(r"[\u4e00-\u9fff]", t) for t in texts), chart.chart_id
+            assert any(re.search(r"[\u4e00-\u9fff]", t) for t in svg_texts(svg)), chart.chart_id
+    trend = ka0001_charts[locale]["trend"].svg
+    assert fmt.t("chart.revenue_trend_title", months=36) in svg_texts(trend)
 
 
-def test_the_same_input_gives_the_same_svg(review):
-    fmt = Formatter("en", "CNY")
-    first = customer.charts(review, fmt)
-    again = customer.charts(review, fmt)
-    assert {k: c.svg for k, c in first.items() if c} == {k: c.svg for k, c in again.items() if c}
-
-
-def test_charts_are_light(review):
-    svgs = [c.svg for c in customer.charts(review, Formatter("en", "CNY")).values() if c]
+def test_charts_are_light(ka0001_charts):
+    svgs = [c.svg for c in ka0001_charts["en"].values()]
     assert sum(len(s) for s in svgs) < 150_000  # text, not glyph paths: was ~330 KB
 
 
-def test_a_long_title_is_wrapped_inside_the_figure():
-    fmt = Formatter("zh-CN", "CNY")
-    series = pd.Series([1.0, 2.0, 3.0])
-    title = "非常长的图表标题，" * 12
+def test_svg_font_stack_is_the_pages_with_the_bundled_font_first(ka0001_charts):
+    css = REPORT_CSS.read_text(encoding="utf-8")
+    body = re.search(r"body\s*\{[^}]*?font-family:\s*([^;]+);", css, re.S).group(1)
+
+    def families(stack: str) -> list[str]:
+        return [f.strip().strip("'\"") for f in stack.replace("\n", " ").split(",")]
+
+    svg_stack = re.search(r'<svg [^>]*font-family="([^"]+)"', ka0001_charts["zh-CN"]["mix"].svg)
+    assert svg_stack.group(1) == base.SVG_FONT_FAMILY
+    ours = families(base.SVG_FONT_FAMILY)
+    assert ours[0] == FAMILY
+    assert sorted(ours) == sorted(families(body))  # every font the page text may use
+
+
+def test_same_input_same_svg(reviews, ka0001_charts):
+    again = report.charts(reviews["KA0001"], Formatter("zh-CN", "CNY"))
+    for key, chart in ka0001_charts["zh-CN"].items():
+        assert again[key].svg == chart.svg, key
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T", chart.svg)  # no creation date
+
+
+def test_ids_are_unique_on_a_page(ka0001_charts):
+    ids = [i for c in ka0001_charts["en"].values() for i in re.findall(r' id="([^"]+)"', c.svg)]
+    assert ids and len(ids) == len(set(ids))
+    for chart in ka0001_charts["en"].values():  # every reference points into its own chart
+        for target in re.findall(r'(?:href|url\()"?#([^")]+)', chart.svg):
+            assert f'id="{target}"' in chart.svg, (chart.chart_id, target)
+
+
+# --- layout -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("account", ["KA0001", "KA0084"])
+def test_every_text_lies_inside_its_figure(reviews, figures, locale, account):
+    report.charts(reviews[account], Formatter(locale, "CNY"))
+    assert len(figures) >= 5
+    for chart_id, fig in figures.items():
+        assert outside(fig) == [], chart_id
+
+
+LONG_ZH = (
+    "各季度按产品品类、区域和销售渠道划分的销售额、毛利、服务成本与贡献利润"
+    "（含税，单位：元），与上年同期及年度目标的对比分析"
+)
+LONG_EN = (
+    "Revenue, gross margin, cost-to-serve and contribution per quarter, by product category, "
+    "region and sales channel, compared with the same quarter of the previous year"
+)
+
+
+@pytest.mark.parametrize(("locale", "title"), [("zh-CN", LONG_ZH), ("en", LONG_EN)])
+def test_a_long_title_wraps_inside_the_figure(figures, locale, title):
+    fmt = Formatter(locale, "CNY")
+    index = pd.RangeIndex(8)
+    series = {"甲": pd.Series(np.linspace(1e5, 9e5, 8), index=index),
+              "乙": pd.Series(np.linspace(9e5, 1e5, 8), index=index)}  # fmt: skip
+    chart = line_chart(series, fmt, chart_id="long", title=title, ylabel="金额", kind="money")
+    fig = figures["long"]
+    assert outside(fig) == []
+    lines = fig.axes[0]._left_title.get_text().split("\n")
+    assert len(lines) >= 2
+    assert "".join(lines).replace(" ", "") == title.replace(" ", "")  # nothing lost
+    if locale == "en":
+        assert all(word in title.split() for line in lines for word in line.split())
+    assert "\n".join(t for t in svg_texts(chart.svg) if t in lines) == "\n".join(lines)
+
+
+def test_a_long_title_on_a_plain_figure_is_wrapped_inside_it():
     fig, ax = base.new_figure()
-    ax.plot(series.index, series.to_numpy())
-    ax.set_title(title)
+    ax.plot([0, 1, 2], [1.0, 2.0, 3.0])
+    ax.set_title("非常长的图表标题，" * 12)
     base.fit_margins(fig)
     renderer = FigureCanvasAgg(fig).get_renderer()
     shown = ax._left_title  # titles are left-aligned in the report style
     box = shown.get_window_extent(renderer)
     assert "\n" in shown.get_text()
     assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
-    chart = line_chart({"a": series}, fmt, chart_id="t", title=title, ylabel="y")
-    assert "<text" in chart.svg
+
+
+def test_lines_break_between_hanzi_and_at_spaces_never_before_closing_punctuation():
+    assert base._tokens("Share of wallet") == ["Share ", "of ", "wallet"]
+    assert base._tokens("毛利、成本（元）") == ["毛", "利、", "成", "本", "（元）"]
+    assert base._tokens("近36个月") == ["近", "36", "个", "月"]
+
+
+def test_png_export_uses_the_same_margins(figures, reviews):
+    chart = report.revenue_trend(
+        reviews["KA0001"].monthly, Formatter("zh-CN", "CNY"), with_png=True
+    )
+    assert chart.png.startswith(b"\x89PNG\r\n\x1a\n")
+    fig = figures["revenue-trend"]
+    position = fig.axes[0].get_position().bounds
+    base.figure_to_png(fig)  # measured once: exporting again changes nothing
+    assert fig.axes[0].get_position().bounds == position
+    assert outside(fig) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html as html_lib
 import importlib.abc
+import os
 import re
 import subprocess
 import sys
@@ -196,6 +197,72 @@ def test_inline_svg_charts_stay_vector_and_visible(engine, tmp_path):
     )
     pixels = next(tmp_path.glob("p-*.pgm")).read_bytes().split(b"\n", 3)[3]
     assert sum(1 for v in pixels if v < 100) > 200  # the black square is drawn
+
+
+def chinese_chart_page(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A page with one chart in Chinese, and the chart texts the PDF must show."""
+    import pandas as pd
+
+    from kamreport.charts import line_chart
+    from kamreport.i18n import Formatter
+
+    fmt = Formatter("zh-CN", "CNY")
+    quarters = ["2025年第4季度", "2026年第1季度", "2026年第2季度", "2026年第3季度"]
+    values = pd.Series([0.12, 0.125, 0.118, 0.121])
+    chart = line_chart({"折扣深度": values}, fmt, chart_id="discount-depth",
+                       title="各季度折扣深度（净额／标价）", ylabel="折扣",
+                       kind="percent", x_labels=quarters)  # fmt: skip
+    source = tmp_path / "chart.html"
+    source.write_text(page(f'<figure class="chart-figure">{chart.svg}</figure>', "zh-CN"), "utf-8")
+    return source, ["各季度折扣深度（净额／标价）", "折扣", "2026年第1季度"]
+
+
+def pdf_fonts(path: Path) -> list[str]:
+    return run(require_tool("pdffonts"), str(path)).splitlines()[2:]
+
+
+@pytest.mark.system
+def test_chart_text_is_text_in_the_bundled_font(engine, tmp_path):
+    require_tool("pdftotext")
+    require_tool("pdfimages")
+    source, texts = chinese_chart_page(tmp_path)
+    assert "<text" in source.read_text("utf-8")
+    result = pdf.html_to_pdf(source)
+    text = squash(run("pdftotext", str(result.path), "-"))
+    for expected in texts:
+        assert squash(expected) in text, expected
+    assert run("pdfimages", "-list", str(result.path)).splitlines()[2:] == []  # vector
+    fonts = pdf_fonts(result.path)
+    assert fonts and all("KAM-Sans-SC" in line for line in fonts), fonts
+
+
+@pytest.mark.system
+def test_chart_text_needs_no_cjk_font_on_the_machine(engine, tmp_path):
+    """With no font installed at all, Chinese chart labels still come out in KAM Sans SC."""
+    require_tool("pdftotext")
+    fc_list = require_tool("fc-list")
+    source, texts = chinese_chart_page(tmp_path)
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
+        f"<fontconfig><cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>",
+        "utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FONTCONFIG")}
+    env["FONTCONFIG_FILE"] = str(config)
+    code = (
+        "import sys, warnings; warnings.simplefilter('ignore'); "
+        "from kamreport.pdf import html_to_pdf; html_to_pdf(sys.argv[1])"
+    )
+    subprocess.run([sys.executable, "-c", code, str(source)], check=True, env=env)
+    listed = subprocess.run([fc_list], env=env, capture_output=True, text=True).stdout
+    assert listed.strip() == ""  # the subprocess saw no system font
+    pdf_path = source.with_suffix(".pdf")
+    text = squash(run("pdftotext", str(pdf_path), "-"))
+    for expected in texts:
+        assert squash(expected) in text, expected
+    fonts = pdf_fonts(pdf_path)
+    assert fonts and all("KAM-Sans-SC" in line for line in fonts), fonts
 
 
 # --- whole reports on the sample data ------------------------------------------------------

@@ -177,22 +177,10 @@ def _titles(ax: plt.Axes) -> list[Text]:
     return [t for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
 
 
-def fit_margins(fig: Figure) -> None:
-    """Place the plot area so every text around it lies inside the figure, once.
-
-    One measuring pass: the space each side needs beyond the plot area (tick labels,
-    axis labels, titles, legends outside the axes) is set with ``subplots_adjust``. A
-    title wider than the room it has (up to the figure's edge, or to a legend in its
-    row) is first broken into lines.
-    """
-    if fig in _FITTED:
-        return
-    _FITTED.add(fig)
-    axes = [ax for ax in fig.axes if ax.get_visible()]
-    if not axes:
-        return
-    renderer = FigureCanvasAgg(fig).get_renderer()
-    width, height = fig.bbox.width, fig.bbox.height
+def _margins(fig: Figure, axes: list[plt.Axes], renderer) -> tuple[float, float, float, float]:
+    """The room (pixels) the texts need left, right, below and above the plot area, with
+    titles wider than their room broken into lines first."""
+    width = fig.bbox.width
     pad = EDGE_PAD_PT * fig.dpi / 72
     gap = GAP_PT * fig.dpi / 72
     frame = Bbox.union([ax.bbox for ax in axes])
@@ -215,6 +203,16 @@ def fit_margins(fig: Figure) -> None:
                     limit = min(limit, new_x1 - (frame.x1 - lg.x0) - gap)
             if box.width > limit - start and wrap_text(title, renderer, max(limit - start, 1)):
                 top = max(top, title.get_window_extent(renderer).y1 - frame.y1 + pad)
+    return left, right, bottom, top
+
+
+def _tick_locations(axes: list[plt.Axes]) -> list[tuple[float, ...]]:
+    return [tuple(axis.get_majorticklocs()) for ax in axes for axis in (ax.xaxis, ax.yaxis)]
+
+
+def _adjust(fig: Figure, margins: tuple[float, float, float, float]) -> None:
+    left, right, bottom, top = margins
+    width, height = fig.bbox.width, fig.bbox.height
     fig.subplots_adjust(
         left=min(left / width, 0.45),
         right=max(1 - right / width, 0.55),
@@ -223,14 +221,38 @@ def fit_margins(fig: Figure) -> None:
     )
 
 
+def fit_margins(fig: Figure) -> None:
+    """Place the plot area so every text around it lies inside the figure, once.
+
+    One measuring pass: the room each side needs beyond the plot area (tick labels,
+    axis labels, titles, legends outside the axes) is set with ``subplots_adjust``. A
+    title wider than the room it has (up to the figure's edge, or to a legend in its
+    row) is first broken into lines. Only when the new size of the plot area moves the
+    automatic ticks (other labels, maybe wider) is it measured a second time, keeping the
+    larger room of each side.
+    """
+    if fig in _FITTED:
+        return
+    _FITTED.add(fig)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    if not axes:
+        return
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    ticks = _tick_locations(axes)
+    margins = _margins(fig, axes, renderer)
+    _adjust(fig, margins)
+    if _tick_locations(axes) != ticks:
+        again = _margins(fig, axes, renderer)
+        _adjust(fig, tuple(max(a, b) for a, b in zip(margins, again, strict=True)))
+
+
 # --- export ------------------------------------------------------------------------------
 
 _FONT_FAMILY_DECL = re.compile(r"font-family: [^;\"]*(?:; )?")
 _EMPTY_STYLE = re.compile(r' style="\s*;?\s*"')
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
+_INDENT = re.compile(r"\n[ \t]+<")
 _NO_ROTATION = re.compile(r' transform="rotate\(-?0 [^)"]*\)"')
-
-
 _GROUP_TAG = re.compile(r"[ \t]*<(/?)g\b([^>]*?)(/?)>\n?")
 _PLAIN_GROUP = re.compile(r'\s*(?:id="[^"]*")?\s*')
 
@@ -268,7 +290,7 @@ def figure_to_svg(fig: Figure, chart_id: str) -> str:
     svg = _METADATA.sub("", svg, count=1)
     svg = _EMPTY_STYLE.sub("", _FONT_FAMILY_DECL.sub("", svg))
     svg = _NO_ROTATION.sub("", svg)
-    svg = _unwrap_plain_groups(svg)
+    svg = _INDENT.sub("\n<", _unwrap_plain_groups(svg))
     svg = svg.replace(
         "<svg ", f'<svg class="chart" aria-hidden="true" font-family="{SVG_FONT_FAMILY}" ', 1
     )
