@@ -20,13 +20,30 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
 
 from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm
 from kamreport.errors import KamReportError
+
+if TYPE_CHECKING:
+    from scipy import optimize
+
+
+def _special():
+    """scipy.special, imported when a model is evaluated (not when reports only read fits)."""
+    from scipy import special
+
+    return special
+
+
+def _optimize():
+    from scipy import optimize
+
+    return optimize
+
 
 DAYS_PER_PERIOD = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 _LOG_BOUND = 12.0  # fitted parameters are kept within e^±12; beyond e^±10.5 the fit failed
@@ -95,8 +112,8 @@ def bgnbd_log_likelihood(
     summed in log space with log-sum-exp.
     """
     x, tx, big_t = _arrays(frequency, recency, T)
-    ln_a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    ln_a2 = special.betaln(a, b + x) - special.betaln(a, b)
+    ln_a1 = _special().gammaln(r + x) - _special().gammaln(r) + r * np.log(alpha)
+    ln_a2 = _special().betaln(a, b + x) - _special().betaln(a, b)
     ln_a3 = -(r + x) * np.log(alpha + big_t)
     repeat = x > 0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -117,14 +134,14 @@ def _fit(neg_ll, starts: list[np.ndarray], n_params: int) -> optimize.OptimizeRe
         with np.errstate(all="ignore"):
             # SLSQP first: as accurate here as L-BFGS-B and much less sensitive to BLAS
             # threading overhead on busy machines; L-BFGS-B, then Nelder-Mead, as backups.
-            res = optimize.minimize(
+            res = _optimize().minimize(
                 neg_ll, start, method="SLSQP", bounds=bounds,
                 options={"ftol": 1e-10, "maxiter": 500},
             )  # fmt: skip
             if not res.success:
-                res = optimize.minimize(neg_ll, res.x, method="L-BFGS-B", bounds=bounds)
+                res = _optimize().minimize(neg_ll, res.x, method="L-BFGS-B", bounds=bounds)
             if not res.success:
-                res = optimize.minimize(
+                res = _optimize().minimize(
                     neg_ll, res.x, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-7}
                 )
         if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
@@ -217,7 +234,7 @@ def expected_purchases(fit: BGNBDFit, t, frequency, recency, T) -> np.ndarray:
     r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
     z = t / (alpha + big_t + t)
     with np.errstate(all="ignore"):
-        hyp = special.hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        hyp = _special().hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
         bracket = 1.0 - (1.0 - z) ** (a - 1) * hyp
         numerator = (a + b + x - 1) / (a - 1) * bracket
         result = numerator / (1.0 + _alive_odds(fit, x, tx, big_t))
@@ -234,9 +251,9 @@ def gamma_gamma_log_likelihood(p: float, q: float, v: float, frequency, monetary
     """
     x, m = _arrays(frequency, monetary_value)
     return (
-        special.gammaln(p * x + q)
-        - special.gammaln(p * x)
-        - special.gammaln(q)
+        _special().gammaln(p * x + q)
+        - _special().gammaln(p * x)
+        - _special().gammaln(q)
         + q * np.log(v)
         + (p * x - 1) * np.log(m)
         + p * x * np.log(x)

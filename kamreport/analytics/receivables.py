@@ -65,9 +65,7 @@ def receivables_by_account(
     by = inv["account_id"]
     out = pd.DataFrame(index=accounts)
     out["open_amount"] = inv["outstanding"].groupby(by).sum()
-    aging = inv.pivot_table(
-        index="account_id", columns="bucket", values="outstanding", aggfunc="sum", fill_value=0.0
-    )
+    aging = inv.groupby([by, inv["bucket"]])["outstanding"].sum().unstack(fill_value=0.0)
     for bucket in AGING_BUCKETS:
         out[bucket] = aging.get(bucket, 0.0)
     out = out.fillna(0.0)

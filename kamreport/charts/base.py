@@ -22,7 +22,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -82,10 +82,10 @@ class Chart:
     png: bytes | None = None
 
 
-def new_figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, plt.Axes]:
+def new_figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, Axes]:
     """A figure in the report style (fonts, grid, spines)."""
     families = register_matplotlib_fonts()
-    plt.rcParams.update(
+    matplotlib.rcParams.update(
         {
             "font.family": "sans-serif",
             "font.sans-serif": list(families),
@@ -112,7 +112,7 @@ def new_figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, plt.Axe
     return fig, ax
 
 
-def money_axis(ax: plt.Axes, fmt: Formatter, axis: str = "y") -> None:
+def money_axis(ax: Axes, fmt: Formatter, axis: str = "y") -> None:
     """Label an axis with compact money figures in the report's locale."""
     formatter = FuncFormatter(lambda value, _pos: fmt.number(value, compact=True))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
@@ -173,11 +173,11 @@ def wrap_text(text: Text, renderer, max_width: float) -> bool:
     return True
 
 
-def _titles(ax: plt.Axes) -> list[Text]:
+def _titles(ax: Axes) -> list[Text]:
     return [t for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
 
 
-def _margins(fig: Figure, axes: list[plt.Axes], renderer) -> tuple[float, float, float, float]:
+def _margins(fig: Figure, axes: list[Axes], renderer) -> tuple[float, float, float, float]:
     """The room (pixels) the texts need left, right, below and above the plot area, with
     titles wider than their room broken into lines first."""
     width = fig.bbox.width
@@ -206,7 +206,7 @@ def _margins(fig: Figure, axes: list[plt.Axes], renderer) -> tuple[float, float,
     return left, right, bottom, top
 
 
-def _tick_locations(axes: list[plt.Axes]) -> list[tuple[float, ...]]:
+def _tick_locations(axes: list[Axes]) -> list[tuple[float, ...]]:
     return [tuple(axis.get_majorticklocs()) for ax in axes for axis in (ax.xaxis, ax.yaxis)]
 
 
@@ -281,7 +281,7 @@ def figure_to_svg(fig: Figure, chart_id: str) -> str:
     """SVG markup to inline in HTML: no XML prolog, scalable, ids unique per chart, text
     as ``<text>`` in the report's font stack (set once, on the root element)."""
     fit_margins(fig)
-    plt.rcParams["svg.hashsalt"] = chart_id
+    matplotlib.rcParams["svg.hashsalt"] = chart_id
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
