@@ -79,9 +79,19 @@ class WarmKernel:
             )
         self._ready = True
 
+    def preload(self, snapshot: str) -> None:
+        """Start reading the run snapshot in the kernel now, without waiting: the notebook's
+        own ``open_snapshot`` then finds it read (kamreport.context reads it once)."""
+        code = f"import kamreport.context as _c\n_c.open_snapshot({snapshot!r})\ndel _c"
+        self.kc.execute(code, silent=True, store_history=False)
+
     def reset(self) -> None:
-        """Empty the kernel's namespace (see :data:`RESET`); raise if that fails."""
+        """Empty the kernel's namespace (see :data:`RESET`) before a notebook, unless none ran
+        yet; raise if that fails."""
         self.ready()
+        self.runs += 1
+        if self.runs == 1:
+            return
         reply = run_sync(self.kc.execute_interactive)(
             RESET, store_history=False, timeout=120, output_hook=lambda _msg: None
         )

@@ -163,6 +163,13 @@ def start_kernel() -> None:
     start()
 
 
+def preload(snapshot: Path) -> None:
+    """Have this process's kernel read the snapshot while the notebook run is set up."""
+    from kamreport.kernel import start_kernel as kernel
+
+    kernel().preload(str(snapshot))
+
+
 def report_job(
     context: RunContext,
     report: str,
@@ -201,6 +208,7 @@ def run_customer_report(
     account_id = context.account_id(customer)
     check_pdf_engine(context)
     snapshot = write_snapshot(context, progress)
+    preload(snapshot)
     progress(f"Running the account review of {account_id} as of {context.as_of}…")
     job = report_job(context, "customer", snapshot, account_id=account_id)
     return run_job(job, progress_bar=sys.stderr.isatty(), started=started)
@@ -219,6 +227,7 @@ def run_portfolio_report(
     context = context or open_context(params_file, overrides, say=progress)
     check_pdf_engine(context)
     snapshot = write_snapshot(context, progress)
+    preload(snapshot)
     progress(f"Running the portfolio report of {context.accounts} accounts as of {context.as_of}…")
     job = report_job(context, "portfolio", snapshot)
     return run_job(job, progress_bar=sys.stderr.isatty(), started=started)
@@ -242,6 +251,7 @@ def run_target_setting(
     target_year = resolve_year(year, context.as_of)
     check_pdf_engine(context)
     snapshot = write_snapshot(context, progress)
+    preload(snapshot)
     progress(f"Proposing the {target_year} targets from the data as of {context.as_of}…")
     job = report_job(
         context,
