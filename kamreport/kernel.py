@@ -45,8 +45,7 @@ def _reset(ip=get_ipython()):
     ip.user_ns.update({"_": "", "__": "", "___": ""})
     hidden.update({"_": "", "__": "", "___": ""})
     gc.collect(1)
-_reset()
-del _reset, _sys
+_reset()  # which removes itself and _sys with every other name
 """
 
 
