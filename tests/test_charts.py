@@ -202,6 +202,25 @@ def test_a_long_title_wraps_inside_the_figure(figures, locale, title):
     if locale == "en":
         assert all(word in title.split() for line in lines for word in line.split())
     assert "\n".join(t for t in svg_texts(chart.svg) if t in lines) == "\n".join(lines)
+    line_chart(series, fmt, chart_id="short", title="短", ylabel="金额", kind="money")
+    short = figures["short"].axes[0].get_position()
+    assert fig.axes[0].get_position().x1 == pytest.approx(short.x1, abs=0.005)  # same plot width
+
+
+def test_a_long_title_wraps_before_a_legend_in_its_row():
+    fig, ax = base.new_figure()
+    for label in ("毛利", "目标", "销售额"):
+        ax.plot([0, 1, 2], [1.0, 2.0, 3.0], label=label)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False, ncols=3)
+    ax.set_title(LONG_ZH)
+    base.fit_margins(fig)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    title = ax._left_title.get_window_extent(renderer)
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert "\n" in ax._left_title.get_text()
+    assert title.x1 < legend.x0
+    assert outside(fig) == []
 
 
 def test_a_long_title_on_a_plain_figure_is_wrapped_inside_it():

@@ -93,6 +93,7 @@ def new_figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, Axes]:
             "axes.titlesize": 12,
             "axes.titleweight": "bold",
             "axes.titlelocation": "left",
+            "axes.titley": 1.0,  # above the plot area: no axis is drawn on top
             "axes.edgecolor": COLORS["neutral"],
             "axes.labelcolor": COLORS["text"],
             "xtick.color": COLORS["text"],
@@ -184,7 +185,14 @@ def _margins(fig: Figure, axes: list[Axes], renderer) -> tuple[float, float, flo
     pad = EDGE_PAD_PT * fig.dpi / 72
     gap = GAP_PT * fig.dpi / 72
     frame = Bbox.union([ax.bbox for ax in axes])
-    tight = Bbox.union([ax.get_tightbbox(renderer) for ax in axes])
+    titles = [(ax, title) for ax in axes for title in _titles(ax)]
+    for _ax, title in titles:  # measured on their own, after wrapping
+        title.set_visible(False)
+    try:
+        tight = Bbox.union([ax.get_tightbbox(renderer) for ax in axes])
+    finally:
+        for _ax, title in titles:
+            title.set_visible(True)
     left = frame.x0 - tight.x0 + pad
     right = tight.x1 - frame.x1 + pad
     bottom = frame.y0 - tight.y0 + pad
@@ -192,17 +200,17 @@ def _margins(fig: Figure, axes: list[Axes], renderer) -> tuple[float, float, flo
     # Titles start at the plot area's left edge and must end before the figure's edge
     # or a legend beside them (legends above the plot area hang from its right edge).
     new_x0, new_x1 = left, width - right
-    for ax in axes:
-        legends = [lg.get_window_extent(renderer) for lg in [ax.get_legend()] if lg]
-        for title in _titles(ax):
+    for ax, title in titles:
+        box = title.get_window_extent(renderer)
+        start = new_x0 + box.x0 - frame.x0
+        limit = width - pad
+        for legend in [ax.get_legend()] if ax.get_legend() else []:
+            lg = legend.get_window_extent(renderer)
+            if lg.y0 < box.y1 and box.y0 < lg.y1 and lg.x0 > box.x0:
+                limit = min(limit, new_x1 - (frame.x1 - lg.x0) - gap)
+        if box.width > limit - start and wrap_text(title, renderer, max(limit - start, 1)):
             box = title.get_window_extent(renderer)
-            start = new_x0 + box.x0 - frame.x0
-            limit = width - pad
-            for lg in legends:
-                if lg.y0 < box.y1 and box.y0 < lg.y1 and lg.x0 > box.x0:
-                    limit = min(limit, new_x1 - (frame.x1 - lg.x0) - gap)
-            if box.width > limit - start and wrap_text(title, renderer, max(limit - start, 1)):
-                top = max(top, title.get_window_extent(renderer).y1 - frame.y1 + pad)
+        top = max(top, box.y1 - frame.y1 + pad)
     return left, right, bottom, top
 
 
