@@ -86,28 +86,57 @@ def test_whitespace_from_industry_peers():
 
 def test_wallet_share_and_yearly_trend():
     rows = [("A", "p", "2025-06-01", 300, 0, 0), ("A", "p", "2026-03-01", 200, 0, 0)]
-    rows += [("A", "p", "2024-12-01", 100, 0, 0)]
+    rows += [("A", "p", "2024-12-01", 100, 0, 0), ("A", "p", "2026-10-05", 999, 0, 0)]
     wallet = pd.DataFrame({"account_id": "A", "year": [2024, 2025, 2026],
                            "category_spend": [1000.0, 1000.0, 2000.0]})  # fmt: skip
     got = account_wallet(lines_frame(rows), wallet, None, "A", AS_OF)
-    # LTM (2025-09-30, 2026-09-30]: 200 / 2026 spend 2000; prior LTM: 300 + 100 / 2025 spend
-    assert got.summary["share_of_wallet"] == pytest.approx(0.1)
-    assert got.summary["share_of_wallet_prior"] == pytest.approx(0.4)
+    # calendar years against their own estimate: 2026 is YTD annualised (273 of 365 days),
+    # the prior share is 2025's; the October line is after A
+    share_2026 = 200 / 273 * 365 / 2000
+    assert got.summary["share_of_wallet"] == pytest.approx(share_2026)
+    assert got.summary["share_of_wallet_prior"] == pytest.approx(0.3)
+    assert got.summary["wallet_change"] == pytest.approx(share_2026 - 0.3)
+    assert (got.summary["wallet_year"], got.summary["wallet_prior_year"]) == (2026, 2025)
+    assert got.summary["category_spend"] == 2000
     yearly = got.yearly.set_index("year")
+    assert yearly.loc[2024, "share"] == pytest.approx(0.1)
     assert yearly.loc[2025, "share"] == pytest.approx(0.3)
-    assert yearly.loc[2026, "share"] == pytest.approx(200 / 273 * 365 / 2000)  # annualised YTD
+    assert yearly.loc[2026, "share"] == pytest.approx(share_2026)  # the chart's last point
+    assert yearly["annualised"].tolist() == [False, False, True]
+
+
+def test_wallet_share_without_an_estimate_for_the_as_of_year_uses_the_latest_year():
+    rows = [("A", "p", "2025-06-01", 300, 0, 0), ("A", "p", "2026-03-01", 200, 0, 0)]
+    wallet = pd.DataFrame({"account_id": "A", "year": [2023, 2025], "category_spend": 1000.0})
+    got = account_wallet(lines_frame(rows), wallet, None, "A", AS_OF).summary
+    assert (got["wallet_year"], got["wallet_prior_year"]) == (2025, 2023)
+    assert got["share_of_wallet"] == pytest.approx(0.3) and got["share_of_wallet_prior"] == 0
 
 
 def test_profitability_contribution_and_discount():
     rows = [("A", "p1", "2026-05-01", 90, 50, 100), ("A", "p2", "2026-06-01", 160, 100, 200)]
+    rows += [("A", "p3", "2026-01-15", 50, 30, 100)]  # LTM, before the last 6 months
+    rows += [("A", "p1", "2025-05-01", 95, 60, 100), ("A", "p4", "2025-07-01", 190, 100, 200)]
     lines = with_category(lines_frame(rows), None)
     costs = pd.DataFrame({"account_id": "A", "month": pd.to_datetime(["2026-05-01", "2026-06-01"]),
                           "cost_type": ["rebate", "logistics"], "amount": [10.0, 5.0]})  # fmt: skip
-    got = account_profitability(lines, costs, "A", AS_OF, months_back(AS_OF, 12))
-    assert got.gross_margin == 100 and got.contribution == 85
-    assert got.contribution_pct == pytest.approx(85 / 250)
+    got = account_profitability(lines, costs, "A", AS_OF, months_back(AS_OF, 15), 6)
+    # revenue, margin and contribution over the LTM; the prior LTM has no costs
+    assert got.revenue == 300 and got.gross_margin == 120 and got.contribution == 105
+    assert got.contribution_pct == pytest.approx(105 / 300)
+    assert got.contribution_prior == 125
+    # discount depth and products over (2026-03-31, 2026-09-30] and a year earlier
     assert got.discount_depth == pytest.approx(1 - 250 / 300)
-    assert got.products_ltm == 2 and got.products_prior == 0
+    assert got.discount_depth_year_earlier == pytest.approx(1 - 285 / 300)
+    assert got.products_recent == 2 and got.products_year_earlier == 2
+    # the quarterly series: the same 6 months up to each quarter end, its last one = the table
+    q = got.quarterly
+    assert q["discount_depth"].iloc[-1] == pytest.approx(got.discount_depth)
+    assert q.loc[D("2026-01-01"), "discount_depth"] == pytest.approx(0.5)  # p3 only
+    assert q.loc[D("2026-01-01"), "products"] == 1 and q["products"].iloc[-1] == 2
+    assert q.loc[D("2025-07-01"), "discount_depth"] == pytest.approx(
+        got.discount_depth_year_earlier
+    )
     assert discount_depth(lines.drop(columns="list_amount")) is None
 
 

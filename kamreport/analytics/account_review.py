@@ -228,7 +228,12 @@ def review_account(
         mix=mix,
         wallet=wallet,
         profitability=account_profitability(
-            categorised, dataset.get("service_costs"), account_id, as_of, window
+            categorised,
+            dataset.get("service_costs"),
+            account_id,
+            as_of,
+            window,
+            risk.discount_window_months,
         ),
         receivables=account_receivables(dataset.get("invoices"), account_id, as_of),
         relationships=account_relationships(

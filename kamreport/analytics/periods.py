@@ -55,6 +55,19 @@ def prior_ytd(as_of: dt.date | pd.Timestamp) -> Window:
     return ytd(as_of).shifted_years(1)
 
 
+def last_months(as_of: dt.date | pd.Timestamp, months: int) -> Window:
+    """The ``months`` months up to the as-of date: as_of − months < d ≤ as_of (the recent
+    window of discount depth, products bought and lapsed categories)."""
+    end = as_timestamp(as_of)
+    return Window(end - pd.DateOffset(months=months), end)
+
+
+def recent_and_year_earlier(as_of: dt.date | pd.Timestamp, months: int) -> tuple[Window, Window]:
+    """:func:`last_months` and the same months a year earlier (seasons compared alike)."""
+    now = last_months(as_of, months)
+    return now, now.shifted_years(1)
+
+
 def months_back(as_of: dt.date | pd.Timestamp, months: int) -> Window:
     """The ``months`` whole calendar months ending with the as-of month."""
     end = as_timestamp(as_of)

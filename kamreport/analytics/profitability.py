@@ -7,8 +7,15 @@ Definitions (docs/metrics.md, "Profitability"):
 - contribution: gross margin − cost-to-serve; contribution % = contribution / revenue;
 - discount depth (price realisation): 1 − Σ net_amount / Σ list_amount over the
   lines with a positive ``list_amount``;
-- breadth: distinct products (and categories) with a positive net amount bought;
-- quarterly series of all of these over the trend window.
+- products (categories) bought: distinct products (categories) of the lines with a
+  positive net amount;
+- windows: revenue, margin and contribution over the LTM (and prior LTM); discount depth
+  and products bought over the last ``risk.discount_window_months`` months against the
+  same months a year earlier, the windows of the DISCOUNT_PRESSURE and NARROWING_BREADTH
+  flags, so every place quoting them shows the same number;
+- quarterly series: revenue down to contribution per calendar quarter; discount depth,
+  products and categories over the same trailing months ending at each quarter's end
+  (at A for A's quarter), so the last point is the figure of the table.
 """
 
 from __future__ import annotations
@@ -19,7 +26,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import Window, as_timestamp, ltm, prior_ltm
+from kamreport.analytics.periods import (
+    Window,
+    as_timestamp,
+    last_months,
+    ltm,
+    prior_ltm,
+    recent_and_year_earlier,
+)
 from kamreport.analytics.sales import sales_figures
 
 
@@ -34,17 +48,58 @@ def discount_depth(lines: pd.DataFrame) -> float | None:
     return 1 - float(priced["net_amount"].sum()) / total
 
 
+def discount_depth_by_account(lines: pd.DataFrame, window: Window, accounts: pd.Index) -> pd.Series:
+    """:func:`discount_depth` per account over ``window`` (NaN without priced lines)."""
+    if "list_amount" not in lines:
+        return pd.Series(np.nan, index=accounts, dtype=float)
+    columns = ["account_id", "order_date", "net_amount", "list_amount"]
+    priced = lines.loc[lines["list_amount"] > 0, columns]
+    inside = priced.loc[window.mask(priced["order_date"])]
+    sums = inside.groupby("account_id")[["net_amount", "list_amount"]].sum()
+    return (1 - sums["net_amount"] / sums["list_amount"]).reindex(accounts).astype(float)
+
+
+def products_by_account(lines: pd.DataFrame, window: Window, accounts: pd.Index) -> pd.Series:
+    """Distinct products bought (positive net amount) per account over ``window``; 0 for
+    an account that bought nothing."""
+    bought = lines.loc[lines["net_amount"] > 0, ["account_id", "order_date", "product_id"]]
+    inside = bought.loc[window.mask(bought["order_date"])]
+    counts = inside.groupby("account_id")["product_id"].nunique()
+    return counts.reindex(accounts, fill_value=0).astype(int)
+
+
 def _quarter_index(window: Window) -> pd.PeriodIndex:
     return pd.period_range(
         (window.start + pd.Timedelta(days=1)).to_period("Q"), window.end.to_period("Q"), freq="Q"
     )
 
 
+def trailing_breadth(lines: pd.DataFrame, ends: list[pd.Timestamp], months: int) -> pd.DataFrame:
+    """Discount depth, products and categories bought over the ``months`` months up to
+    each of ``ends`` (lines carry ``category``); one row per end."""
+    rows = []
+    for end in ends:
+        inside = lines.loc[last_months(end, months).mask(lines["order_date"])]
+        bought = inside.loc[inside["net_amount"] > 0]
+        rows.append(
+            {
+                "discount_depth": discount_depth(inside),
+                "products": int(bought["product_id"].nunique()),
+                "categories": int(bought["category"].nunique()),
+            }
+        )
+    out = pd.DataFrame(rows, columns=["discount_depth", "products", "categories"])
+    out["discount_depth"] = out["discount_depth"].astype(float)
+    return out
+
+
 def quarterly_profitability(
-    lines: pd.DataFrame, costs: pd.DataFrame | None, window: Window
+    lines: pd.DataFrame, costs: pd.DataFrame | None, window: Window, recent_months: int = 6
 ) -> pd.DataFrame:
-    """Per quarter: revenue, gross_margin, cost_to_serve, contribution, discount_depth,
-    products, categories (lines carry ``category``, see analytics.mix.with_category)."""
+    """Per quarter: revenue, gross_margin, cost_to_serve, contribution (of the quarter),
+    and discount_depth, products, categories over the ``recent_months`` up to the
+    quarter's end or the window's end (lines carry ``category``, see
+    analytics.mix.with_category)."""
     quarters = _quarter_index(window)
     inside = lines.loc[window.mask(lines["order_date"])]
     q = inside["order_date"].dt.to_period("Q")
@@ -63,18 +118,10 @@ def quarterly_profitability(
     else:
         out["cost_to_serve"] = np.nan
     out["contribution"] = out["gross_margin"] - out["cost_to_serve"]
-    if "list_amount" in inside:
-        priced = inside.loc[inside["list_amount"] > 0]
-        pq = priced["order_date"].dt.to_period("Q")
-        net, lst = priced.groupby(pq)["net_amount"].sum(), priced.groupby(pq)["list_amount"].sum()
-        out["discount_depth"] = 1 - net / lst
-    else:
-        out["discount_depth"] = np.nan
-    bought = inside.loc[inside["net_amount"] > 0]
-    bq = bought["order_date"].dt.to_period("Q")
-    out["products"] = bought.groupby(bq)["product_id"].nunique()
-    out["categories"] = bought.groupby(bq)["category"].nunique()
-    out[["products", "categories"]] = out[["products", "categories"]].fillna(0).astype(int)
+    ends = [min(q.end_time.normalize(), window.end) for q in quarters]
+    trailing = trailing_breadth(lines, ends, recent_months)
+    for column in trailing.columns:
+        out[column] = trailing[column].to_numpy()
     out.index = quarters.to_timestamp()
     out.index.name = "quarter"
     return out
@@ -82,7 +129,9 @@ def quarterly_profitability(
 
 @dataclass(frozen=True)
 class Profitability:
-    """LTM and prior-LTM profitability of one account, and its quarterly series."""
+    """LTM and prior-LTM profitability of one account, its discount depth and products
+    bought over the last ``recent_months`` months against the same months a year
+    earlier, and its quarterly series."""
 
     revenue: float
     gross_margin: float | None
@@ -90,10 +139,11 @@ class Profitability:
     contribution: float | None
     contribution_prior: float | None
     discount_depth: float | None
-    discount_depth_prior: float | None
-    products_ltm: int
-    products_prior: int
+    discount_depth_year_earlier: float | None
+    products_recent: int
+    products_year_earlier: int
     quarterly: pd.DataFrame
+    recent_months: int = 6
 
     @property
     def contribution_pct(self) -> float | None:
@@ -119,8 +169,10 @@ def account_profitability(
     account_id: str,
     as_of: dt.date | pd.Timestamp,
     window: Window,
+    recent_months: int = 6,
 ) -> Profitability:
-    """Profitability of one account; ``lines`` are its lines with a ``category`` column."""
+    """Profitability of one account; ``lines`` are its lines with a ``category`` column,
+    ``recent_months`` the window of discount depth and products bought."""
     end = as_timestamp(as_of)
     costs = None
     if service_costs is not None:
@@ -129,16 +181,20 @@ def account_profitability(
     contribution, by_type = _contribution(lines, costs, now)
     contribution_prior, _ = _contribution(lines, costs, before)
     in_now = lines.loc[now.mask(lines["order_date"])]
-    in_before = lines.loc[before.mask(lines["order_date"])]
+    recent, year_earlier = recent_and_year_earlier(end, recent_months)
+    in_recent = lines.loc[recent.mask(lines["order_date"])]
+    in_year_earlier = lines.loc[year_earlier.mask(lines["order_date"])]
+    own = pd.Index([account_id])
     return Profitability(
         revenue=float(in_now["net_amount"].sum()),
         gross_margin=sales_figures(lines, now).gross_margin,
         cost_to_serve=by_type,
         contribution=contribution,
         contribution_prior=contribution_prior,
-        discount_depth=discount_depth(in_now),
-        discount_depth_prior=discount_depth(in_before),
-        products_ltm=int(in_now.loc[in_now["net_amount"] > 0, "product_id"].nunique()),
-        products_prior=int(in_before.loc[in_before["net_amount"] > 0, "product_id"].nunique()),
-        quarterly=quarterly_profitability(lines, costs, window),
+        discount_depth=discount_depth(in_recent),
+        discount_depth_year_earlier=discount_depth(in_year_earlier),
+        products_recent=int(products_by_account(in_recent, recent, own).iloc[0]),
+        products_year_earlier=int(products_by_account(in_year_earlier, year_earlier, own).iloc[0]),
+        quarterly=quarterly_profitability(lines, costs, window, recent_months),
+        recent_months=recent_months,
     )

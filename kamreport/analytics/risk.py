@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.membership import is_in
-from kamreport.analytics.periods import Window, as_timestamp, ltm
+from kamreport.analytics.periods import Window, as_timestamp, ltm, recent_and_year_earlier
+from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
 from kamreport.analytics.receivables import invoice_status
 from kamreport.analytics.relationships import done_activities
 from kamreport.analytics.wallet import wallet_by_account
@@ -194,19 +195,13 @@ def _price_windows(end: pd.Timestamp, months: int) -> tuple[Window, Window]:
 
 
 def _discount(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+    """Discount depth of the recent months against the same months a year earlier, as the
+    account review shows it (analytics.profitability.discount_depth_by_account)."""
     if "list_amount" not in lines:
         return None
-    priced = lines.loc[
-        lines["list_amount"] > 0, ["account_id", "order_date", "net_amount", "list_amount"]
-    ]
-    now, before = _price_windows(end, p.discount_window_months)
-
-    def depth(window: Window) -> pd.Series:
-        inside = priced.loc[window.mask(priced["order_date"])]
-        sums = inside.groupby("account_id")[["net_amount", "list_amount"]].sum()
-        return (1 - sums["net_amount"] / sums["list_amount"]).reindex(accounts)
-
-    cur, pri = depth(now), depth(before)
+    now, before = recent_and_year_earlier(end, p.discount_window_months)
+    cur = discount_depth_by_account(lines, now, accounts)
+    pri = discount_depth_by_account(lines, before, accounts)
     rise = cur - pri
     mask = rise >= p.discount_rise
     high = rise >= 2 * p.discount_rise
@@ -214,14 +209,11 @@ def _discount(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: p
 
 
 def _breadth(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
-    bought = lines.loc[lines["net_amount"] > 0, ["account_id", "order_date", "product_id"]]
-    now, before = _price_windows(end, p.discount_window_months)
-
-    def count(window: Window) -> pd.Series:
-        inside = bought.loc[window.mask(bought["order_date"])]
-        return inside.groupby("account_id")["product_id"].nunique().reindex(accounts)
-
-    cur, pri = count(now).fillna(0), count(before)
+    """Products bought in the recent months against the same months a year earlier, as
+    the account review counts them (analytics.profitability.products_by_account)."""
+    now, before = recent_and_year_earlier(end, p.discount_window_months)
+    cur = products_by_account(lines, now, accounts)
+    pri = products_by_account(lines, before, accounts)
     # accounts that stopped buying altogether are ORDER_GAP's business, not this one's
     mask = (cur > 0) & (pri > 0) & (cur <= pri * (1 - p.breadth_drop))
     high = cur <= pri * (1 - 2 * p.breadth_drop)

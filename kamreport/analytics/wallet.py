@@ -1,13 +1,17 @@
 """Share of wallet (客户份额): our revenue against the account's estimated category spend.
 
-Definitions (docs/metrics.md, "Share of wallet"), as of A:
+The wallet estimates are per calendar year, so a share divides the revenue of one
+calendar year by that year's estimate (docs/metrics.md, "Share of wallet"), as of A:
 
-- category spend: the ``wallet`` estimate of the latest year ≤ A's year;
-- share of wallet: LTM revenue / category spend (None without an estimate > 0);
-- prior share of wallet: prior-LTM revenue / the estimate of the latest year
-  ≤ the year of A − 12 months; change: share − prior share (fractions, shown in pp);
-- yearly trend: revenue of each calendar year / that year's estimate; A's year
-  uses its YTD revenue annualised (× days in year / days elapsed);
+- calendar-year revenue: Σ net_amount of the year's lines dated ≤ A; A's own year is
+  year to date annualised (× days in the year / days elapsed, see
+  :func:`kamreport.analytics.periods.year_elapsed`);
+- share year: the latest year ≤ A's year with an estimate; share of wallet: that
+  year's revenue / its estimate (None without an estimate > 0);
+- prior share: the same for the latest earlier year with an estimate; change: share −
+  prior share (fractions, shown in pp);
+- yearly trend: the share of every year with an estimate, so its last two points are
+  the share and the prior share;
 - competitors: the ``competitors`` estimates of the latest year ≤ A's year.
 """
 
@@ -19,9 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm, year_elapsed
+from kamreport.analytics.periods import as_timestamp, year_elapsed
 
-WALLET_COLUMNS = ("category_spend", "share_of_wallet", "share_of_wallet_prior", "wallet_change")
+WALLET_COLUMNS = (
+    "category_spend", "share_of_wallet", "share_of_wallet_prior", "wallet_change", "wallet_year",
+    "wallet_prior_year",
+)  # fmt: skip
 
 
 def latest_spend(wallet: pd.DataFrame | None, year: int, accounts: pd.Index) -> pd.Series:
@@ -32,9 +39,25 @@ def latest_spend(wallet: pd.DataFrame | None, year: int, accounts: pd.Index) -> 
     return known.groupby("account_id")["category_spend"].last().reindex(accounts).astype(float)
 
 
-def _revenue(lines: pd.DataFrame, window, accounts: pd.Index) -> pd.Series:
-    inside = lines.loc[window.mask(lines["order_date"]), ["account_id", "net_amount"]]
-    return inside.groupby("account_id")["net_amount"].sum().reindex(accounts, fill_value=0.0)
+def calendar_revenue(lines: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.Series:
+    """Revenue per (account_id, year) of the lines dated ≤ A; A's year annualised."""
+    end = as_timestamp(as_of)
+    used = lines.loc[lines["order_date"] <= end, ["account_id", "order_date", "net_amount"]]
+    by = used.groupby([used["account_id"].astype(str), used["order_date"].dt.year.rename("year")])
+    revenue = by["net_amount"].sum().astype(float)
+    elapsed, days = year_elapsed(end)
+    current = revenue.index.get_level_values("year") == end.year
+    revenue[current] = revenue[current] / elapsed * days
+    return revenue
+
+
+def _estimates(wallet: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """The wallet rows of years ≤ A's year, one per account and year (the last given)."""
+    known = wallet.loc[wallet["year"] <= end.year, ["account_id", "year", "category_spend"]]
+    known = known.assign(year=known["year"].astype(int), account_id=known["account_id"].astype(str))
+    return known.drop_duplicates(["account_id", "year"], keep="last").sort_values(
+        ["account_id", "year"]
+    )
 
 
 def wallet_by_account(
@@ -44,49 +67,51 @@ def wallet_by_account(
     accounts: pd.Index,
 ) -> pd.DataFrame:
     """:data:`WALLET_COLUMNS` per account, vectorised (NaN without wallet data)."""
-    if wallet is None:
-        return pd.DataFrame(np.nan, index=accounts, columns=list(WALLET_COLUMNS))
+    out = pd.DataFrame(np.nan, index=accounts, columns=list(WALLET_COLUMNS))
+    if wallet is None or wallet.empty:
+        return out
     end = as_timestamp(as_of)
-    spend = latest_spend(wallet, end.year, accounts)
-    prior_end = end - pd.DateOffset(months=12)
-    spend_prior = latest_spend(wallet, prior_end.year, accounts)
-    out = pd.DataFrame(index=accounts)
-    out["category_spend"] = spend
-    out["share_of_wallet"] = _revenue(order_lines, ltm(end), accounts) / spend.where(spend > 0)
-    out["share_of_wallet_prior"] = _revenue(
-        order_lines, prior_ltm(end), accounts
-    ) / spend_prior.where(spend_prior > 0)
+    rows = _estimates(wallet, end)
+    revenue = calendar_revenue(order_lines, end)
+    keys = pd.MultiIndex.from_frame(rows[["account_id", "year"]])
+    rows["revenue"] = revenue.reindex(keys, fill_value=0.0).to_numpy(float)
+    spend = rows["category_spend"].astype(float)
+    rows["share"] = rows["revenue"] / spend.where(spend > 0)
+    grouped = rows.groupby("account_id")
+    latest = grouped.nth(-1).set_index("account_id")
+    before = grouped.nth(-2).set_index("account_id")
+    out["category_spend"] = latest["category_spend"].reindex(accounts).astype(float)
+    out["share_of_wallet"] = latest["share"].reindex(accounts)
+    out["share_of_wallet_prior"] = before["share"].reindex(accounts)
     out["wallet_change"] = out["share_of_wallet"] - out["share_of_wallet_prior"]
+    out["wallet_year"] = latest["year"].reindex(accounts).astype(float)
+    out["wallet_prior_year"] = before["year"].reindex(accounts).astype(float)
     return out
 
 
 def yearly_share(
     lines: pd.DataFrame, wallet: pd.DataFrame, as_of: dt.date | pd.Timestamp
 ) -> pd.DataFrame:
-    """One account's share per calendar year ≤ A's year: year, revenue, category_spend,
-    share, annualised (True for A's year)."""
+    """One account's share per calendar year ≤ A's year with an estimate: year, revenue,
+    category_spend, share, annualised (True for A's year)."""
     end = as_timestamp(as_of)
-    rows = []
-    for row in wallet.loc[wallet["year"] <= end.year].sort_values("year").itertuples():
-        year = int(row.year)
-        in_year = lines.loc[
-            (lines["order_date"].dt.year == year) & (lines["order_date"] <= end), "net_amount"
-        ].sum()
-        annualised = year == end.year
-        if annualised:
-            elapsed, days = year_elapsed(end)
-            in_year = in_year / elapsed * days
-        spend = float(row.category_spend)
-        rows.append(
-            {
-                "year": year,
-                "revenue": float(in_year),
-                "category_spend": spend,
-                "share": float(in_year) / spend if spend > 0 else np.nan,
-                "annualised": annualised,
-            }
-        )
-    return pd.DataFrame(rows, columns=["year", "revenue", "category_spend", "share", "annualised"])
+    columns = ["year", "revenue", "category_spend", "share", "annualised"]
+    rows = _estimates(wallet, end)
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    by_year = calendar_revenue(lines, end).groupby(level="year").sum()
+    revenue = by_year.reindex(rows["year"].to_numpy(), fill_value=0.0).to_numpy(float)
+    spend = rows["category_spend"].astype(float).to_numpy()
+    return pd.DataFrame(
+        {
+            "year": rows["year"].to_numpy(int),
+            "revenue": revenue,
+            "category_spend": spend,
+            "share": np.where(spend > 0, revenue / np.where(spend > 0, spend, 1.0), np.nan),
+            "annualised": rows["year"].to_numpy(int) == end.year,
+        },
+        columns=columns,
+    )
 
 
 @dataclass(frozen=True)

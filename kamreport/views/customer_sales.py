@@ -184,7 +184,7 @@ def profitability_section(
     if pr is None or (pr.revenue == 0 and pr.quarterly["revenue"].sum() == 0):
         return ProfitabilitySection(no_data=t("review.no_data.profitability"))
     costs = () if pr.cost_to_serve is None else pr.cost_to_serve.items()
-    products = f"{display.number(pr.products_ltm)} / {display.number(pr.products_prior)}"
+    products = f"{display.number(pr.products_recent)} / {display.number(pr.products_year_earlier)}"
     table = figures(
         t,
         "profitability",
@@ -199,7 +199,7 @@ def profitability_section(
         ("contribution_pct", share(pr.contribution_pct)),
         ("contribution_prior", money(pr.contribution_prior)),
         ("discount_depth", share(pr.discount_depth)),
-        ("discount_prior", share(pr.discount_depth_prior)),
+        ("discount_prior", share(pr.discount_depth_year_earlier)),
         ("products", Cell(products, numeric=True)),
     )
     q = pr.quarterly
