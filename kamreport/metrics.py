@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import as_timestamp, ltm
+from kamreport.analytics.periods import as_timestamp, ltm, recent_and_year_earlier
+from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
 from kamreport.analytics.receivables import receivables_by_account
 from kamreport.analytics.risk import risk_flags
 from kamreport.analytics.targets import targets_by_account
@@ -27,8 +28,10 @@ from kamreport.params import Params
 KEYS = (
     "account_id", "as_of", "revenue_ltm", "revenue_prior_ltm", "revenue_growth",
     "gross_margin_ltm", "margin_pct_ltm", "orders_ltm", "revenue_ytd", "target_ytd",
-    "attainment_ytd", "target_fy", "forecast_fy", "category_spend", "share_of_wallet",
-    "share_of_wallet_prior", "wallet_change", "open_amount", "overdue_amount", "dso_days",
+    "attainment_ytd", "target_fy", "forecast_fy", "wallet_year", "wallet_prior_year",
+    "category_spend", "share_of_wallet", "share_of_wallet_prior", "wallet_change",
+    "recent_months", "discount_depth", "discount_depth_year_earlier", "products_bought",
+    "products_bought_year_earlier", "open_amount", "overdue_amount", "dso_days",
     "collection_rate", "p_alive", "expected_orders_12m", "expected_margin_12m", "clv",
     "clv_method", "score", "rank", "tier", "abc_class", "risk_flags",
 )  # fmt: skip
@@ -50,6 +53,21 @@ def _sales(
     per_order = cur.groupby(["account_id", "order_id"])["net_amount"].sum()
     orders = (per_order > 0).groupby(level="account_id").sum()
     out["orders_ltm"] = orders.reindex(accounts, fill_value=0).astype(int)
+    return out
+
+
+def _price_and_breadth(
+    lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index, months: int
+) -> pd.DataFrame:
+    """Discount depth and products bought over the last ``months`` months and the same
+    months a year earlier (the windows of the account review and its flags)."""
+    now, before = recent_and_year_earlier(end, months)
+    out = pd.DataFrame(index=accounts)
+    out["recent_months"] = months
+    out["discount_depth"] = discount_depth_by_account(lines, now, accounts)
+    out["discount_depth_year_earlier"] = discount_depth_by_account(lines, before, accounts)
+    out["products_bought"] = products_by_account(lines, now, accounts)
+    out["products_bought_year_earlier"] = products_by_account(lines, before, accounts)
     return out
 
 
@@ -79,8 +97,9 @@ def account_metrics(
     targets = targets_by_account(lines, dataset.get("targets"), end, accounts)
     wallet = wallet_by_account(lines, dataset.get("wallet"), end, accounts)
     receivables = receivables_by_account(dataset.get("invoices"), end, accounts)
+    price = _price_and_breadth(lines, end, accounts, params.risk.discount_window_months)
     out = pd.concat(
-        [out, targets, wallet, receivables[["open_amount", "overdue_amount", "dso_days",
+        [out, targets, wallet, price, receivables[["open_amount", "overdue_amount", "dso_days",
                                              "collection_rate"]]],
         axis=1,
     )  # fmt: skip

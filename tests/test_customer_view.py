@@ -78,7 +78,7 @@ def test_money_reads_in_wan_in_chinese():
     assert row(figures.table, "revenue").cells[1].text == "¥1,234,567"
     assert [c.label for c in figures.cards] == [
         "销售额 · 近12个月",
-        "订单数",
+        "订单数 · 近12个月",
     ]  # no costs, no margin
 
 

@@ -125,8 +125,31 @@ def test_targets_and_wallet_by_plain_loop(metrics, sample_tables, account_id):
     if target:
         assert got["target_ytd"] == pytest.approx(target)
         assert got["attainment_ytd"] == pytest.approx(ytd / target)
-    if 2026 in spend:
-        assert got["share_of_wallet"] == pytest.approx(ltm / spend[2026])
+    if 2026 in spend:  # calendar 2026 to A (273 of 365 days) annualised, over 2026's estimate
+        assert got["wallet_year"] == 2026
+        assert got["share_of_wallet"] == pytest.approx(ytd * 365 / 273 / spend[2026])
+
+
+@pytest.mark.parametrize("account_id", ACCOUNTS)
+def test_discount_depth_and_products_over_the_last_six_months(metrics, sample_tables, account_id):
+    windows = {"now": (dt.date(2026, 3, 30), AS_OF), "before": (dt.date(2025, 3, 30), LTM_START)}
+    sums = {w: [0.0, 0.0] for w in windows}
+    products: dict[str, set] = {w: set() for w in windows}
+    for row in sample_tables["order_lines"].itertuples():
+        for name, (start, end) in windows.items():
+            if row.account_id == account_id and start < day(row.order_date) <= end:
+                if row.list_amount > 0:
+                    sums[name][0] += row.net_amount
+                    sums[name][1] += row.list_amount
+                if row.net_amount > 0:
+                    products[name].add(row.product_id)
+    got = customer_metrics(metrics, account_id)
+    assert got["recent_months"] == 6
+    assert got["discount_depth"] == pytest.approx(1 - sums["now"][0] / sums["now"][1])
+    before = 1 - sums["before"][0] / sums["before"][1]
+    assert got["discount_depth_year_earlier"] == pytest.approx(before)
+    assert got["products_bought"] == len(products["now"])
+    assert got["products_bought_year_earlier"] == len(products["before"])
 
 
 def test_json_is_plain(metrics):

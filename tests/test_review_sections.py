@@ -64,12 +64,16 @@ def test_missing_tables_say_no_data(sample_tables, locale):
 MARKED = (
     "metric:revenue_growth metric:attainment_ytd metric:DISCOUNT_PRESSURE "
     "metric:NARROWING_BREADTH metric:share_of_wallet metric:gross_margin_ltm "
-    "metric:pipeline_weighted metric:revenue metric:volume metric:gross_margin metric:margin_pct "
+    "metric:pipeline_weighted metric:revenue metric:gross_margin metric:margin_pct metric:orders "
+    "metric:revenue metric:volume metric:gross_margin metric:margin_pct "
     "metric:orders metric:avg_order_size metric:attainment_ytd metric:revenue_ytd "
-    "metric:target_ytd metric:share_of_wallet bucket:not_due bucket:d1_30 bucket:d31_60 "
-    "bucket:d61_90 bucket:d90_plus metric:overdue_amount metric:dso_days metric:collection_rate "
-    "metric:clv metric:score metric:clv metric:expected_orders_12m metric:expected_margin_12m "
-    "metric:p_alive flag:DISCOUNT_PRESSURE flag:NARROWING_BREADTH"
+    "metric:target_ytd metric:share_of_wallet metric:category_spend metric:revenue "
+    "metric:gross_margin metric:discount_depth metric:discount_depth_year_earlier "
+    "metric:products_bought metric:products metric:categories metric:open_amount "
+    "metric:overdue_amount metric:dso_days metric:collection_rate bucket:not_due bucket:d1_30 "
+    "bucket:d31_60 bucket:d61_90 bucket:d90_plus metric:overdue_amount metric:dso_days "
+    "metric:collection_rate metric:clv metric:score metric:clv metric:expected_orders_12m "
+    "metric:expected_margin_12m metric:p_alive flag:DISCOUNT_PRESSURE flag:NARROWING_BREADTH"
 )
 
 

@@ -183,7 +183,14 @@ def review_account(
     if by_category is None:
         by_category = category_revenue(all_lines, dataset.get("products"), as_of)
     mix = account_mix(
-        lines, dataset.get("products"), dataset.accounts, account_id, window, as_of, by_category
+        lines,
+        dataset.get("products"),
+        dataset.accounts,
+        account_id,
+        window,
+        as_of,
+        by_category,
+        risk.discount_window_months,
     )
     wallet = account_wallet(
         all_lines, dataset.get("wallet"), dataset.get("competitors"), account_id, as_of
@@ -211,6 +218,8 @@ def review_account(
                 whitespace=mix.whitespace,
                 weighted_pipeline=pipeline.weighted_total if pipeline else None,
                 open_opportunities=len(pipeline.open) if pipeline else 0,
+                recent_months=risk.discount_window_months,
+                lapsed=mix.lapsed,
             )
         )
     return AccountReview(

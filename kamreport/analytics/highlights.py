@@ -8,11 +8,16 @@ Rules, in order of priority (docs/metrics.md, "Highlights"):
 1. LTM revenue against the prior LTM (always, when there was revenue);
 2. year-to-date attainment of the target (when there is a target);
 3. each risk flag, high severity first (with its suggested action; REVENUE_DECLINE
-   is told by rule 1, which then carries its action);
-4. share of wallet change (when known and no wallet flag was raised);
+   is told by rule 1, which then carries its action); the flags whose window the
+   report shows elsewhere (discount depth, products bought, share of wallet) name it;
+4. share of wallet change (when known and no wallet flag was raised), naming its years;
 5. gross margin % change in percentage points (when costs are known);
 6. the largest whitespace category (an opportunity, with an action);
-7. weighted pipeline (when there are open opportunities).
+7. the categories the account stopped buying (when NARROWING_BREADTH is not raised);
+8. weighted pipeline (when there are open opportunities).
+
+Years are quoted with the kind "year" (A's year reads "YTD, annualised" in the
+report), months of a window with "count".
 
 At most :data:`MAX_HIGHLIGHTS`; the lower-priority ones fill up to
 :data:`MIN_HIGHLIGHTS` only while rules produce sentences.
@@ -30,6 +35,8 @@ MIN_HIGHLIGHTS = 3
 MAX_HIGHLIGHTS = 7
 NUMBERS = ("value", "threshold", "baseline")
 FLAT = 0.02  # |growth| below this reads as "flat"
+# Flags told with their window in the highlights (catalog key under review.hl.flag).
+WINDOWED_FLAGS = ("DISCOUNT_PRESSURE", "NARROWING_BREADTH", "WALLET_SHARE_FALL")
 
 
 @dataclass(frozen=True)
@@ -65,9 +72,17 @@ def build_highlights(
     whitespace: pd.DataFrame | None = None,
     weighted_pipeline: float | None = None,
     open_opportunities: int = 0,
+    recent_months: int = 6,
+    lapsed: pd.DataFrame | None = None,
 ) -> list[Highlight]:
-    """Highlights for one account from its metrics row and its risk flags."""
+    """Highlights for one account from its metrics row and its risk flags;
+    ``recent_months`` is the window of discount depth and products bought,
+    ``lapsed`` the categories it stopped buying (analytics.mix.lapsed_categories)."""
     out: list[Highlight] = []
+    years = {
+        "year": ("year", _num(metrics.get("wallet_year"))),
+        "prior_year": ("year", _num(metrics.get("wallet_prior_year"))),
+    }
     codes = set(flags["code"])
     growth = _num(metrics.get("revenue_growth"))
     revenue = _num(metrics.get("revenue_ltm"))
@@ -116,18 +131,16 @@ def build_highlights(
     for flag in ranked.itertuples():
         if flag.code == "REVENUE_DECLINE" and growth is not None:
             continue
-        out.append(
-            Highlight(
-                f"flag.reason.{flag.code}",
-                flag.code,
-                {
-                    name: (unit, getattr(flag, name))
-                    for name, unit in zip(NUMBERS, UNITS[flag.code], strict=True)
-                },
-                "negative",
-                f"flag.action.{flag.code}",
-            )
-        )
+        values = {
+            name: (unit, getattr(flag, name))
+            for name, unit in zip(NUMBERS, UNITS[flag.code], strict=True)
+        }
+        key = f"flag.reason.{flag.code}"
+        if flag.code in WINDOWED_FLAGS:
+            key = f"review.hl.flag.{flag.code}"
+            values.update(years if flag.code == "WALLET_SHARE_FALL" else {})
+            values["months"] = ("count", recent_months)
+        out.append(Highlight(key, flag.code, values, "negative", f"flag.action.{flag.code}"))
     change = _num(metrics.get("wallet_change"))
     if change is not None and "WALLET_SHARE_FALL" not in codes:
         out.append(
@@ -137,6 +150,7 @@ def build_highlights(
                 {
                     "share": ("percent", _num(metrics.get("share_of_wallet"))),
                     "change": ("points", change),
+                    **years,
                 },
                 "positive" if change > 0.01 else "neutral",
             )
@@ -164,6 +178,21 @@ def build_highlights(
                 },
                 "positive",
                 "review.action.whitespace",
+            )
+        )
+    if lapsed is not None and len(lapsed) and "NARROWING_BREADTH" not in codes:
+        out.append(
+            Highlight(
+                "review.hl.lapsed",
+                "lapsed_categories",
+                {
+                    "count": ("count", len(lapsed)),
+                    "category": ("category", lapsed.iloc[0]["category"]),
+                    "revenue": ("money", float(lapsed["revenue_year_earlier"].sum())),
+                    "months": ("count", recent_months),
+                },
+                "negative",
+                "flag.action.NARROWING_BREADTH",
             )
         )
     if weighted_pipeline and open_opportunities:

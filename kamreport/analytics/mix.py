@@ -7,17 +7,20 @@ Definitions (docs/metrics.md, "Product mix"):
 - whitespace: categories in which the account has no positive LTM revenue while at
   least :data:`MIN_PEER_SHARE` of its industry peers (other accounts of the same
   industry with positive LTM revenue) buy them; potential: the median LTM revenue
-  in that category of the peers that buy it.
+  in that category of the peers that buy it;
+- lapsed categories: categories with positive revenue in the same recent months a year
+  earlier and none in the last ``risk.discount_window_months`` months (the windows of
+  products bought and NARROWING_BREADTH): the account stopped buying them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from kamreport.analytics.periods import Window, as_timestamp, ltm
+from kamreport.analytics.periods import Window, as_timestamp, ltm, recent_and_year_earlier
 
 MIN_PEER_SHARE = 0.5  # "most of its industry peers"
 OTHER = "other"
@@ -106,12 +109,44 @@ def whitespace(by_category: pd.DataFrame, accounts: pd.DataFrame, account_id: st
     return out.sort_values("potential", ascending=False).reset_index(drop=True)
 
 
+LAPSED_COLUMNS = ["category", "revenue_year_earlier", "last_order"]
+
+
+def lapsed_categories(
+    lines: pd.DataFrame, as_of: dt.date | pd.Timestamp, months: int
+) -> pd.DataFrame:
+    """Categories one account bought in the ``months`` a year before the last ``months``
+    but not in those (``lines`` carry ``category``). Columns :data:`LAPSED_COLUMNS`;
+    largest revenue a year earlier first."""
+    recent, year_earlier = recent_and_year_earlier(as_of, months)
+
+    def revenue(window: Window) -> pd.Series:
+        inside = lines.loc[window.mask(lines["order_date"])]
+        return inside.groupby("category")["net_amount"].sum()
+
+    before, now = revenue(year_earlier), revenue(recent)
+    gone = before.loc[(before > 0) & (now.reindex(before.index).fillna(0.0) <= 0)]
+    bought = lines.loc[(lines["net_amount"] > 0) & (lines["order_date"] <= recent.end)]
+    last = bought.groupby("category")["order_date"].max()
+    out = pd.DataFrame(
+        {
+            "category": gone.index.astype(str),
+            "revenue_year_earlier": gone.to_numpy(float),
+            "last_order": last.reindex(gone.index).to_numpy(),
+        },
+        columns=LAPSED_COLUMNS,
+    )
+    return out.sort_values("revenue_year_earlier", ascending=False).reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class ProductMix:
     quarterly: pd.DataFrame  # quarters × categories
     ltm_by_category: pd.Series  # LTM revenue by category, largest first
     whitespace: pd.DataFrame
     has_categories: bool
+    lapsed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LAPSED_COLUMNS))
+    recent_months: int = 6
 
 
 def account_mix(
@@ -122,9 +157,11 @@ def account_mix(
     window: Window,
     as_of: dt.date | pd.Timestamp,
     by_category: pd.DataFrame,
+    recent_months: int = 6,
 ) -> ProductMix:
     """The mix section of one account from its own order lines; ``by_category`` is the
-    portfolio's :func:`category_revenue` (for whitespace)."""
+    portfolio's :func:`category_revenue` (for whitespace), ``recent_months`` the window
+    of lapsed categories."""
     own = with_category(own_lines, products)
     inside = own.loc[ltm(as_timestamp(as_of)).mask(own["order_date"])]
     by_cat = inside.groupby("category")["net_amount"].sum().sort_values(ascending=False)
@@ -133,4 +170,6 @@ def account_mix(
         ltm_by_category=by_cat,
         whitespace=whitespace(by_category, accounts, account_id),
         has_categories=products is not None and "category" in products,
+        lapsed=lapsed_categories(own, as_of, recent_months),
+        recent_months=recent_months,
     )

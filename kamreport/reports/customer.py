@@ -102,7 +102,7 @@ def _price_chart(review: AccountReview, fmt: Formatter) -> Chart | None:
         {fmt.t("review.profitability.discount_depth"): q["discount_depth"]},
         fmt,
         chart_id="discount-depth",
-        title=fmt.t("review.chart.discount_title"),
+        title=fmt.t("review.chart.discount_title", months=prof.recent_months),
         ylabel=fmt.t("review.chart.discount_axis"),
         kind="percent",
         x_labels=[quarter_label(fmt, x) for x in q.index],

@@ -138,11 +138,20 @@ def _page(review: AccountReview, display: Display, provenance: Provenance) -> Pa
     )
 
 
+def _quoted(display: Display, kind: str, value: object, as_of_year: int) -> str:
+    """A highlight's number as text; a year names itself ("2026 (YTD, annualised)")."""
+    if kind == "year":
+        return sales.wallet_year(display, value, as_of_year)
+    return display.text(kind, value)
+
+
 def _highlights(review: AccountReview, display: Display) -> HighlightsSection:
+    year = review.as_of.year
     items = tuple(
         Highlight(
             text=display.t(
-                h.message, **{k: display.text(kind, v) for k, (kind, v) in h.values.items()}
+                h.message,
+                **{k: _quoted(display, kind, v, year) for k, (kind, v) in h.values.items()},
             ),
             tone=h.tone,
             metric=h.metric,
@@ -205,16 +214,19 @@ def _kpis(review: AccountReview, display: Display) -> KeyFiguresSection:
     k = review.ltm
     prior = t("report.period_prior_ltm")
 
-    def card(label: str, c: Comparison, kind: str) -> Kpi:
+    def card(key: str, kind: str) -> Kpi:
+        c: Comparison = getattr(k, key)
         shown = (_figure(display, kind, v, compact=True) for v in (c.current, c.prior))
         value, before = shown
-        return Kpi(label, value, note=f"{prior}: {before}", change=_change(display, kind, c))
+        label = sales.windowed(t(f"kpi.{key}"), t("report.period_ltm"))
+        note = f"{prior}: {before}"
+        return Kpi(label, value, note=note, change=_change(display, kind, c), metric=key)
 
-    cards = [card(f"{t('kpi.revenue')} · {t('report.period_ltm')}", k.revenue, "money")]
+    cards = [card("revenue", "money")]
     if k.gross_margin.current is not None:
-        cards.append(card(t("kpi.gross_margin"), k.gross_margin, "money"))
-        cards.append(card(t("kpi.margin_pct"), k.margin_pct, "percent"))
-    cards.append(card(t("kpi.orders"), k.orders, "number"))
+        cards.append(card("gross_margin", "money"))
+        cards.append(card("margin_pct", "percent"))
+    cards.append(card("orders", "number"))
     rows = []
     for key, kind in KPI_ROWS:
         cells: list[Cell] = []

@@ -19,6 +19,7 @@ from kamreport.views.customer_people import columns, figures, label_row
 from kamreport.views.display import MINUS, Display, number, text_or_blank
 
 BUCKETS = ("not_due", "d1_30", "d31_60", "d61_90", "d90_plus")
+SEP = " · "  # between a figure's label and its window
 OVERDUE_SHOWN = 10  # overdue invoices listed
 
 
@@ -37,6 +38,7 @@ class MixSection:
     categories: Table | None = None  # LTM revenue and share by category
     whitespace: Table | None = None
     whitespace_none: str = ""
+    lapsed: Table | None = None  # categories the account stopped buying
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,29 @@ class ReceivablesSection:
     aging: Table | None = None
     summary: Table | None = None
     overdue: Table | None = None  # the most overdue invoices
+
+
+def windowed(label: str, window: str) -> str:
+    """A figure's label with the window it covers: "Discount depth · Last 6 months"."""
+    return f"{label}{SEP}{window}"
+
+
+def recent(display: Display, months: int) -> str:
+    """ "Last 6 months" (近6个月): the recent window of discount depth and products bought."""
+    return display.t("review.window.last_months", n=display.number(months))
+
+
+def year_earlier(display: Display, months: int) -> str:
+    """ "Same 6 months a year earlier" (一年前同期6个月), the recent window's comparison."""
+    return display.t("review.window.year_earlier", n=display.number(months))
+
+
+def wallet_year(display: Display, year: object, as_of_year: int) -> str:
+    """A share-of-wallet year: "2025", or "2026 (YTD, annualised)" for the as-of year."""
+    if number(year) is None:
+        return display.na
+    shown = int(number(year) or 0)
+    return display.t("review.wallet.year_ytd", year=shown) if shown == as_of_year else str(shown)
 
 
 def targets_section(review: AccountReview, display: Display) -> TargetsSection:
@@ -130,13 +155,38 @@ def mix_section(review: AccountReview, chart: ChartView | None, display: Display
             for w in mx.whitespace.itertuples()
         )
         heads = columns(t, "review.mix.", "category", "#peers", "#potential")
-        whitespace = Table("whitespace", heads, spaces)
+        whitespace = Table("whitespace", heads, spaces, caption=t("review.mix.whitespace_window"))
+    lapsed = None
+    if not mx.lapsed.empty:
+        months = mx.recent_months
+        rows = tuple(
+            label_row(
+                display.value("category", c.category),
+                display.money_cell(c.revenue_year_earlier),
+                Cell(display.date(c.last_order)),
+                status="lapsed",
+            )
+            for c in mx.lapsed.itertuples()
+        )
+        heads = (
+            Column(t("review.mix.category")),
+            Column(windowed(t("kpi.revenue"), year_earlier(display, months)), numeric=True),
+            Column(t("review.mix.last_order")),
+        )
+        caption = t("review.mix.lapsed", n=display.number(months))
+        lapsed = Table("lapsed", heads, rows, caption=caption)
+    none = ""
+    if whitespace is None:
+        none = t(
+            "review.mix.no_whitespace" if lapsed is None else "review.mix.no_whitespace_but_lapsed"
+        )
     return MixSection(
         note="" if mx.has_categories else t("review.mix.no_categories"),
         chart=chart,
         categories=categories,
         whitespace=whitespace,
-        whitespace_none="" if whitespace else t("review.mix.no_whitespace"),
+        whitespace_none=none,
+        lapsed=lapsed,
     )
 
 
@@ -148,16 +198,22 @@ def wallet_section(
     if w is None:
         return WalletSection(no_data=t("review.no_data.wallet"))
     s = w.summary
-    before = f"{t('review.wallet.share_prior')}: {display.percent(s['share_of_wallet_prior'])}"
+    year = review.as_of.year
+    shown, prior = wallet_year(display, s["wallet_year"], year), s["wallet_prior_year"]
+    before = f"{wallet_year(display, prior, year)}: {display.percent(s['share_of_wallet_prior'])}"
     cards = (
         Kpi(
-            t("review.wallet.share"),
+            windowed(t("review.wallet.share"), shown),
             display.percent(s["share_of_wallet"]),
-            note=before,
+            note=before if number(prior) is not None else "",
             change=display.change(s["wallet_change"], "points"),
             metric="share_of_wallet",
         ),
-        Kpi(t("review.wallet.category_spend"), display.money(s["category_spend"], compact=True)),
+        Kpi(
+            windowed(t("review.wallet.category_spend"), wallet_year(display, s["wallet_year"], 0)),
+            display.money(s["category_spend"], compact=True),
+            metric="category_spend",
+        ),
     )
     competitors = None
     if not w.competitors.empty:
@@ -184,23 +240,49 @@ def profitability_section(
     if pr is None or (pr.revenue == 0 and pr.quarterly["revenue"].sum() == 0):
         return ProfitabilitySection(no_data=t("review.no_data.profitability"))
     costs = () if pr.cost_to_serve is None else pr.cost_to_serve.items()
+    months = pr.recent_months
+    ltm, now, before = (
+        t("report.period_ltm"),
+        recent(display, months),
+        year_earlier(display, months),
+    )
     products = f"{display.number(pr.products_recent)} / {display.number(pr.products_year_earlier)}"
     table = figures(
         t,
         "profitability",
         "review.profitability.",
-        label_row(t("kpi.revenue"), money(pr.revenue)),
-        label_row(t("kpi.gross_margin"), money(pr.gross_margin)),
+        label_row(windowed(t("kpi.revenue"), ltm), money(pr.revenue), metric="revenue"),
+        label_row(
+            windowed(t("kpi.gross_margin"), ltm), money(pr.gross_margin), metric="gross_margin"
+        ),
         *(
             label_row(f"{MINUS} {t(f'review.cost_type.{kind}')}", money(amount), css="sub")
             for kind, amount in costs
         ),
-        label_row(t("review.profitability.contribution"), money(pr.contribution), css="total"),
-        ("contribution_pct", share(pr.contribution_pct)),
+        label_row(
+            windowed(t("review.profitability.contribution"), ltm),
+            money(pr.contribution),
+            css="total",
+        ),
+        label_row(
+            windowed(t("review.profitability.contribution_pct"), ltm), share(pr.contribution_pct)
+        ),
         ("contribution_prior", money(pr.contribution_prior)),
-        ("discount_depth", share(pr.discount_depth)),
-        ("discount_prior", share(pr.discount_depth_year_earlier)),
-        ("products", Cell(products, numeric=True)),
+        label_row(
+            windowed(t("review.profitability.discount_depth"), now),
+            share(pr.discount_depth),
+            metric="discount_depth",
+        ),
+        label_row(
+            windowed(t("review.profitability.discount_depth"), before),
+            share(pr.discount_depth_year_earlier),
+            metric="discount_depth_year_earlier",
+        ),
+        label_row(
+            t("review.profitability.products", n=display.number(months)),
+            Cell(products, numeric=True),
+            metric="products_bought",
+        ),
     )
     q = pr.quarterly
     quarters = tuple(
@@ -208,7 +290,11 @@ def profitability_section(
         for d in q.index
     )
     breadth = tuple(
-        label_row(t(f"review.profitability.{key}"), *(display.number_cell(v) for v in q[column]))
+        label_row(
+            t(f"review.profitability.{key}"),
+            *(display.number_cell(v) for v in q[column]),
+            metric=column,
+        )
         for column, key in (("products", "products_short"), ("categories", "categories"))
     )
     heads = (Column(t("review.profitability.quarter")), *quarters)
@@ -216,7 +302,13 @@ def profitability_section(
         note="" if pr.cost_to_serve is not None else t("review.profitability.no_costs"),
         table=table,
         charts=tuple(c for c in (charts.get("contribution"), charts.get("discount")) if c),
-        breadth=Table("breadth", heads, breadth, css="breadth"),
+        breadth=Table(
+            "breadth",
+            heads,
+            breadth,
+            caption=t("review.window.to_quarter_end", n=display.number(months)),
+            css="breadth",
+        ),
     )
 
 
@@ -227,15 +319,31 @@ def receivables_section(review: AccountReview, display: Display) -> ReceivablesS
         return ReceivablesSection(no_data=t("review.no_data.receivables"))
     s = rc.summary
     overdue_now = (number(s["overdue_amount"]) or 0.0) > 0
+    as_of = t("review.window.as_of", date=display.date(review.as_of))
     cards = (
-        Kpi(t("review.receivables.open_amount"), display.money(s["open_amount"], compact=True)),
         Kpi(
-            t("review.receivables.overdue_amount"),
+            windowed(t("review.receivables.open_amount"), as_of),
+            display.money(s["open_amount"], compact=True),
+            metric="open_amount",
+        ),
+        Kpi(
+            windowed(t("review.receivables.overdue_amount"), as_of),
             display.money(s["overdue_amount"], compact=True),
             warn=overdue_now,
+            metric="overdue_amount",
         ),
-        Kpi(t("review.receivables.dso"), display.number(s["dso_days"])),
-        Kpi(t("review.receivables.collection_rate"), display.percent(s["collection_rate"])),
+        Kpi(
+            windowed(
+                t("review.receivables.dso"), t("review.window.dso", date=display.date(review.as_of))
+            ),
+            display.number(s["dso_days"]),
+            metric="dso_days",
+        ),
+        Kpi(
+            t("review.receivables.collection_rate"),
+            display.percent(s["collection_rate"]),
+            metric="collection_rate",
+        ),
     )
     aging = Table(
         "aging",
