@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -14,6 +15,7 @@ from kamreport.metrics import KEYS
 from kamreport.params import Params
 from kamreport.provenance import make_provenance
 from kamreport.reports import customer as report
+from kamreport.views import customer as customer_view
 from kamreport.views.display import Display
 
 AS_OF = dt.date(2026, 9, 30)
@@ -105,3 +107,45 @@ def test_threshold_in_points_is_unsigned():
     assert display.text("points", 0.05) == "+5.0 pp"
     assert display.text("days_ago", float("nan")) == "never"
     assert Display(Formatter("zh-CN")).text("growth", -0.2) == "−20.0%"
+
+
+def test_windowed_flags_and_wallet_name_their_window():
+    flags = pd.DataFrame(
+        {
+            "code": ["DISCOUNT_PRESSURE", "NARROWING_BREADTH"], "severity": ["high", "medium"],
+            "value": [0.16, 5.0], "threshold": [0.03, 5.0], "baseline": [0.07, 8.0],
+            "unit": ["fraction", "count"],
+        }
+    )  # fmt: skip
+    row = metrics(share_of_wallet=0.45, wallet_change=0.01, wallet_year=2026.0,
+                  wallet_prior_year=2025.0)  # fmt: skip
+    got = build_highlights(row, flags, recent_months=4)
+    assert [h.message for h in got] == [
+        "review.hl.flag.DISCOUNT_PRESSURE", "review.hl.flag.NARROWING_BREADTH", "review.hl.wallet",
+    ]  # fmt: skip
+    assert got[0].values["months"] == ("count", 4) and got[1].values["months"] == ("count", 4)
+    assert got[2].values["year"] == ("year", 2026) and got[2].values["prior_year"][1] == 2025
+    display = Display(Formatter("en", "CNY"))
+    review = SimpleNamespace(as_of=AS_OF, highlights=got)
+    texts = [h.text for h in customer_view._highlights(review, display).items]
+    assert texts[0].startswith("Discount depth of the last 4 months rose to 16.0% from 7.0%")
+    assert "in 2026 (YTD, annualised) is 45.0%, +1.0 pp against 2025" in texts[2]
+    zh = customer_view._highlights(review, Display(Formatter("zh-CN", "CNY"))).items
+    assert zh[0].text.startswith("近4个月折扣深度升至16.0%，一年前同期为7.0%")
+
+
+def test_lapsed_categories_unless_the_breadth_flag_tells_it():
+    lapsed = pd.DataFrame(
+        {"category": ["food grade", "premix"], "revenue_year_earlier": [300.0, 200.0],
+         "last_order": pd.to_datetime(["2026-03-01", "2026-02-01"])}
+    )  # fmt: skip
+    got = build_highlights(metrics(), NO_FLAGS, lapsed=lapsed, recent_months=6)
+    assert [h.message for h in got] == ["review.hl.lapsed"]
+    assert got[0].values["count"] == ("count", 2) and got[0].values["revenue"] == ("money", 500)
+    assert got[0].values["category"] == ("category", "food grade")
+    breadth = pd.DataFrame(
+        {"code": ["NARROWING_BREADTH"], "severity": ["medium"], "value": [1.0],
+         "threshold": [2.0], "baseline": [4.0], "unit": ["count"]}
+    )  # fmt: skip
+    told = build_highlights(metrics(), breadth, lapsed=lapsed)
+    assert [h.message for h in told] == ["review.hl.flag.NARROWING_BREADTH"]

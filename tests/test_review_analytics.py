@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kamreport.analytics.account_review import data_notes
-from kamreport.analytics.mix import category_revenue, whitespace, with_category
+from kamreport.analytics.mix import category_revenue, lapsed_categories, whitespace, with_category
 from kamreport.analytics.periods import months_back
 from kamreport.analytics.pipeline import account_pipeline
 from kamreport.analytics.profitability import account_profitability, discount_depth
@@ -213,3 +213,21 @@ def test_data_notes_find_the_duplicate_pair(sample_tables):
     assert any(n.message == "review.dq.duplicate" and n.values["id"] == "KA0054" for n in notes)
     assert not any(n.message == "review.dq.duplicate" for n in data_notes(
         Dataset(tables=sample_tables), "KA0003", AS_OF))  # fmt: skip
+
+
+def test_lapsed_categories_bought_a_year_earlier_not_in_the_last_months():
+    rows = [("A", "x1", "2025-05-01", 100, 0, 0), ("A", "y1", "2025-06-01", 50, 0, 0)]
+    rows += [("A", "x1", "2026-06-01", 80, 0, 0)]  # x bought again: not lapsed
+    rows += [("A", "y1", "2026-02-10", 30, 0, 0)]  # y's last order, before the last 6 months
+    rows += [("A", "z1", "2025-11-01", 70, 0, 0)]  # z only between the windows: not lapsed
+    rows += [("A", "w1", "2025-07-01", 40, 0, 0), ("A", "w1", "2026-07-01", -40, 0, 0)]  # a return
+    products = pd.DataFrame(
+        {"product_id": ["x1", "y1", "z1", "w1"], "category": ["x", "y", "z", "w"]}
+    )
+    got = lapsed_categories(with_category(lines_frame(rows), products), AS_OF, 6)
+    assert got["category"].tolist() == ["y", "w"]  # largest revenue a year earlier first
+    assert got["revenue_year_earlier"].tolist() == [50, 40]
+    assert got["last_order"].tolist() == [D("2026-02-10"), D("2025-07-01")]
+    # over 12 months y, x and z were bought in the LTM; w only returned
+    yearly = lapsed_categories(with_category(lines_frame(rows), products), AS_OF, 12)
+    assert yearly["category"].tolist() == ["w"]
