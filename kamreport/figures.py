@@ -17,7 +17,6 @@ import pandas as pd
 
 from kamreport.analytics.duplicates import likely_duplicates
 from kamreport.analytics.mix import category_revenue
-from kamreport.analytics.risk import risk_flags
 from kamreport.analytics.valuation import Valuation, value_portfolio
 from kamreport.dataset import Dataset
 from kamreport.metrics import account_metrics
@@ -47,8 +46,8 @@ class PortfolioFigures:
 
 def compute_figures(dataset: Dataset, as_of: dt.date, params: Params) -> PortfolioFigures:
     """Every portfolio-wide figure as of ``as_of`` (pure: no I/O)."""
-    valuation = value_portfolio(dataset, as_of, params.scoring, params.clv)
-    flags = risk_flags(dataset, as_of, params.risk, valuation.accounts)
+    valuation = value_portfolio(dataset, as_of, params.scoring, params.clv, params.risk)
+    flags = valuation.flags  # the flags the score's risk criterion was computed from
     metrics = account_metrics(dataset, as_of, params, values=valuation.accounts, flags=flags)
     return PortfolioFigures(
         as_of=as_of,

@@ -89,7 +89,7 @@ def account_metrics(
     accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
     lines = dataset.order_lines.loc[dataset.order_lines["order_date"] <= end]
     if values is None:
-        values = value_accounts(dataset, end, params.scoring, params.clv)
+        values = value_accounts(dataset, end, params.scoring, params.clv, params.risk)
     if flags is None:
         flags = risk_flags(dataset, end, params.risk, values)
     out = _sales(lines, end, accounts, values)

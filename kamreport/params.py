@@ -102,6 +102,26 @@ def check_weights(weights: Mapping[str, float], name: str = "scoring.weights") -
         )
 
 
+# Risk points lost per risk flag, by severity (docs/metrics.md, "Value").
+DEFAULT_RISK_FLAG_WEIGHTS = {"high": 1.0, "medium": 0.5}
+RISK_SEVERITIES = ("high", "medium")
+
+
+def _risk_flag_weights(weights: Mapping[str, float]) -> dict[str, float]:
+    """Every flag severity weighted, between 0 and 10, a high flag at least a medium one."""
+    merged = {**DEFAULT_RISK_FLAG_WEIGHTS, **dict(weights)}
+    for key, value in merged.items():
+        if key not in RISK_SEVERITIES:
+            raise ParamsError(
+                f"Unknown flag severity {key!r} in scoring.risk_flag_weights; "
+                f"severities: {', '.join(RISK_SEVERITIES)}."
+            )
+        _in_range(f"scoring.risk_flag_weights.{key}", float(value), 0, 10)
+    if merged["high"] < merged["medium"]:
+        raise ParamsError("scoring.risk_flag_weights.high must be at least the medium weight.")
+    return {k: float(v) for k, v in merged.items()}
+
+
 def _in_range(name: str, value: float, low: float, high: float) -> None:
     if not low <= value <= high:
         raise ParamsError(f"{name} must be between {low:g} and {high:g}, found {value:g}.")
@@ -120,10 +140,18 @@ class ScoringParams:
     tier_growth_potential_min_growth: float = -0.1
     tier_growth_min_score: float = 40.0
     tier_maintain_min_score: float = 40.0
+    risk_flag_weights: Mapping[str, float] = field(
+        default_factory=lambda: _frozen_map(DEFAULT_RISK_FLAG_WEIGHTS)
+    )
+    risk_flag_cap: float = 2.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights", _frozen_map(self.weights))
         check_weights(self.weights)
+        object.__setattr__(
+            self, "risk_flag_weights", _frozen_map(_risk_flag_weights(self.risk_flag_weights))
+        )
+        _in_range("scoring.risk_flag_cap", self.risk_flag_cap, 0.01, 100)
         _in_range("scoring.abc_a_threshold", self.abc_a_threshold, 0.01, 1)
         _in_range("scoring.abc_b_threshold", self.abc_b_threshold, self.abc_a_threshold, 1)
         for name in ("tier_key_min_score", "tier_growth_min_score", "tier_maintain_min_score"):

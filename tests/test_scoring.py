@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kamreport.analytics.scoring import account_features, normalise, score_accounts
+from kamreport.analytics.scoring import (
+    account_features,
+    flag_load,
+    normalise,
+    score_accounts,
+    with_flag_risk,
+)
 from kamreport.analytics.tiers import assign_tiers
 from kamreport.dataset import Dataset
 from kamreport.errors import ParamsError
@@ -132,7 +138,7 @@ def test_features_by_hand():
     assert a["influence"] == 4.0
     assert a["overdue_share"] == pytest.approx(1400 / 2400)
     assert a["open_complaints"] == 2
-    assert a["risk"] == pytest.approx((1400 / 2400 + 2 / 3) / 2)
+    assert f["risk"].isna().all()  # filled in from the risk flags (with_flag_risk)
 
     b = f.loc["B"]
     assert b["spend"] == 500.0 and np.isnan(b["growth"])
@@ -141,7 +147,6 @@ def test_features_by_hand():
     assert b["loyalty"] == pytest.approx((tenure / 10 + 2 / 12 + 0.5) / 3)
     assert b["profit"] == pytest.approx(250.0)  # no service costs for B: gross margin
     assert np.isnan(b["potential"]) and np.isnan(b["influence"])
-    assert b["risk"] == 0.0
 
     assert f.loc["C", "spend"] == 0.0 and np.isnan(f.loc["C", "growth"])
     assert f.loc["D", "growth"] == pytest.approx(-0.5)
@@ -153,10 +158,37 @@ def test_features_by_hand():
 
 def test_missing_optional_tables_leave_criteria_empty():
     f = account_features(tiny_dataset("wallet", "invoices", "complaints", "service_costs"), AS_OF)
-    assert f["potential"].isna().all() and f["risk"].isna().all()
+    assert f["potential"].isna().all() and f["overdue_share"].isna().all()
     assert f.loc["A", "profit"] == pytest.approx(720.0)  # gross margin without service costs
-    only_invoices = account_features(tiny_dataset("complaints"), AS_OF)
-    assert only_invoices.loc["A", "risk"] == pytest.approx(1400 / 2400)
+
+
+def _flags(*rows: tuple[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["account_id", "severity"]).assign(code="X")
+
+
+def test_risk_comes_from_the_severity_weighted_flags():
+    features = account_features(tiny_dataset(), AS_OF)
+    flags = _flags(("A", "high"), ("A", "medium"), ("B", "medium"), ("C", "high"), ("C", "high"),
+                   ("C", "high"))  # fmt: skip
+    rules = ScoringParams()  # high 1.0, medium 0.5, cap 2.0
+    out = with_flag_risk(features, flags, rules)
+    assert out["risk_flag_load"].to_dict() == {"A": 1.5, "B": 0.5, "C": 3.0, "D": 0.0, "E": 0.0}
+    assert out["risk"].to_dict() == {"A": 0.75, "B": 0.25, "C": 1.0, "D": 0.0, "E": 0.0}
+    assert features["risk"].isna().all()  # the input is left alone
+    custom = ScoringParams(risk_flag_weights={"medium": 0.25}, risk_flag_cap=1.0)
+    assert with_flag_risk(features, flags, custom)["risk"].tolist() == [1.0, 0.25, 1.0, 0, 0]
+    with pytest.raises(KeyError):
+        flag_load(_flags(("A", "low")), features.index, rules.risk_flag_weights)
+
+
+def test_risk_flag_weights_are_checked():
+    with pytest.raises(ParamsError, match="Unknown flag severity 'low'"):
+        ScoringParams(risk_flag_weights={"low": 0.25})
+    with pytest.raises(ParamsError, match="high must be at least the medium weight"):
+        ScoringParams(risk_flag_weights={"high": 0.4})
+    with pytest.raises(ParamsError, match=r"scoring\.risk_flag_cap must be between"):
+        ScoringParams(risk_flag_cap=0)
+    assert dict(load_params().scoring.risk_flag_weights) == {"high": 1.0, "medium": 0.5}
 
 
 def test_normalise_is_the_share_of_others_at_least_as_good():
@@ -173,8 +205,10 @@ def test_score_by_hand():
     )
     weights = {"spend": 0.6, "risk": 0.4}
     scored = score_accounts(features, weights)
-    # x: spend 1, risk 0 → 60; y: spend 0.5, risk 1 → 30 + 40; z: spend 0, risk missing → 0
-    assert scored["score"].tolist() == pytest.approx([60.0, 70.0, 0.0])
+    # risk is absolute: norm = 1 − risk. x: spend 1, risk 0.5 → 60 + 20; y: spend 0.5,
+    # no risk → 30 + 40; z: spend 0, risk missing → 0
+    assert scored["score"].tolist() == pytest.approx([80.0, 70.0, 0.0])
+    assert scored["norm_risk"].tolist()[:2] == [0.5, 1.0]
     assert scored.loc["y", "contrib_risk"] == pytest.approx(40.0)
     assert scored.loc["z", "contrib_risk"] == 0.0
     # missing risk for z: its weight moves to spend (z has spend 0 here, so try another)
@@ -294,3 +328,38 @@ def test_tiers_follow_the_rules():
     strict = ScoringParams(tier_key_min_score=90, tier_growth_min_potential=0.95)
     assert assign_tiers(scored, features, strict)["u"] == "growth"
     assert assign_tiers(scored, features, strict)["v"] == "ordinary"
+
+
+def test_risk_weight_is_never_rescaled_onto_a_flagged_account():
+    """A missing criterion spreads its weight over the others but not onto risk, so an
+    account with flags never gets more risk points than one without."""
+    features = pd.DataFrame(
+        {"spend": [1.0, 2.0, 3.0], "growth": [0.1, np.nan, np.nan], "risk": [0.0, 0.25, 1.0]},
+        index=["clean", "flagged", "capped"],
+    )
+    weights = {"spend": 0.5, "growth": 0.3, "risk": 0.2}
+    scored = score_accounts(features, weights)
+    assert scored["contrib_risk"].tolist() == pytest.approx([20.0, 15.0, 0.0])
+    # flagged has no growth: its 0.3 goes to spend alone (0.8), risk stays 0.2
+    assert scored.loc["flagged", "contrib_spend"] == pytest.approx(100 * 0.8 * 0.5)
+    assert scored["score"].tolist() == pytest.approx([50 * 0 + 30 * 1 + 20, 55.0, 80.0])
+    only_risk = score_accounts(pd.DataFrame({"risk": [0.5]}, index=["x"]), weights)
+    assert only_risk.loc["x", "score"] == pytest.approx(50.0)  # nothing else: risk weighs 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_more_flag_risk_never_means_more_risk_points(data):
+    n = data.draw(st.integers(2, 25))
+    pick = st.lists(st.sampled_from([0.0, 1.0, 5.0, np.nan]), min_size=n, max_size=n)
+    columns = {c: data.draw(pick) for c in SCORING_CRITERIA if c != "risk"}
+    columns["risk"] = data.draw(st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0]), min_size=n,
+                                         max_size=n))  # fmt: skip
+    features = pd.DataFrame(columns, index=[f"K{i}" for i in range(n)])
+    scored = score_accounts(features, DEFAULT_WEIGHTS)
+    others = features.drop(columns="risk").notna().any(axis=1)
+    risk, points = features["risk"][others], scored["contrib_risk"][others]
+    for a in risk.index:
+        worse = risk > risk[a]
+        assert (points[worse] <= points[a] + 1e-9).all()
+    np.testing.assert_allclose(points, 100 * DEFAULT_WEIGHTS["risk"] * (1 - risk), atol=1e-9)

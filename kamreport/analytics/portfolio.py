@@ -26,11 +26,10 @@ from kamreport.analytics.duplicates import likely_duplicates
 from kamreport.analytics.migration import NEW, migration_matrix, movements
 from kamreport.analytics.periods import as_timestamp, months_back, ytd
 from kamreport.analytics.risk import risk_flags
-from kamreport.analytics.scoring import account_features
 from kamreport.analytics.segments import segment_tables
 from kamreport.analytics.team import attainment, by_manager, scorecards
 from kamreport.analytics.tiers import TIERS
-from kamreport.analytics.valuation import value_accounts, weight_sensitivity
+from kamreport.analytics.valuation import value_accounts, value_portfolio, weight_sensitivity
 from kamreport.dataset import Dataset
 from kamreport.errors import Issue
 from kamreport.params import Params
@@ -246,17 +245,17 @@ def review_portfolio(
     then = (end - pd.DateOffset(months=12)).date()
     s, p = params.scoring, params.portfolio
     if values is None:
-        values = value_accounts(dataset, end, s, params.clv)
-    values_then = value_accounts(dataset, then, s, params.clv)
+        values = value_accounts(dataset, end, s, params.clv, params.risk)
+    valuation_then = value_portfolio(dataset, then, s, params.clv, params.risk)
+    values_then, flags_then = valuation_then.accounts, valuation_then.flags
     had_orders = dataset.order_lines.loc[dataset.order_lines["order_date"] <= pd.Timestamp(then)]
     tiers_then = values_then["tier"].where(values_then.index.isin(had_orders["account_id"]), NEW)
     margin = values["gross_margin_ltm"]
-    features = account_features(dataset, end)
     if flags is None:
         flags = risk_flags(dataset, end, params.risk, values)
-    flags_then = risk_flags(dataset, then, params.risk, values_then)
     at_risk, levels = risk_summary(flags, values)
-    sensitivity = weight_sensitivity(features, s.weights, s, p.sensitivity_step)
+    # values hold every criterion (risk from the flags) and the parts the tiers need
+    sensitivity = weight_sensitivity(values, s.weights, s, p.sensitivity_step)
     bridge = revenue_bridge(values["revenue_prior_ltm"], values["revenue_ltm"])
     invoices = dataset.get("invoices")
     progress = (

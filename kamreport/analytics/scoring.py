@@ -6,6 +6,11 @@ docs/metrics.md): spend, growth, loyalty, profit, potential, influence, risk.
 portfolio (so one very large account does not flatten everyone else), weighs
 them with the strategy weights of the params file and splits the score into
 per-criterion contributions that add up to it.
+
+Risk is the exception: it is computed from the risk flags the report shows
+(:func:`with_flag_risk`, severity-weighted and capped) and scored on an absolute
+scale with a weight that is never rescaled, so an account with more or worse
+flags can never get more risk points than one with fewer.
 """
 
 from __future__ import annotations
@@ -21,12 +26,11 @@ from kamreport.analytics.membership import positions
 from kamreport.analytics.periods import Window, as_timestamp, ltm, prior_ltm
 from kamreport.analytics.wallet import latest_spend
 from kamreport.dataset import Dataset
-from kamreport.params import SCORING_CRITERIA, check_weights
+from kamreport.params import SCORING_CRITERIA, ScoringParams, check_weights
 
 TENURE_CAP_YEARS = 10.0  # loyalty: 10+ years of relationship is full marks
 ORDER_DAYS_CAP_LTM = 12.0  # loyalty: 12+ order days in the LTM (monthly buying) is full
-COMPLAINTS_CAP = 3.0  # risk: 3+ open complaints is full marks
-INVERTED = frozenset({"risk"})  # criteria where a higher raw value is worse
+ABSOLUTE = "risk"  # scored as 1 − raw (raw already 0–1), with a weight never rescaled
 
 DETAIL_COLUMNS = (
     "revenue_ltm",
@@ -39,6 +43,7 @@ DETAIL_COLUMNS = (
     "category_spend",
     "overdue_share",
     "open_complaints",
+    "risk_flag_load",
 )
 
 
@@ -183,10 +188,13 @@ def account_features(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.Data
       service_costs; NaN without cost data);
     - potential = max(latest category_spend − LTM revenue, 0) (NaN without wallet data);
     - influence = accounts.influence (1–5);
-    - risk = mean of overdue_share and min(open_complaints / 3, 1), over the parts
-      whose table exists (NaN when neither invoices nor complaints are supplied).
+    - risk: NaN here. It comes from the risk flags, which need the lifetime-value
+      model (LOW_P_ALIVE), so :func:`with_flag_risk` fills it in once they are known
+      (kamreport.analytics.valuation does, before scoring).
 
-    The remaining columns (:data:`DETAIL_COLUMNS`) are the parts, for reports.
+    The remaining columns (:data:`DETAIL_COLUMNS`) are the parts, for reports
+    (overdue_share and open_complaints are shown for context; risk_flag_load is NaN
+    until :func:`with_flag_risk`).
     """
     end = as_timestamp(as_of)
     accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
@@ -215,7 +223,6 @@ def account_features(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.Data
         + (orders / ORDER_DAYS_CAP_LTM).clip(upper=1)
         + repurchase
     ) / 3
-    risk = pd.concat([overdue, (complaints / COMPLAINTS_CAP).clip(upper=1)], axis=1).mean(axis=1)
     features = pd.DataFrame(
         {
             "spend": revenue,
@@ -224,7 +231,7 @@ def account_features(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.Data
             "profit": margin if cost_to_serve is None else margin - cost_to_serve,
             "potential": (wallet - revenue).clip(lower=0),
             "influence": influence,
-            "risk": risk,
+            "risk": np.nan,
             "revenue_ltm": revenue,
             "revenue_prior_ltm": revenue_prior,
             "gross_margin_ltm": margin,
@@ -235,10 +242,42 @@ def account_features(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.Data
             "category_spend": wallet,
             "overdue_share": overdue,
             "open_complaints": complaints.astype(float),
+            "risk_flag_load": np.nan,
         },
         index=accounts,
     )
     return features
+
+
+def flag_load(
+    flags: pd.DataFrame, accounts: pd.Index, severity_weights: Mapping[str, float]
+) -> pd.Series:
+    """Σ over the account's risk flags of the weight of their severity (0 without flags).
+
+    ``flags`` is :func:`kamreport.analytics.risk.risk_flags`; a severity without a
+    weight raises KeyError, so a new severity cannot silently count as nothing.
+    """
+    if flags.empty:
+        return pd.Series(0.0, index=accounts)
+    weight = flags["severity"].map(lambda level: float(severity_weights[level]))
+    load = weight.groupby(flags["account_id"].astype(str).to_numpy()).sum()
+    return load.reindex(accounts, fill_value=0.0).astype(float)
+
+
+def with_flag_risk(
+    features: pd.DataFrame, flags: pd.DataFrame, scoring: ScoringParams
+) -> pd.DataFrame:
+    """``features`` with the risk criterion taken from the report's risk flags.
+
+    risk_flag_load = Σ severity weight of the account's flags
+    (``scoring.risk_flag_weights``); risk = min(load, cap) / cap with cap =
+    ``scoring.risk_flag_cap``: 0 without flags, 1 at or beyond the cap.
+    """
+    out = features.copy()
+    load = flag_load(flags, out.index, scoring.risk_flag_weights)
+    out["risk_flag_load"] = load
+    out["risk"] = load.clip(upper=scoring.risk_flag_cap) / scoring.risk_flag_cap
+    return out
 
 
 def normalise(raw: pd.Series, *, inverted: bool = False) -> pd.Series:
@@ -255,33 +294,57 @@ def normalise(raw: pd.Series, *, inverted: bool = False) -> pd.Series:
     return (value.rank(method="max") - 1) / (n - 1)
 
 
+def _norm(features: pd.DataFrame, criterion: str) -> pd.Series:
+    if criterion not in features:
+        return pd.Series(np.nan, index=features.index)
+    if criterion == ABSOLUTE:
+        return 1.0 - features[criterion].astype(float).clip(0, 1)
+    return normalise(features[criterion])
+
+
+def effective_weights(available: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per account (row) the weight of each criterion (column of SCORING_CRITERIA).
+
+    The risk weight stays as given whenever the account has a risk value; the
+    other weights are renormalised over the other criteria the account has a
+    value for, so they add up to 1 − w_risk (a criterion missing for an account has
+    its weight spread proportionally over its other criteria, never onto risk).
+    Without any other criterion, or without risk, the available weights are simply
+    renormalised to 1. A row without any weighted criterion is NaN.
+    """
+    risk = SCORING_CRITERIA.index(ABSOLUTE)
+    effective = available * weights
+    total = weights.sum()
+    others = effective.copy()
+    others[:, risk] = 0.0
+    other_sum = others.sum(axis=1, keepdims=True)
+    fixed = available[:, [risk]] & (other_sum > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = others * (total - weights[risk]) / other_sum
+        scaled[:, risk] = weights[risk]
+        plain = effective / effective.sum(axis=1, keepdims=True)
+    out = np.where(fixed, scaled / total, plain)
+    return np.where(effective.sum(axis=1, keepdims=True) > 0, out, np.nan)
+
+
 def score_accounts(features: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
     """The 0–100 account score and its split by criterion.
 
-    score = 100 × Σ_c w'_c × norm_c, where norm_c is :func:`normalise` of criterion c
-    (risk inverted) and w'_c the weights renormalised over the criteria the account
-    has a value for (a criterion missing for everyone — e.g. no wallet table — thus
-    has its weight spread proportionally over the others). Columns: score,
-    contrib_<criterion> (100 × w'_c × norm_c; they add up to score) and
-    norm_<criterion> for every criterion. Raises ParamsError for bad weights.
+    score = 100 × Σ_c w'_c × norm_c. norm_c is :func:`normalise` of criterion c,
+    except risk, whose raw value is already 0–1 (:func:`with_flag_risk`):
+    norm_risk = 1 − risk. w'_c are :func:`effective_weights`: risk keeps its weight,
+    the others are renormalised over the criteria the account has a value for (a
+    criterion missing for everyone — e.g. no wallet table — thus has its weight
+    spread proportionally over the others). Columns: score, contrib_<criterion>
+    (100 × w'_c × norm_c; they add up to score) and norm_<criterion> for every
+    criterion. Raises ParamsError for bad weights.
     """
     check_weights(weights)
     index = features.index
-    norms = pd.DataFrame(
-        {
-            c: normalise(features[c], inverted=c in INVERTED)
-            if c in features
-            else pd.Series(np.nan, index=index)
-            for c in SCORING_CRITERIA
-        },
-        index=index,
-    )
+    norms = pd.DataFrame({c: _norm(features, c) for c in SCORING_CRITERIA}, index=index)
     w = np.array([float(weights.get(c, 0.0)) for c in SCORING_CRITERIA])
     available = norms.notna().to_numpy()
-    effective = available * w
-    total = effective.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        effective = np.where(total > 0, effective / total, np.nan)
+    effective = effective_weights(available, w)
     contrib = 100.0 * effective * np.nan_to_num(norms.to_numpy(float), nan=0.0)
     out = pd.DataFrame(index=index)
     score = np.zeros(len(index))

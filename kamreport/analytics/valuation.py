@@ -14,21 +14,24 @@ import pandas as pd
 
 from kamreport.analytics.abc import abc_classes
 from kamreport.analytics.clv import ClvResult, account_clv
-from kamreport.analytics.scoring import account_features, score_accounts
+from kamreport.analytics.risk import risk_flags
+from kamreport.analytics.scoring import account_features, score_accounts, with_flag_risk
 from kamreport.analytics.tiers import assign_tiers
 from kamreport.dataset import Dataset
-from kamreport.params import SCORING_CRITERIA, ClvParams, ScoringParams
+from kamreport.params import SCORING_CRITERIA, ClvParams, RiskParams, ScoringParams
 
 CLV_COLUMNS = ("p_alive", "expected_orders_12m", "expected_margin_12m", "clv")
 
 
 @dataclass(frozen=True)
 class Valuation:
-    """Per-account values (see :func:`value_accounts`) and the lifetime-value fit behind them."""
+    """Per-account values (see :func:`value_accounts`), the lifetime-value fit behind them
+    and the risk flags the risk criterion of the score was computed from."""
 
     accounts: pd.DataFrame
     clv: ClvResult
     margin_rate_portfolio: float
+    flags: pd.DataFrame  # kamreport.analytics.risk.risk_flags, the same as-of date
 
 
 def margin_rates(features: pd.DataFrame) -> tuple[pd.Series, float]:
@@ -46,11 +49,20 @@ def margin_rates(features: pd.DataFrame) -> tuple[pd.Series, float]:
 
 
 def value_portfolio(
-    dataset: Dataset, as_of: dt.date | pd.Timestamp, scoring: ScoringParams, clv: ClvParams
+    dataset: Dataset,
+    as_of: dt.date | pd.Timestamp,
+    scoring: ScoringParams,
+    clv: ClvParams,
+    risk: RiskParams | None = None,
 ) -> Valuation:
-    """Everything :func:`value_accounts` returns, with the CLV fits and messages."""
+    """Everything :func:`value_accounts` returns, with the CLV fits and the risk flags.
+
+    Order: features → lifetime value → risk flags (LOW_P_ALIVE reads the p_alive
+    column shown in the table) → risk criterion from those flags → score and tiers,
+    so the score and the flags the report shows cannot disagree.
+    """
+    risk = risk if risk is not None else RiskParams()
     features = account_features(dataset, as_of)
-    scored = score_accounts(features, scoring.weights)
     rates, portfolio_rate = margin_rates(features)
     result = account_clv(
         dataset.order_lines,
@@ -63,6 +75,9 @@ def value_portfolio(
         default_retention=clv.default_retention,
     )
     per_account = result.accounts.reindex(features.index)
+    flags = risk_flags(dataset, as_of, risk, per_account)
+    features = with_flag_risk(features, flags, scoring)
+    scored = score_accounts(features, scoring.weights)
     criteria = list(SCORING_CRITERIA)
     details = [c for c in features.columns if c not in criteria]
     out = pd.concat(
@@ -85,11 +100,15 @@ def value_portfolio(
     for column in details:
         if column not in out:
             out[column] = features[column]
-    return Valuation(accounts=out, clv=result, margin_rate_portfolio=portfolio_rate)
+    return Valuation(accounts=out, clv=result, margin_rate_portfolio=portfolio_rate, flags=flags)
 
 
 def value_accounts(
-    dataset: Dataset, as_of: dt.date | pd.Timestamp, scoring: ScoringParams, clv: ClvParams
+    dataset: Dataset,
+    as_of: dt.date | pd.Timestamp,
+    scoring: ScoringParams,
+    clv: ClvParams,
+    risk: RiskParams | None = None,
 ) -> pd.DataFrame:
     """One row per account (all accounts), indexed by account_id.
 
@@ -99,9 +118,11 @@ def value_accounts(
     gross margin), rank (1 = highest score; ties share the best rank), p_alive,
     expected_orders_12m, expected_margin_12m, clv, clv_method, margin_rate, and
     the parts of the criteria (revenue_prior_ltm, cost_to_serve_ltm, order_days_ltm,
-    tenure_years, repurchase_quarters, category_spend, overdue_share, open_complaints).
+    tenure_years, repurchase_quarters, category_spend, overdue_share, open_complaints,
+    risk_flag_load). ``risk`` are the thresholds of the flags behind the risk
+    criterion (defaults when not given; pass the run's, as the reports do).
     """
-    return value_portfolio(dataset, as_of, scoring, clv).accounts
+    return value_portfolio(dataset, as_of, scoring, clv, risk).accounts
 
 
 def _tiers(features: pd.DataFrame, weights: Mapping[str, float], rules: ScoringParams):
