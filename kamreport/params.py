@@ -198,6 +198,9 @@ class RiskParams:
     discount_rise: float = 0.03
     breadth_drop: float = 0.35
     p_alive_min: float = 0.5
+    survey_stale_months: int = 12
+    satisfaction_fall: float = 1.5
+    satisfaction_baseline_months: int = 24
 
     def __post_init__(self) -> None:
         _in_range("risk.order_gap_factor", self.order_gap_factor, 1, 100)
@@ -216,6 +219,9 @@ class RiskParams:
         _in_range("risk.discount_rise", self.discount_rise, 0, 1)
         _in_range("risk.breadth_drop", self.breadth_drop, 0, 1)
         _in_range("risk.p_alive_min", self.p_alive_min, 0, 1)
+        _in_range("risk.survey_stale_months", self.survey_stale_months, 1, 120)
+        _in_range("risk.satisfaction_fall", self.satisfaction_fall, 0.1, 10)
+        _in_range("risk.satisfaction_baseline_months", self.satisfaction_baseline_months, 1, 120)
 
 
 EMAIL_SECURITY = ("none", "starttls", "ssl")

@@ -16,7 +16,7 @@ from kamreport.sample.stories import PLANTED
 
 AS_OF = dt.date(2026, 9, 30)
 EXPECTED = {
-    "churning": {"ORDER_GAP", "REVENUE_DECLINE"},
+    "churning": {"ORDER_GAP", "REVENUE_DECLINE", "SATISFACTION_FALL"},
     "late_payer": {"OVERDUE_RECEIVABLES"},
     "complaint_spike": {"COMPLAINT_SPIKE"},
     "falling_wallet_share": {"WALLET_SHARE_FALL"},

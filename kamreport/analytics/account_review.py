@@ -255,7 +255,7 @@ def review_account(
         ),
         pipeline=pipeline,
         satisfaction=account_satisfaction(
-            dataset.get("surveys"), dataset.get("complaints"), account_id, as_of
+            dataset.get("surveys"), dataset.get("complaints"), account_id, as_of, risk
         ),
         plan=account_plan(dataset.get("account_plans"), account_id, as_of),
         value=_value(values, account_id, clv_message),

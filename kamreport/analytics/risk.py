@@ -20,6 +20,7 @@ from kamreport.analytics.periods import Window, as_timestamp, ltm, recent_and_ye
 from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
 from kamreport.analytics.receivables import invoice_status
 from kamreport.analytics.relationships import done_activities
+from kamreport.analytics.satisfaction import survey_summary
 from kamreport.analytics.wallet import wallet_by_account
 from kamreport.dataset import Dataset
 from kamreport.params import RiskParams
@@ -34,6 +35,7 @@ CODES = (
     "NO_SENIOR_VISIT",
     "DISCOUNT_PRESSURE",
     "NARROWING_BREADTH",
+    "SATISFACTION_FALL",
     "LOW_P_ALIVE",
 )
 # The units of value, threshold and baseline of each code, for formatting.
@@ -47,6 +49,7 @@ UNITS: dict[str, tuple[str, str, str]] = {
     "NO_SENIOR_VISIT": ("days_ago", "days", "none"),
     "DISCOUNT_PRESSURE": ("fraction", "pp", "fraction"),
     "NARROWING_BREADTH": ("count", "count", "count"),
+    "SATISFACTION_FALL": ("decimal", "decimal", "decimal"),
     "LOW_P_ALIVE": ("fraction", "fraction", "none"),
 }
 COLUMNS = ["account_id", "code", "severity", "value", "threshold", "baseline", "unit"]
@@ -221,6 +224,23 @@ def _breadth(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd
     return _frame("NARROWING_BREADTH", mask, cur, limit, pri, high)
 
 
+def _satisfaction_fall(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+    """The latest survey (not stale) at least ``satisfaction_fall`` points below the mean
+    of the surveys of the ``satisfaction_baseline_months`` before it."""
+    surveys = dataset.get("surveys")
+    if surveys is None:
+        return None
+    summary = survey_summary(surveys, end, p).reindex(accounts)
+    fall = summary["baseline_score"].astype(float) - summary["latest_score"].astype(float)
+    fresh = summary["stale"].eq(False)
+    mask = fresh & (fall >= p.satisfaction_fall)
+    high = fall >= 2 * p.satisfaction_fall
+    return _frame(
+        "SATISFACTION_FALL", mask, summary["latest_score"].astype(float), p.satisfaction_fall,
+        summary["baseline_score"].astype(float), high,
+    )  # fmt: skip
+
+
 def _p_alive(values: pd.DataFrame, p: RiskParams, accounts: pd.Index):
     alive = values["p_alive"].reindex(accounts).astype(float)
     mask = alive < p.p_alive_min
@@ -254,6 +274,7 @@ def risk_flags(
         _senior_visit(dataset, end, risk, accounts),
         _discount(lines, end, risk, accounts),
         _breadth(lines, end, risk, accounts),
+        _satisfaction_fall(dataset, end, risk, accounts),
         _p_alive(values, risk, accounts) if values is not None else None,
     ]
     frames = [f for f in parts if f is not None and not f.empty]

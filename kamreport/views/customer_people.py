@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kamreport.analytics.account_review import AccountReview
+from kamreport.analytics.satisfaction import Satisfaction
 from kamreport.params import Params
 from kamreport.views.blocks import Cell, ChartView, Column, Kpi, Row, Table, attrs
 from kamreport.views.display import Display, missing, number, text_or_blank
@@ -129,6 +130,12 @@ class RisksSection:
     flags: tuple[Flag, ...] = ()
 
 
+def windowed(label: str, when: str) -> str:
+    """A figure's label with its date or window: "Latest score · survey of 21 Jun 2026"
+    (the same form as customer_sales.windowed, which imports this module)."""
+    return f"{label} · {when}"
+
+
 def signed(display: Display, value: object, digits: int = 1) -> str:
     """A signed change of a plain number (a survey score): +0.3, −1.2, 0.0."""
     amount = number(value)
@@ -170,9 +177,10 @@ def relationships(
     if rl is None or (not rl.has_contacts and rl.visits_done_ytd is None):
         return RelationshipsSection(no_data=t("review.no_data.relationships"))
     days = display.number(params.risk.decision_maker_days)
+    as_of = t("review.window.as_of", date=display.date(review.as_of))
     cards = (
         Kpi(
-            t("review.relationships.visits"),
+            windowed(t("review.relationships.visits"), as_of),
             f"{display.number(rl.visits_done_ytd)} / {display.number(rl.visits_target_ytd)}",
             note=display.percent(rl.visit_attainment),
         ),
@@ -275,17 +283,21 @@ def pipeline(review: AccountReview, display: Display) -> PipelineSection:
 def satisfaction(
     review: AccountReview, chart: ChartView | None, display: Display
 ) -> SatisfactionSection:
-    """Survey scores, complaint counts and the open complaints."""
+    """Survey scores with their dates (a stale survey marked), complaint counts and the
+    open complaints."""
     t = display.t
     sf = review.satisfaction
     if sf is None:
         return SatisfactionSection(no_data=t("review.no_data.satisfaction"))
-    change = f"{t('review.satisfaction.change')}: {signed(display, sf.score_change)}"
     prior = f"{t('review.satisfaction.complaints_prior')}: {display.number(sf.complaints_prior)}"
+    ltm = t("review.window.last_months", n=display.number(12))
     cards = (
-        Kpi(t("review.satisfaction.latest"), display.number(sf.latest_score, 1), note=change),
+        _latest_survey(sf, display),
         Kpi(t("review.satisfaction.complaints_ltm"), display.number(sf.complaints_ltm), note=prior),
-        Kpi(t("review.satisfaction.resolution"), display.text("days", sf.resolution_days)),
+        Kpi(
+            windowed(t("review.satisfaction.resolution"), ltm),
+            display.text("days", sf.resolution_days),
+        ),
     )
     complaints = None
     if sf.open_complaints is not None and not sf.open_complaints.empty:
@@ -306,6 +318,34 @@ def satisfaction(
     return SatisfactionSection(
         cards=cards, chart=chart, complaints=complaints, complaints_none=none_open
     )
+
+
+def _latest_survey(sf: Satisfaction, display: Display) -> Kpi:
+    """The latest survey score with its date, the change since the survey before (dated),
+    the mean of the surveys before it, and "stale" when it is too old to go by."""
+    t = display.t
+    label = t("review.satisfaction.latest")
+    if sf.latest_date is not None:
+        survey = t("review.satisfaction.survey_of", date=display.date(sf.latest_date))
+        label = windowed(label, survey)
+    notes = []
+    if sf.stale:
+        notes.append(t("review.satisfaction.stale", months=display.number(sf.stale_months)))
+    if sf.previous_date is not None:
+        since = t("review.satisfaction.change_since", date=display.date(sf.previous_date))
+        notes.append(f"{since}: {signed(display, sf.score_change)}")
+    else:
+        notes.append(f"{t('review.satisfaction.change')}: {signed(display, sf.score_change)}")
+    if sf.baseline_score is not None and sf.baseline_from is not None:
+        notes.append(
+            t(
+                "review.satisfaction.baseline",
+                n=display.number(sf.baseline_surveys),
+                date=display.date(sf.baseline_from),
+                score=display.number(sf.baseline_score, 1),
+            )
+        )
+    return Kpi(label, display.number(sf.latest_score, 1), note=" · ".join(notes), warn=sf.stale)
 
 
 def plan(review: AccountReview, display: Display) -> PlanSection:
