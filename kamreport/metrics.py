@@ -23,6 +23,7 @@ from kamreport.analytics.targets import targets_by_account
 from kamreport.analytics.valuation import value_accounts
 from kamreport.analytics.wallet import wallet_by_account
 from kamreport.dataset import Dataset
+from kamreport.exact import is_money, tidy
 from kamreport.params import Params
 
 KEYS = (
@@ -94,7 +95,7 @@ def account_metrics(
         flags = risk_flags(dataset, end, params.risk, values)
     out = _sales(lines, end, accounts, values)
     out.insert(0, "as_of", end.date().isoformat())
-    targets = targets_by_account(lines, dataset.get("targets"), end, accounts)
+    targets = targets_by_account(lines, dataset.get("targets"), end, accounts, flags)
     wallet = wallet_by_account(lines, dataset.get("wallet"), end, accounts)
     receivables = receivables_by_account(dataset.get("invoices"), end, accounts)
     price = _price_and_breadth(lines, end, accounts, params.risk.discount_window_months)
@@ -112,21 +113,22 @@ def account_metrics(
     return out[list(KEYS)]
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, *, money: bool = False) -> Any:
     if value is None or value is pd.NA:
         return None
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
+        return None if math.isnan(value) else tidy(float(value), money=money)
     return value
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts: NaN → null, risk_flags as a list of codes."""
+    """Rows as JSON-ready dicts: NaN → null, numbers tidied (kamreport.exact), risk_flags
+    as a list of codes."""
     rows = []
     for row in frame.to_dict(orient="records"):
-        plain = {key: _plain(value) for key, value in row.items()}
+        plain = {key: _plain(value, money=is_money(str(key))) for key, value in row.items()}
         plain["risk_flags"] = [c for c in str(plain.get("risk_flags") or "").split(";") if c]
         rows.append(plain)
     return rows

@@ -58,7 +58,27 @@ def test_points_and_signs():
     assert fmt.percent(0.05, signed=True) == "+5.0%"
     assert fmt.percent(-0.0002) == "0.0%"  # rounds to zero: no minus sign
     assert fmt.percent(0.0002, signed=True) == "0.0%"
-    assert fmt.percent(-0.0006) == "-0.1%"
+    assert fmt.percent(-0.0006) == "\u22120.1%"  # a true minus sign, as in "+"'s width
+    assert fmt.points(-0.012) == "\u22121.2 pp"
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_amounts_show_as_rounded_with_one_kind_of_minus(locale):
+    fmt = Formatter(locale, "GBP")
+    assert fmt.money(-102.58000000000003).endswith("103")
+    assert "-" not in fmt.money(-102.58000000000003)
+    assert fmt.money(-0.4) == fmt.money(0)  # "−£0" is zero
+    assert fmt.number(-0.04, digits=1) == fmt.number(0, digits=1)
+    assert fmt.number(-1234.0).startswith("\u2212")
+    assert fmt.money(-12_100_000, compact=True).startswith("\u2212")
+
+
+def test_a_value_ending_a_sentence_does_not_double_its_stop():
+    fmt = Formatter("en")
+    assert fmt.t("email.chart.tiers_alt", parts="Acme Co., Ltd.").endswith(" Acme Co., Ltd.")
+    assert fmt.t("email.chart.tiers_alt", parts="to be continued...").count("...") == 1
+    zh = Formatter("zh-CN")
+    assert "。。" not in zh.t("review.risk.not_evaluated", codes="甲公司。")
 
 
 def test_data_values_are_translated_when_known():

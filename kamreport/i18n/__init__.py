@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,10 @@ from babel.dates import format_date, format_skeleton
 
 CATALOG_DIR = Path(__file__).parent
 BABEL_LOCALES = {"en": "en_US", "zh-CN": "zh_Hans_CN"}
+MINUS = "\u2212"  # a true minus sign, the width of a plus, in every displayed number
+# Two sentence stops in a row come from a value that ends a sentence ("Co., Ltd.")
+# placed before the message's own full stop; an ellipsis ("...") is left alone.
+_DOUBLED_STOP = re.compile(r"(?<!\.)\.\.(?!\.)|。。|\.。|。\.")
 
 
 @cache
@@ -72,7 +77,9 @@ class Formatter:
     def t(self, key: str, **values: Any) -> str:
         """The message ``key`` in this locale, with ``{placeholders}`` filled."""
         message = catalog(self.locale)[key]
-        return message.format(**values) if values else message
+        if not values:
+            return message
+        return _DOUBLED_STOP.sub(lambda m: m.group(0)[-1], message.format(**values))
 
     def value(self, kind: str, raw: object) -> str:
         """A data value (industry, region…) in the report language when the catalog
@@ -88,24 +95,30 @@ class Formatter:
     def money(self, value: float | None, *, compact: bool = False) -> str:
         if _missing(value):
             return self.t("common.na")
-        value = round(float(value), 2) + 0.0  # no "CN¥0.0000000000247", no "-CN¥0"
+        value = round(float(value)) + 0.0  # rounded as shown: no "CN¥0.000…247", no "−CN¥0"
         if compact:
-            return babel_numbers.format_compact_currency(
+            text = babel_numbers.format_compact_currency(
                 value, self.currency, locale=self.babel_locale, fraction_digits=1
             )
-        return babel_numbers.format_currency(
-            value, self.currency, locale=self.babel_locale, format="¤#,##0", currency_digits=False
-        )
+        else:
+            text = babel_numbers.format_currency(
+                value, self.currency, locale=self.babel_locale, format="¤#,##0",
+                currency_digits=False,
+            )  # fmt: skip
+        return _minus(text)
 
     def number(self, value: float | None, *, digits: int = 0, compact: bool = False) -> str:
         if _missing(value):
             return self.t("common.na")
+        value = round(float(value), digits) + 0.0  # what is shown decides the sign: no "-0"
         if compact:
-            return babel_numbers.format_compact_decimal(
+            text = babel_numbers.format_compact_decimal(
                 value, locale=self.babel_locale, fraction_digits=1
             )
-        pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return babel_numbers.format_decimal(value, format=pattern, locale=self.babel_locale)
+        else:
+            pattern = "#,##0" + ("." + "0" * digits if digits else "")
+            text = babel_numbers.format_decimal(value, format=pattern, locale=self.babel_locale)
+        return _minus(text)
 
     def percent(self, value: float | None, *, digits: int = 1, signed: bool = False) -> str:
         """Format a fraction (0.123) as a percentage (12.3%)."""
@@ -113,7 +126,7 @@ class Formatter:
             return self.t("common.na")
         pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
         value = round(value, digits + 2) + 0.0  # what is shown decides the sign: no "-0.0%"
-        text = babel_numbers.format_percent(value, format=pattern, locale=self.babel_locale)
+        text = _minus(babel_numbers.format_percent(value, format=pattern, locale=self.babel_locale))
         return f"+{text}" if signed and value > 0 else text
 
     def points(self, value: float | None, *, digits: int = 1) -> str:
@@ -124,7 +137,7 @@ class Formatter:
             abs(value) * 100, format="#,##0." + "0" * digits, locale=self.babel_locale
         )
         rounded = round(value * 100, digits)
-        sign = "+" if rounded > 0 else ("−" if rounded < 0 else "")
+        sign = "+" if rounded > 0 else (MINUS if rounded < 0 else "")
         return self.t("common.points", value=f"{sign}{number}")
 
     def date(self, value: dt.date | None) -> str:
@@ -137,6 +150,11 @@ class Formatter:
 
     def currency_symbol(self) -> str:
         return babel_numbers.get_currency_symbol(self.currency, locale=self.babel_locale)
+
+
+def _minus(text: str) -> str:
+    """Babel's hyphen-minus as a true minus sign (U+2212)."""
+    return text.replace("-", MINUS)
 
 
 def _missing_date(value: Any) -> bool:

@@ -11,6 +11,7 @@ from kamreport.analytics.portfolio import PortfolioReview, review_portfolio
 from kamreport.charts import Chart, dso_chart, histogram_chart, pareto_chart, waterfall_chart
 from kamreport.context import RunContext
 from kamreport.dataset import Dataset
+from kamreport.exact import tidy_frame
 from kamreport.figures import PortfolioFigures
 from kamreport.i18n import Formatter
 from kamreport.layout import (
@@ -166,6 +167,6 @@ def write(
     staging = Path(staging_dir)
     atomic_write_json(staging / PROVENANCE_FILE, provenance.to_dict())
     # UTF-8 with BOM, so Excel opens the Chinese names correctly
-    csv = accounts.to_csv(index=False, date_format="%Y-%m-%d")
+    csv = tidy_frame(accounts).to_csv(index=False, date_format="%Y-%m-%d")
     atomic_write_bytes(staging / ACCOUNTS_FILE, csv.encode("utf-8-sig"))
     return atomic_write_text(staging / PORTFOLIO_FILE, html)

@@ -14,12 +14,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from kamreport.exact import tidy
+
 Attrs = tuple[tuple[str, str], ...]
 
 
 def attrs(**values: object) -> Attrs:
-    """``data-*`` attributes from keyword arguments (``account="KA1"`` → ``data-account``)."""
-    return tuple((f"data-{k.replace('_', '-')}", str(v)) for k, v in values.items())
+    """``data-*`` attributes from keyword arguments (``account="KA1"`` → ``data-account``);
+    numbers tidied as in the metrics JSON (no float dust in the page)."""
+    return tuple((f"data-{k.replace('_', '-')}", _attr(v)) for k, v in values.items())
+
+
+def _attr(value: object) -> str:
+    if isinstance(value, float | np.floating):
+        return str(tidy(float(value)))
+    return str(value)
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,11 @@ from typing import Any
 import pandas as pd
 
 from kamreport.analytics.risk import UNITS
-from kamreport.i18n import Formatter
+from kamreport.i18n import MINUS, Formatter
 from kamreport.views.blocks import Cell, Change
 
 # A change smaller than this (0.05% or 0.05 pp) shows as no change.
 FLAT = 0.0005
-MINUS = "−"  # U+2212: a true minus sign, the width of a plus
 
 
 def missing(value: object) -> bool:
@@ -119,25 +118,17 @@ class Display:
     # --- numbers ------------------------------------------------------------------
 
     def money(self, value: object, *, compact: bool = False) -> str:
-        amount = number(value)
-        text = self.fmt.money(amount, compact=compact)
-        return text.replace("-", MINUS) if amount is not None and amount < 0 else text
+        return self.fmt.money(number(value), compact=compact)
 
     def number(self, value: object, digits: int = 0) -> str:
-        amount = number(value)
-        if amount is not None and round(amount, digits) == 0:
-            amount = 0.0  # no "-0"
-        text = self.fmt.number(amount, digits=digits)
-        return text.replace("-", MINUS) if amount is not None and amount < 0 else text
+        return self.fmt.number(number(value), digits=digits)
 
     def percent(self, value: object, digits: int = 1) -> str:
-        amount = number(value)
-        text = self.fmt.percent(amount, digits=digits)
-        return text.replace("-", MINUS)
+        return self.fmt.percent(number(value), digits=digits)
 
     def growth(self, value: object, digits: int = 1) -> str:
         """A signed relative change: +12.3%, −4.0%, 0.0%."""
-        return self.fmt.percent(number(value), digits=digits, signed=True).replace("-", MINUS)
+        return self.fmt.percent(number(value), digits=digits, signed=True)
 
     def points(self, value: object) -> str:
         """A signed change between two fractions in percentage points: +1.2 pp."""
