@@ -103,7 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     _common(email)
     targets = sub.add_parser("targets", help="propose next year's targets: workbook + page")
     targets.add_argument("--year", type=int, help="target year (YEAR=; default: next year)")
-    targets.add_argument("--goal", type=float, help="company revenue goal (GOAL=)")
+    targets.add_argument(
+        "--goal",
+        type=float,
+        help="company revenue goal (GOAL=); default: this year's forecast of the accounts "
+        "x (1 + targets.default_growth)",
+    )
     _common(targets)
 
     targets_import = sub.add_parser(

@@ -307,7 +307,8 @@ class TargetsParams:
     backtest_min_accounts: int = 3
     round_to: float = 1000.0
     goal: float | None = None
-    goal_growth: float = 0.0
+    default_growth: float = 0.05
+    interval_level: float = 0.8
     tolerance: float = 0.02
     tolerance_action: str = "error"
     monthly_spread: str = "seasonal"
@@ -330,7 +331,8 @@ class TargetsParams:
         _in_range("targets.round_to", self.round_to, 0, 1e9)
         if self.goal is not None and not self.goal > 0:
             raise ParamsError(f"targets.goal must be a positive amount, found {self.goal:g}.")
-        _in_range("targets.goal_growth", self.goal_growth, -1, 10)
+        _in_range("targets.default_growth", self.default_growth, -1, 10)
+        _in_range("targets.interval_level", self.interval_level, 0.5, 0.99)
         _in_range("targets.tolerance", self.tolerance, 0, 1)
         _one_of("targets.tolerance_action", self.tolerance_action, ("error", "warning"))
         _one_of("targets.monthly_spread", self.monthly_spread, ("seasonal", "even"))

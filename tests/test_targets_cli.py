@@ -101,5 +101,13 @@ def test_make_targets_end_to_end(tmp_path, sample_dir):
     year = targets.loc[targets["month"].dt.year == 2027]
     from openpyxl import load_workbook
 
-    goal = load_workbook(folder / "targets-2027.xlsx")["Summary"]["B3"].value
+    from kamreport.workbook.layout import letter
+
+    book = load_workbook(folder / "targets-2027.xlsx")
+    goal = book["Summary"]["B3"].value
     assert year["revenue_target"].sum() == pytest.approx(goal, abs=1.0)
+    # the default goal: this year's forecast of the workbook's accounts + 5%
+    sheet = book["Accounts"]
+    forecast = sum(sheet[f"{letter('forecast')}{r}"].value for r in range(2, sheet.max_row + 1))
+    assert goal == pytest.approx(round(1.05 * forecast, -3))
+    assert "Adjusted for inactivity" in html and "fall short of the goal by" in html

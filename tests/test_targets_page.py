@@ -90,3 +90,111 @@ def test_target_year_must_be_after_the_as_of_year():
     with pytest.raises(KamReportError, match="The target year 2026 is not after"):
         report.resolve_year(2026, AS_OF)
     assert report.resolve_year(None, AS_OF) == 2027
+
+
+# --- the bundled sample: planted churners against healthy accounts ----------------
+
+CHURNING, HEALTHY = ("KA0008", "KA0042"), ("KA0003", "KA0011", "KA0026")
+
+
+@pytest.fixture(scope="module")
+def sample_run(sample_dir, tmp_path_factory) -> RunContext:
+    out = tmp_path_factory.mktemp("targets-sample")
+    overrides = {"data": {"source": str(sample_dir)}, "report": {"output_dir": str(out)}}
+    return open_context(None, overrides, say=lambda _: None)
+
+
+@pytest.fixture(scope="module")
+def sample_setting(sample_run):
+    return report.analyse(sample_run)
+
+
+def test_churning_accounts_forecast_and_baseline_fall_below_the_run_rate(sample_setting):
+    accounts = sample_setting.proposals.accounts
+    for account in CHURNING:
+        row = accounts.loc[account]
+        naive = row[f"naive_{row['method']}"]
+        assert bool(row["inactive"]) and row["days_since_order"] > 120
+        # nothing ordered in the last 3 months: the forecast is what is already booked
+        assert row["forecast"] == pytest.approx(row["revenue_ytd"])
+        assert row["forecast"] < 0.8 * row["run_rate_fy"]
+        assert row["proposal"] < 0.1 * naive
+        assert row["proposal_low"] <= row["proposal"] <= row["proposal_high"]
+        assert row["proposal_high"] == row["proposal_unadjusted"] == round(naive, -3)
+    for account in HEALTHY:
+        row = accounts.loc[account]
+        assert not bool(row["inactive"])
+        assert row["forecast"] == row["forecast_unadjusted"]
+        assert row["proposal"] == pytest.approx(round(row[f"naive_{row['method']}"], -3), abs=1)
+        assert row["proposal_low"] < row["proposal"] < row["proposal_high"]
+        assert row["proposal_high"] < 1.5 * row["proposal"]
+
+
+def test_sample_default_goal_is_growth_over_the_forecast_and_the_proposals_fall_short(
+    sample_setting, sample_run
+):
+    accounts = sample_setting.proposals.accounts
+    growth = sample_run.params.targets.default_growth
+    assert growth == 0.05 and sample_setting.default_growth == growth
+    expected = round((1 + growth) * accounts["forecast"].sum(), -3)
+    assert sample_setting.goal == pytest.approx(expected)
+    assert accounts["proposal"].sum() < sample_setting.goal
+    html = report.render_html(
+        sample_setting,
+        Formatter("en", "CNY"),
+        make_provenance(sample_run.params, sample_run.dataset, sample_run.as_of),
+    )
+    assert "The proposals fall short of the goal by" in html
+    assert 'data-table="inactive"' in html and 'data-account="KA0008"' in html
+
+
+def test_sample_workbook_shows_the_range_and_why_a_baseline_was_adjusted(
+    sample_setting, sample_run, tmp_path
+):
+    from openpyxl import load_workbook
+
+    from kamreport.workbook.layout import letter
+
+    path = tmp_path / "targets-2027.xlsx"
+    path.write_bytes(report.workbook(sample_setting, sample_run, "2026-10-01 09:00"))
+    sheet = load_workbook(path)["Accounts"]
+    rows = {sheet[f"A{r}"].value: r for r in range(2, sheet.max_row + 1)}
+    accounts = sample_setting.proposals.accounts
+    row = accounts.loc["KA0008"]
+    reason = sheet[f"{letter('reason')}{rows['KA0008']}"].value
+    assert reason.startswith("No order for 135 days (usual interval 32 days)")
+    assert "已135天未下单" in reason
+    naive = row["proposal_unadjusted"]
+    assert f"without this adjustment the baseline would be {naive:,.0f}." in reason
+    assert sheet[f"{letter('reason')}{rows['KA0003']}"].value is None
+    for account in ("KA0008", "KA0003"):
+        r = rows[account]
+        assert sheet[f"{letter('proposal_low')}{r}"].value == accounts.at[account, "proposal_low"]
+        assert sheet[f"{letter('proposal_high')}{r}"].value == accounts.at[account, "proposal_high"]
+    summary = load_workbook(path)["Summary"]
+    assert summary["B3"].value == sample_setting.goal
+    assert summary["B13"].value == "=B5-B3"
+    assert "Baselines short of the goal by" in summary["B14"].value
+
+
+def test_portfolio_attainment_uses_the_same_forecast(sample_run):
+    from kamreport.analytics.team import attainment
+
+    figures = sample_run.figures()
+    adjusted = attainment(sample_run.dataset, sample_run.as_of, figures.flags)
+    plain = attainment(sample_run.dataset, sample_run.as_of)
+    for account in CHURNING:
+        if account in adjusted.index:
+            assert adjusted.at[account, "forecast_fy"] < 0.8 * plain.at[account, "forecast_fy"]
+    for account in HEALTHY:
+        if account in adjusted.index:
+            assert adjusted.at[account, "forecast_fy"] == plain.at[account, "forecast_fy"]
+    # the metrics (report, JSON) carry the same forecast as the workshop's F
+    metrics = figures.metrics.set_index("account_id")
+    for account in (*CHURNING, *HEALTHY):
+        if account in adjusted.index:
+            assert metrics.at[account, "forecast_fy"] == adjusted.at[account, "forecast_fy"]
+    for account in CHURNING:
+        assert metrics.at[account, "forecast_fy"] == pytest.approx(
+            metrics.at[account, "revenue_ytd"]
+        )

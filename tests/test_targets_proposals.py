@@ -6,17 +6,21 @@ import datetime as dt
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from kamreport.analytics.target_proposals import (
     backtest_cutoff,
     choose_methods,
+    default_goal,
+    interval_factors,
     propose,
     round_to,
     seasonal_profiles,
     spread_monthly,
 )
+from kamreport.analytics.targets import targets_by_account
 from kamreport.params import TargetsParams
 
 AS_OF = dt.date(2026, 9, 30)
@@ -250,3 +254,162 @@ def test_target_year_must_follow_the_as_of_year():
     t = tables()
     with pytest.raises(ValueError, match="after the as-of year"):
         propose(t["order_lines"], t["wallet"], AS_OF, 2026, tiers(), TargetsParams())
+
+
+# --- inactivity, the default goal and the proposal's range -------------------------
+
+LAST_A2_ORDER = dt.date(2026, 5, 15)  # A2 stops ordering after May in the inactive variant
+
+
+def gap_flags(rows: dict[str, tuple[float, float]], severity: str = "high") -> pd.DataFrame:
+    """A risk.risk_flags table with an ORDER_GAP flag per account: (days since, usual)."""
+    return pd.DataFrame(
+        [
+            {
+                "account_id": account,
+                "code": "ORDER_GAP",
+                "severity": severity,
+                "value": since,
+                "threshold": 2 * usual,
+                "baseline": usual,
+                "unit": "days",
+            }
+            for account, (since, usual) in rows.items()
+        ]
+    )
+
+
+def stopped_tables() -> dict[str, pd.DataFrame]:
+    """The tiny dataset with A2's orders after LAST_A2_ORDER removed."""
+    t = tables()
+    lines = t["order_lines"]
+    keep = ~((lines["account_id"] == "A2") & (lines["order_date"] > pd.Timestamp(LAST_A2_ORDER)))
+    return {**t, "order_lines": lines.loc[keep].reset_index(drop=True)}
+
+
+def stopped_rows() -> list[tuple[str, dt.date, float]]:
+    return [r for r in order_rows() if not (r[0] == "A2" and r[1] > LAST_A2_ORDER)]
+
+
+@pytest.fixture(scope="module")
+def stopped():
+    """Proposals with A2 inactive (no order since May, a high ORDER_GAP flag) and A5 flagged
+    high while still ordering (its recent revenue carries its forecast)."""
+    t = stopped_tables()
+    flags = gap_flags({"A2": (138.0, 31.0), "A5": (70.0, 30.0)})
+    return propose(
+        t["order_lines"], t["wallet"], AS_OF, YEAR, tiers(), TargetsParams(), lambda day: flags
+    )
+
+
+def test_inactive_forecast_and_baseline_follow_the_recent_window(stopped):
+    rows = stopped_rows()
+    accounts = stopped.accounts
+    elapsed, days_left = 273, 365 - 273  # 2026-09-30
+    for account in ("A2", "A5"):
+        row = accounts.loc[account]
+        ytd = loop_sum(account, dt.date(2025, 12, 31), AS_OF, rows)
+        recent = loop_sum(account, dt.date(2026, 6, 30), AS_OF, rows)  # last 3 months
+        rate = recent / 92  # 2026-06-30 < d ≤ 2026-09-30
+        assert bool(row["inactive"])
+        assert row["revenue_recent"] == pytest.approx(recent)
+        assert row["run_rate_fy"] == pytest.approx(ytd / elapsed * 365)
+        assert row["forecast"] == pytest.approx(ytd + rate * days_left)
+        for method in ("run_rate", "ltm_seasonal", "trend", "potential"):
+            assert row[f"p_{method}"] == pytest.approx(rate * 365)
+        assert row["proposal"] == round_to(pd.Series([rate * 365]), 1000).iloc[0]
+    a2 = accounts.loc["A2"]
+    naive = loop_forecast("A2", AS_OF)  # the unadjusted figures would ignore the stop
+    assert a2["forecast"] == pytest.approx(loop_sum("A2", dt.date(2025, 12, 31), AS_OF, rows))
+    assert a2["forecast"] < 0.75 * a2["run_rate_fy"]
+    assert a2["proposal"] == 0 and a2[f"naive_{a2['method']}"] > 200_000
+    assert naive["forecast"] > a2["forecast_unadjusted"] > a2["forecast"]
+    # the range of a stopped account reaches its unadjusted baseline, if it comes back
+    assert a2["proposal_low"] == 0
+    naive_proposal = round_to(pd.Series([a2[f"naive_{a2['method']}"]]), 1000).iloc[0]
+    assert a2["proposal_unadjusted"] == naive_proposal == a2["proposal_high"]
+    # accounts without a high flag keep the usual methods
+    for account in ("A1", "A3", "A4", "A6"):
+        row = accounts.loc[account]
+        assert not bool(row["inactive"])
+        assert row["p_ltm_seasonal"] == pytest.approx(loop_forecast(account, AS_OF)["forecast"])
+        assert row["forecast"] == row["forecast_unadjusted"]
+
+
+def test_a_medium_order_gap_flag_changes_nothing():
+    t = tables()
+    flags = gap_flags({"A2": (40.0, 31.0)}, severity="medium")
+    medium = propose(
+        t["order_lines"], t["wallet"], AS_OF, YEAR, tiers(), TargetsParams(), lambda day: flags
+    )
+    plain = propose(t["order_lines"], t["wallet"], AS_OF, YEAR, tiers(), TargetsParams())
+    pd.testing.assert_series_equal(medium.accounts["proposal"], plain.accounts["proposal"])
+    assert not medium.accounts["inactive"].any()
+
+
+def test_forecast_fy_reacts_to_the_flag_and_is_the_run_rate_otherwise():
+    t = stopped_tables()
+    accounts = pd.Index(list(ACCOUNTS))
+    flags = gap_flags({"A2": (138.0, 31.0)})
+    adjusted = targets_by_account(t["order_lines"], None, AS_OF, accounts, flags)
+    plain = targets_by_account(t["order_lines"], None, AS_OF, accounts)
+    rows = stopped_rows()
+    ytd = loop_sum("A2", dt.date(2025, 12, 31), AS_OF, rows)
+    assert plain.at["A2", "forecast_fy"] == pytest.approx(ytd / 273 * 365)
+    assert adjusted.at["A2", "forecast_fy"] == pytest.approx(ytd)  # nothing in the last 3 months
+    assert (
+        adjusted.at["A2", "days_since_order"] == 138 and adjusted.at["A2", "usual_interval"] == 31
+    )
+    others = [a for a in ACCOUNTS if a != "A2"]
+    pd.testing.assert_series_equal(
+        adjusted.loc[others, "forecast_fy"], plain.loc[others, "forecast_fy"]
+    )
+
+
+def test_default_goal_is_growth_over_this_years_forecast(stopped):
+    for growth in (0.05, 0.0, 0.12):
+        params = TargetsParams(default_growth=growth)
+        expected = round((1 + growth) * stopped.accounts["forecast"].sum() / 1000) * 1000
+        assert default_goal(stopped, params) == pytest.approx(expected)
+    # not the sum of the proposals (A3's capped trend alone lifts them above the forecast)
+    assert default_goal(stopped, TargetsParams()) != stopped.accounts["proposal"].sum()
+
+
+def test_interval_brackets_the_proposal_and_matches_an_independent_bootstrap(proposals):
+    accounts = proposals.accounts
+    assert (accounts["proposal_low"] <= accounts["proposal"]).all()
+    assert (accounts["proposal"] <= accounts["proposal_high"]).all()
+    assert (accounts["proposal_high"] > accounts["proposal_low"]).all()
+    rng = np.random.default_rng(7)
+    for account in ACCOUNTS:
+        months = [
+            loop_sum(account, dt.date(y, m, 1) - dt.timedelta(days=1), _month_end(y, m))
+            for y, m in [(2025, m) for m in range(10, 13)] + [(2026, m) for m in range(1, 10)]
+        ]
+        draws = rng.choice(months, size=(20_000, 12)).sum(axis=1) / sum(months)
+        low, high = np.quantile(draws, [0.1, 0.9])
+        proposal = accounts.at[account, "proposal"]
+        assert accounts.at[account, "proposal_low"] == pytest.approx(
+            min(proposal, math.floor(proposal * low / 1000) * 1000), abs=0.02 * proposal + 1000
+        )
+        assert accounts.at[account, "proposal_high"] == pytest.approx(
+            max(proposal, math.ceil(proposal * high / 1000) * 1000), abs=0.02 * proposal + 1000
+        )
+    # a wider level gives a wider range
+    t = tables()
+    wide = propose(
+        t["order_lines"], t["wallet"], AS_OF, YEAR, tiers(), TargetsParams(interval_level=0.95)
+    ).accounts
+    assert (wide["proposal_high"] >= accounts["proposal_high"]).all()
+    assert (wide["proposal_low"] <= accounts["proposal_low"]).all()
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return (pd.Timestamp(year=year, month=month, day=1) + pd.offsets.MonthEnd(0)).date()
+
+
+def test_interval_factors_of_a_steady_account_are_one():
+    months = pd.DataFrame([[5.0] * 12, [0.0] * 12], index=["steady", "none"])
+    factors = interval_factors(months, 0.8)
+    assert factors.loc["steady"].tolist() == pytest.approx([1.0, 1.0])
+    assert factors.loc["none"].isna().all()

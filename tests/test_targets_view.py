@@ -50,6 +50,13 @@ def setting(**changes) -> TargetSetting:
             "method": ["ltm_seasonal", "ltm_seasonal", "run_rate"],
             "forecast": [1_000_000.0, 500_000.0, 0.0],
             "proposal": [900_000.0, 550_000.0, 100_000.0],
+            "proposal_low": [800_000.0, 500_000.0, np.nan],
+            "proposal_high": [1_000_000.0, 820_000.0, np.nan],
+            "inactive": [False, True, False],
+            "days_since_order": [np.nan, 140.0, np.nan],
+            "usual_interval": [np.nan, 30.0, np.nan],
+            "run_rate_fy": [1_000_000.0, 800_000.0, 0.0],
+            "proposal_unadjusted": [900_000.0, 820_000.0, 100_000.0],
         },
         index=pd.Index(["A1", "A2", "A3"], name="account_id"),
     )
@@ -146,11 +153,17 @@ def test_no_targets_says_so_instead_of_a_table():
 
 def test_distribution_bands_totals_and_bars():
     v = view()
-    total, intro = v.distribution.intro
+    total, status, intro = v.distribution.intro
     assert intro == "Proposed baseline against this year's forecast, number of accounts per band."
-    # Σ proposal 1,550,000 against Σ forecast 1,500,000: +3.3%
+    # Σ proposal 1,550,000 against Σ forecast 1,500,000: +3.3%; the ranges of A1 and A2 add up
     assert total == (
-        "Σ proposals CN¥1,550,000 against Σ forecast CN¥1,500,000 (+3.3%); goal CN¥1,600,000."
+        "Σ proposals CN¥1,550,000 (range CN¥1,300,000 … CN¥1,820,000) against Σ forecast "
+        "CN¥1,500,000 (+3.3%); goal CN¥1,600,000."
+    )
+    # 1,550,000 against the goal 1,600,000: 50,000 short, −3.1%
+    assert status == (
+        f"The proposals fall short of the goal by CN¥50,000 ({MINUS}3.1%): the workshop has to "
+        "find it bottom-up or spread it top-down."
     )
     labels = [row.cells[0].text for row in v.distribution.table.rows]
     assert labels == [
@@ -164,6 +177,43 @@ def test_distribution_bands_totals_and_bars():
     assert counts == ["0", "1", "1", "0", "1"]
     bars = [row.cells[2].bar for row in v.distribution.table.rows]
     assert bars[0] == 0 and bars[1] == bars[2] == bars[4] == max(bars) > 0
+
+
+def test_default_goal_is_named_with_its_growth():
+    v = view(default_growth=0.05, goal=1_575_000.0)
+    assert v.distribution.intro[1] == (
+        "The goal is this year's forecast of these accounts plus 5.0% (targets.default_growth)."
+    )
+    assert v.distribution.intro[2].startswith("The proposals fall short of the goal by CN¥25,000")
+    zh = view("zh-CN", default_growth=0.05).distribution.intro[1]
+    assert zh == "公司目标 = 这些客户今年的预测再增长5.0%（targets.default_growth）。"
+
+
+def test_inactive_accounts_show_run_rate_forecast_and_baseline_with_and_without():
+    v = view()
+    assert v.inactive.intro[0].startswith("Accounts with no order for far longer than their usual")
+    assert texts(v.inactive.table) == [
+        [
+            "A2",
+            "Key",
+            "140",
+            "30",
+            "CN¥800,000",
+            "CN¥500,000",
+            "CN¥820,000",
+            "CN¥550,000",
+            "CN¥500,000 … CN¥820,000",
+        ]
+    ]
+    none = view(
+        proposals=dataclasses.replace(
+            setting().proposals,
+            accounts=setting().proposals.accounts.assign(inactive=False),
+        )
+    )
+    assert none.inactive.table is None
+    assert none.inactive.no_data == "No account in the workbook has a high order-gap flag."
+    assert view("zh-CN").inactive.title == "因停止下单而调整"
 
 
 def test_methods_used_count_the_accounts_per_tier_and_method():
@@ -208,7 +258,7 @@ def test_rendered_page_lays_out_the_view(locale):
     fmt = Formatter(locale, "CNY")
     html = render_html(setting(), fmt, provenance())
     v = view(locale)
-    for table in ("last-year", "current-year", "distribution", "methods", "backtest"):
+    for table in ("last-year", "current-year", "distribution", "inactive", "methods", "backtest"):
         assert f'data-table="{table}"' in html
     assert v.distribution.intro[0] in html
     assert f"{MINUS}16.1%" in html

@@ -89,16 +89,16 @@ def test_structure_inputs_marked_validated_formulas_protected(workbook_path):
     assert sheet.freeze_panes == "C2"
     assert sheet.protection.sheet
     assert "Targets" in sheet.tables
-    assert sheet.tables["Targets"].ref == "A1:S7"
-    assert sheet["N1"].value == "Bottom-up / 自下而上"
-    assert sheet["P1"].value == "Override / 调整值"
-    for cell in ("N2", "P7"):
+    assert sheet.tables["Targets"].ref == "A1:V7"
+    assert sheet["Q1"].value == "Bottom-up / 自下而上"
+    assert sheet["S1"].value == "Override / 调整值"
+    for cell in ("Q2", "S7"):
         assert sheet[cell].protection.locked is False
         assert sheet[cell].fill.start_color.rgb.endswith("FFF2CC")
-    for cell in ("K2", "O2", "Q2", "R2", "A2"):
+    for cell in ("K2", "R2", "T2", "U2", "A2"):
         assert sheet[cell].protection.locked is True
-    assert sheet["O2"].value.startswith("=IF(SUM($K$2:$K$7)>0,Summary!$B$3*K2/")
-    assert sheet["Q2"].value == "=IF(ISNUMBER(P2),P2,IF(ISNUMBER(N2),N2,O2))"
+    assert sheet["R2"].value.startswith("=IF(SUM($K$2:$K$7)>0,Summary!$B$3*K2/")
+    assert sheet["T2"].value == "=IF(ISNUMBER(S2),S2,IF(ISNUMBER(Q2),Q2,R2))"
     rules = sheet.data_validations.dataValidation
     assert len(rules) == 1
     assert (rules[0].type, rules[0].operator, rules[0].formula1) == (
@@ -106,11 +106,11 @@ def test_structure_inputs_marked_validated_formulas_protected(workbook_path):
         "greaterThanOrEqual",
         "0",
     )
-    assert str(rules[0].sqref) == "N2:N7 P2:P7"
+    assert str(rules[0].sqref) == "Q2:Q7 S2:S7"
     summary = book["Summary"]
     assert summary["B3"].value == GOAL
     assert summary["B3"].protection.locked is False
-    assert summary["B9"].value == "=SUM(Accounts!$Q$2:$Q$7)"
+    assert summary["B9"].value == "=SUM(Accounts!$T$2:$T$7)"
     assert len(summary.conditional_formatting) == 1
     instructions = [c.value for c in book["Instructions"]["A"] if c.value]
     assert any("Bottom-up" in text for text in instructions)
@@ -126,10 +126,10 @@ def test_round_trip_writes_the_agreed_targets(workbook_path, data_dir, proposals
     def fill(book):
         sheet = book["Accounts"]
         for account, value in bottom_up.items():
-            sheet[f"N{ROW[account]}"] = value
+            sheet[f"Q{ROW[account]}"] = value
         for account, value in override.items():
-            sheet[f"P{ROW[account]}"] = value
-        sheet[f"N{ROW['A2']}"] = 1.0  # overridden
+            sheet[f"S{ROW[account]}"] = value
+        sheet[f"Q{ROW['A2']}"] = 1.0  # overridden
 
     edit(workbook_path, fill)
     params = params_for(data_dir, tolerance=0.5)
@@ -152,7 +152,7 @@ def test_import_again_keeps_a_backup_and_replaces_the_year(workbook_path, data_d
     params = params_for(data_dir, tolerance=0.5)
     import_targets(workbook_path, YEAR, params, base_dir=data_dir, progress=lambda m: None)
     first = (data_dir / "targets.csv").read_text(encoding="utf-8")
-    edit(workbook_path, lambda b: b["Accounts"].__setitem__("N2", 2_100_000))
+    edit(workbook_path, lambda b: b["Accounts"].__setitem__("Q2", 2_100_000))
     second = import_targets(workbook_path, YEAR, params, base_dir=data_dir, progress=lambda m: None)
     assert Path(second.backup).read_text(encoding="utf-8") == first
     assert Path(second.backup).name.startswith("targets.csv.")
@@ -168,16 +168,16 @@ def _set(cell: str, value, sheet: str = "Accounts"):
 
 INVALID = {
     "text": (
-        _set("N3", "abc"),
-        "Accounts!N3: found text 'abc', expected a number ≥ 0 or an empty cell.",
+        _set("Q3", "abc"),
+        "Accounts!Q3: found text 'abc', expected a number ≥ 0 or an empty cell.",
     ),
     "negative": (
-        _set("P4", -5),
-        "Accounts!P4: found -5, expected a number ≥ 0 or an empty cell.",
+        _set("S4", -5),
+        "Accounts!S4: found -5, expected a number ≥ 0 or an empty cell.",
     ),
     "formula_in_input": (
-        _set("N5", "=1000*2"),
-        "Accounts!N5: found the formula '=1000*2', expected a number ≥ 0 or an empty cell.",
+        _set("Q5", "=1000*2"),
+        "Accounts!Q5: found the formula '=1000*2', expected a number ≥ 0 or an empty cell.",
     ),
     "added": (
         _set("A8", "A9"),
@@ -203,12 +203,12 @@ INVALID = {
         "Sheets must not be renamed or deleted; start again from the generated file.",
     ),
     "missing_column": (
-        _set("N1", "KAM"),
+        _set("Q1", "KAM"),
         "Accounts!1:1: found no column 'Bottom-up / 自下而上'",
     ),
     "formula_overwritten": (
-        _set("Q6", 123),
-        "Accounts!Q6: found 123, expected the generated formula. "
+        _set("T6", 123),
+        "Accounts!T6: found 123, expected the generated formula. "
         "Enter numbers in the Bottom-up or Override column instead.",
     ),
     "goal": (
@@ -216,7 +216,7 @@ INVALID = {
         "Summary!B3: found text 'lots', expected the company goal, a number > 0.",
     ),
     "outside_tolerance": (
-        _set("N2", 10_000_000),
+        _set("Q2", 10_000_000),
         "Summary!B9: found an agreed total of ",
     ),
 }
@@ -239,7 +239,7 @@ def test_each_invalid_edit_is_reported_and_nothing_is_written(
 
 
 def test_tolerance_message_in_full_and_as_a_warning(workbook_path, data_dir, proposals):
-    edit(workbook_path, _set("N2", 10_000_000))
+    edit(workbook_path, _set("Q2", 10_000_000))
     agreed = expected_agreed(proposals, {"A1": 10_000_000.0}, {})
     total = sum(agreed.values())
     with pytest.raises(TargetsImportError) as info:
@@ -257,15 +257,15 @@ def test_tolerance_message_in_full_and_as_a_warning(workbook_path, data_dir, pro
 
 def test_every_problem_at_once(workbook_path):
     def several(book):
-        book["Accounts"]["N2"] = "x"
-        book["Accounts"]["P3"] = -1
+        book["Accounts"]["Q2"] = "x"
+        book["Accounts"]["S3"] = -1
         book["Accounts"]["A7"] = "ZZ"
 
     edit(workbook_path, several)
     with pytest.raises(TargetsImportError) as info:
         read_workbook(workbook_path, YEAR, tolerance=0.02)
     cells = [issue.where for issue in info.value.issues]
-    assert cells == ["Accounts!N2", "Accounts!P3", "Accounts!A7"]
+    assert cells == ["Accounts!Q2", "Accounts!S3", "Accounts!A7"]
     assert str(info.value).startswith(f"The workbook {workbook_path} has 3 error(s)")
 
 
@@ -286,9 +286,9 @@ def test_libreoffice_recalculates_the_same_totals(workbook_path, tmp_path, propo
 
     def fill(book):
         for account, value in bottom_up.items():
-            book["Accounts"][f"N{ROW[account]}"] = value
+            book["Accounts"][f"Q{ROW[account]}"] = value
         for account, value in override.items():
-            book["Accounts"][f"P{ROW[account]}"] = value
+            book["Accounts"][f"S{ROW[account]}"] = value
 
     edit(workbook_path, fill)
     out = tmp_path / "recalc"
@@ -315,13 +315,24 @@ def test_libreoffice_recalculates_the_same_totals(workbook_path, tmp_path, propo
     sheet = book["Accounts"]
     for account, row in ROW.items():
         assert sheet[f"A{row}"].value == account
-        assert sheet[f"Q{row}"].value == pytest.approx(expected[account], rel=1e-9)
+        assert sheet[f"T{row}"].value == pytest.approx(expected[account], rel=1e-9)
     summary = book["Summary"]
     assert summary["B9"].value == pytest.approx(sum(expected.values()), rel=1e-9)
+    # the status names the amount: agreed − goal, and Σ baselines − goal
+    difference = sum(expected.values()) - GOAL
+    word = ("Short of", "低于") if difference < 0 else ("Above", "高于")
+    assert summary["B12"].value == (
+        f"{word[0]} the goal by {abs(difference):,.0f} / {word[1]}公司目标 {abs(difference):,.0f}"
+    )
+    baseline_gap = float(proposals.accounts["proposal"].sum()) - GOAL
+    assert summary["B13"].value == pytest.approx(baseline_gap, rel=1e-9)
+    assert summary["B14"].value.startswith(
+        "Baselines short of" if baseline_gap < 0 else "Baselines above"
+    )
     assert summary["B7"].value == len(bottom_up)
-    # the by-manager table (rows after the header at 16) adds up to the same total
+    # the by-manager table (rows after the header at 18) adds up to the same total
     managers = {}
-    for row in range(17, 30):
+    for row in range(19, 32):
         name = summary[f"A{row}"].value
         if name is None or str(name).startswith("Total"):
             break

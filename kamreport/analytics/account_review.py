@@ -233,7 +233,7 @@ def review_account(
         monthly_target=monthly_targets(dataset.get("targets"), account_id, series["month"]),
         metrics=row,
         competitors_present=competitors,
-        targets=account_targets(all_lines, dataset.get("targets"), account_id, as_of),
+        targets=account_targets(all_lines, dataset.get("targets"), account_id, as_of, own_flags),
         mix=mix,
         wallet=wallet,
         profitability=account_profitability(

@@ -261,7 +261,7 @@ def review_portfolio(
     progress = (
         collection_progress(invoices, months_back(end, 1), end) if invoices is not None else None
     )
-    targets = attainment(dataset, end)
+    targets = attainment(dataset, end, flags)
     sums = ["revenue_ytd", "target_ytd", "target_fy", "forecast_fy"]
     managers = by_manager(targets, dataset.accounts, sums) if not targets.empty else targets
     if not managers.empty:

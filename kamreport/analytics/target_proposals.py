@@ -17,6 +17,17 @@ the covered complete years before C (negative months count as 0), blended half
 and half with the portfolio's profile; one twelfth each without such years.
 Proposals are never negative.
 
+Inactive accounts (a high ORDER_GAP flag as of the data's date, see
+:mod:`kamreport.analytics.targets`): F is revenue YTD + the revenue of the recent
+window per day × the days left in C, and every method proposes that recent rate
+per day × the days of Y (the account is not assumed to come back); the
+unadjusted proposals are kept as ``naive_<method>``.
+
+Interval: the proposal × the (1 ∓ level)/2 quantiles of Σ of 12 months drawn with
+replacement from the account's last 12 calendar months (fixed seed), divided by
+their actual Σ: how much a year's revenue moves with the month-to-month spread.
+An inactive account's upper end is its unadjusted proposal (if it comes back).
+
 Back-test: for each of the last complete years B, every method proposes B from
 the order lines up to the cut-off (A's day and month in B − 1, or 31 December of
 B − 1) and is compared with B's actual revenue: MAPE = mean |P − actual| / actual
@@ -28,19 +39,23 @@ params), among tiers with at least ``backtest_min_accounts`` accounts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import as_timestamp, ltm, year_elapsed
-from kamreport.analytics.targets import targets_by_account
+from kamreport.analytics.periods import as_timestamp, ltm, months_back, year_elapsed
+from kamreport.analytics.targets import recent_window, targets_by_account
 from kamreport.analytics.wallet import latest_spend
 from kamreport.params import TARGET_METHODS, TargetsParams
 
 SEASONAL_BLEND = 0.5  # weight of the account's own profile against the portfolio's
 MONTHS = tuple(range(1, 13))
 SEASON_COLUMNS = tuple(f"season_{m}" for m in MONTHS)
+BOOTSTRAP_SAMPLES = 2000  # years drawn per account for the interval
+BOOTSTRAP_SEED = 20050101  # fixed: the same data gives the same ranges
+FlagsAt = Callable[[pd.Timestamp], pd.DataFrame]  # risk.risk_flags as of a date
 
 
 @dataclass(frozen=True)
@@ -121,9 +136,14 @@ def baselines(
     target_year: int,
     accounts: pd.Index,
     params: TargetsParams,
+    flags: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per account: recent yearly revenue, YTD, forecast F, wallet, headroom and the
-    four methods' proposals (``p_<method>``), using only order lines up to ``as_of``."""
+    four methods' proposals (``p_<method>``), using only order lines up to ``as_of``.
+
+    ``flags`` (risk.risk_flags as of ``as_of``) marks the inactive accounts, whose
+    forecast and proposals follow the recent window (module doc); ``naive_<method>``
+    and ``forecast_unadjusted`` keep the values without that adjustment."""
     end = as_timestamp(as_of)
     current = end.year
     if target_year <= current:
@@ -134,7 +154,7 @@ def baselines(
     yearly = _yearly(lines, accounts, history)
     for year in history:
         out[f"revenue_{year}"] = yearly[year]
-    run = targets_by_account(lines, None, end, accounts)
+    run = targets_by_account(lines, None, end, accounts, flags)
     out["revenue_ytd"] = run["revenue_ytd"].astype(float)
     ltm_lines = lines.loc[ltm(end).mask(lines["order_date"])]
     out["revenue_ltm"] = (
@@ -159,9 +179,103 @@ def baselines(
         out[f"p_{method}"] = out[f"p_{method}"].clip(lower=0.0)
     fallback = out[f"p_{params.fallback_method}"]
     out["p_potential"] = out["p_potential"].fillna(fallback)
+    _adjust_inactive(out, run, end, target_year)
     for month in MONTHS:
         out[SEASON_COLUMNS[month - 1]] = profile[month]
     return out
+
+
+def _adjust_inactive(
+    out: pd.DataFrame, run: pd.DataFrame, end: pd.Timestamp, target_year: int
+) -> None:
+    """Inactive accounts: F = the year-end forecast of ``run`` (YTD + recent rate × days
+    left), every ``p_<method>`` = recent rate × days of the target year (in place)."""
+    inactive = run["inactive"].astype(bool)
+    window = recent_window(end)
+    rate = (run["revenue_recent"] / (window.end - window.start).days).clip(lower=0.0)
+    days = 366 if pd.Timestamp(year=target_year, month=1, day=1).is_leap_year else 365
+    out["inactive"] = inactive
+    for column in ("run_rate_fy", "days_since_order", "usual_interval", "revenue_recent"):
+        out[column] = run[column]
+    out["forecast_unadjusted"] = out["forecast"]
+    out["forecast"] = out["forecast"].where(~inactive, run["forecast_fy"])
+    for method in TARGET_METHODS:
+        out[f"naive_{method}"] = out[f"p_{method}"]
+        out[f"p_{method}"] = out[f"p_{method}"].where(~inactive, rate * days)
+
+
+def monthly_matrix(
+    order_lines: pd.DataFrame, as_of: dt.date | pd.Timestamp, accounts: pd.Index
+) -> pd.DataFrame:
+    """Revenue per account (rows) of the 12 calendar months ending with A's month
+    (columns, oldest first; up to A; a month without orders is 0)."""
+    end = as_timestamp(as_of)
+    window = months_back(end, 12)
+    lines = order_lines.loc[window.mask(order_lines["order_date"])]
+    month = lines["order_date"].dt.to_period("M")
+    periods = pd.period_range(end=end.to_period("M"), periods=12, freq="M")
+    table = lines.pivot_table(
+        index="account_id", columns=month, values="net_amount", aggfunc="sum", fill_value=0.0
+    )
+    return table.reindex(index=accounts, columns=periods, fill_value=0.0).astype(float)
+
+
+def interval_factors(months: pd.DataFrame, level: float) -> pd.DataFrame:
+    """Per account (rows of ``months``): ``low`` and ``high``, the (1 ∓ level)/2
+    quantiles of Σ of the months drawn again with replacement, over their actual Σ
+    (NaN when that Σ is not positive). Every account uses the same draws."""
+    values = months.to_numpy(dtype=float)
+    n = values.shape[1]
+    draws = np.random.default_rng(BOOTSTRAP_SEED).multinomial(
+        n, np.full(n, 1 / n), size=BOOTSTRAP_SAMPLES
+    )
+    totals = values @ draws.T.astype(float)
+    actual = values.sum(axis=1)
+    tail = (1 - level) / 2
+    low, high = np.quantile(totals, [tail, 1 - tail], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        positive = actual > 0
+        out = pd.DataFrame(
+            {
+                "low": np.where(positive, low / actual, np.nan),
+                "high": np.where(positive, high / actual, np.nan),
+            },
+            index=months.index,
+        )
+    return out
+
+
+def proposal_intervals(
+    accounts: pd.DataFrame, months: pd.DataFrame, level: float, step: float
+) -> pd.DataFrame:
+    """``proposal_low`` and ``proposal_high`` per row of ``accounts`` (columns proposal,
+    inactive, proposal_unadjusted): proposal × the interval factors, rounded down and up
+    to ``step`` and widened to include the proposal; an inactive account's upper end is
+    its unadjusted proposal. NaN without positive revenue in the last 12 months."""
+    factors = interval_factors(months.reindex(accounts.index, fill_value=0.0), level)
+    proposal = accounts["proposal"].astype(float)
+    low = _round_down(proposal * factors["low"], step)
+    high = _round_up(proposal * factors["high"], step)
+    inactive = accounts["inactive"].astype(bool)
+    naive = accounts["proposal_unadjusted"].astype(float)
+    high = high.where(~inactive, np.maximum(high.fillna(0.0), naive))
+    low = low.where(~inactive, low.fillna(proposal))
+    known = low.notna() & high.notna()
+    return pd.DataFrame(
+        {
+            "proposal_low": np.minimum(low, proposal).where(known),
+            "proposal_high": np.maximum(high, proposal).where(known),
+        },
+        index=accounts.index,
+    )
+
+
+def _round_down(values: pd.Series, step: float) -> pd.Series:
+    return np.floor(values / step) * step if step else values
+
+
+def _round_up(values: pd.Series, step: float) -> pd.Series:
+    return np.ceil(values / step) * step if step else values
 
 
 def backtest_cutoff(as_of: dt.date | pd.Timestamp, year: int, mode: str) -> pd.Timestamp:
@@ -179,8 +293,11 @@ def backtest(
     as_of: dt.date | pd.Timestamp,
     tiers: pd.Series,
     params: TargetsParams,
+    flags_at: FlagsAt | None = None,
 ) -> pd.DataFrame:
-    """One row per back-tested year, account and method: proposal, actual, abs. % error."""
+    """One row per back-tested year, account and method: proposal, actual, abs. % error.
+    ``flags_at`` gives the risk flags as of each cut-off, so the inactivity rule is
+    back-tested as it is applied."""
     end = as_timestamp(as_of)
     last = end.year if (end.month, end.day) == (12, 31) else end.year - 1
     start = pd.Timestamp(order_lines["order_date"].min())
@@ -189,7 +306,8 @@ def backtest(
         cutoff = backtest_cutoff(end, year, params.backtest_cutoff)
         if cutoff < start:
             continue
-        base = baselines(order_lines, wallet, cutoff, year, tiers.index, params)
+        flags = flags_at(cutoff) if flags_at is not None else None
+        base = baselines(order_lines, wallet, cutoff, year, tiers.index, params, flags)
         actual = _yearly(order_lines, tiers.index, [year])[year]
         for method in TARGET_METHODS:
             proposal = base[f"p_{method}"]
@@ -270,21 +388,34 @@ def propose(
     target_year: int,
     tiers: pd.Series,
     params: TargetsParams,
+    flags_at: FlagsAt | None = None,
 ) -> Proposals:
-    """Baselines, back-test and the chosen proposal for the accounts whose tier is in scope.
+    """Baselines, back-test, the chosen proposal and its interval for the accounts whose
+    tier is in scope.
 
-    ``tiers`` is the value layer's ``tier`` column (indexed by account_id).
+    ``tiers`` is the value layer's ``tier`` column (indexed by account_id);
+    ``flags_at`` gives risk.risk_flags as of a date (as of A and each back-test cut-off),
+    without it no account counts as inactive.
     """
+    end = as_timestamp(as_of)
     scope = tiers.loc[tiers.isin(params.tiers)]
     scope = scope.loc[sorted(scope.index, key=lambda a: (params.tiers.index(scope[a]), a))]
-    detail = backtest(order_lines, wallet, as_of, scope, params)
+    detail = backtest(order_lines, wallet, end, scope, params, flags_at)
     summary = backtest_summary(detail, params.tiers)
     methods = choose_methods(summary, params)
-    base = baselines(order_lines, wallet, as_of, target_year, scope.index, params)
+    flags = flags_at(end) if flags_at is not None else None
+    base = baselines(order_lines, wallet, end, target_year, scope.index, params, flags)
     base.insert(0, "tier", scope)
     base["method"] = scope.map(methods)
     picked = np.array([base.at[a, f"p_{m}"] for a, m in base["method"].items()], dtype=float)
     base["proposal"] = round_to(pd.Series(picked, index=base.index), params.round_to)
+    naive = np.array([base.at[a, f"naive_{m}"] for a, m in base["method"].items()], dtype=float)
+    base["proposal_unadjusted"] = round_to(pd.Series(naive, index=base.index), params.round_to)
+    lines = order_lines.loc[order_lines["order_date"] <= end]
+    months = monthly_matrix(lines, end, scope.index)
+    ranges = proposal_intervals(base, months, params.interval_level, params.round_to)
+    base["proposal_low"] = ranges["proposal_low"]
+    base["proposal_high"] = ranges["proposal_high"]
     base.index.name = "account_id"
     return Proposals(
         accounts=base,
@@ -297,8 +428,10 @@ def propose(
 
 
 def default_goal(proposals: Proposals, params: TargetsParams) -> float:
-    """The goal when none is given: Σ proposals × (1 + goal_growth), rounded like them."""
-    total = float(proposals.accounts["proposal"].sum()) * (1 + params.goal_growth)
+    """The goal when none is given: Σ this year's forecast F of the accounts in the
+    workbook × (1 + default_growth), rounded like the proposals. Not Σ proposals: the
+    goal is the company's ask, which the proposals may fall short of."""
+    total = float(proposals.accounts["forecast"].sum()) * (1 + params.default_growth)
     return float(round_to(pd.Series([total]), params.round_to).iloc[0])
 
 
@@ -339,6 +472,9 @@ __all__ = [
     "choose_methods",
     "covered_years",
     "default_goal",
+    "interval_factors",
+    "monthly_matrix",
+    "proposal_intervals",
     "propose",
     "round_to",
     "seasonal_profiles",

@@ -1,13 +1,17 @@
-"""Targets (目标) and attainment (达成率): year to date, run rate to year end, gap.
+"""Targets (目标) and attainment (达成率): year to date, forecast to year end, gap.
 
 Definitions (docs/metrics.md, "Targets"), as of A:
 
 - target YTD: Σ ``revenue_target`` of the months of A's year whose first day is ≤ A;
 - target FY: Σ ``revenue_target`` of all months of A's year;
 - attainment YTD: revenue YTD / target YTD (None when the target is not positive);
-- run-rate forecast: revenue YTD / days elapsed × days in the year (days elapsed
+- run rate: revenue YTD / days elapsed × days in the year (days elapsed
   = A − 1 January + 1);
-- gap to target: target FY − run-rate forecast (positive: the forecast falls short);
+- forecast FY: the run rate, except for an **inactive** account (a high ORDER_GAP
+  flag of :func:`kamreport.analytics.risk.risk_flags`): revenue YTD + the revenue
+  of the last :data:`RECENT_MONTHS` months per day × the days left in the year, so
+  an account that stopped ordering is not assumed to carry on at this year's rate;
+- gap to target: target FY − forecast FY (positive: the forecast falls short);
 - needed per month: (target FY − revenue YTD) / whole months left after A's month.
 """
 
@@ -19,9 +23,55 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import as_timestamp, year_elapsed, ytd
+from kamreport.analytics.periods import Window, as_timestamp, year_elapsed, ytd
 
 TARGET_COLUMNS = ("revenue_ytd", "target_ytd", "attainment_ytd", "target_fy", "forecast_fy")
+# The forecast's working columns (targets_by_account returns them after TARGET_COLUMNS).
+FORECAST_COLUMNS = ("run_rate_fy", "inactive", "days_since_order", "usual_interval",
+                    "revenue_recent")  # fmt: skip
+INACTIVE_FLAG = "ORDER_GAP"  # the risk flag whose high severity marks an account inactive
+RECENT_MONTHS = 3  # the window whose revenue per day an inactive account is forecast at
+
+
+def recent_window(as_of: dt.date | pd.Timestamp) -> Window:
+    """The last :data:`RECENT_MONTHS` months up to ``as_of`` (start exclusive)."""
+    end = as_timestamp(as_of)
+    return Window(end - pd.DateOffset(months=RECENT_MONTHS), end)
+
+
+def inactive_accounts(flags: pd.DataFrame | None, accounts: pd.Index) -> pd.DataFrame:
+    """Per account: inactive (a high :data:`INACTIVE_FLAG` flag), days since the last
+    order and the usual interval between orders (the flag's value and baseline; NaN
+    when not inactive). ``flags`` is a :func:`~kamreport.analytics.risk.risk_flags` table."""
+    out = pd.DataFrame(index=accounts)
+    out["inactive"] = False
+    out["days_since_order"] = np.nan
+    out["usual_interval"] = np.nan
+    if flags is None or flags.empty:
+        return out
+    high = flags.loc[(flags["code"] == INACTIVE_FLAG) & (flags["severity"] == "high")]
+    high = high.drop_duplicates("account_id").set_index("account_id")
+    hit = accounts.isin(high.index)
+    out["inactive"] = hit
+    out["days_since_order"] = high["value"].reindex(accounts).astype(float)
+    out["usual_interval"] = high["baseline"].reindex(accounts).astype(float)
+    return out
+
+
+def revenue_per_day(
+    lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index, inactive: pd.Series
+) -> tuple[pd.Series, pd.Series]:
+    """(revenue of the recent window, revenue per day going forward): YTD / days elapsed,
+    or for an inactive account the recent window's revenue / its days (at least 0)."""
+    window = recent_window(end)
+    inside = lines.loc[window.mask(lines["order_date"])]
+    recent = inside.groupby("account_id")["net_amount"].sum().reindex(accounts, fill_value=0.0)
+    year = lines.loc[ytd(end).mask(lines["order_date"])]
+    revenue_ytd = year.groupby("account_id")["net_amount"].sum().reindex(accounts, fill_value=0.0)
+    elapsed, _ = year_elapsed(end)
+    days = (window.end - window.start).days
+    rate = (revenue_ytd / elapsed).where(~inactive, (recent / days).clip(lower=0.0))
+    return recent.astype(float), rate.astype(float)
 
 
 def targets_by_account(
@@ -29,28 +79,38 @@ def targets_by_account(
     targets: pd.DataFrame | None,
     as_of: dt.date | pd.Timestamp,
     accounts: pd.Index,
+    flags: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """:data:`TARGET_COLUMNS` per account, vectorised; targets NaN without a targets table."""
+    """:data:`TARGET_COLUMNS` then :data:`FORECAST_COLUMNS` per account, vectorised; targets
+    NaN without a targets table. ``flags`` (risk.risk_flags as of ``as_of``) marks the
+    inactive accounts; without it every forecast is the run rate."""
     end = as_timestamp(as_of)
-    lines = order_lines.loc[ytd(end).mask(order_lines["order_date"])]
+    lines = order_lines.loc[order_lines["order_date"] <= end]
     out = pd.DataFrame(index=accounts)
+    year = lines.loc[ytd(end).mask(lines["order_date"])]
     out["revenue_ytd"] = (
-        lines.groupby("account_id")["net_amount"].sum().reindex(accounts, fill_value=0.0)
+        year.groupby("account_id")["net_amount"].sum().reindex(accounts, fill_value=0.0)
     )
     if targets is None:
-        for column in TARGET_COLUMNS[1:]:
+        for column in TARGET_COLUMNS[1:-1]:
             out[column] = np.nan
-        return out
-    year = targets.loc[targets["month"].dt.year == end.year]
-    by = year["account_id"]
-    fy = year["revenue_target"].groupby(by).sum().reindex(accounts)
-    to_date = year.loc[year["month"] <= end]
-    out["target_ytd"] = to_date["revenue_target"].groupby(to_date["account_id"]).sum()
-    out["target_ytd"] = out["target_ytd"].fillna(0.0).where(fy.notna())
-    out["attainment_ytd"] = out["revenue_ytd"] / out["target_ytd"].where(out["target_ytd"] > 0)
-    out["target_fy"] = fy
+    else:
+        by_year = targets.loc[targets["month"].dt.year == end.year]
+        fy = by_year["revenue_target"].groupby(by_year["account_id"]).sum().reindex(accounts)
+        to_date = by_year.loc[by_year["month"] <= end]
+        out["target_ytd"] = to_date["revenue_target"].groupby(to_date["account_id"]).sum()
+        out["target_ytd"] = out["target_ytd"].fillna(0.0).where(fy.notna())
+        out["attainment_ytd"] = out["revenue_ytd"] / out["target_ytd"].where(out["target_ytd"] > 0)
+        out["target_fy"] = fy
     elapsed, days = year_elapsed(end)
-    out["forecast_fy"] = out["revenue_ytd"] / elapsed * days
+    state = inactive_accounts(flags, accounts)
+    recent, rate = revenue_per_day(lines, end, accounts, state["inactive"])
+    out["forecast_fy"] = out["revenue_ytd"] + rate * (days - elapsed)
+    out["run_rate_fy"] = out["revenue_ytd"] / elapsed * days
+    out["forecast_fy"] = out["forecast_fy"].where(state["inactive"], out["run_rate_fy"])
+    for column in ("inactive", "days_since_order", "usual_interval"):
+        out[column] = state[column]
+    out["revenue_recent"] = recent
     return out
 
 
@@ -67,6 +127,10 @@ class TargetStatus:
     needed_per_month: float | None
     months_left: int
     monthly: pd.DataFrame  # month, revenue_target (all target months of the account)
+    run_rate_fy: float | None = None  # YTD / days elapsed × days in the year
+    inactive: bool = False  # forecast from the recent window (see the module doc)
+    days_since_order: float | None = None
+    usual_interval: float | None = None
 
 
 def _num(value: float) -> float | None:
@@ -78,14 +142,16 @@ def account_targets(
     targets: pd.DataFrame | None,
     account_id: str,
     as_of: dt.date | pd.Timestamp,
+    flags: pd.DataFrame | None = None,
 ) -> TargetStatus | None:
-    """Targets of one account; None when there is no target for A's year."""
+    """Targets of one account; None when there is no target for A's year. ``flags``: the
+    account's (or the portfolio's) risk flags as of ``as_of``."""
     if targets is None:
         return None
     end = as_timestamp(as_of)
     own = targets.loc[targets["account_id"] == account_id]
     lines = order_lines.loc[order_lines["account_id"] == account_id]
-    row = targets_by_account(lines, own, end, pd.Index([account_id])).iloc[0]
+    row = targets_by_account(lines, own, end, pd.Index([account_id]), flags).iloc[0]
     if pd.isna(row["target_fy"]):
         return None
     target_fy = float(row["target_fy"])
@@ -101,6 +167,10 @@ def account_targets(
         needed_per_month=rest / months_left if months_left else None,
         months_left=months_left,
         monthly=own[["month", "revenue_target"]].sort_values("month").reset_index(drop=True),
+        run_rate_fy=_num(row["run_rate_fy"]),
+        inactive=bool(row["inactive"]),
+        days_since_order=_num(row["days_since_order"]),
+        usual_interval=_num(row["usual_interval"]),
     )
 
 

@@ -1,6 +1,6 @@
 """Targets and the KA managers' scorecards (销售代表月度考核表).
 
-Attainment and the run-rate forecast per account come from
+Attainment and the year-end forecast per account come from
 :mod:`kamreport.analytics.targets` (the account review shows the same figures).
 A scorecard sums, per KA manager and for one window, the figures of the
 accounts they look after. Definitions in docs/metrics.md, "Portfolio".
@@ -35,9 +35,12 @@ def _targets(dataset: Dataset, window: Window, column: str) -> pd.Series:
     return inside.groupby("account_id")[column].sum(min_count=1)
 
 
-def attainment(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
+def attainment(
+    dataset: Dataset, as_of: dt.date | pd.Timestamp, flags: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per account with a target in the as-of year: the columns of
-    ``targets_by_account`` (YTD attainment, run-rate forecast) plus
+    ``targets_by_account`` (YTD attainment, forecast; ``flags``, the risk flags as of
+    ``as_of``, mark the inactive accounts whose forecast is not the run rate) plus
     forecast_attainment (forecast / full-year target) and gap_fy (full-year target
     − forecast; positive: the forecast falls short). Sorted by gap, largest first.
     """
@@ -45,7 +48,7 @@ def attainment(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
     if targets is None:
         return pd.DataFrame()
     accounts = pd.Index(dataset.accounts["account_id"], name="account_id")
-    out = targets_by_account(dataset.order_lines, targets, as_of, accounts)
+    out = targets_by_account(dataset.order_lines, targets, as_of, accounts, flags)
     out = out.loc[out["target_fy"] > 0].copy()
     out["forecast_attainment"] = out["forecast_fy"] / out["target_fy"]
     out["gap_fy"] = out["target_fy"] - out["forecast_fy"]

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.risk import risk_flags
 from kamreport.analytics.target_proposals import (
     Proposals,
     backtest_cutoff,
@@ -54,6 +55,7 @@ class TargetSetting:
     cutoffs: tuple[dt.date, ...]  # the back-test's data cut-off per back-tested year
     backtest_years: tuple[int, ...] = ()
     set_by_params: tuple[str, ...] = ()  # tiers whose method the params file chose
+    default_growth: float | None = None  # set when the goal is the default (forecast × 1+g)
 
     @property
     def year(self) -> int:
@@ -112,7 +114,15 @@ def analyse(run: RunContext, year: int | None = None, goal: float | None = None)
     """Tiers from the value layer, proposals with their back-test, past attainment."""
     params = run.params
     target_year = resolve_year(year, run.as_of)
-    values = run.figures().values
+    figures = run.figures()
+    values = figures.values
+
+    def flags_at(day: pd.Timestamp) -> pd.DataFrame:
+        """The risk flags as of ``day``: the run's own as of A, recomputed at a cut-off."""
+        if day.date() == figures.as_of:
+            return figures.flags
+        return risk_flags(run.dataset, day, params.risk)
+
     proposals = propose(
         run.dataset.order_lines,
         run.dataset.get("wallet"),
@@ -120,9 +130,11 @@ def analyse(run: RunContext, year: int | None = None, goal: float | None = None)
         target_year,
         values["tier"],
         params.targets,
+        flags_at,
     )
     scope = proposals.accounts["tier"]
-    chosen_goal = goal or params.targets.goal or default_goal(proposals, params.targets)
+    given = goal or params.targets.goal
+    chosen_goal = given or default_goal(proposals, params.targets)
     last = dt.date(run.as_of.year - 1, 12, 31)
     years = sorted(set(proposals.backtest["year"]))
     cutoffs = tuple(
@@ -137,6 +149,7 @@ def analyse(run: RunContext, year: int | None = None, goal: float | None = None)
         cutoffs=cutoffs,
         backtest_years=tuple(int(y) for y in years),
         set_by_params=tuple(params.targets.methods),
+        default_growth=None if given else params.targets.default_growth,
     )
 
 

@@ -7,10 +7,12 @@ so the templates only lay it out.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
 
+from kamreport.analytics.targets import RECENT_MONTHS
 from kamreport.analytics.team import UNASSIGNED
 from kamreport.views.blocks import Cell, Kpi, Row, Table, attrs
 from kamreport.views.portfolio_parts import Context, Part
@@ -43,7 +45,8 @@ def _manager(ctx: Context, manager: object) -> Cell:
 
 
 def targets(ctx: Context) -> TargetsSection:
-    """Year-to-date attainment and the run-rate forecast against the targets."""
+    """Year-to-date attainment and the year-end forecast against the targets (an inactive
+    account's forecast is noted: it follows the recent months, not the run rate)."""
     r, d, t = ctx.review, ctx.display, ctx.t
     ta = r.attainment
     if not len(ta):
@@ -91,12 +94,16 @@ def targets(ctx: Context) -> TargetsSection:
     )
 
     def cells(account_id: str, row: pd.Series) -> tuple[Cell, ...]:
+        forecast = d.money_cell(row["forecast_fy"])
+        if bool(row.get("inactive", False)):
+            note = t("targets.reason.forecast_note", months=RECENT_MONTHS)
+            forecast = dataclasses.replace(forecast, note=note)
         return (
             ctx.account(account_id),
             d.money_cell(row["revenue_ytd"]),
             d.money_cell(row["target_ytd"]),
             d.percent_cell(row["attainment_ytd"]),
-            d.money_cell(row["forecast_fy"]),
+            forecast,
             d.money_cell(row["gap_fy"]),
         )
 

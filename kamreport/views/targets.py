@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from kamreport.analytics.targets import RECENT_MONTHS
 from kamreport.provenance import Provenance
 from kamreport.views.blocks import Cell, Column, Page, Row, Table, attrs
 from kamreport.views.display import Display, number
@@ -37,6 +38,7 @@ class TargetsView:
     last_year: TableBlock  # last year's targets against actuals, by tier
     current_year: TableBlock  # this year so far
     distribution: TableBlock  # accounts per band of proposal against forecast
+    inactive: TableBlock  # accounts whose forecast and baseline follow the recent window
     methods: TableBlock  # the method each tier uses
     backtest: TableBlock  # how each method would have done
 
@@ -95,10 +97,13 @@ def distribution_block(setting: TargetSetting, display: Display) -> TableBlock:
     total = t(
         "targets.page.proposals_total",
         proposal=display.money(proposal),
+        low=display.money(accounts["proposal_low"].sum(min_count=1)),
+        high=display.money(accounts["proposal_high"].sum(min_count=1)),
         forecast=display.money(forecast),
         change=display.growth(proposal / forecast - 1 if forecast > 0 else None),
         goal=display.money(setting.goal),
     )
+    intro = [total, *goal_sentences(setting, display, proposal)]
     bands = setting.distribution
     most = int(bands["accounts"].max()) if len(bands) else 0
     rows = tuple(
@@ -119,8 +124,77 @@ def distribution_block(setting: TargetSetting, display: Display) -> TableBlock:
     return TableBlock(
         t("targets.page.distribution"),
         Table("distribution", columns, rows, css="bands"),
-        intro=(total, t("targets.page.distribution_intro")),
+        intro=(*intro, t("targets.page.distribution_intro")),
     )
+
+
+def goal_sentences(setting: TargetSetting, display: Display, proposal: float) -> list[str]:
+    """How the default goal was set, and how far Σ proposals is from the goal."""
+    t = display.t
+    out = []
+    if setting.default_growth is not None:
+        out.append(t("targets.page.goal_default", growth=display.percent(setting.default_growth)))
+    if setting.goal > 0 and proposal != setting.goal:
+        short = proposal < setting.goal
+        out.append(
+            t(
+                "targets.page.goal_status_short" if short else "targets.page.goal_status_above",
+                amount=display.money(abs(setting.goal - proposal)),
+                share=display.growth(proposal / setting.goal - 1),
+            )
+        )
+    return out
+
+
+def range_text(display: Display, low: object, high: object) -> str:
+    """A proposal's range "1.2M … 1.5M", or n/a when it is not known."""
+    lo, hi = number(low), number(high)
+    if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
+        return display.na
+    return f"{display.money(lo)} … {display.money(hi)}"
+
+
+def inactive_block(setting: TargetSetting, display: Display) -> TableBlock:
+    """The accounts adjusted for inactivity: how long they have not ordered, their run
+    rate against the adjusted forecast, and the baseline with and without the adjustment."""
+    t = display.t
+    p = setting.proposals
+    title = t("targets.page.inactive")
+    accounts = p.accounts
+    if "inactive" not in accounts or not accounts["inactive"].any():
+        return TableBlock(title, None, t("targets.page.no_inactive"))
+    year, target = p.as_of.year, p.year
+    columns = (
+        Column(t("targets.col.account_id")),
+        Column(t("targets.col.tier")),
+        Column(t("targets.page.days_since"), numeric=True),
+        Column(t("targets.page.usual"), numeric=True),
+        Column(t("targets.page.run_rate", year=year), numeric=True),
+        Column(t("targets.page.forecast", year=year), numeric=True),
+        Column(t("targets.page.unadjusted"), numeric=True),
+        Column(t("targets.page.proposal", year=target), numeric=True),
+        Column(t("targets.page.range"), numeric=True),
+    )
+    rows = []
+    for account_id, r in accounts.loc[accounts["inactive"].astype(bool)].iterrows():
+        rows.append(
+            Row(
+                (
+                    Cell(str(account_id), header=True),
+                    Cell(display.tier(r["tier"])),
+                    display.number_cell(r["days_since_order"]),
+                    display.number_cell(r["usual_interval"]),
+                    display.money_cell(r["run_rate_fy"]),
+                    display.money_cell(r["forecast"]),
+                    display.money_cell(r["proposal_unadjusted"]),
+                    display.money_cell(r["proposal"]),
+                    Cell(range_text(display, r["proposal_low"], r["proposal_high"]), numeric=True),
+                ),
+                attrs=attrs(account=account_id),
+            )
+        )
+    intro = t("targets.page.inactive_intro", months=RECENT_MONTHS)
+    return TableBlock(title, Table("inactive", columns, tuple(rows)), intro=(intro,))
 
 
 def methods_block(setting: TargetSetting, display: Display) -> TableBlock:
@@ -224,6 +298,7 @@ def targets_view(
             year=current,
         ),
         distribution=distribution_block(setting, display),
+        inactive=inactive_block(setting, display),
         methods=methods_block(setting, display),
         backtest=backtest_block(setting, display),
     )

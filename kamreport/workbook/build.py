@@ -9,6 +9,9 @@ so the workshop can still unprotect it on purpose). Formulas:
 - Agreed = Override if entered, else Bottom-up if entered, else Top-down;
 - Gap = Agreed − baseline, Gap % = Agreed / baseline − 1.
 
+Next to the baseline: its range (low, high) and, for an account whose baseline
+was adjusted for inactivity, the reason in both languages.
+
 The hidden ``_meta`` sheet records the year, the generated account ids in row
 order and each account's seasonal profile, which the reader checks and uses.
 """
@@ -27,10 +30,12 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kamreport.analytics.target_proposals import SEASON_COLUMNS, Proposals
+from kamreport.analytics.targets import RECENT_MONTHS
 from kamreport.i18n import Formatter
 from kamreport.workbook.layout import (
     ACCOUNTS,
     AGREED_TOTAL_CELL,
+    BASELINE_TOTAL_CELL,
     COLUMNS,
     FORMAT_VERSION,
     GOAL_CELL,
@@ -62,6 +67,7 @@ WIDTHS = {
     "region": 12,
     "tier": 11,
     "method": 30,
+    "reason": 48,
     "gap_pct": 9,
 }
 EN, ZH = Formatter("en"), Formatter("zh-CN")
@@ -137,7 +143,10 @@ def _accounts_sheet(
             "ytd": float(row["revenue_ytd"]),
             "forecast": float(row["forecast"]),
             "proposal": float(row["proposal"]),
+            "proposal_low": _amount(row.get("proposal_low")),
+            "proposal_high": _amount(row.get("proposal_high")),
             "method": both(f"targets.method.{row['method']}"),
+            "reason": inactivity_reason(row),
             "headroom": None if pd.isna(row["headroom"]) else float(row["headroom"]),
             "bottom_up": None,
             "top_down": (f"=IF(SUM({baseline})>0,{goal}*{col['proposal']}{r}/SUM({baseline}),0)"),
@@ -157,6 +166,8 @@ def _accounts_sheet(
                 cell.number_format = MONEY
             if kind == "percent":
                 cell.number_format = PERCENT
+            if key == "reason":
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
             if kind == "input":
                 cell.fill = INPUT_FILL
                 cell.border = INPUT_BORDER
@@ -175,11 +186,60 @@ def _accounts_sheet(
     return last
 
 
+def _amount(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _whole(value: object) -> str:
+    return f"{float(value):,.0f}"
+
+
+def inactivity_reason(row: pd.Series, fmt: Formatter | None = None) -> str | None:
+    """Why an inactive account's forecast and baseline are not the usual method's (both
+    languages, or ``fmt``'s alone); None for an active account."""
+    if not bool(row.get("inactive", False)):
+        return None
+    naive = row.get("proposal_unadjusted")
+    values = {
+        "days": _whole(row["days_since_order"]),
+        "usual": _whole(row["usual_interval"]) if pd.notna(row["usual_interval"]) else "",
+        "months": RECENT_MONTHS,
+        "recent": _whole(row["revenue_recent"]),
+        "naive": _whole(naive if naive is not None and pd.notna(naive) else 0.0),
+    }
+    key = "targets.reason.inactive" if values["usual"] else "targets.reason.inactive_no_usual"
+    return fmt.t(key, **values) if fmt is not None else both(key, **values)
+
+
 def _text(value: object) -> str:
     """A text cell; missing values become NONE so that SUMIFS can group them."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or str(value) == "":
         return NONE
     return str(value)
+
+
+def _with_amount(key: str, amount: str) -> str:
+    """A formula joining the bilingual text of ``key`` around TEXT(amount) at {amount}."""
+    marker = "\x00"
+    parts = both(key, amount=marker).replace('"', '""').split(marker)
+    shown = f'TEXT({amount},"#,##0")'
+    return f'"{parts[0]}"' + "".join(f'&{shown}&"{part}"' for part in parts[1:])
+
+
+def _status_formulas() -> tuple[str, str]:
+    """(agreed status, baseline status): within tolerance, or short of / above the goal
+    by the amount (B10 = agreed − goal, B13 = baseline total − goal)."""
+    ok = both("targets.summary.status_ok")
+    agreed = (
+        f'=IF(ABS(B11)<={TOLERANCE_CELL},"{ok}",IF(B10<0,'
+        f"{_with_amount('targets.summary.status_short', '-B10')},"
+        f"{_with_amount('targets.summary.status_above', 'B10')}))"
+    )
+    baseline = (
+        f"=IF(B13<0,{_with_amount('targets.summary.baseline_short', '-B13')},"
+        f"{_with_amount('targets.summary.baseline_above', 'B13')})"
+    )
+    return agreed, baseline
 
 
 def _summary_sheet(
@@ -195,9 +255,9 @@ def _summary_sheet(
     def rng(key: str) -> str:
         return f"{ACCOUNTS}!${col[key]}${2}:${col[key]}${last}"
 
+    agreed_status, baseline_status = _status_formulas()
     sheet["A1"] = both("targets.summary.title", year=headers.target_year)
     sheet["A1"].font = Font(bold=True, size=14)
-    outside_text = both("targets.summary.status_outside")
     lines = [
         ("goal", goal, MONEY),
         ("tolerance", tolerance, PERCENT),
@@ -208,12 +268,9 @@ def _summary_sheet(
         ("agreed_total", f"=SUM({rng('agreed')})", MONEY),
         ("difference", f"={AGREED_TOTAL_CELL}-{GOAL_CELL}", MONEY),
         ("difference_pct", f"=IF({GOAL_CELL}>0,B10/{GOAL_CELL},0)", PERCENT),
-        (
-            "status",
-            f'=IF(ABS(B11)<={TOLERANCE_CELL},"{both("targets.summary.status_ok")}",'
-            f'"{outside_text}")',
-            "General",
-        ),
+        ("status", agreed_status, "General"),
+        ("baseline_gap", f"={BASELINE_TOTAL_CELL}-{GOAL_CELL}", MONEY),
+        ("baseline_status", baseline_status, "General"),
     ]
     for offset, (key, value, number_format) in enumerate(lines):
         r = 3 + offset
@@ -231,7 +288,7 @@ def _summary_sheet(
         "B10:B12", FormulaRule(formula=[f"NOT({outside})"], fill=GREEN_FILL)
     )
     _validation(sheet, GOAL_CELL)
-    row = 15
+    row = 17
     for group, key in (("by_manager", "ka_manager"), ("by_region", "region")):
         row = _group_table(sheet, row, group, key, groups[key], rng, headers) + 2
     widths = {"A": 46, "B": 22, "C": 18, "D": 16, "E": 16, "F": 16, "G": 16, "H": 10}
@@ -298,8 +355,8 @@ def _instructions_sheet(sheet: Worksheet, year: int, facts: dict[str, object]) -
         text = fmt.t("targets.instructions.facts", **{**facts, "tiers": tiers})
         sheet.cell(row=row, column=1, value=text)
         row += 1
-        for step in range(1, 8):
-            text = fmt.t(f"targets.instructions.step{step}", year=year)
+        for step in range(1, 10):
+            text = fmt.t(f"targets.instructions.step{step}", year=year, months=RECENT_MONTHS)
             cell = sheet.cell(row=row, column=1, value=text)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             # wrapped rows get their height here: spreadsheet programs do not grow them on open

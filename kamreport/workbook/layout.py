@@ -22,6 +22,7 @@ FORMAT_VERSION = "1"
 GOAL_CELL = "B3"
 TOLERANCE_CELL = "B4"
 AGREED_TOTAL_CELL = "B9"
+BASELINE_TOTAL_CELL = "B5"
 
 # (key, kind): kind is "text", "money", "input" (editable money), "formula" or "percent".
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -36,7 +37,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("ytd", "money"),
     ("forecast", "money"),
     ("proposal", "money"),
+    ("proposal_low", "money"),
+    ("proposal_high", "money"),
     ("method", "text"),
+    ("reason", "text"),
     ("headroom", "money"),
     ("bottom_up", "input"),
     ("top_down", "formula"),
