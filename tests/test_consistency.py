@@ -279,6 +279,10 @@ def test_targets_and_receivables(shown):
         agree(m["attainment_ytd"], r.targets.attainment_ytd)
         attainment = card(shown.view.targets.cards, "attainment_ytd").value
         assert attainment == d.percent(x["attainment_ytd"])
+        agree(m["forecast_fy"], r.targets.forecast_fy)
+        forecast = card(shown.view.targets.cards, "forecast_fy")
+        assert forecast.value == d.money(x["forecast_fy"], compact=True)
+        assert str(AS_OF.year) in forecast.label
         h, text = shown.highlight("attainment_ytd")
         assert h is None or attainment in text
     if r.receivables is not None and r.receivables.has_data:

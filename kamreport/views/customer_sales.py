@@ -105,12 +105,15 @@ def targets_section(review: AccountReview, display: Display) -> TargetsSection:
         left = t("review.targets.months_left", n=display.number(tg.months_left))
         needed = f"{t('review.targets.needed')}: {short(tg.needed_per_month)} · {left}"
     of_target = f"{short(tg.revenue_ytd)} / {short(tg.target_ytd)}"
-    target_fy = f"{t('review.targets.target_fy')}: {short(tg.target_fy)}"
+    year = review.as_of.year
+    target_label = t("review.targets.target_fy", year=year)
+    forecast_label = t("review.targets.forecast_fy", year=year)
+    target_fy = f"{target_label}: {short(tg.target_fy)}"
     behind = (number(tg.gap) or 0.0) > 0
     attainment = display.percent(tg.attainment_ytd)
     cards = (
         Kpi(t("review.targets.attainment_ytd"), attainment, of_target, metric="attainment_ytd"),
-        Kpi(t("review.targets.forecast_fy"), short(tg.forecast_fy), note=target_fy),
+        Kpi(forecast_label, short(tg.forecast_fy), note=target_fy, metric="forecast_fy"),
         Kpi(t("review.targets.gap"), short(tg.gap), note=needed, warn=behind),
     )
     table = figures(
@@ -119,8 +122,8 @@ def targets_section(review: AccountReview, display: Display) -> TargetsSection:
         "review.targets.",
         ("revenue_ytd", money(tg.revenue_ytd), "revenue_ytd"),
         ("target_ytd", money(tg.target_ytd), "target_ytd"),
-        ("target_fy", money(tg.target_fy)),
-        ("forecast_fy", money(tg.forecast_fy)),
+        label_row(target_label, money(tg.target_fy), metric="target_fy"),
+        label_row(forecast_label, money(tg.forecast_fy), metric="forecast_fy"),
     )
     return TargetsSection(cards=cards, table=table)
 
