@@ -78,7 +78,7 @@ def _wallet_chart(review: AccountReview, fmt: Formatter) -> Chart | None:
         return None
     yearly = wallet.yearly.set_index("year")
     labels = [
-        fmt.t("review.wallet.year_ytd", year=y) if a else str(y)
+        fmt.t("review.wallet.year_ytd" if a else "review.wallet.year_label", year=y)
         for y, a in zip(yearly.index, yearly["annualised"], strict=True)
     ]
     return line_chart(

@@ -88,7 +88,8 @@ def wallet_year(display: Display, year: object, as_of_year: int) -> str:
     if number(year) is None:
         return display.na
     shown = int(number(year) or 0)
-    return display.t("review.wallet.year_ytd", year=shown) if shown == as_of_year else str(shown)
+    key = "review.wallet.year_ytd" if shown == as_of_year else "review.wallet.year_label"
+    return display.t(key, year=shown)
 
 
 def targets_section(review: AccountReview, display: Display) -> TargetsSection:
