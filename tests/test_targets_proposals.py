@@ -12,6 +12,7 @@ import pytest
 
 from kamreport.analytics.target_proposals import (
     backtest_cutoff,
+    backtest_factors,
     choose_methods,
     default_goal,
     interval_factors,
@@ -375,11 +376,28 @@ def test_default_goal_is_growth_over_this_years_forecast(stopped):
     assert default_goal(stopped, TargetsParams()) != stopped.accounts["proposal"].sum()
 
 
-def test_interval_brackets_the_proposal_and_matches_an_independent_bootstrap(proposals):
+def test_interval_brackets_the_proposal_and_matches_the_months_and_the_backtest(proposals):
     accounts = proposals.accounts
     assert (accounts["proposal_low"] <= accounts["proposal"]).all()
     assert (accounts["proposal"] <= accounts["proposal_high"]).all()
     assert (accounts["proposal_high"] > accounts["proposal_low"]).all()
+    # the tiers with ≥ 3 back-tested proposals: actual 2025 / proposal of the chosen method
+    by_tier = {}
+    for tier in ("key", "growth", "maintain"):
+        members = [a for a, v in ACCOUNTS.items() if v[0] == tier]
+        if len(members) < 3:
+            continue
+        detail = proposals.backtest.set_index(["account_id", "method"])
+        method = proposals.methods[tier]
+        ratios = [
+            loop_sum(a, dt.date(2024, 12, 31), dt.date(2025, 12, 31))
+            / detail.at[(a, method), "proposal"]
+            for a in members
+        ]
+        by_tier[tier] = tuple(np.quantile(ratios, [0.1, 0.9]))
+    assert list(by_tier) == ["key"]
+    factors = backtest_factors(proposals.backtest, proposals.methods, 0.8, 3)
+    assert factors.loc["key"].tolist() == pytest.approx(list(by_tier["key"]))
     rng = np.random.default_rng(7)
     for account in ACCOUNTS:
         months = [
@@ -388,6 +406,9 @@ def test_interval_brackets_the_proposal_and_matches_an_independent_bootstrap(pro
         ]
         draws = rng.choice(months, size=(20_000, 12)).sum(axis=1) / sum(months)
         low, high = np.quantile(draws, [0.1, 0.9])
+        tier = accounts.at[account, "tier"]
+        if tier in by_tier:  # widened to how far the tier's back-tested proposals were off
+            low, high = min(low, by_tier[tier][0]), max(high, by_tier[tier][1])
         proposal = accounts.at[account, "proposal"]
         assert accounts.at[account, "proposal_low"] == pytest.approx(
             min(proposal, math.floor(proposal * low / 1000) * 1000), abs=0.02 * proposal + 1000

@@ -23,10 +23,14 @@ window per day × the days left in C, and every method proposes that recent rate
 per day × the days of Y (the account is not assumed to come back); the
 unadjusted proposals are kept as ``naive_<method>``.
 
-Interval: the proposal × the (1 ∓ level)/2 quantiles of Σ of 12 months drawn with
-replacement from the account's last 12 calendar months (fixed seed), divided by
-their actual Σ: how much a year's revenue moves with the month-to-month spread.
-An inactive account's upper end is its unadjusted proposal (if it comes back).
+Interval: the wider of two ranges, each proposal × a low and a high factor: the
+account's own — the (1 ∓ level)/2 quantiles of Σ of 12 months drawn with
+replacement from its last 12 calendar months (fixed seed), divided by their
+actual Σ (how much a year moves with the month-to-month spread) — and its tier's
+— the same quantiles of actual / proposal of the tier's chosen method in the
+back-test (how far such proposals have really been off), when the tier has
+``backtest_min_accounts`` back-tested proposals. An inactive account's upper end
+is its unadjusted proposal (if it comes back).
 
 Back-test: for each of the last complete years B, every method proposes B from
 the order lines up to the cut-off (A's day and month in B − 1, or 31 December of
@@ -245,14 +249,45 @@ def interval_factors(months: pd.DataFrame, level: float) -> pd.DataFrame:
     return out
 
 
-def proposal_intervals(
-    accounts: pd.DataFrame, months: pd.DataFrame, level: float, step: float
+def backtest_factors(
+    detail: pd.DataFrame, methods: dict[str, str], level: float, min_accounts: int
 ) -> pd.DataFrame:
-    """``proposal_low`` and ``proposal_high`` per row of ``accounts`` (columns proposal,
-    inactive, proposal_unadjusted): proposal × the interval factors, rounded down and up
-    to ``step`` and widened to include the proposal; an inactive account's upper end is
-    its unadjusted proposal. NaN without positive revenue in the last 12 months."""
+    """Per tier (index): ``low`` and ``high``, the (1 ∓ level)/2 quantiles of actual /
+    proposal of the tier's chosen method over the back-tested proposals > 0; tiers with
+    fewer than ``min_accounts`` such proposals are left out."""
+    if detail.empty:
+        return pd.DataFrame(columns=["low", "high"], dtype=float)
+    chosen = detail["method"].to_numpy() == detail["tier"].map(methods).to_numpy()
+    used = detail.loc[chosen & (detail["proposal"] > 0).to_numpy()]
+    ratio = used["actual"] / used["proposal"]
+    tail = (1 - level) / 2
+    rows = {}
+    for tier, values in ratio.groupby(used["tier"]):
+        if len(values) >= min_accounts:
+            low, high = np.quantile(values.to_numpy(dtype=float), [tail, 1 - tail])
+            rows[tier] = {"low": float(low), "high": float(high)}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["low", "high"], dtype=float)
+
+
+def proposal_intervals(
+    accounts: pd.DataFrame,
+    months: pd.DataFrame,
+    level: float,
+    step: float,
+    by_tier: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``proposal_low`` and ``proposal_high`` per row of ``accounts`` (columns tier,
+    proposal, inactive, proposal_unadjusted): proposal × the lower of the low factors
+    and the higher of the high factors (the account's months, ``by_tier`` from
+    :func:`backtest_factors`), rounded down and up to ``step`` and widened to include
+    the proposal; an inactive account's upper end is its unadjusted proposal. NaN
+    without positive revenue in the last 12 months."""
     factors = interval_factors(months.reindex(accounts.index, fill_value=0.0), level)
+    if by_tier is not None and not by_tier.empty:
+        tier = by_tier.reindex(accounts["tier"].to_numpy()).set_axis(accounts.index)
+        known = factors["low"].notna()
+        factors["low"] = np.fmin(factors["low"], tier["low"]).where(known)
+        factors["high"] = np.fmax(factors["high"], tier["high"]).where(known)
     proposal = accounts["proposal"].astype(float)
     low = _round_down(proposal * factors["low"], step)
     high = _round_up(proposal * factors["high"], step)
@@ -413,7 +448,8 @@ def propose(
     base["proposal_unadjusted"] = round_to(pd.Series(naive, index=base.index), params.round_to)
     lines = order_lines.loc[order_lines["order_date"] <= end]
     months = monthly_matrix(lines, end, scope.index)
-    ranges = proposal_intervals(base, months, params.interval_level, params.round_to)
+    by_tier = backtest_factors(detail, methods, params.interval_level, params.backtest_min_accounts)
+    ranges = proposal_intervals(base, months, params.interval_level, params.round_to, by_tier)
     base["proposal_low"] = ranges["proposal_low"]
     base["proposal_high"] = ranges["proposal_high"]
     base.index.name = "account_id"
@@ -467,6 +503,7 @@ __all__ = [
     "Proposals",
     "backtest",
     "backtest_cutoff",
+    "backtest_factors",
     "backtest_summary",
     "baselines",
     "choose_methods",
