@@ -231,7 +231,11 @@ def wallet_section(
             for c in w.competitors.itertuples()
         )
         heads = columns(t, "review.wallet.", "competitor", "#est_share", "products", "note")
-        competitors = Table("competitors", heads, rows)
+        years = w.competitors["year"].dropna()
+        caption = ""
+        if len(years):
+            caption = t("review.wallet.competitors_year", year=wallet_year(display, years.max(), 0))
+        competitors = Table("competitors", heads, rows, caption=caption)
     none = "" if competitors else t("review.wallet.no_competitors")
     return WalletSection(cards=cards, chart=chart, competitors=competitors, competitors_none=none)
 
