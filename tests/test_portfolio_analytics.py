@@ -218,3 +218,68 @@ def test_sensitivity_summary_counts_moves_per_direction():
     summary = sensitivity_summary(sens, {"spend": 0.6, "risk": 0.4})
     assert summary.loc["spend"].to_dict() == {"weight": 0.6, "up": 1, "down": 1}
     assert summary.loc["risk", "down"] == 0
+
+
+def _headline_data(first_prior_day: str = "2024-10-10") -> tuple[Dataset, pd.DataFrame]:
+    """A +50 revenue / +10 margin, B −80 / −70, C −10 / −5 (LTM against the prior LTM)."""
+    accounts = pd.DataFrame({"account_id": ["A", "B", "C"], "name": ["a", "b", "c"]})
+    rows = [
+        ("A", first_prior_day, 100.0, 60.0), ("A", "2026-01-10", 150.0, 100.0),
+        ("B", "2025-05-01", 200.0, 100.0), ("B", "2026-05-01", 120.0, 90.0),
+        ("C", "2025-06-01", 50.0, 40.0), ("C", "2026-06-01", 40.0, 35.0),
+        ("C", "2026-10-05", 999.0, 0.0),  # after the as-of date: ignored
+    ]  # fmt: skip
+    lines = pd.DataFrame(rows, columns=["account_id", "order_date", "net_amount", "cost_amount"])
+    lines["order_date"] = pd.to_datetime(lines["order_date"])
+    lines["order_id"] = [f"o{i}" for i in range(len(lines))]
+    lines["product_id"], lines["quantity"] = "p", 1.0
+    end = D(AS_OF)
+    now, before = (
+        lines["order_date"].between(D("2025-10-01"), end),
+        lines["order_date"] <= D("2025-09-30"),
+    )
+    values = pd.DataFrame(index=pd.Index(["A", "B", "C"], name="account_id"))
+    values["revenue_ltm"] = lines[now].groupby("account_id")["net_amount"].sum()
+    values["revenue_prior_ltm"] = lines[before].groupby("account_id")["net_amount"].sum()
+    margin = lines["net_amount"] - lines["cost_amount"]
+    values["gross_margin_ltm"] = margin[now].groupby(lines["account_id"]).sum()
+    return Dataset({"accounts": accounts, "order_lines": lines}), values
+
+
+def test_headline_covers_revenue_and_margin_and_names_the_movers():
+    from kamreport.analytics.headline import portfolio_headline
+
+    data, values = _headline_data()
+    h = portfolio_headline(data, D(AS_OF), values)
+    assert h.prior_covered and h.data_start == dt.date(2024, 10, 10)
+    assert (h.kpis.revenue.current, h.kpis.revenue.prior) == (310.0, 350.0)
+    assert (h.kpis.gross_margin.current, h.kpis.gross_margin.prior) == (85.0, 150.0)
+    assert h.kpis.gross_margin.growth == pytest.approx(85 / 150 - 1)
+    assert h.kpis.margin_pct.change == pytest.approx(85 / 310 - 150 / 350)
+    assert h.revenue_movers.to_dict() == {"B": -80.0, "C": -10.0}  # the way revenue moved
+    assert h.margin_movers.to_dict() == {"B": -70.0, "C": -5.0}
+
+
+def test_headline_says_nothing_about_change_when_the_prior_year_is_not_covered():
+    from kamreport.analytics.headline import headline_kpis, portfolio_headline, prior_covered
+
+    data, values = _headline_data(first_prior_day="2024-11-01")  # a month after it began
+    lines = data.order_lines
+    assert not prior_covered(lines, AS_OF)
+    assert prior_covered(_headline_data("2024-10-30")[0].order_lines, AS_OF)  # its first month
+    h = portfolio_headline(data, D(AS_OF), values)
+    assert not h.prior_covered
+    assert h.kpis.revenue.current == 310.0 and h.kpis.revenue.growth is None
+    assert h.kpis.gross_margin.growth is None and h.kpis.margin_pct.change is None
+    assert h.revenue_movers.empty and h.margin_movers.empty
+    assert headline_kpis(lines, AS_OF) == h.kpis
+
+
+def test_movers_follow_the_total_and_break_ties_by_account():
+    from kamreport.analytics.headline import movers
+
+    now = pd.Series({"x": 5.0, "b": 0.0, "a": 0.0, "n": np.nan, "u": 9.0})
+    before = pd.Series({"x": 1.0, "b": 3.0, "a": 3.0, "n": 1.0, "u": 1.0})
+    assert movers(now, before, -1.0).to_dict() == {"a": -3.0, "b": -3.0}
+    assert movers(now, before, 2.0).to_dict() == {"u": 8.0, "x": 4.0}
+    assert movers(now, before, 0.0).empty and movers(now, before, None).empty

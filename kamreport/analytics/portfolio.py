@@ -23,6 +23,7 @@ from kamreport.analytics.collections import (
     dso_trend,
 )
 from kamreport.analytics.duplicates import likely_duplicates
+from kamreport.analytics.headline import Headline, portfolio_headline
 from kamreport.analytics.migration import NEW, migration_matrix, movements
 from kamreport.analytics.periods import as_timestamp, months_back, ytd
 from kamreport.analytics.risk import risk_flags
@@ -60,6 +61,7 @@ class PortfolioReview:
     """All figures of the portfolio report as of ``as_of``."""
 
     as_of: dt.date
+    headline: Headline  # revenue and gross margin, LTM against prior LTM, and the movers
     then: dt.date  # as_of − 12 months: migration and back-test base
     accounts: pd.DataFrame  # index account_id: ACCOUNT_FIELDS
     values: pd.DataFrame  # value_accounts as of as_of
@@ -272,6 +274,7 @@ def review_portfolio(
     accounts = dataset.accounts.set_index("account_id")
     return PortfolioReview(
         as_of=end.date(),
+        headline=portfolio_headline(dataset, end, values),
         then=then,
         accounts=accounts[[c for c in ACCOUNT_FIELDS if c in accounts]],
         values=values,
@@ -321,6 +324,7 @@ __all__ = [
     "ACCOUNT_FIELDS",
     "SEVERITIES",
     "Concentration",
+    "Headline",
     "PortfolioReview",
     "concentration",
     "fragile_accounts",

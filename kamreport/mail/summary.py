@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.headline import headline_kpis
 from kamreport.analytics.periods import months_back
 from kamreport.analytics.sales import KpiBlock, ltm_kpis, monthly
 from kamreport.analytics.tiers import TIERS
@@ -225,7 +226,7 @@ def portfolio_summary(
         as_of=as_of,
         account_id=None,
         name=None,
-        kpis=kpi_lines(ltm_kpis(lines, as_of)),
+        kpis=kpi_lines(headline_kpis(lines, as_of)),  # the portfolio headline's figures
         monthly=monthly(lines, months_back(as_of, params.report.trend_months)),
         tiers=tier_lines(values),
         top_accounts=top,

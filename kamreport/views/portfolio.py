@@ -48,6 +48,8 @@ from kamreport.views.portfolio_scores import (
 from kamreport.views.portfolio_team import TargetsSection, TeamSection, targets, team
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from kamreport.charts import Chart
 
 # The sections of the page, in order: their anchors and the table of contents.
@@ -55,12 +57,12 @@ SECTIONS = (
     "summary", "concentration", "tiers", "segments", "bridge", "retention", "receivables",
     "targets", "team", "value", "backtest", "data-quality",
 )  # fmt: skip
-MAX_HEADLINES = 8
+MAX_HEADLINES = 9
 
 
 @dataclass(frozen=True)
 class SummarySection:
-    """The headlines: 5–8 sentences, each linked to the section its figure comes from."""
+    """The headlines: 5–9 sentences, each linked to the section its figure comes from."""
 
     headlines: tuple[Line, ...] = ()
     no_data: str = ""
@@ -150,30 +152,75 @@ def _page(review: PortfolioReview, display: Display, provenance: Provenance) -> 
     )
 
 
+def _movers(display: Display, text: str, changes: pd.Series) -> str:
+    """``text`` followed by "Largest falls: A (−CN¥1.2M), B (−CN¥0.8M)."; ``text`` alone
+    without movers."""
+    if changes.empty:
+        return text
+    t = display.t
+    named = t("portfolio.summary.mover_sep").join(
+        t(
+            "portfolio.summary.mover",
+            name=display.name(str(account)),
+            change=f"{'+' if change > 0 else ''}{display.money(change, compact=True)}",
+        )
+        for account, change in changes.items()
+    )
+    key = "movers_up" if changes.iloc[0] > 0 else "movers_down"
+    return t(f"portfolio.summary.{key}", text=text, accounts=named)
+
+
+def _revenue_and_margin(review: PortfolioReview, d: Display) -> tuple[str, str]:
+    """The revenue and gross-margin headlines (the email's KPI figures), with the accounts
+    behind the largest change; "n/a" with the reason when the prior LTM is not covered."""
+    h, t = review.headline, d.t
+    k = h.kpis
+    active = d.number(int((review.values["revenue_ltm"] > 0).sum()))
+    start = d.date(h.data_start)
+    revenue = d.money(k.revenue.current, compact=True)
+    if h.prior_covered:
+        revenue_text = t(
+            "portfolio.summary.revenue",
+            revenue=revenue,
+            growth=d.growth(k.revenue.growth),
+            accounts=active,
+        )
+        revenue_text = _movers(d, revenue_text, h.revenue_movers)
+    else:
+        revenue_text = t(
+            "portfolio.summary.revenue_no_prior", revenue=revenue, accounts=active, date=start
+        )
+    if k.gross_margin.current is None:
+        return revenue_text, t("portfolio.no_data.margin")
+    margin, rate = d.money(k.gross_margin.current, compact=True), d.percent(k.margin_pct.current)
+    if h.prior_covered:
+        margin_text = t(
+            "portfolio.summary.margin",
+            margin=margin,
+            growth=d.growth(k.gross_margin.growth),
+            rate=rate,
+            change=d.points(k.margin_pct.change),
+        )
+        margin_text = _movers(d, margin_text, h.margin_movers)
+    else:
+        margin_text = t("portfolio.summary.margin_no_prior", margin=margin, rate=rate, date=start)
+    return revenue_text, margin_text
+
+
 def headlines(review: PortfolioReview, display: Display) -> tuple[Line, ...]:
-    """5–8 sentences for leadership, each from one figure of a report section and linked
+    """5–9 sentences for leadership, each from one figure of a report section and linked
     to it; none when the data has no revenue in the last 24 months."""
     total, prior = review.revenue_ltm, review.revenue_prior_ltm
     if total <= 0 and prior <= 0:
         return ()
-    d, t, v = display, display.t, review.values
+    d, t = display, display.t
 
     def line(text: str, section: str, metric: str) -> Line:
         title = section_title(d, section)
         return Line(text, link=f"#{section}", link_text=title, attrs=attrs(metric=metric))
 
-    out = [
-        line(
-            t(
-                "portfolio.summary.revenue",
-                revenue=d.money(total, compact=True),
-                growth=d.growth(total / prior - 1 if prior > 0 else None),
-                accounts=d.number(int((v["revenue_ltm"] > 0).sum())),
-            ),
-            "bridge",
-            "revenue_ltm",
-        )
-    ]
+    revenue_text, margin_text = _revenue_and_margin(review, d)
+    out = [line(revenue_text, "bridge", "revenue_ltm")]
     b = review.bridge
     change = b.accounts["change"]
     # the biggest grower; ties by account id
@@ -193,6 +240,7 @@ def headlines(review: PortfolioReview, display: Display) -> tuple[Line, ...]:
             "bridge_components",
         )
     )
+    out.append(line(margin_text, "segments", "gross_margin_ltm"))
     c = review.revenue
     out.append(
         line(
