@@ -15,7 +15,7 @@ from kamreport.analytics.profitability import account_profitability, discount_de
 from kamreport.analytics.receivables import account_receivables
 from kamreport.analytics.relationships import account_relationships
 from kamreport.analytics.satisfaction import account_satisfaction
-from kamreport.analytics.wallet import account_wallet
+from kamreport.analytics.wallet import account_wallet, first_covered_year
 from kamreport.dataset import Dataset
 
 AS_OF = dt.date(2026, 9, 30)
@@ -87,6 +87,7 @@ def test_whitespace_from_industry_peers():
 def test_wallet_share_and_yearly_trend():
     rows = [("A", "p", "2025-06-01", 300, 0, 0), ("A", "p", "2026-03-01", 200, 0, 0)]
     rows += [("A", "p", "2024-12-01", 100, 0, 0), ("A", "p", "2026-10-05", 999, 0, 0)]
+    rows += [("B", "p", "2024-01-20", 5, 0, 0)]  # the data covers 2024 from its start
     wallet = pd.DataFrame({"account_id": "A", "year": [2024, 2025, 2026],
                            "category_spend": [1000.0, 1000.0, 2000.0]})  # fmt: skip
     got = account_wallet(lines_frame(rows), wallet, None, "A", AS_OF)
@@ -107,10 +108,24 @@ def test_wallet_share_and_yearly_trend():
 
 def test_wallet_share_without_an_estimate_for_the_as_of_year_uses_the_latest_year():
     rows = [("A", "p", "2025-06-01", 300, 0, 0), ("A", "p", "2026-03-01", 200, 0, 0)]
+    rows += [("B", "p", "2023-01-02", 5, 0, 0)]
     wallet = pd.DataFrame({"account_id": "A", "year": [2023, 2025], "category_spend": 1000.0})
     got = account_wallet(lines_frame(rows), wallet, None, "A", AS_OF).summary
     assert (got["wallet_year"], got["wallet_prior_year"]) == (2025, 2023)
     assert got["share_of_wallet"] == pytest.approx(0.3) and got["share_of_wallet_prior"] == 0
+
+
+def test_wallet_share_leaves_out_a_year_the_data_covers_in_part():
+    # a one-year export starting in October 2025: 2025 holds three months, not a year
+    rows = [("A", "p", "2025-10-03", 900, 0, 0), ("A", "p", "2026-03-01", 273, 0, 0)]
+    wallet = pd.DataFrame({"account_id": "A", "year": [2025, 2026], "category_spend": 1000.0})
+    got = account_wallet(lines_frame(rows), wallet, None, "A", AS_OF)
+    assert got.summary["wallet_year"] == 2026 and pd.isna(got.summary["wallet_prior_year"])
+    assert got.summary["share_of_wallet"] == pytest.approx(273 / 273 * 365 / 1000)
+    assert pd.isna(got.summary["wallet_change"])  # no change against a part-year
+    assert got.yearly["year"].tolist() == [2026]
+    assert first_covered_year(lines_frame(rows)) == 2026
+    assert first_covered_year(lines_frame([("A", "p", "2025-01-31", 1, 0, 0)])) == 2025
 
 
 def test_profitability_contribution_and_discount():

@@ -12,6 +12,9 @@ calendar year by that year's estimate (docs/metrics.md, "Share of wallet"), as o
   prior share (fractions, shown in pp);
 - yearly trend: the share of every year with an estimate, so its last two points are
   the share and the prior share;
+- covered years: a year counts only when the order data starts by 31 January of it
+  (:data:`COVER_SLACK_DAYS`): the revenue of a year the export covers in part is not
+  that year's revenue (a real export of one year's history has one share, no change);
 - competitors: the ``competitors`` estimates of the latest year ≤ A's year.
 """
 
@@ -25,6 +28,7 @@ import pandas as pd
 
 from kamreport.analytics.periods import as_timestamp, year_elapsed
 
+COVER_SLACK_DAYS = 30  # the data may start this many days after 1 January of a covered year
 WALLET_COLUMNS = (
     "category_spend", "share_of_wallet", "share_of_wallet_prior", "wallet_change", "wallet_year",
     "wallet_prior_year",
@@ -51,9 +55,22 @@ def calendar_revenue(lines: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.S
     return revenue
 
 
-def _estimates(wallet: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
-    """The wallet rows of years ≤ A's year, one per account and year (the last given)."""
-    known = wallet.loc[wallet["year"] <= end.year, ["account_id", "year", "category_spend"]]
+def first_covered_year(order_lines: pd.DataFrame) -> int | None:
+    """The first calendar year the order data covers from its start (None without data)."""
+    if order_lines.empty:
+        return None
+    start = pd.Timestamp(order_lines["order_date"].min()).normalize()
+    year_start = pd.Timestamp(year=start.year, month=1, day=1)
+    covered = (start - year_start).days <= COVER_SLACK_DAYS
+    return start.year if covered else start.year + 1
+
+
+def _estimates(wallet: pd.DataFrame, end: pd.Timestamp, first_year: int | None) -> pd.DataFrame:
+    """The wallet rows of the covered years ≤ A's year, one per account and year (the last
+    given)."""
+    first = end.year + 1 if first_year is None else first_year
+    inside = (wallet["year"] <= end.year) & (wallet["year"] >= first)
+    known = wallet.loc[inside, ["account_id", "year", "category_spend"]]
     known = known.assign(year=known["year"].astype(int), account_id=known["account_id"].astype(str))
     return known.drop_duplicates(["account_id", "year"], keep="last").sort_values(
         ["account_id", "year"]
@@ -65,13 +82,18 @@ def wallet_by_account(
     wallet: pd.DataFrame | None,
     as_of: dt.date | pd.Timestamp,
     accounts: pd.Index,
+    first_year: int | None = None,
 ) -> pd.DataFrame:
-    """:data:`WALLET_COLUMNS` per account, vectorised (NaN without wallet data)."""
+    """:data:`WALLET_COLUMNS` per account, vectorised (NaN without wallet data);
+    ``first_year`` is the first covered year (:func:`first_covered_year` of
+    ``order_lines`` when not given)."""
     out = pd.DataFrame(np.nan, index=accounts, columns=list(WALLET_COLUMNS))
     if wallet is None or wallet.empty:
         return out
     end = as_timestamp(as_of)
-    rows = _estimates(wallet, end)
+    if first_year is None:
+        first_year = first_covered_year(order_lines)
+    rows = _estimates(wallet, end, first_year)
     revenue = calendar_revenue(order_lines, end)
     keys = pd.MultiIndex.from_frame(rows[["account_id", "year"]])
     rows["revenue"] = revenue.reindex(keys, fill_value=0.0).to_numpy(float)
@@ -90,13 +112,19 @@ def wallet_by_account(
 
 
 def yearly_share(
-    lines: pd.DataFrame, wallet: pd.DataFrame, as_of: dt.date | pd.Timestamp
+    lines: pd.DataFrame,
+    wallet: pd.DataFrame,
+    as_of: dt.date | pd.Timestamp,
+    first_year: int | None = None,
 ) -> pd.DataFrame:
-    """One account's share per calendar year ≤ A's year with an estimate: year, revenue,
-    category_spend, share, annualised (True for A's year)."""
+    """One account's share per covered calendar year ≤ A's year with an estimate: year,
+    revenue, category_spend, share, annualised (True for A's year). ``first_year`` is the
+    portfolio's :func:`first_covered_year` (the account's own lines when not given)."""
     end = as_timestamp(as_of)
     columns = ["year", "revenue", "category_spend", "share", "annualised"]
-    rows = _estimates(wallet, end)
+    if first_year is None:
+        first_year = first_covered_year(lines)
+    rows = _estimates(wallet, end, first_year)
     if rows.empty:
         return pd.DataFrame(columns=columns)
     by_year = calendar_revenue(lines, end).groupby(level="year").sum()
@@ -149,7 +177,8 @@ def account_wallet(
             return None
         summary = pd.Series(np.nan, index=list(WALLET_COLUMNS))
         return WalletShare(summary=summary, yearly=pd.DataFrame(), competitors=comp)
-    summary = wallet_by_account(lines, own_wallet, end, pd.Index([account_id])).iloc[0]
-    return WalletShare(
-        summary=summary, yearly=yearly_share(lines, own_wallet, end), competitors=comp
-    )
+    first_year = first_covered_year(order_lines)  # the data's, not the account's
+    own = pd.Index([account_id])
+    summary = wallet_by_account(lines, own_wallet, end, own, first_year).iloc[0]
+    yearly = yearly_share(lines, own_wallet, end, first_year)
+    return WalletShare(summary=summary, yearly=yearly, competitors=comp)
