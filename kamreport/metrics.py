@@ -107,6 +107,8 @@ def account_metrics(
     value_columns = ["p_alive", "expected_orders_12m", "expected_margin_12m", "clv", "clv_method",
                      "score", "rank", "tier", "abc_class"]  # fmt: skip
     out = out.join(values[value_columns].reindex(accounts))
+    for column in ("wallet_year", "wallet_prior_year"):  # years, not amounts: 2026, not 2026.0
+        out[column] = out[column].astype("Int64")
     codes = flags.groupby("account_id")["code"].agg(";".join)
     out["risk_flags"] = codes.reindex(accounts).fillna("")
     out = out.reset_index()
