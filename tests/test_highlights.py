@@ -148,4 +148,6 @@ def test_lapsed_categories_unless_the_breadth_flag_tells_it():
          "threshold": [2.0], "baseline": [4.0], "unit": ["count"]}
     )  # fmt: skip
     told = build_highlights(metrics(), breadth, lapsed=lapsed)
-    assert [h.message for h in told] == ["review.hl.flag.NARROWING_BREADTH"]
+    assert [h.message for h in told] == ["review.hl.flag.NARROWING_BREADTH_lapsed"]
+    assert told[0].values["count"] == ("count", 2)
+    assert told[0].values["category"] == ("category", "food grade")

@@ -140,6 +140,10 @@ def build_highlights(
             key = f"review.hl.flag.{flag.code}"
             values.update(years if flag.code == "WALLET_SHARE_FALL" else {})
             values["months"] = ("count", recent_months)
+            if flag.code == "NARROWING_BREADTH" and lapsed is not None and len(lapsed):
+                key += "_lapsed"  # and the categories it stopped buying
+                values["count"] = ("count", len(lapsed))
+                values["category"] = ("category", lapsed.iloc[0]["category"])
         out.append(Highlight(key, flag.code, values, "negative", f"flag.action.{flag.code}"))
     change = _num(metrics.get("wallet_change"))
     if change is not None and "WALLET_SHARE_FALL" not in codes:
