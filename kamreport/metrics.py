@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import as_timestamp, ltm, recent_and_year_earlier
+from kamreport.analytics.periods import as_timestamp, covers, ltm, recent_and_year_earlier
 from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
 from kamreport.analytics.receivables import receivables_by_account
 from kamreport.analytics.risk import risk_flags
@@ -61,14 +61,19 @@ def _price_and_breadth(
     lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index, months: int
 ) -> pd.DataFrame:
     """Discount depth and products bought over the last ``months`` months and the same
-    months a year earlier (the windows of the account review and its flags)."""
+    months a year earlier (the windows of the account review and its flags); the
+    year-earlier ones are null when the data starts after that window does."""
     now, before = recent_and_year_earlier(end, months)
+    known = lines.empty or covers(lines["order_date"].min(), before)
     out = pd.DataFrame(index=accounts)
     out["recent_months"] = months
     out["discount_depth"] = discount_depth_by_account(lines, now, accounts)
     out["discount_depth_year_earlier"] = discount_depth_by_account(lines, before, accounts)
     out["products_bought"] = products_by_account(lines, now, accounts)
     out["products_bought_year_earlier"] = products_by_account(lines, before, accounts)
+    if not known:
+        out["discount_depth_year_earlier"] = np.nan
+        out["products_bought_year_earlier"] = pd.NA
     return out
 
 

@@ -246,3 +246,16 @@ def test_lapsed_categories_bought_a_year_earlier_not_in_the_last_months():
     # over 12 months y, x and z were bought in the LTM; w only returned
     yearly = lapsed_categories(with_category(lines_frame(rows), products), AS_OF, 12)
     assert yearly["category"].tolist() == ["w"]
+
+
+def test_year_earlier_figures_are_unknown_when_the_data_starts_later():
+    rows = [("A", "p1", "2026-05-01", 90, 50, 100), ("A", "p2", "2025-06-01", 160, 100, 200)]
+    lines = with_category(lines_frame(rows), None)
+    window = months_back(AS_OF, 12)
+    # the same months a year earlier are (2025-03-30, 2025-09-30]
+    covered = account_profitability(lines, None, "A", AS_OF, window, 6, D("2025-04-20"))
+    assert covered.products_year_earlier == 1
+    assert covered.discount_depth_year_earlier == pytest.approx(0.2)
+    late = account_profitability(lines, None, "A", AS_OF, window, 6, D("2025-05-01"))
+    assert late.products_year_earlier is None and late.discount_depth_year_earlier is None
+    assert late.products_recent == 1 and late.discount_depth == pytest.approx(0.1)

@@ -243,6 +243,7 @@ def review_account(
             as_of,
             window,
             risk.discount_window_months,
+            dataset.order_lines["order_date"].min(),
         ),
         receivables=account_receivables(dataset.get("invoices"), account_id, as_of),
         relationships=account_relationships(

@@ -29,6 +29,7 @@ import pandas as pd
 from kamreport.analytics.periods import (
     Window,
     as_timestamp,
+    covers,
     last_months,
     ltm,
     prior_ltm,
@@ -139,9 +140,9 @@ class Profitability:
     contribution: float | None
     contribution_prior: float | None
     discount_depth: float | None
-    discount_depth_year_earlier: float | None
+    discount_depth_year_earlier: float | None  # None when the data does not cover the window
     products_recent: int
-    products_year_earlier: int
+    products_year_earlier: int | None
     quarterly: pd.DataFrame
     recent_months: int = 6
 
@@ -170,9 +171,12 @@ def account_profitability(
     as_of: dt.date | pd.Timestamp,
     window: Window,
     recent_months: int = 6,
+    data_start: dt.date | pd.Timestamp | None = None,
 ) -> Profitability:
     """Profitability of one account; ``lines`` are its lines with a ``category`` column,
-    ``recent_months`` the window of discount depth and products bought."""
+    ``recent_months`` the window of discount depth and products bought, ``data_start``
+    the first order date of the whole data (the year-earlier figures are None when the
+    data starts after that window does)."""
     end = as_timestamp(as_of)
     costs = None
     if service_costs is not None:
@@ -185,6 +189,8 @@ def account_profitability(
     in_recent = lines.loc[recent.mask(lines["order_date"])]
     in_year_earlier = lines.loc[year_earlier.mask(lines["order_date"])]
     own = pd.Index([account_id])
+    known = covers(data_start, year_earlier)
+    products_before = int(products_by_account(in_year_earlier, year_earlier, own).iloc[0])
     return Profitability(
         revenue=float(in_now["net_amount"].sum()),
         gross_margin=sales_figures(lines, now).gross_margin,
@@ -192,9 +198,9 @@ def account_profitability(
         contribution=contribution,
         contribution_prior=contribution_prior,
         discount_depth=discount_depth(in_recent),
-        discount_depth_year_earlier=discount_depth(in_year_earlier),
+        discount_depth_year_earlier=discount_depth(in_year_earlier) if known else None,
         products_recent=int(products_by_account(in_recent, recent, own).iloc[0]),
-        products_year_earlier=int(products_by_account(in_year_earlier, year_earlier, own).iloc[0]),
+        products_year_earlier=products_before if known else None,
         quarterly=quarterly_profitability(lines, costs, window, recent_months),
         recent_months=recent_months,
     )

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.membership import is_in
-from kamreport.analytics.periods import Window, as_timestamp, ltm, recent_and_year_earlier
+from kamreport.analytics.periods import Window, as_timestamp, covers, ltm, recent_and_year_earlier
 from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
 from kamreport.analytics.receivables import invoice_status
 from kamreport.analytics.relationships import done_activities
@@ -203,6 +203,8 @@ def _discount(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: p
     if "list_amount" not in lines:
         return None
     now, before = recent_and_year_earlier(end, p.discount_window_months)
+    if not covers(lines["order_date"].min(), before):
+        return None  # no year-earlier months to compare with
     cur = discount_depth_by_account(lines, now, accounts)
     pri = discount_depth_by_account(lines, before, accounts)
     rise = cur - pri
@@ -215,6 +217,8 @@ def _breadth(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd
     """Products bought in the recent months against the same months a year earlier, as
     the account review counts them (analytics.profitability.products_by_account)."""
     now, before = recent_and_year_earlier(end, p.discount_window_months)
+    if not covers(lines["order_date"].min(), before):
+        return None  # no year-earlier months to compare with
     cur = products_by_account(lines, now, accounts)
     pri = products_by_account(lines, before, accounts)
     # accounts that stopped buying altogether are ORDER_GAP's business, not this one's
