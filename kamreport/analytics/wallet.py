@@ -12,9 +12,10 @@ calendar year by that year's estimate (docs/metrics.md, "Share of wallet"), as o
   prior share (fractions, shown in pp);
 - yearly trend: the share of every year with an estimate, so its last two points are
   the share and the prior share;
-- covered years: a year counts only when the order data starts by 31 January of it
-  (:data:`COVER_SLACK_DAYS`): the revenue of a year the export covers in part is not
-  that year's revenue (a real export of one year's history has one share, no change);
+- covered years: a year counts only when the order data covers it
+  (:func:`kamreport.analytics.periods.covers`: it starts by 31 January): the revenue
+  of a year an export covers in part is not that year's revenue (a real export of one
+  year's history has one share and no change);
 - competitors: the ``competitors`` estimates of the latest year ≤ A's year.
 """
 
@@ -26,9 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import as_timestamp, year_elapsed
+from kamreport.analytics.periods import Window, as_timestamp, covers, year_elapsed
 
-COVER_SLACK_DAYS = 30  # the data may start this many days after 1 January of a covered year
 WALLET_COLUMNS = (
     "category_spend", "share_of_wallet", "share_of_wallet_prior", "wallet_change", "wallet_year",
     "wallet_prior_year",
@@ -59,10 +59,10 @@ def first_covered_year(order_lines: pd.DataFrame) -> int | None:
     """The first calendar year the order data covers from its start (None without data)."""
     if order_lines.empty:
         return None
-    start = pd.Timestamp(order_lines["order_date"].min()).normalize()
-    year_start = pd.Timestamp(year=start.year, month=1, day=1)
-    covered = (start - year_start).days <= COVER_SLACK_DAYS
-    return start.year if covered else start.year + 1
+    start = as_timestamp(order_lines["order_date"].min())
+    before_year = pd.Timestamp(year=start.year, month=1, day=1) - pd.Timedelta(days=1)
+    year = Window(before_year, before_year + pd.DateOffset(years=1))
+    return start.year if covers(start, year) else start.year + 1
 
 
 def _estimates(wallet: pd.DataFrame, end: pd.Timestamp, first_year: int | None) -> pd.DataFrame:
