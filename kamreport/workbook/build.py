@@ -31,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kamreport.analytics.target_proposals import SEASON_COLUMNS, Proposals
 from kamreport.analytics.targets import RECENT_MONTHS
+from kamreport.exact import tidy
 from kamreport.i18n import Formatter
 from kamreport.workbook.layout import (
     ACCOUNTS,
@@ -391,6 +392,20 @@ def _meta_sheet(sheet: Worksheet, proposals: Proposals, facts: dict[str, object]
     _protect(sheet)
 
 
+def _tidy_numbers(book: Workbook) -> None:
+    """Money cells to cents, other numbers to four decimals (kamreport.exact): the sums
+    behind a proposal carry no float dust into a cell. The hidden sheet keeps its
+    seasonal shares exact, because the import splits agreed targets by them."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, float):
+                    continue
+                if sheet.title == META and cell.column > 2:
+                    continue
+                cell.value = tidy(cell.value, money=cell.number_format == MONEY)
+
+
 def build_workbook(
     proposals: Proposals,
     accounts: pd.DataFrame,
@@ -437,6 +452,7 @@ def build_workbook(
             "accounts": len(proposals.accounts),
         },
     )
+    _tidy_numbers(book)
     book.active = 1
     return book
 
