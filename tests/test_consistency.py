@@ -283,6 +283,12 @@ def test_targets_and_receivables(shown):
         forecast = card(shown.view.targets.cards, "forecast_fy")
         assert forecast.value == d.money(x["forecast_fy"], compact=True)
         assert str(AS_OF.year) in forecast.label
+        note = shown.view.targets.note  # a forecast that is not the run rate says why
+        if r.targets.inactive:
+            assert d.money(r.targets.run_rate_fy) in note
+            assert d.number(r.targets.days_since_order) in note
+        else:
+            assert note == ""
         h, text = shown.highlight("attainment_ytd")
         assert h is None or attainment in text
     if r.receivables is not None and r.receivables.has_data:
@@ -296,6 +302,9 @@ def test_targets_and_receivables(shown):
 
 
 def test_the_stories_read_as_a_manager_would_conclude(world):
+    for churner in ("KA0008", "KA0042"):
+        assert world.reviews[churner].targets.inactive
+    assert not any(world.reviews[a].targets.inactive for a in ("KA0003", "KA0011", "KA0026"))
     price = world.metrics["KA0013"]
     assert price["discount_depth"] == pytest.approx(0.159, abs=0.0005)
     assert price["products_bought"] == 5 and price["products_bought_year_earlier"] == 8

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kamreport.analytics.account_review import AccountReview
+from kamreport.analytics.targets import RECENT_MONTHS
 from kamreport.views.blocks import (
     Cell,
     ChartView,
@@ -28,6 +29,7 @@ class TargetsSection:
     no_data: str = ""
     cards: tuple[Kpi, ...] = ()
     table: Table | None = None
+    note: str = ""  # why the forecast is not the run rate (an account that stopped ordering)
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,16 @@ def targets_section(review: AccountReview, display: Display) -> TargetsSection:
         label_row(target_label, money(tg.target_fy), metric="target_fy"),
         label_row(forecast_label, money(tg.forecast_fy), metric="forecast_fy"),
     )
-    return TargetsSection(cards=cards, table=table)
+    note = ""
+    if tg.inactive:
+        note = t(
+            "targets.reason.forecast_inactive",
+            days=display.number(tg.days_since_order),
+            year=year,
+            months=RECENT_MONTHS,
+            run_rate=display.money(tg.run_rate_fy),
+        )
+    return TargetsSection(cards=cards, table=table, note=note)
 
 
 def mix_section(review: AccountReview, chart: ChartView | None, display: Display) -> MixSection:
