@@ -168,8 +168,14 @@ class ClvParams:
     min_repeat_customers: int = 20
     fallback_retention: float | None = None
     default_retention: float = 0.8
+    min_yearly_dropout: float = 0.01
+    interval_level: float = 0.9
+    interval_resamples: int = 20
 
     def __post_init__(self) -> None:
+        _in_range("clv.min_yearly_dropout", self.min_yearly_dropout, 0, 1)
+        _in_range("clv.interval_level", self.interval_level, 0.5, 0.99)
+        _in_range("clv.interval_resamples", self.interval_resamples, 2, 1000)
         _in_range("clv.horizon_months", self.horizon_months, 1, 240)
         _in_range("clv.discount_rate", self.discount_rate, 0, 1)
         _in_range("clv.min_repeat_customers", self.min_repeat_customers, 3, 1_000_000)

@@ -272,13 +272,18 @@ def test_account_clv_fits_and_reports_per_account():
     result = account_clv(lines, "2026-09-30", margin_rate=0.25)
     frame = result.accounts
     assert result.bgnbd is not None and result.gamma_gamma is not None
-    assert set(frame["method"]) <= {"bgnbd+gg", "fallback"}
+    assert result.model_used and result.reasons == ()
+    assert set(frame["method"]) <= {"bgnbd+gg", "rule"}
     model = frame["method"] == "bgnbd+gg"
     assert (frame.loc[model, "frequency"] > 0).all()
     assert (frame.loc[~model, "frequency"] == 0).all()
     assert frame["p_alive"].between(0, 1).all()
     assert (frame["clv"] >= 0).all() and (frame["expected_orders_12m"] >= 0).all()
     assert set(result.fallback_accounts) == set(frame.index[~model])
+    # the bootstrap interval brackets the point estimate
+    assert (frame["clv_low"] <= frame["clv"] + 1e-9).all()
+    assert (frame["clv_high"] >= frame["clv"] - 1e-9).all()
+    assert (frame.loc[model, "clv_high"] > frame.loc[model, "clv_low"]).all()
 
 
 def test_account_clv_falls_back_when_the_model_cannot_be_fitted():
@@ -294,18 +299,26 @@ def test_account_clv_falls_back_when_the_model_cannot_be_fitted():
     result = account_clv(
         lines, "2026-09-30", margin_rate=pd.Series({"A": 0.5, "B": 0.2}), discount_rate=0.1
     )
-    assert result.bgnbd is None
-    assert "fallback for every account" in result.message
+    assert result.bgnbd is None and result.reasons == ("too_few_repeaters",)
+    assert "order-rhythm rule for every account" in result.message
     frame = result.accounts
-    assert (frame["method"] == "fallback").all()
-    assert frame["p_alive"].isna().all()
+    assert (frame["method"] == "rule").all()
     # retention observed: A, B and C bought in the prior LTM, only A and B again in the LTM
     assert result.retention == pytest.approx(2 / 3)
     factor = annuity_factor(2 / 3, 0.1, 36)
+    # A: one order interval (245 days) → limit 490 days; last order 333 days ago: still buying.
+    # LTM (2025-09-30, 2026-09-30]: one order of 300 at margin 0.5.
+    assert frame.loc["A", "p_alive"] == 1.0
+    assert frame.loc["A", "expected_orders_12m"] == pytest.approx(1.0)
     assert frame.loc["A", "clv"] == pytest.approx(300 * 0.5 * factor)
+    assert frame.loc["A", "expected_margin_12m"] == pytest.approx(150)
+    # B: interval 516 days → limit 1032; last order 121 days ago.
     assert frame.loc["B", "clv"] == pytest.approx(50 * 0.2 * factor)
-    assert frame.loc["C", "clv"] == 0.0  # nothing in the LTM; margin rate defaulted to the mean
-    assert frame.loc["A", "expected_margin_12m"] == pytest.approx(150 * 2 / 3)
+    # C: one order 606 days ago, no interval → limit 30 days: p = 30/606, nothing in the LTM
+    assert frame.loc["C", "p_alive"] == pytest.approx(30 / 606)
+    assert frame.loc["C", "clv"] == 0.0
+    # the interval comes from resampled retention: it brackets the point estimate
+    assert frame.loc["A", "clv_low"] <= frame.loc["A", "clv"] <= frame.loc["A", "clv_high"]
 
 
 def test_fit_errors_are_kamreport_errors():

@@ -12,8 +12,10 @@ lifetime value"):
 
 Both are fitted by maximum likelihood on the whole portfolio; an account's CLV
 is its expected purchases per period × expected value per purchase × margin
-rate, discounted. When the models cannot be fitted a simple documented
-fallback is used instead, and the result says which accounts used it.
+rate, discounted. A fit is checked for degeneracy (:func:`bgnbd_degeneracy`);
+when it is degenerate, or when the caller says it did not beat the rule on the
+back-test (kamreport.analytics.clv_backtest), every account uses the order-rhythm
+rule instead (:func:`rhythm_rule`), and the result says which method and why.
 """
 
 from __future__ import annotations
@@ -49,8 +51,18 @@ DAYS_PER_PERIOD = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 _LOG_BOUND = 12.0  # fitted parameters are kept within e^±12; beyond e^±10.5 the fit failed
 
 
+_NEAR_BOUND = 9.0  # a fitted log-parameter beyond ±9 (×/÷ 8,100) counts as "at a bound"
+# Why a fit is degenerate (reason codes shown in reports and docs/metrics.md).
+DEGENERATE_REASONS = ("too_few_repeaters", "not_converged", "at_bound", "no_dropout")
+
+
 class ModelFitError(KamReportError):
-    """A lifetime-value model cannot be fitted to the data."""
+    """A lifetime-value model cannot be fitted to the data; ``reason`` is one of
+    :data:`DEGENERATE_REASONS`."""
+
+    def __init__(self, message: str, reason: str = "not_converged") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,8 @@ class ClvResult:
 
     ``accounts`` columns: frequency, recency, T, monetary_value (weeks, as in
     :func:`rfm_summary`), margin_rate, p_alive, expected_orders_12m,
-    expected_margin_12m, clv, method ("bgnbd+gg" or "fallback").
+    expected_margin_12m, clv, clv_low, clv_high, method ("bgnbd+gg" or "rule").
+    ``reasons``: why the model is not used (empty when it is).
     """
 
     accounts: pd.DataFrame
@@ -90,10 +103,16 @@ class ClvResult:
     gamma_gamma: GammaGammaFit | None
     retention: float
     message: str
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def model_used(self) -> bool:
+        return not self.reasons
 
     @property
     def fallback_accounts(self) -> tuple[str, ...]:
-        return tuple(self.accounts.index[self.accounts["method"] == "fallback"])
+        """Accounts whose figures come from the order-rhythm rule."""
+        return tuple(self.accounts.index[self.accounts["method"] == "rule"])
 
 
 def _arrays(*values) -> list[np.ndarray]:
@@ -158,25 +177,29 @@ def _fit(neg_ll, starts: list[np.ndarray], n_params: int) -> optimize.OptimizeRe
         raise ModelFitError(
             "The fit did not converge: a parameter ran to the edge of its range "
             f"(log-parameters {np.round(best.x, 2).tolist()}); the purchase history does not "
-            "identify the model."
+            "identify the model.",
+            "at_bound",
         )
     return best
 
 
-def fit_bgnbd(summary: pd.DataFrame, *, min_repeat_customers: int = 10) -> BGNBDFit:
+def fit_bgnbd(
+    summary: pd.DataFrame, *, min_repeat_customers: int = 10, start: BGNBDFit | None = None
+) -> BGNBDFit:
     """Fit BG/NBD by maximum likelihood on ``frequency``, ``recency`` and ``T``.
 
     The optimiser works on log-parameters from several starting points and keeps
-    the best. Raises :class:`ModelFitError` with fewer than
-    ``min_repeat_customers`` customers with a repeat purchase or when it does not
-    converge.
+    the best (only from ``start`` when given: bootstrap refits). Raises
+    :class:`ModelFitError` with fewer than ``min_repeat_customers`` customers with a
+    repeat purchase or when it does not converge.
     """
     x, tx, big_t = _arrays(summary["frequency"], summary["recency"], summary["T"])
     repeaters = int((x > 0).sum())
     if repeaters < min_repeat_customers:
         raise ModelFitError(
             f"BG/NBD needs at least {min_repeat_customers} customers with a repeat purchase, "
-            f"found {repeaters}."
+            f"found {repeaters}.",
+            "too_few_repeaters",
         )
     n = len(x)
     # Time is rescaled to a mean T of 1 while fitting (α scales with the time unit,
@@ -195,6 +218,8 @@ def fit_bgnbd(summary: pd.DataFrame, *, min_repeat_customers: int = 10) -> BGNBD
         np.log([0.25, 0.1, 0.8, 2.5]),
         np.log([2.0, 2.0, 2.0, 10.0]),
     ]
+    if start is not None:
+        starts = [np.log([start.r, start.alpha / scale, start.a, start.b])]
     res = _fit(neg_ll, starts, 4)
     r, alpha, a, b = (float(v) for v in np.exp(res.x))
     alpha *= scale
@@ -261,7 +286,9 @@ def gamma_gamma_log_likelihood(p: float, q: float, v: float, frequency, monetary
     )
 
 
-def fit_gamma_gamma(summary: pd.DataFrame, *, min_repeat_customers: int = 10) -> GammaGammaFit:
+def fit_gamma_gamma(
+    summary: pd.DataFrame, *, min_repeat_customers: int = 10, start: GammaGammaFit | None = None
+) -> GammaGammaFit:
     """Fit Gamma-Gamma on ``frequency`` and ``monetary_value`` of customers with x > 0
     and a positive mean value. Raises :class:`ModelFitError` like :func:`fit_bgnbd`, and
     when q ≤ 1 (the expected value per purchase would not exist)."""
@@ -271,7 +298,8 @@ def fit_gamma_gamma(summary: pd.DataFrame, *, min_repeat_customers: int = 10) ->
     if len(x) < min_repeat_customers:
         raise ModelFitError(
             f"Gamma-Gamma needs at least {min_repeat_customers} customers with a repeat "
-            f"purchase, found {len(x)}."
+            f"purchase, found {len(x)}.",
+            "too_few_repeaters",
         )
     n = len(x)
     # Values are rescaled to a mean of 1 while fitting (v scales with the currency
@@ -289,12 +317,15 @@ def fit_gamma_gamma(summary: pd.DataFrame, *, min_repeat_customers: int = 10) ->
         np.log([5.0, 3.0, 0.5]),
         np.log([0.5, 5.0, 4.0]),
     ]
+    if start is not None:
+        starts = [np.log([start.p, start.q, start.v / scale])]
     res = _fit(neg_ll, starts, 3)
     p, q, v = (float(val) for val in np.exp(res.x))
     v *= scale
     if q <= 1:
         raise ModelFitError(
-            f"Gamma-Gamma fitted q = {q:.3g} ≤ 1: the expected value per purchase is undefined."
+            f"Gamma-Gamma fitted q = {q:.3g} ≤ 1: the expected value per purchase is undefined.",
+            "at_bound",
         )
     log_likelihood = float(gamma_gamma_log_likelihood(p, q, v, x, m).sum())
     return GammaGammaFit(p=p, q=q, v=v, log_likelihood=log_likelihood, n=n)
@@ -456,6 +487,161 @@ def annuity_factor(retention: float, discount_rate: float, horizon_months: int) 
 
 
 WEEKS_PER_YEAR = 365.25 / 7
+MIN_EXPOSURE_DAYS = 91  # the rule annualises the orders of young accounts over at least a quarter
+
+
+# --- Degenerate fits ------------------------------------------------------------------
+
+
+def implied_yearly_dropout(fit: BGNBDFit, summary: pd.DataFrame, periods_per_year: float) -> float:
+    """Share of a typical repeat buyer's relationships that the fit ends within a year:
+    1 − B(a, b + n)/B(a, b) = 1 − E[(1 − p)^n], p ~ Beta(a, b), with n the median yearly
+    purchase rate (frequency / T × periods_per_year) of the accounts with a repeat purchase."""
+    x, big_t = _arrays(summary["frequency"], summary["T"])
+    repeat = (x > 0) & (big_t > 0)
+    if not repeat.any():
+        return float("nan")
+    n = float(np.median(x[repeat] / big_t[repeat])) * periods_per_year
+    special = _special()
+    return float(1.0 - np.exp(special.betaln(fit.a, fit.b + n) - special.betaln(fit.a, fit.b)))
+
+
+def bgnbd_degeneracy(
+    fit: BGNBDFit,
+    summary: pd.DataFrame,
+    *,
+    min_yearly_dropout: float,
+    periods_per_year: float = WEEKS_PER_YEAR,
+) -> tuple[str, ...]:
+    """Reason codes why a converged BG/NBD fit cannot be trusted (empty when it can).
+
+    "at_bound": r, a, b or α (time rescaled to a mean T of 1, as fitted) beyond e^±9;
+    "no_dropout": :func:`implied_yearly_dropout` below ``min_yearly_dropout`` — the fit
+    says (almost) nobody ever stops buying, so P(alive) ≈ 1 whatever the order gap.
+    """
+    scale = max(float(np.mean(np.asarray(summary["T"], dtype=float))), 1e-9)
+    logs = np.log([fit.r, fit.alpha / scale, fit.a, fit.b])
+    reasons = []
+    if np.any(np.abs(logs) >= _NEAR_BOUND):
+        reasons.append("at_bound")
+    dropout = implied_yearly_dropout(fit, summary, periods_per_year)
+    if np.isfinite(dropout) and dropout < min_yearly_dropout:
+        reasons.append("no_dropout")
+    return tuple(reasons)
+
+
+# --- The order-rhythm rule ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RhythmRule:
+    """The order-gap limit of the rule, the same as the ORDER_GAP flag's (risk params):
+    limit = max(factor × median interval between order dates of the last
+    ``history_months``, ``min_days``); ``min_days`` alone without two such dates."""
+
+    factor: float = 2.0
+    min_days: int = 30
+    history_months: int = 24
+
+
+def order_rhythm(daily: pd.DataFrame, end: pd.Timestamp, rule: RhythmRule) -> pd.DataFrame:
+    """Per account with a purchase occasion up to ``end``: days_since (last occasion),
+    usual_days (median interval), limit_days, occasions_ltm, exposure_days (days of the LTM
+    since the first occasion, at least :data:`MIN_EXPOSURE_DAYS`) and ltm_days."""
+    used = daily.loc[(daily["net_amount"] > 0) & (daily["order_date"] <= end)]
+    ids = used["account_id"]
+    last = used.groupby(ids)["order_date"].max()
+    first = used.groupby(ids)["order_date"].min()
+    start = end - pd.DateOffset(months=rule.history_months)
+    recent = used.loc[used["order_date"] > start]
+    gaps = recent.groupby(recent["account_id"])["order_date"].diff().dt.days
+    usual = gaps.groupby(recent["account_id"]).median().reindex(last.index)
+    limit = (usual * rule.factor).clip(lower=rule.min_days).fillna(float(rule.min_days))
+    window = ltm(end)
+    ltm_days = float((window.end - window.start).days)
+    in_ltm = used.loc[used["order_date"] > window.start]
+    occasions = in_ltm.groupby(in_ltm["account_id"]).size().reindex(last.index, fill_value=0)
+    exposure = ((end - first).dt.days.astype(float) + 1).clip(MIN_EXPOSURE_DAYS, ltm_days)
+    return pd.DataFrame(
+        {
+            "days_since": (end - last).dt.days.astype(float),
+            "usual_days": usual.astype(float),
+            "limit_days": limit.astype(float),
+            "occasions_ltm": occasions.astype(float),
+            "exposure_days": exposure,
+            "ltm_days": ltm_days,
+        }
+    ).rename_axis("account_id")
+
+
+def rhythm_rule(rhythm: pd.DataFrame) -> pd.DataFrame:
+    """The rule's P(alive) and expected orders in the next twelve months.
+
+    p_alive = min(1, limit_days / days_since): 1 while the gap is within the ORDER_GAP
+    limit, below 1 exactly when ORDER_GAP is raised, below ½ exactly when it is high.
+    expected_orders_12m = p_alive × occasions_ltm × ltm_days / exposure_days (the LTM's
+    orders, annualised for accounts younger than a year). ``annual_factor`` is
+    ltm_days / exposure_days, used for the margin the same way.
+    """
+    since = rhythm["days_since"].to_numpy(float)
+    limit = rhythm["limit_days"].to_numpy(float)
+    with np.errstate(divide="ignore"):
+        p_alive = np.where(since > limit, limit / np.maximum(since, 1e-9), 1.0)
+    annual = rhythm["ltm_days"].to_numpy(float) / rhythm["exposure_days"].to_numpy(float)
+    return pd.DataFrame(
+        {
+            "p_alive": p_alive,
+            "expected_orders_12m": p_alive * rhythm["occasions_ltm"].to_numpy(float) * annual,
+            "annual_factor": annual,
+        },
+        index=rhythm.index,
+    )
+
+
+# --- Lifetime value -------------------------------------------------------------------
+
+
+def _quantiles(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    tail = (1 - level) / 2
+    return np.quantile(draws, tail, axis=0), np.quantile(draws, 1 - tail, axis=0)
+
+
+def _bootstrap_retention(
+    base_kept: np.ndarray, resamples: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Observed retention of ``resamples`` resamples (with replacement) of the base accounts."""
+    picks = rng.integers(0, len(base_kept), size=(resamples, len(base_kept)))
+    return base_kept[picks].mean(axis=1)
+
+
+def _bootstrap_model_clv(
+    summary: pd.DataFrame,
+    bg: BGNBDFit,
+    gg: GammaGammaFit,
+    model: np.ndarray,
+    args: tuple,
+    *,
+    resamples: int,
+    rng: np.random.Generator,
+    min_repeat_customers: int,
+) -> np.ndarray:
+    """CLV of the model accounts under fits to ``resamples`` resamples of the accounts
+    (each refit starts from the point estimate; a resample whose fit fails is skipped)."""
+    x, tx, big_t, m, horizon, discount, rate = args
+    draws = []
+    for _ in range(resamples):
+        sample = summary.iloc[rng.integers(0, len(summary), size=len(summary))]
+        try:
+            bg_b = fit_bgnbd(sample, min_repeat_customers=min_repeat_customers, start=bg)
+            gg_b = fit_gamma_gamma(sample, min_repeat_customers=min_repeat_customers, start=gg)
+        except ModelFitError:
+            continue
+        clv = discounted_clv(
+            bg_b, gg_b, x[model], tx[model], big_t[model], m[model], horizon,
+            discount, rate[model], WEEKS_PER_YEAR,
+        )  # fmt: skip
+        draws.append(clv)
+    return np.asarray(draws)
 
 
 def account_clv(
@@ -468,18 +654,29 @@ def account_clv(
     min_repeat_customers: int = 20,
     fallback_retention: float | None = None,
     default_retention: float = 0.8,
+    rule: RhythmRule | None = None,
+    min_yearly_dropout: float = 0.01,
+    model_earned: bool = True,
+    earned_reason: str = "",
+    interval_level: float = 0.9,
+    interval_resamples: int = 20,
+    seed: int = 13,
 ) -> ClvResult:
     """Lifetime value of every account with order lines up to ``as_of``.
 
-    Fits BG/NBD and Gamma-Gamma on the whole portfolio (time unit: weeks). Accounts
-    with a repeat purchase get method "bgnbd+gg". The fallback is used for every
-    account when a model cannot be fitted, and for the value of accounts without a
-    repeat purchase: expected_margin_12m = LTM gross margin × retention, clv = LTM
-    gross margin × :func:`annuity_factor`, with LTM gross margin = LTM revenue ×
-    margin rate and retention = ``fallback_retention``, else the portfolio's observed
-    yearly retention, else ``default_retention``. ``margin_rate`` is a float or a
-    Series by account_id (missing accounts get the Series' mean).
+    Fits BG/NBD and Gamma-Gamma on the whole portfolio (time unit: weeks). The model
+    is used — method "bgnbd+gg" for accounts with a repeat purchase — only when both
+    fits converge, the BG/NBD fit is not degenerate (:func:`bgnbd_degeneracy`) and
+    ``model_earned`` (the caller's back-test verdict; ``earned_reason`` says why not).
+    Every other account, and every account when the model is not used, gets method
+    "rule": P(alive) and expected orders from :func:`rhythm_rule`, expected_margin_12m =
+    p_alive × annualised LTM gross margin, clv = expected_margin_12m ×
+    :func:`annuity_factor` (retention = ``fallback_retention``, else the observed yearly
+    retention, else ``default_retention``). clv_low/clv_high: the ``interval_level``
+    bootstrap interval over ``interval_resamples`` resamples of the accounts (seeded).
+    ``margin_rate`` is a float or a Series by account_id (missing: the Series' mean).
     """
+    rule = rule if rule is not None else RhythmRule()
     end = as_timestamp(as_of)
     daily = daily_net(order_lines, end)
     accounts = pd.Index(pd.unique(daily["account_id"]), name="account_id")
@@ -490,57 +687,100 @@ def account_clv(
         rate = margin_rate.reindex(accounts).fillna(margin_rate.mean()).to_numpy(float)
     else:
         rate = np.full(len(accounts), float(margin_rate))
+    rng = np.random.default_rng(seed)
+    now, before = ltm(end), prior_ltm(end)
+    in_ltm = _window_sums(daily, now.start, now.end).reindex(accounts, fill_value=0.0)
+    revenue_before = _window_sums(daily, before.start, before.end)["revenue"]
+    base = revenue_before.index[revenue_before > 0]
+    base_kept = (in_ltm["revenue"].reindex(base).fillna(0.0) > 0).to_numpy(float)
     retention = fallback_retention
+    retention_draws = np.full(interval_resamples, np.nan)
+    if retention is None and len(base):
+        retention = float(base_kept.mean())
+        retention_draws = _bootstrap_retention(base_kept, interval_resamples, rng)
     if retention is None:
-        retention = _retention_from_daily(daily, end)
-        if not np.isfinite(retention):
-            retention = default_retention
-    window = ltm(end)
-    in_ltm = _window_sums(daily, window.start, window.end).reindex(accounts, fill_value=0.0)
+        retention = default_retention
+    retention_draws = np.where(np.isnan(retention_draws), retention, retention_draws)
+
+    rhythm = order_rhythm(daily, end, rule)
+    ruled = rhythm_rule(rhythm).reindex(accounts)
+    p_rule = ruled["p_alive"].fillna(0.0).to_numpy(float)
+    annual = ruled["annual_factor"].fillna(1.0).to_numpy(float)
     margin_ltm = in_ltm["revenue"].to_numpy(float) * rate
+    first_year = p_rule * margin_ltm * annual
+    factor = annuity_factor(retention, discount_rate, horizon_months)
+    factors = np.array([annuity_factor(r, discount_rate, horizon_months) for r in retention_draws])
+    low_factor, high_factor = _quantiles(factors[:, None], interval_level)
 
     out = summary.copy()
     out["margin_rate"] = rate
-    out["p_alive"] = np.nan
-    out["expected_orders_12m"] = in_ltm["occasions"].to_numpy(float) * retention
-    out["expected_margin_12m"] = margin_ltm * retention
-    out["clv"] = margin_ltm * annuity_factor(retention, discount_rate, horizon_months)
-    out["method"] = "fallback"
+    out["p_alive"] = np.where(no_occasion, np.nan, p_rule)
+    out["expected_orders_12m"] = ruled["expected_orders_12m"].fillna(0.0).to_numpy(float)
+    out["expected_margin_12m"] = first_year
+    out["clv"] = first_year * factor
+    out["clv_low"] = np.minimum(first_year * low_factor[0], first_year * high_factor[0])
+    out["clv_high"] = np.maximum(first_year * low_factor[0], first_year * high_factor[0])
+    out["method"] = "rule"
 
+    reasons: list[str] = []
     messages: list[str] = []
     bg = gg = None
     try:
         bg = fit_bgnbd(summary.loc[~no_occasion], min_repeat_customers=min_repeat_customers)
         gg = fit_gamma_gamma(summary.loc[~no_occasion], min_repeat_customers=min_repeat_customers)
     except ModelFitError as exc:
-        messages.append(f"Lifetime value uses the fallback for every account: {exc}")
+        reasons.append(exc.reason)
+        messages.append(f"The lifetime-value model could not be fitted: {exc}")
+    if bg is not None:
+        reasons.extend(
+            bgnbd_degeneracy(bg, summary.loc[~no_occasion], min_yearly_dropout=min_yearly_dropout)
+        )
+    if not reasons and not model_earned:
+        reasons.append(earned_reason or "backtest_not_better")
     x, tx, big_t, m = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T",
                                                             "monetary_value"))  # fmt: skip
-    if bg is not None:
-        orders_12m = expected_purchases(bg, WEEKS_PER_YEAR, x, tx, big_t)
-        out["p_alive"] = np.where(no_occasion, np.nan, probability_alive(bg, x, tx, big_t))
-        out["expected_orders_12m"] = np.where(no_occasion, 0.0, orders_12m)
-    if bg is not None and gg is not None:
+    if bg is not None and gg is not None and not reasons:
         model = (x > 0) & ~no_occasion
+        orders_12m = expected_purchases(bg, WEEKS_PER_YEAR, x, tx, big_t)
         value = expected_average_value(gg, x, m)
         horizon_weeks = round(horizon_months * WEEKS_PER_YEAR / 12)
+        args = (x, tx, big_t, m, horizon_weeks, discount_rate, rate)
         clv = discounted_clv(
             bg, gg, x[model], tx[model], big_t[model], m[model], horizon_weeks,
             discount_rate, rate[model], WEEKS_PER_YEAR,
         )  # fmt: skip
+        out.loc[model, "p_alive"] = probability_alive(bg, x, tx, big_t)[model]
+        out.loc[model, "expected_orders_12m"] = orders_12m[model]
         out.loc[model, "expected_margin_12m"] = orders_12m[model] * value[model] * rate[model]
         out.loc[model, "clv"] = clv
+        draws = _bootstrap_model_clv(
+            summary.loc[~no_occasion], bg, gg, model, args, resamples=interval_resamples,
+            rng=rng, min_repeat_customers=min_repeat_customers,
+        )  # fmt: skip
+        if len(draws) >= 2:
+            low, high = _quantiles(draws, interval_level)
+            out.loc[model, "clv_low"] = np.minimum(low, clv)
+            out.loc[model, "clv_high"] = np.maximum(high, clv)
+        else:
+            out.loc[model, "clv_low"] = np.nan
+            out.loc[model, "clv_high"] = np.nan
         out.loc[model, "method"] = "bgnbd+gg"
-        n_fallback = int((~model).sum())
-        if n_fallback:
+        n_rule = int((~model).sum())
+        if n_rule:
             messages.append(
-                f"{n_fallback} account(s) without a repeat purchase use the fallback "
-                "for their value."
+                f"{n_rule} account(s) without a repeat purchase use the order-rhythm rule."
             )
+    else:
+        messages.append(
+            "Lifetime value uses the order-rhythm rule for every account ("
+            + ", ".join(reasons)
+            + ")."
+        )
     return ClvResult(
         accounts=out,
         bgnbd=bg,
         gamma_gamma=gg,
         retention=float(retention),
         message=" ".join(messages),
+        reasons=tuple(reasons),
     )

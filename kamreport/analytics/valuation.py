@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kamreport.analytics.abc import abc_classes
-from kamreport.analytics.clv import ClvResult, account_clv
+from kamreport.analytics.clv import ClvResult, RhythmRule, account_clv
+from kamreport.analytics.clv_backtest import ClvBacktest, clv_backtest
 from kamreport.analytics.risk import risk_flags
 from kamreport.analytics.scoring import account_features, score_accounts, with_flag_risk
 from kamreport.analytics.tiers import assign_tiers
@@ -21,6 +22,22 @@ from kamreport.dataset import Dataset
 from kamreport.params import SCORING_CRITERIA, ClvParams, RiskParams, ScoringParams
 
 CLV_COLUMNS = ("p_alive", "expected_orders_12m", "expected_margin_12m", "clv")
+CLV_ATTR = "clv"  # values.attrs key of the portfolio's ClvChoice
+
+
+@dataclass(frozen=True)
+class ClvChoice:
+    """Which method the portfolio's P(alive), expected orders and CLV come from, and why:
+    ``method`` "model" or "rule"; ``reasons`` reason codes (docs/metrics.md)."""
+
+    method: str
+    reasons: tuple[str, ...]
+    backtest: ClvBacktest
+
+
+def clv_choice(values: pd.DataFrame) -> ClvChoice | None:
+    """The :class:`ClvChoice` stored with a value table (None for tables built elsewhere)."""
+    return values.attrs.get(CLV_ATTR)
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,7 @@ class Valuation:
     clv: ClvResult
     margin_rate_portfolio: float
     flags: pd.DataFrame  # kamreport.analytics.risk.risk_flags, the same as-of date
+    clv_choice: ClvChoice | None = None
 
 
 def margin_rates(features: pd.DataFrame) -> tuple[pd.Series, float]:
@@ -64,6 +82,12 @@ def value_portfolio(
     risk = risk if risk is not None else RiskParams()
     features = account_features(dataset, as_of)
     rates, portfolio_rate = margin_rates(features)
+    # the lifetime-value rule uses the ORDER_GAP limits, so P(alive) agrees with that flag;
+    # the model is used only when it beats the rule on the back-test
+    rule = RhythmRule(risk.order_gap_factor, risk.order_gap_min_days, risk.order_gap_history_months)
+    checked = clv_backtest(
+        dataset.order_lines, as_of, rule=rule, min_repeat_customers=clv.min_repeat_customers
+    )
     result = account_clv(
         dataset.order_lines,
         as_of,
@@ -73,7 +97,14 @@ def value_portfolio(
         min_repeat_customers=clv.min_repeat_customers,
         fallback_retention=clv.fallback_retention,
         default_retention=clv.default_retention,
+        rule=rule,
+        min_yearly_dropout=clv.min_yearly_dropout,
+        model_earned=not checked.verdict,
+        earned_reason=checked.verdict,
+        interval_level=clv.interval_level,
+        interval_resamples=clv.interval_resamples,
     )
+    choice = ClvChoice("model" if result.model_used else "rule", result.reasons, checked)
     per_account = result.accounts.reindex(features.index)
     flags = risk_flags(dataset, as_of, risk, per_account)
     features = with_flag_risk(features, flags, scoring)
@@ -93,14 +124,22 @@ def value_portfolio(
     out["rank"] = scored["score"].rank(ascending=False, method="min").astype("Int64")
     out["p_alive"] = per_account["p_alive"]
     never = per_account["method"].isna()  # accounts without any order line up to as_of
-    for column in ("expected_orders_12m", "expected_margin_12m", "clv"):
+    for column in ("expected_orders_12m", "expected_margin_12m", "clv", "clv_low", "clv_high"):
         out[column] = per_account[column].where(~never, 0.0)
-    out["clv_method"] = per_account["method"].where(~never, "fallback")
+    out["clv_method"] = per_account["method"].where(~never, "rule")
+    out["clv_reason"] = ";".join(result.reasons)  # why the rule is used ("" with the model)
     out["margin_rate"] = rates
     for column in details:
         if column not in out:
             out[column] = features[column]
-    return Valuation(accounts=out, clv=result, margin_rate_portfolio=portfolio_rate, flags=flags)
+    out.attrs[CLV_ATTR] = choice
+    return Valuation(
+        accounts=out,
+        clv=result,
+        margin_rate_portfolio=portfolio_rate,
+        flags=flags,
+        clv_choice=choice,
+    )
 
 
 def value_accounts(
@@ -116,7 +155,8 @@ def value_accounts(
     loyalty, profit, potential, influence, risk), score, contrib_<criterion>,
     norm_<criterion>, tier, abc_class (on LTM revenue), abc_class_margin (on LTM
     gross margin), rank (1 = highest score; ties share the best rank), p_alive,
-    expected_orders_12m, expected_margin_12m, clv, clv_method, margin_rate, and
+    expected_orders_12m, expected_margin_12m, clv, clv_low, clv_high (the interval),
+    clv_method ("bgnbd+gg" or "rule"), clv_reason (reason codes joined by ";"), margin_rate, and
     the parts of the criteria (revenue_prior_ltm, cost_to_serve_ltm, order_days_ltm,
     tenure_years, repurchase_quarters, category_spend, overdue_share, open_complaints,
     risk_flag_load). ``risk`` are the thresholds of the flags behind the risk
@@ -199,7 +239,9 @@ def weight_sensitivity(
 
 __all__ = [
     "CLV_COLUMNS",
+    "ClvChoice",
     "Valuation",
+    "clv_choice",
     "margin_rates",
     "shifted_weights",
     "value_accounts",

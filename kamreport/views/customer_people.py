@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pandas as pd
+
 from kamreport.analytics.account_review import AccountReview
 from kamreport.analytics.satisfaction import Satisfaction
 from kamreport.params import Params
@@ -387,8 +389,9 @@ def value(review: AccountReview, display: Display, params: Params) -> ValueSecti
     )
     rank = t("review.value.rank_of", rank=display.number(row["rank"]), n=display.number(v.accounts))
     abc = display.na if missing(row.get("abc_class")) else str(row["abc_class"])
+    clv_range = _clv_range(row, display, params)
     cards = (
-        Kpi(clv_label, display.money(row["clv"], compact=True), metric="clv"),
+        Kpi(clv_label, display.money(row["clv"], compact=True), clv_range, metric="clv"),
         Kpi(
             t("review.value.score"),
             display.number(row["score"], 1),
@@ -405,6 +408,7 @@ def value(review: AccountReview, display: Display, params: Params) -> ValueSecti
         "value",
         "review.value.",
         label_row(clv_label, display.money_cell(row["clv"]), metric="clv"),
+        ("clv_interval", Cell(clv_range, numeric=True), "clv_range"),
         ("expected_orders", score(row["expected_orders_12m"], 1), "expected_orders_12m"),
         ("expected_margin", display.money_cell(row["expected_margin_12m"]), "expected_margin_12m"),
         ("p_alive", display.percent_cell(row["p_alive"]), "p_alive"),
@@ -418,12 +422,36 @@ def value(review: AccountReview, display: Display, params: Params) -> ValueSecti
         for criterion, points in v.contributions.items()
     )
     return ValueSection(
-        fallback=t("review.value.fallback") if v.fallback else "",
+        fallback=_clv_method(row, t),
         cards=cards,
         table=table,
         criteria=criteria,
         score=display.number(row["score"], 1),
     )
+
+
+def _clv_range(row: pd.Series, display: Display, params: Params) -> str:
+    """The lifetime value's bootstrap interval, "90% range … to …"."""
+    low, high = row.get("clv_low"), row.get("clv_high")
+    if missing(low) or missing(high):
+        return display.t("review.value.clv_range_na")
+    return display.t(
+        "review.value.clv_range",
+        level=display.percent(params.clv.interval_level, digits=0),
+        low=display.money(low, compact=True),
+        high=display.money(high, compact=True),
+    )
+
+
+def _clv_method(row: pd.Series, t: Callable[..., str]) -> str:
+    """Which method the lifetime-value figures come from, and why (empty with the model)."""
+    if row.get("clv_method") != "rule":
+        return ""
+    codes = [c for c in str(row.get("clv_reason") or "").split(";") if c]
+    # with the model in use, only accounts without a repeat purchase take the rule
+    codes = codes or ["no_repeat_purchase"]
+    reason = "; ".join(t(f"review.value.clv_reason.{c}") for c in codes)
+    return t("review.value.method_rule", reason=reason)
 
 
 def risks(review: AccountReview, display: Display) -> RisksSection:

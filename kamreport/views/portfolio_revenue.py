@@ -216,6 +216,12 @@ def value(ctx: Context, chart: ChartView | None) -> ValueSection:
         return (
             ctx.account(account_id),
             d.money_cell(row["clv"]),
+            Cell(
+                f"{d.money(row['clv_low'], compact=True)}–{d.money(row['clv_high'], compact=True)}"
+                if "clv_low" in row and pd.notna(row["clv_low"]) and pd.notna(row["clv_high"])
+                else d.na,
+                numeric=True,
+            ),
             d.percent_cell(row["p_alive"]),
             d.money_cell(row["revenue_ltm"]),
             Cell(d.tier(row["tier"])),
@@ -227,11 +233,12 @@ def value(ctx: Context, chart: ChartView | None) -> ValueSection:
     columns = ctx.columns(
         "portfolio.col.account",
         "portfolio.value.clv",
+        t("portfolio.value.range", level=d.percent(ctx.params.clv.interval_level, 0)),
         "portfolio.value.p_alive",
         "portfolio.col.revenue_ltm",
         "portfolio.tiers.tier",
         "portfolio.retention.level",
-        numeric=(1, 2, 3),
+        numeric=(1, 2, 3, 4),
     )
     top = Part(
         t("portfolio.value.most"),

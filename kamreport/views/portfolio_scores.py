@@ -1,5 +1,5 @@
 """The score sections of the portfolio view: concentration (ABC / Pareto), scores and
-tiers, and the back-test of the score.
+tiers, and the back-tests of the score and of the lifetime-value model and rule.
 
 Each builder turns one part of a :class:`~kamreport.analytics.portfolio.PortfolioReview`
 into display-ready text; what is sorted, capped, summed or divided is decided here,
@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kamreport.analytics.clv_backtest import ClvBacktest, MethodScore
 from kamreport.analytics.portfolio import Concentration
+from kamreport.analytics.valuation import clv_choice
 from kamreport.views.blocks import Cell, ChartView, Kpi, Row, Table, attrs
 from kamreport.views.portfolio_parts import Context, Part, bar_width
 
@@ -44,14 +46,29 @@ class TiersSection:
 
 
 @dataclass(frozen=True)
+class ClvBacktestPart:
+    """Last year's P(alive) and expected orders, model and rule side by side, and the
+    method the report uses."""
+
+    title: str = ""
+    intro: str = ""
+    table: Table | None = None
+    method: str = ""
+    definition: str = ""
+    no_data: str = ""
+
+
+@dataclass(frozen=True)
 class BacktestSection:
-    """Last year's score against what happened next: AUCs and hit rates by decile."""
+    """Last year's score against what happened next: AUCs and hit rates by decile; the
+    lifetime-value back-test beside it."""
 
     intro: str = ""
     kpis: tuple[Kpi, ...] = ()
     deciles: Table | None = None
     definition: str = ""
     no_data: str = ""
+    clv: ClvBacktestPart | None = None
 
 
 def concentration(ctx: Context, chart: ChartView | None) -> ConcentrationSection:
@@ -325,12 +342,93 @@ def _fragile(ctx: Context) -> Part:
     return Part(table=Table("fragile", columns, rows, more=more))
 
 
+def clv_reason(t, reasons: tuple[str, ...]) -> str:
+    """The reasons the lifetime-value model is not used, in words."""
+    return "; ".join(t(f"review.value.clv_reason.{code}") for code in reasons)
+
+
+def _clv_backtest(ctx: Context) -> ClvBacktestPart | None:
+    """P(alive) and expected orders of a year ago, model and rule, against what happened."""
+    choice = clv_choice(ctx.review.values)
+    if choice is None:
+        return None
+    d, t = ctx.display, ctx.t
+    title = t("portfolio.clv_backtest.title")
+    method = (
+        t("portfolio.clv_backtest.method_model")
+        if choice.method == "model"
+        else t("portfolio.clv_backtest.method_rule", reason=clv_reason(t, choice.reasons))
+    )
+    bt: ClvBacktest = choice.backtest
+    if bt.unavailable or bt.rule is None:
+        reason = t("review.value.clv_reason.backtest_unavailable")
+        return ClvBacktestPart(
+            title, method=method, no_data=t("portfolio.clv_backtest.unavailable", reason=reason)
+        )
+    model_na = (
+        t(
+            "portfolio.clv_backtest.model_na",
+            reason=t(f"review.value.clv_reason.{bt.model_unavailable or 'not_converged'}"),
+        )
+        if bt.model is None
+        else ""
+    )
+
+    def row(key: str, figure, actual: str) -> Row:
+        def cell(score: MethodScore | None) -> Cell:
+            return Cell(model_na, numeric=True) if score is None else figure(score)
+
+        return Row(
+            (
+                Cell(t(f"portfolio.clv_backtest.{key}"), header=True),
+                cell(bt.model),
+                cell(bt.rule),
+                Cell(actual, numeric=True),
+            ),
+            attrs=attrs(figure=key),
+        )
+
+    rule = bt.rule
+    rows = (
+        row("auc", lambda s: d.number_cell(s.auc, 2), ""),
+        row(
+            "p_alive_mean",
+            lambda s: d.percent_cell(s.p_alive_mean),
+            d.percent(rule.ordered_again),
+        ),
+        row(
+            "orders_mean",
+            lambda s: d.number_cell(s.orders_predicted, 1),
+            d.number(rule.orders_actual, 1),
+        ),
+        row("orders_mae", lambda s: d.number_cell(s.orders_mae, 1), ""),
+    )
+    columns = ctx.columns(
+        "portfolio.clv_backtest.figure",
+        "portfolio.clv_backtest.model",
+        "portfolio.clv_backtest.rule",
+        "portfolio.clv_backtest.actual",
+        numeric=(1, 2, 3),
+    )
+    return ClvBacktestPart(
+        title=title,
+        intro=t(
+            "portfolio.clv_backtest.intro", then=d.date(bt.then), followed=d.number(bt.followed)
+        ),
+        table=Table("clv-backtest", columns, rows),
+        method=method,
+        definition=t("portfolio.clv_backtest.definition"),
+    )
+
+
 def backtest(ctx: Context) -> BacktestSection:
-    """Whether last year's score foresaw the accounts that were lost or shrank."""
+    """Whether last year's score foresaw the accounts that were lost or shrank, and whether
+    last year's P(alive) and expected orders foresaw the orders that followed."""
     r, d, t = ctx.review, ctx.display, ctx.t
     bt = r.backtest
+    clv_part = _clv_backtest(ctx)
     if bt is None or not bt.followed:
-        return BacktestSection(no_data=t("portfolio.no_data.backtest"))
+        return BacktestSection(no_data=t("portfolio.no_data.backtest"), clv=clv_part)
     intro = t(
         "portfolio.backtest.intro",
         then=d.date(r.then),
@@ -385,14 +483,17 @@ def backtest(ctx: Context) -> BacktestSection:
         kpis=kpis,
         deciles=Table("deciles", columns, rows, css="bars"),
         definition=t("portfolio.backtest.definition"),
+        clv=clv_part,
     )
 
 
 __all__ = [
     "BacktestSection",
+    "ClvBacktestPart",
     "ConcentrationSection",
     "TiersSection",
     "backtest",
+    "clv_reason",
     "concentration",
     "tiers",
 ]
