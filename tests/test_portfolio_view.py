@@ -249,3 +249,25 @@ def test_no_revenue_at_all_has_no_headlines(sample_tables, params):
     assert view.headlines == ()
     assert view.summary.no_data.startswith("No figures to summarise")
     assert view.concentration.no_data and view.bridge.no_data and view.segments.no_data
+
+
+def test_lifetime_value_back_test_shows_model_and_rule_side_by_side(review, views):
+    from kamreport.analytics.valuation import clv_choice
+
+    choice = clv_choice(review.values)
+    bt = choice.backtest
+    for locale, view in views.items():
+        part = view.backtest.clv
+        assert part is not None and not part.no_data, locale
+        rows = {attr(row, "data-figure"): row for row in part.table.rows}
+        assert set(rows) == {"auc", "p_alive_mean", "orders_mean", "orders_mae"}
+        model, rule = rows["auc"].cells[1].text, rows["auc"].cells[2].text
+        assert figure(model) == round(bt.model.auc, 2) and figure(rule) == round(bt.rule.auc, 2)
+        mae = rows["orders_mae"].cells
+        assert figure(mae[1].text) == round(bt.model.orders_mae, 1)
+        assert figure(mae[2].text) == round(bt.rule.orders_mae, 1)
+        assert figure(rows["orders_mean"].cells[3].text) == round(bt.rule.orders_actual, 1)
+    # the sample's fit says nobody drops out: the rule is in use and the page says why
+    assert "order-rhythm rule" in views["en"].backtest.clv.method
+    assert "almost nobody ever stops buying" in views["en"].backtest.clv.method
+    assert "下单节奏规则" in views["zh-CN"].backtest.clv.method
