@@ -60,3 +60,36 @@ def test_outcomes_threshold_and_direction():
     assert result.auc_score == 1.0  # the bad accounts scored lowest
     assert result.auc_flags == 1.0  # and had the most flags
     assert result.base_rate == 0.5 and result.bad == 2 and result.followed == 4
+
+
+def test_lifetime_value_back_test_by_hand():
+    """Three accounts ordering monthly from 2024-01; as of T = 2025-09-30: A keeps ordering
+    (12 orders after T), B stopped in 2025-08 (none after T), C stopped in 2025-03 (one
+    order after T). Rule at T: limit max(2 × ~30 days, 30); too few repeat buyers for the
+    model, so the model side is n/a with its reason."""
+    from kamreport.analytics.clv_backtest import clv_backtest
+
+    def monthly(account, start, stop):
+        return [(account, d, 100.0) for d in pd.date_range(start, stop, freq="MS")]
+
+    rows = monthly("A", "2024-01-01", "2026-09-01") + monthly("B", "2024-01-01", "2025-08-01")
+    rows += [*monthly("C", "2024-01-01", "2025-03-01"), ("C", pd.Timestamp("2026-02-01"), 50.0)]
+    lines = pd.DataFrame(rows, columns=["account_id", "order_date", "net_amount"])
+    bt = clv_backtest(lines, "2026-09-30")
+    assert bt.then.isoformat() == "2025-09-30" and bt.followed == 3
+    assert bt.model is None and bt.model_unavailable == "too_few_repeaters"
+    assert bt.verdict == "backtest_unavailable" and not bt.model_better
+    # at T: A last ordered 2025-09-01 (29 days), B 2025-08-01 (60), C 2025-03-01 (213);
+    # median monthly interval 31 days → limit 62: A and B still buying, C 62/213
+    rule = bt.rule
+    p = np.array([1.0, 1.0, 62 / 213])
+    assert rule.p_alive_mean == pytest.approx(p.mean())
+    # ordered again: A and C → AUC = P(p of A or C > p of B) = (½ + 0) / 2
+    assert rule.auc == pytest.approx(0.25)
+    assert rule.ordered_again == pytest.approx(2 / 3)
+    # expected orders: LTM occasions at T (A 12, B 11, C 6: 2024-10..2025-03) × p
+    expected = np.array([12.0, 11.0, 6 * 62 / 213])
+    actual = np.array([12.0, 0.0, 1.0])
+    assert rule.orders_predicted == pytest.approx(expected.mean())
+    assert rule.orders_actual == pytest.approx(actual.mean())
+    assert rule.orders_mae == pytest.approx(np.abs(expected - actual).mean())
