@@ -410,3 +410,53 @@ def test_a_report_in_another_language_is_regenerated(data_dir, out_dir, data_has
     assert run.email.attachment.filename == "account-review-KA0001-2026-09-30-zh-CN.html"
     send(over, dry_run=True)
     assert made == ["KA0001"]  # now current: not generated again
+
+
+HOSTILE_NAME = (
+    "Evil\r\nBcc: victim@example.com\rCo\nLtd\u2028Line\u2029Para\u0085Next\tTab\x07Bell "
+    + "很长的名字" * 40
+)
+
+
+def test_a_name_with_line_breaks_gives_a_one_line_subject(tmp_path):
+    """Line breaks of every kind in an account name cannot split or inject a header."""
+    import csv
+
+    from kamreport.mail.message import SUBJECT_NAME_MAX_CHARS
+
+    data = _write_dataset(tmp_path / "data")
+    path = data / "accounts.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][1] = HOSTILE_NAME
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    from kamreport.loading import load_dataset
+    from kamreport.params import DataParams
+
+    out = tmp_path / "out"
+    made_by_a_run(
+        out / AS_OF / "en" / "customers" / "KA0001",
+        load_dataset(DataParams(source=str(data))).content_hash(),
+        report_html="<!DOCTYPE html><html><body><h1>Full account review</h1></body></html>",
+    )
+    handler = Recorder()
+    with smtp_server(handler) as port:
+        run, _printed = send(overrides(data, out, port))
+    assert statuses(run) == {CEO: "sent", CFO: "sent"}
+    raw = handler.messages[0][1]
+    msg = parse(raw)
+    subject = msg["Subject"]
+    assert "\n" not in subject and "\r" not in subject
+    assert not any(ch in subject for ch in "\u2028\u2029\u0085\t\x07")
+    assert msg["Bcc"] is None and len(msg.get_all("Subject")) == 1
+    shown = "Evil Bcc: victim@example.com Co Ltd Line Para Next Tab Bell 很长的名字"
+    assert subject.startswith(f"Account review: {shown}")
+    name = subject.removeprefix("Account review: ").split(" (KA0001)")[0]
+    assert len(name) == SUBJECT_NAME_MAX_CHARS and name.endswith("…")
+    assert subject.endswith("(KA0001) · 12 months to Sep 30, 2026 · English")
+    attachment = msg.get_payload()[1]
+    assert attachment.get_filename() == "account-review-KA0001-2026-09-30-en.html"
+    # The raw message holds the subject as one header; no line of it starts a new header.
+    headers = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert not re.search(r"(?im)^bcc:", headers)

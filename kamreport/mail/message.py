@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -38,10 +40,15 @@ from kamreport.mail.charts import EmailChart
 from kamreport.mail.privacy import find_personal_details
 from kamreport.mail.summary import EmailSummary
 from kamreport.paths import TEMPLATES_DIR
-from kamreport.views.display import other_names
+from kamreport.views.display import Display, other_names
 from kamreport.views.email import EmailView, email_display, email_view, subject
 
 HTML_LIMIT_BYTES = 100_000  # Gmail clips message HTML past about 102 KB
+# Longest account name in a subject; longer names end in "…" (docs/data-model.md).
+SUBJECT_NAME_MAX_CHARS = 80
+# Longest subject and attachment file name once folded (RFC 5322 advises under 78 per line).
+HEADER_MAX_CHARS = 250
+_SPACES = re.compile(r"\s+")
 MIME_TYPES = {".pdf": ("application", "pdf"), ".html": ("text", "html")}
 
 
@@ -61,7 +68,7 @@ class Attachment:
     @classmethod
     def from_file(cls, path: Path, filename: str | None = None) -> Attachment:
         maintype, subtype = MIME_TYPES.get(path.suffix.lower(), ("application", "octet-stream"))
-        return cls(filename or path.name, path.read_bytes(), maintype, subtype)
+        return cls(one_line(filename or path.name), path.read_bytes(), maintype, subtype)
 
 
 @dataclass(frozen=True)
@@ -110,11 +117,35 @@ def _inline_css(html: str) -> str:
     return inliner.inline(html)
 
 
+def one_line(text: str, limit: int = HEADER_MAX_CHARS) -> str:
+    """``text`` safe for a mail header or a file name: one line, at most ``limit`` characters.
+
+    Line breaks of every kind (CR, LF, U+0085, U+2028, U+2029), tabs and other control
+    characters become spaces, runs of spaces collapse to one and the ends are trimmed; a
+    longer text is cut at ``limit`` and ends in "…". A header with a line break would
+    either be refused by the mail library or start a new header (header injection).
+    """
+    plain = "".join(
+        " " if ch.isspace() or unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+        for ch in str(text)
+    )
+    folded = _SPACES.sub(" ", plain).strip()
+    if len(folded) <= limit:
+        return folded
+    return folded[: limit - 1].rstrip() + "…"
+
+
+def _subject_display(display: Display) -> Display:
+    """The same display with every account name folded to one short line."""
+    names = {key: one_line(name, SUBJECT_NAME_MAX_CHARS) for key, name in display.names.items()}
+    return Display(display.fmt, names)
+
+
 def subject_line(
     summary: EmailSummary, fmt: Formatter, accounts: pd.DataFrame | None = None
 ) -> str:
-    """``<report>[: <account>] · <period> · <language>``."""
-    return subject(summary, email_display(fmt, summary, accounts))
+    """``<report>[: <account>] · <period> · <language>``, on one line (see :func:`one_line`)."""
+    return one_line(subject(summary, _subject_display(email_display(fmt, summary, accounts))))
 
 
 def _cid(chart: EmailChart) -> str:
@@ -160,7 +191,7 @@ def render_email(
     html = env.get_template(f"email/{summary.report}.html.j2").render(view=view, css=css)
     text = env.get_template("email/summary.txt.j2").render(view=view)
     rendered = RenderedEmail(
-        subject=view.subject,
+        subject=subject_line(summary, fmt, accounts),
         text=text,
         html=_inline_css(html),
         charts=charts,
@@ -201,7 +232,7 @@ def build_message(
 ) -> EmailMessage:
     """The MIME message of ``email`` for one recipient."""
     msg = EmailMessage()
-    msg["Subject"] = email.subject
+    msg["Subject"] = one_line(email.subject)
     msg["From"] = sender
     msg["To"] = recipient
     if date is not None:
@@ -224,7 +255,8 @@ def build_message(
         )
     if email.attachment is not None:
         a = email.attachment
-        msg.add_attachment(a.data, maintype=a.maintype, subtype=a.subtype, filename=a.filename)
+        name = one_line(a.filename)
+        msg.add_attachment(a.data, maintype=a.maintype, subtype=a.subtype, filename=name)
     return msg
 
 
