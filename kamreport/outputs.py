@@ -1,4 +1,11 @@
-"""Writing outputs safely: never leave a half-written file over a good one."""
+"""Writing outputs safely: never leave a half-written file over a good one.
+
+Files get the permissions the user's umask allows (``0o666 & ~umask``, e.g. 0644
+under umask 022), as any other program's files do: a report saved to a shared
+drive can be opened by the colleagues the user's umask lets in. The temporary
+file :func:`tempfile.mkstemp` makes is private (0600), so its mode is set before
+it is renamed into place.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,33 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+FILE_MODE = 0o666  # what open() asks for; the umask takes its bits away
+DIR_MODE = 0o777
+
+
+def current_umask() -> int:
+    """This process's umask, read without changing it where the system allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:  # not on Linux
+        pass
+    mask = os.umask(0o022)  # the only portable way to read it: set and restore at once
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode of a new file under the user's umask."""
+    return FILE_MODE & ~current_umask()
+
+
+def dir_mode() -> int:
+    """The mode of a new folder under the user's umask."""
+    return DIR_MODE & ~current_umask()
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
@@ -17,6 +51,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fchmod(handle.fileno(), file_mode())
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -30,4 +65,5 @@ def atomic_write_text(path: Path, text: str) -> Path:
 
 
 def atomic_write_json(path: Path, payload: Any) -> Path:
-    return atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    text = json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False)
+    return atomic_write_text(path, text + "\n")

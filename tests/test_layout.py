@@ -1,16 +1,29 @@
 """The output layout: paths cannot escape outputs/, languages never share a folder, a
-folder holds exactly its last run's files, and writes are atomic."""
+folder holds exactly its last run's files, writes are atomic and get the user's umask,
+and what killed runs left behind is removed."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import stat
+import time
 from pathlib import Path
 
 import pytest
 
-from kamreport.layout import Layout, inside, publish, read_manifest, run_file, safe_dir_name
-from kamreport.outputs import atomic_write_text
+from kamreport.layout import (
+    Layout,
+    inside,
+    make_staging,
+    publish,
+    read_manifest,
+    remove_stale_staging,
+    run_file,
+    safe_dir_name,
+)
+from kamreport.outputs import atomic_write_bytes, atomic_write_json, atomic_write_text
 
 AS_OF = dt.date(2026, 9, 30)
 
@@ -106,3 +119,60 @@ def test_each_language_and_date_has_its_own_folders(tmp_path):
     assert en.email_dir("portfolio") != zh.email_dir("portfolio")
     assert en.send_log == zh.send_log == tmp_path / "email" / "send-log.jsonl"
     assert en.customer_dir("../../etc").parent == en.run_dir / "customers"
+
+
+@pytest.fixture
+def umask():
+    """Run the test under a chosen umask; the process's own comes back afterwards."""
+    previous = os.umask(0o022)
+    os.umask(previous)
+    yield lambda mask: os.umask(mask)
+    os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize(
+    ("mask", "file_mode", "dir_mode"),
+    [(0o022, 0o644, 0o755), (0o077, 0o600, 0o700), (0o002, 0o664, 0o775)],
+)
+def test_outputs_get_the_users_umask(tmp_path, umask, mask, file_mode, dir_mode):
+    """Files are 0o666 & ~umask and folders 0o777 & ~umask, as any program's are; before,
+    every written file was 0600 whatever the umask, so colleagues could not open it."""
+    umask(mask)
+    written = [
+        atomic_write_text(tmp_path / "a" / "report.html", "x"),
+        atomic_write_bytes(tmp_path / "a" / "targets.xlsx", b"x"),
+        atomic_write_json(tmp_path / "a" / "m.json", {}),
+    ]
+    assert [oct(mode(p)) for p in written] == [oct(file_mode)] * 3
+    target = tmp_path / "out" / "customers" / "KA1"
+    staging = make_staging(target)
+    atomic_write_text(staging / "report.html", "x")
+    moved = publish(staging, target, {"outputs": ["report.html", "manifest.json"]})
+    assert {oct(mode(p)) for p in moved} == {oct(file_mode)}
+    assert oct(mode(target)) == oct(dir_mode) and oct(mode(target.parent)) == oct(dir_mode)
+
+
+def test_stale_staging_and_temporary_files_of_killed_runs_are_removed(tmp_path):
+    target = tmp_path / "customers" / "KA0001"
+    target.mkdir(parents=True)
+    old = [make_staging(target), make_staging(target)]
+    (old[0] / "report.html").write_text("half")
+    half_written = target / ".manifest.json.x1y2.tmp"
+    half_written.write_text("{")
+    an_hour_ago = time.time() - 3600
+    for path in [*old, half_written]:
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    started = time.time() - 60
+    current = make_staging(target)  # made after this run started: another run's, kept
+    neighbour = make_staging(tmp_path / "customers" / "KA0002")  # another report's
+    os.utime(neighbour, (an_hour_ago, an_hour_ago))
+    (target / "report.html").write_text("good")
+    removed = remove_stale_staging(target, older_than=started)
+    assert sorted(removed) == sorted([*old, half_written])
+    assert current.is_dir() and neighbour.is_dir()
+    assert (target / "report.html").read_text() == "good"
+    assert remove_stale_staging(tmp_path / "nowhere" / "KA9") == []
