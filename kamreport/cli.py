@@ -226,7 +226,9 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     if args.customer:
         print(to_json(customer_metrics(table, account_id)))
     elif args.out_format == "csv":
-        sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
+        from kamreport.spreadsheet_safety import csv_safe_frame
+
+        sys.stdout.write(csv_safe_frame(table).to_csv(index=False, lineterminator="\n"))
     else:
         print(to_json(records(table)))
     return 0
@@ -317,15 +319,31 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from kamreport import interruption
+
     args = build_parser().parse_args(argv)
+    interruption.install()  # SIGINT and SIGTERM unwind the run (kamreport.interruption)
     try:
         return COMMANDS[args.command](args)
     except KamReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("Interrupted; nothing was overwritten.", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """Stop the kernel and say, in one line, that nothing was replaced; 128 + the signal."""
+    from kamreport.interruption import Interrupted
+
+    if "kamreport.kernel" in sys.modules:  # a command that started no kernel skips this
+        sys.modules["kamreport.kernel"].shutdown_kernel()
+    name, code = (exc.name, exc.exit_code) if isinstance(exc, Interrupted) else ("SIGINT", 130)
+    print(
+        f"Interrupted by {name}: stopped; unfinished files removed, no report left half-written.",
+        file=sys.stderr,
+    )
+    return code
 
 
 if __name__ == "__main__":

@@ -11,14 +11,25 @@ imported modules stay, which is what makes the kernel warm.
 
 A single ``make report`` and every worker of a batch run their notebooks here,
 through :func:`kamreport.runner.run_job`.
+
+A kernel never outlives the process that started it: it is shut down at exit
+(also after SIGINT or SIGTERM, see :mod:`kamreport.interruption`), and if that
+process is killed outright (SIGKILL) the kernel ends too: on Linux the system
+sends it SIGTERM (``PR_SET_PDEATHSIG``), and ipykernel's own parent poller
+(``JPY_PARENT_PID``) ends it within a second elsewhere.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
+import signal
 import subprocess
+import sys
+import threading
 import time
+from collections.abc import Callable
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
@@ -52,6 +63,36 @@ _reset()  # which removes itself and _sys with every other name
 WARM_UP = "import kamreport.reports.customer, kamreport.context, kamreport.provenance"
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def dies_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the kernel end when this process ends (Linux), or None.
+
+    The death signal follows the thread that started the kernel, so it is only set
+    from the main thread (a Dask worker's task thread may end before its process).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+    death_signal = int(signal.SIGTERM)
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, death_signal)
+        if os.getppid() != parent:  # the parent died before the call: end now
+            os._exit(1)
+
+    return preexec
+
+
 class WarmKernel:
     """A python3 kernel with its client, started once and reset between uses.
 
@@ -63,11 +104,13 @@ class WarmKernel:
         prefer_own_kernel()
         self.km = AsyncKernelManager(kernel_name=kernel_name)
         # The kernel's own log lines would break the progress bar: they go nowhere.
+        preexec = dies_with_parent()
         run_sync(self.km.start_kernel)(
             cwd=cwd or os.getcwd(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            **({"preexec_fn": preexec} if preexec else {}),
         )
         self.kc = self.km.client()
         self.kc.start_channels()
@@ -132,12 +175,31 @@ class WarmKernel:
     def alive(self) -> bool:
         return bool(run_sync(self.km.is_alive)())
 
+    @property
+    def pid(self) -> int | None:
+        """The kernel's process id (None when it is not running here)."""
+        process = getattr(self.km.provisioner, "process", None)
+        return getattr(process, "pid", None)
+
     def shutdown(self) -> None:
+        """Stop the kernel now (it may be in the middle of a cell); never raises."""
         try:
             self.kc.stop_channels()
             run_sync(self.km.shutdown_kernel)(now=True)
-        except Exception:  # best effort at exit
+        except BaseException:  # best effort at exit, or with the event loop interrupted
+            self.kill()
+
+    def kill(self) -> None:
+        """End the kernel process outright (when a clean shutdown failed)."""
+        process = getattr(self.km.provisioner, "process", None)
+        try:
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait(5)
+        except Exception:  # already gone
             pass
+        with contextlib.suppress(Exception):  # the connection file is already gone
+            self.km.cleanup_resources()
 
 
 _kernel: WarmKernel | None = None

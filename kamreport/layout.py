@@ -24,6 +24,8 @@ import json
 import os
 import re
 import shutil
+import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,6 +224,53 @@ def publish(staging: Path, target: Path, manifest: Mapping[str, Any]) -> list[Pa
     return moved
 
 
+def staging_prefix(target: Path) -> str:
+    """The name every staging folder of ``target`` starts with: ``.<name>.staging-``."""
+    return f".{target.name}.{STAGING_PREFIX}"
+
+
+def make_staging(target: Path) -> Path:
+    """A new, empty staging folder beside ``target`` for one run's files."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=staging_prefix(target), dir=target.parent))
+
+
+def remove_stale_staging(target: Path, older_than: float | None = None) -> list[Path]:
+    """Remove what killed runs of ``target`` left: staging folders beside it and
+    half-written ``.<name>.*.tmp`` files in it, made before ``older_than`` (a time.time()).
+
+    Call it while holding ``target``'s lock (:func:`kamreport.locking.folder_lock`):
+    no other run of the report is then running, so such a folder is what a killed run
+    left behind. The paths removed.
+    """
+    cutoff = time.time() if older_than is None else older_than
+    prefix = staging_prefix(target)
+    candidates = [p for p in _listing(target.parent) if p.name.startswith(prefix)]
+    candidates += [
+        p for p in _listing(target) if p.name.startswith(".") and p.name.endswith(".tmp")
+    ]
+    removed = []
+    for path in candidates:
+        try:
+            if path.is_symlink() or path.stat().st_mtime >= cutoff:
+                continue
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path)
+    return removed
+
+
+def _listing(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
 def _names(values: Iterable[Any]) -> list[str]:
     """File names from a manifest, ignoring anything that is not a plain name."""
     return [str(v) for v in values if isinstance(v, str) and v == Path(v).name and v]
@@ -240,13 +289,16 @@ __all__ = [
     "Layout",
     "failed_notebook",
     "inside",
+    "make_staging",
     "pdf_name",
     "publish",
     "read_manifest",
     "relative_link",
+    "remove_stale_staging",
     "report_html",
     "run_file",
     "safe_dir_name",
+    "staging_prefix",
     "targets_page",
     "targets_workbook",
 ]

@@ -6,6 +6,11 @@ the notebook gets the run snapshot (:mod:`kamreport.context`) as its parameter,
 writes into a staging folder beside its target, and its files are moved into
 place only once it succeeded, so a failed run never replaces a good report. A
 failed notebook is kept for inspection and its path reported.
+
+A run holds its report folder's lock (:mod:`kamreport.locking`) from making its
+staging folder to publishing, so two runs of one report never interleave, and
+removes staging folders that killed runs left behind. Interrupted
+(:mod:`kamreport.interruption`), it removes its staging folder and keeps nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,15 +27,18 @@ from typing import Any
 
 from kamreport.context import RunContext, open_context, write_snapshot
 from kamreport.errors import NotebookExecutionError
+from kamreport.interruption import deferred
 from kamreport.layout import (
     MANIFEST,
     NOTEBOOKS,
     PROVENANCE,
     REPORT_HTML,
-    STAGING_PREFIX,
     failed_notebook,
+    make_staging,
     publish,
+    remove_stale_staging,
 )
+from kamreport.locking import folder_lock
 from kamreport.paths import NOTEBOOKS_DIR
 
 Progress = Callable[[str], None]
@@ -63,20 +70,34 @@ class RunResult:
         return self.directory / REPORT_HTML
 
 
-def run_job(job: Job, *, progress_bar: bool = False, started: float | None = None) -> RunResult:
-    """Execute ``job``'s notebook on this process's warm kernel and publish its outputs.
+def run_job(
+    job: Job,
+    *,
+    progress_bar: bool = False,
+    started: float | None = None,
+    say: Progress = _stderr,
+) -> RunResult:
+    """Execute ``job``'s notebook on this process's warm kernel and publish its outputs,
+    holding the report folder's lock throughout.
 
     Raises :class:`NotebookExecutionError` (with the kept notebook) when it fails.
     """
+    started = time.perf_counter() if started is None else started
+    began = time.time()
+    target = Path(job.target)
+    with folder_lock(target, say=say):
+        remove_stale_staging(target, older_than=began)
+        return _run_locked(job, target, progress_bar, started)
+
+
+def _run_locked(job: Job, target: Path, progress_bar: bool, started: float) -> RunResult:
+    """:func:`run_job` once the folder is held: staging, notebook, publish."""
     import papermill
     from papermill.exceptions import PapermillException, PapermillExecutionError
 
     from kamreport.engine import ENGINE
 
-    started = time.perf_counter() if started is None else started
-    target = Path(job.target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.{STAGING_PREFIX}", dir=target.parent))
+    staging = make_staging(target)
     executed = staging / job.notebook
     failed = target / failed_notebook(job.notebook)
     parameters = {**job.parameters, "snapshot": job.snapshot, "staging_dir": str(staging)}
@@ -135,8 +156,9 @@ def _publish_run(job: Job, staging: Path, target: Path, failed: Path, started: f
         "outputs": outputs,
         "run_seconds": round(seconds, 2),
     }
-    files = publish(staging, target, manifest)
-    failed.unlink(missing_ok=True)
+    with deferred():  # a signal now would leave the folder half old, half new
+        files = publish(staging, target, manifest)
+        failed.unlink(missing_ok=True)
     return RunResult(directory=target, files=tuple(files), seconds=seconds)
 
 

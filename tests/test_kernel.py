@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -129,3 +131,52 @@ def test_real_reports_leave_no_account_state_and_match_make_report(batch):
 def strip_run_time(html: str) -> str:
     """The report minus when it was generated (the footer's and running header's time)."""
     return re.sub(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?(\+00:00)?", "<time>", html)
+
+
+START_KERNEL = """
+import time
+from kamreport.kernel import WarmKernel
+kernel = WarmKernel()  # launched, not waited for
+print(kernel.pid, flush=True)
+time.sleep(120)
+"""
+
+# Under a subreaper (as in many containers and service managers) an orphaned kernel is
+# adopted by it, not by init; ipykernel's parent poller then no longer notices that its
+# parent died if that happened before the poller started.
+SUBREAPER = """
+import ctypes, os, signal, subprocess, sys, time
+ctypes.CDLL(None, use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+parent = subprocess.Popen([sys.executable, "-c", sys.argv[1]], stdout=subprocess.PIPE, text=True)
+kernel = int(parent.stdout.readline())
+os.kill(parent.pid, signal.SIGKILL)
+parent.wait()
+deadline = time.monotonic() + 8
+while time.monotonic() < deadline:
+    try:
+        pid, _ = os.waitpid(kernel, os.WNOHANG)
+    except ChildProcessError:  # not adopted: it ended before its parent did
+        pid = kernel
+    if pid == kernel:
+        print("ended", flush=True)
+        break
+    time.sleep(0.05)
+else:
+    print("outlived its parent", flush=True)
+    os.kill(kernel, signal.SIGKILL)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_kernel_ends_when_its_process_is_killed_outright():
+    """SIGKILL the process right after it launched its kernel: the kernel ends too.
+
+    Before, such a kernel stayed alive (adopted by the subreaper) for good.
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", SUBREAPER, START_KERNEL],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "ended", result.stdout + result.stderr

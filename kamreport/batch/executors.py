@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -40,10 +41,15 @@ def open_executor(spec: str | None, jobs: int) -> Iterator[Executor]:
     spec = (spec or "local").strip()
     if spec == "local":
         # Spawned, not forked: a worker starts clean, as a Dask worker does.
+        from kamreport.batch.worker import prepare_worker
+
         context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=prepare_worker)
         try:
             yield pool
+        except KeyboardInterrupt:  # SIGINT or SIGTERM: stop the workers' reports now
+            stop_workers(pool)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return
@@ -59,6 +65,17 @@ def open_executor(spec: str | None, jobs: int) -> Iterator[Executor]:
         f"EXECUTOR={spec!r} is not understood. Use EXECUTOR=local (the default, JOBS worker "
         "processes on this machine) or EXECUTOR=dask://host:port (a Dask scheduler)."
     )
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Send SIGTERM to every worker process: each removes its staging folder, shuts its
+    kernel down and exits (see :func:`kamreport.batch.worker.prepare_worker`)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            if process.is_alive():
+                os.kill(process.pid, signal.SIGTERM)
+        except (OSError, ValueError):  # already gone
+            pass
 
 
 @contextmanager

@@ -23,10 +23,9 @@ from kamreport.batch import index as index_page
 from kamreport.batch.executors import default_jobs, describe, open_executor
 from kamreport.batch.plan import HASH_KEY, Plan, account_hashes, base_hash, in_scope, is_current
 from kamreport.batch.progress import ProgressBar
-from kamreport.batch.worker import Outcome, render_account
+from kamreport.batch.worker import Outcome, render_account, warm_up
 from kamreport.context import RunContext, open_context, write_snapshot
 from kamreport.errors import KamReportError
-from kamreport.kernel import warm_up
 from kamreport.runner import check_pdf_engine, report_job
 
 Say = Callable[[str], None]

@@ -1,14 +1,24 @@
-"""A batch worker's job: one account's review on the worker's warm kernel, never raising."""
+"""A batch worker's job: one account's review on the worker's warm kernel, never raising.
+
+A local worker process stops cleanly on SIGINT or SIGTERM (:func:`prepare_worker`):
+in the middle of a report it unwinds as the command does (its staging folder is
+removed), and it shuts its kernel down before it exits.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
 import time
 import traceback
 from dataclasses import dataclass
+from types import FrameType
 
+from kamreport import interruption
 from kamreport.errors import KamReportError, NotebookExecutionError
 from kamreport.runner import Job
+
+_busy = {"jobs": 0}  # jobs running in this worker process now
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,7 @@ def render_account(job: Job) -> Outcome:
 
     started = time.perf_counter()
     account_id = str(job.parameters.get("customer", ""))
+    _busy["jobs"] += 1
     try:
         run_job(job)
         return Outcome(account_id, True, time.perf_counter() - started, worker=os.getpid())
@@ -41,6 +52,37 @@ def render_account(job: Job) -> Outcome:
         last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
         where = f" ({last[0].filename}:{last[0].lineno})" if last else ""
         return _failed(account_id, started, f"{type(exc).__name__}: {exc}{where}")
+    finally:
+        _busy["jobs"] -= 1
+
+
+def warm_up() -> int:
+    """Start this worker's kernel and import the report code into it; the process id."""
+    from kamreport.kernel import warm_up as start
+
+    _busy["jobs"] += 1
+    try:
+        return start()
+    finally:
+        _busy["jobs"] -= 1
+
+
+def prepare_worker() -> None:
+    """A local worker's start: SIGINT and SIGTERM stop it cleanly (see :func:`_on_signal`)."""
+    for signum in interruption.SIGNALS:
+        signal.signal(signum, _on_signal)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    """In a job: unwind it (:class:`~kamreport.interruption.Interrupted`); idle: shut the
+    kernel down and exit at once, as there is nothing to clean up."""
+    if _busy["jobs"]:
+        interruption.handle(signum, frame)
+        return
+    from kamreport.kernel import shutdown_kernel
+
+    shutdown_kernel()
+    os._exit(128 + signum)
 
 
 def _failed(account_id: str, started: float, error: str, notebook: str = "") -> Outcome:
