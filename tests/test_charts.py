@@ -251,3 +251,19 @@ def test_png_export_uses_the_same_margins(figures, reviews):
     base.figure_to_png(fig)  # measured once: exporting again changes nothing
     assert fig.axes[0].get_position().bounds == position
     assert outside(fig) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "ylim"),
+    [([0.08, 0.081, 0.083, 0.16], (0.0, 0.2)), ([0.081, 0.0815, 0.083], None), ([0.1, 0.6], None)],
+)
+def test_percent_ticks_read_as_the_values_they_mark(values, ylim):
+    """Tick labels show their value exactly (no "18%" for 17.5% beside "20%")."""
+    fmt = Formatter("en")
+    chart = line_chart({"s": pd.Series(values)}, fmt, chart_id="pct", title="t", ylabel="y",
+                       kind="percent", ylim=ylim)  # fmt: skip
+    labels = [t for t in svg_texts(chart.svg) if t.endswith("%")]
+    numbers = [float(t.rstrip("%")) for t in labels]
+    assert len(numbers) >= 3
+    steps = {round(b - a, 6) for a, b in zip(numbers, numbers[1:], strict=False)}
+    assert len(steps) == 1, labels  # evenly spaced as shown

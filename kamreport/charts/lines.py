@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from kamreport.charts.base import SERIES, Chart, figure_to_svg, money_axis, new_figure
 from kamreport.i18n import Formatter
@@ -40,8 +40,14 @@ def line_chart(
     ax.set_title(title)
     ax.set_ylabel(ylabel)
     if kind == "percent":
-        low, high = ax.get_ylim() if ylim is None else ylim
-        digits = 0 if high - low >= 0.05 else (1 if high - low >= 0.005 else 2)
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+        # ticks at 1, 2 or 5 × a power of ten, labelled with the digits that step needs,
+        # so no tick reads "18%" for 17.5% next to "20%"
+        ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10]))
+        ticks = [t for t in ax.get_yticks() if np.isfinite(t)]
+        tick_step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 0.01
+        digits = 0 if tick_step >= 0.00999 else (1 if tick_step >= 0.000999 else 2)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.percent(v, digits=digits)))
     elif kind == "money":
         money_axis(ax, fmt)
