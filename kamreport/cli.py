@@ -226,9 +226,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     if args.customer:
         print(to_json(customer_metrics(table, account_id)))
     elif args.out_format == "csv":
-        from kamreport.spreadsheet_safety import csv_safe_frame
-
-        sys.stdout.write(csv_safe_frame(table).to_csv(index=False, lineterminator="\n"))
+        sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
     else:
         print(to_json(records(table)))
     return 0
