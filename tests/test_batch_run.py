@@ -110,3 +110,44 @@ def test_unknown_executor_and_tier_are_explained():
         pass
     with pytest.raises(KamReportError, match="TIER='vip' is not a tier"):
         run_batch(tier="vip")
+
+
+def test_sigterm_stops_the_workers_and_their_kernels_and_leaves_no_staging(
+    sample_dir: Path, tmp_path: Path
+):
+    """``kill`` of a running batch: workers stop mid-report, every kernel ends, no staging
+    folder stays and each report is either the previous one or a finished new one."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from test_interruption import alive, check_whole, debris, descendants
+
+    accounts = ("KA0001", "KA0002", "KA0003", "KA0008")
+    command = [
+        *(sys.executable, "-m", "kamreport.cli", "reports", "--jobs", "2", "--force"),
+        *("--accounts", ",".join(accounts), "--source", str(sample_dir)),
+        *("--output-dir", str(tmp_path)),
+    ]
+    batch = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    for line in batch.stderr:  # the workers are rendering once this is said
+        if line.startswith(b"Rendering"):
+            break
+    time.sleep(3)
+    below = descendants(batch.pid)  # the workers and their kernels
+    assert len(below) >= 4, below  # 2 workers, 2 kernels (and the resource tracker)
+    batch.send_signal(signal.SIGTERM)
+    rest = batch.stderr.read().decode()
+    assert batch.wait(timeout=60) == 128 + signal.SIGTERM, rest
+    assert rest.strip().splitlines()[-1].startswith("Interrupted by SIGTERM"), rest
+    assert "Traceback" not in rest, rest
+    deadline = time.monotonic() + 5
+    while alive(below) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(below), "a worker or kernel outlived the batch"
+    assert debris(tmp_path) == []
+    for account_id in accounts:
+        folder = tmp_path / "2026-09-30" / "en" / "customers" / account_id
+        if (folder / "manifest.json").exists():
+            check_whole(folder)
