@@ -48,6 +48,7 @@ def figures_key(data_key: str, params: Params, as_of: dt.date, code: str) -> str
             "code": code,
         },
         sort_keys=True,
+        allow_nan=False,
         default=str,
         ensure_ascii=False,
     )
@@ -76,6 +77,7 @@ def source_fingerprint(data: DataParams, code: str, base_dir: Path | None = None
     text = json.dumps(
         {"source": str(path.resolve()), "files": stats, "data": _plain(data), "code": code},
         sort_keys=True,
+        allow_nan=False,
         default=str,
         ensure_ascii=False,
     )
@@ -140,7 +142,7 @@ class RunCache:
         last order date, default as-of date and account ids (enough to start a run
         without opening the data)."""
         path = self._path("source", fingerprint, ".json")
-        atomic_write_text(path, json.dumps(entry, ensure_ascii=False) + "\n")
+        atomic_write_text(path, json.dumps(entry, ensure_ascii=False, allow_nan=False) + "\n")
         self.prune("source", ".json")
 
     # --- data ------------------------------------------------------------------

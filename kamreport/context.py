@@ -152,9 +152,11 @@ def summarise(dataset: Dataset) -> dict[str, Any]:
     from kamreport.analytics.periods import default_as_of
 
     last = dataset.last_order_date()
+    first = dataset.order_lines["order_date"].min()
     return {
         "currency": dataset.currency,
         "source": dataset.source,
+        "first_order_date": first.date().isoformat(),
         "last_order_date": last.date().isoformat(),
         "default_as_of": default_as_of(last).isoformat(),
         "accounts": [str(a) for a in dataset.accounts["account_id"]],
@@ -166,6 +168,24 @@ def resolve_as_of(params: Params, dataset: Dataset) -> dt.date:
     if params.report.as_of is not None:
         return params.report.as_of
     return dt.date.fromisoformat(summarise(dataset)["default_as_of"])
+
+
+def check_as_of(as_of: dt.date, summary: Mapping[str, Any]) -> None:
+    """Refuse an as-of date outside the order data, before any report starts."""
+    last = dt.date.fromisoformat(summary["last_order_date"])
+    first = summary.get("first_order_date")  # absent in caches of older versions
+    first_date = dt.date.fromisoformat(first) if first else None
+    span = f"from {first_date} to {last}" if first_date else f"up to {last}"
+    if as_of > last:
+        raise KamReportError(
+            f"The as-of date {as_of} is after the last order in the data (orders run "
+            f"{span}). Choose AS_OF on or before {last}."
+        )
+    if first_date is not None and as_of < first_date:
+        raise KamReportError(
+            f"The as-of date {as_of} is before the first order in the data (orders run "
+            f"{span}). Choose AS_OF between {first_date} and {last}."
+        )
 
 
 def resolve_customer(dataset: Dataset, customer: str) -> str:
@@ -208,12 +228,7 @@ def open_context(
         state["summary"] = summarise(dataset)
     summary = state["summary"]
     as_of = params.report.as_of or dt.date.fromisoformat(summary["default_as_of"])
-    last = dt.date.fromisoformat(summary["last_order_date"])
-    if as_of > last:
-        raise KamReportError(
-            f"The as-of date {as_of} is after the last order in the data ({last}). "
-            "Choose AS_OF on or before that date."
-        )
+    check_as_of(as_of, summary)
     if fingerprint:
         data_key = f"files:{fingerprint}"
     else:  # a database: the figures are keyed by the content itself
@@ -257,7 +272,9 @@ def write_snapshot(context: RunContext, say: Say = _quiet) -> Path:
         "data_file": str(data_file.resolve()),
         "figures_file": str(figures_file.resolve()),
     }
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, indent=1, default=str)
+    text = json.dumps(
+        payload, sort_keys=True, ensure_ascii=False, indent=1, default=str, allow_nan=False
+    )
     key = hashlib.sha256(text.encode()).hexdigest()[:32]
     path = cache.folder / f"snapshot-{key}.json"
     if not path.is_file():

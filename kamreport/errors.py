@@ -85,6 +85,7 @@ class Reason(StrEnum):
     EMPTY_VALUE = "empty_value"
     NOT_ALLOWED = "not_allowed"
     OUT_OF_RANGE = "out_of_range"
+    IMPLAUSIBLE_DATE = "implausible_date"
     DUPLICATE_KEY = "duplicate_key"
     # across tables
     UNKNOWN_REFERENCE = "unknown_reference"

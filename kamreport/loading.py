@@ -35,7 +35,7 @@ def check_dataset(
     """
     raw = read_source(data, base_dir=base_dir, scope=scope)
     currency = data.currency.strip().upper()
-    tables, report = validate(raw, currency, as_of=as_of)
+    tables, report = validate(raw, currency, as_of=as_of, bounds=data.bounds)
     if not report.ok:
         return None, report
     dataset = Dataset(

@@ -126,12 +126,12 @@ def _plain(value: Any, *, money: bool = False) -> Any:
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else tidy(float(value), money=money)
+        return tidy(float(value), money=money) if math.isfinite(value) else None
     return value
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts: NaN → null, numbers tidied (kamreport.exact), risk_flags
+    """Rows as JSON-ready dicts: NaN and ±inf → null, numbers tidied (kamreport.exact), risk_flags
     as a list of codes."""
     rows = []
     for row in frame.to_dict(orient="records"):
@@ -147,4 +147,4 @@ def customer_metrics(metrics: pd.DataFrame, account_id: str) -> dict[str, Any]:
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -32,6 +33,32 @@ def _frozen_map(value: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
 
 
 @dataclass(frozen=True)
+class BoundsParams:
+    """Plausible ranges of the data: values outside them are reported by validation.
+
+    Amounts and quantities beyond the maxima, and event dates (order, invoice, payment,
+    activity, survey, complaint) more than ``future_days`` after the as-of date (today
+    when none is set) cannot be right and are errors; dates before ``earliest_date`` are
+    warnings (docs/data-model.md, "Plausible ranges").
+    """
+
+    max_amount: float = 1e12
+    max_quantity: float = 1e9
+    earliest_date: dt.date = dt.date(1990, 1, 1)
+    future_days: int = 366
+
+    def __post_init__(self) -> None:
+        _in_range("data.bounds.max_amount", self.max_amount, 1, 1e15)
+        _in_range("data.bounds.max_quantity", self.max_quantity, 1, 1e15)
+        _in_range("data.bounds.future_days", self.future_days, 0, 3660)
+        if not dt.date(1678, 1, 1) <= self.earliest_date <= dt.date(2261, 12, 31):
+            raise ParamsError(
+                "data.bounds.earliest_date must lie between 1678-01-01 and 2261-12-31, "
+                f"found {self.earliest_date}."
+            )
+
+
+@dataclass(frozen=True)
 class DataParams:
     """Where the account data comes from and how its columns map to the data model."""
 
@@ -41,6 +68,7 @@ class DataParams:
     tables: Mapping[str, str] = field(default_factory=_frozen_map)
     columns: Mapping[str, Mapping[str, str]] = field(default_factory=_frozen_map)
     currency: str = "CNY"
+    bounds: BoundsParams = field(default_factory=BoundsParams)
 
     def __post_init__(self) -> None:
         _one_of("data.format", self.format, ("auto", "csv", "xlsx", "sql", "parquet"))
@@ -502,11 +530,11 @@ def _convert(tp: Any, value: Any, name: str) -> Any:
             raise ParamsError(f"{name} must be a whole number, found {value!r}.") from None
     if tp is float:
         try:
-            if isinstance(value, bool):
+            if isinstance(value, bool) or not math.isfinite(float(value)):
                 raise ValueError
             return float(value)
         except (TypeError, ValueError):
-            raise ParamsError(f"{name} must be a number, found {value!r}.") from None
+            raise ParamsError(f"{name} must be a finite number, found {value!r}.") from None
     if tp is str:
         if isinstance(value, (dict, list)):
             raise ParamsError(f"{name} must be text, found {value!r}.")

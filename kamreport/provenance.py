@@ -43,7 +43,7 @@ class Provenance:
 
 
 def params_hash(params: Params) -> str:
-    canonical = json.dumps(params.to_dict(), sort_keys=True, ensure_ascii=False)
+    canonical = json.dumps(params.to_dict(), sort_keys=True, ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

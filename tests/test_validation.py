@@ -594,3 +594,85 @@ def test_row_issues_name_the_accounts_they_concern(tmp_path):
     as_of = dt.date(2026, 9, 30)
     assert [w.code for w in review_account(dataset, "A10", as_of).warnings] == ["missing_cost"]
     assert review_account(dataset, "A1", as_of).warnings == ()
+
+
+# --- plausible ranges (data.bounds) -----------------------------------------------------
+
+
+def test_amounts_beyond_the_plausible_range_are_errors_naming_rows():
+    found = errors(
+        accounts(),
+        lines(3, net_amount=["1e308", "-2e12", "100"], quantity=["1", "1", "5e9"]),
+    )
+    assert found == [
+        "[out_of_range] export/order_lines.csv, column 'quantity', row 4: Value beyond the "
+        "plausible range. Expected a quantity between -1,000,000,000 and 1,000,000,000 "
+        "(data.bounds.max_quantity), found '5e9'. Fix: Correct the values (look for a "
+        "misplaced decimal point, digits typed twice or a number in scientific notation); if "
+        "values this large are real, raise data.bounds.max_quantity in the params file.",
+        "[out_of_range] export/order_lines.csv, column 'net_amount': Value beyond the "
+        "plausible range in rows 2 and 3. Expected an amount between -1,000,000,000,000 and "
+        "1,000,000,000,000 (data.bounds.max_amount), found '1e308', '-2e12'. Fix: Correct the "
+        "values (look for a misplaced decimal point, digits typed twice or a number in "
+        "scientific notation); if values this large are real, raise data.bounds.max_amount "
+        "in the params file.",
+    ]
+
+
+def test_infinite_amounts_are_not_numbers():
+    found = errors(accounts(), lines(2, net_amount=["inf", "-Infinity"]))
+    assert len(found) == 1 and found[0].startswith(
+        "[bad_number] export/order_lines.csv, column 'net_amount': Not a number in rows 2 and 3."
+    )
+
+
+def test_bounds_are_parameters():
+    from kamreport.params import BoundsParams
+
+    wide = BoundsParams(max_amount=1e14, earliest_date=dt.date(1900, 1, 1))
+    tables, report = validate(
+        raw(accounts(), lines(2, net_amount=["2e12", "1"], order_date=["1900-01-01"] * 2)),
+        "CNY",
+        as_of=AS_OF,
+        bounds=wide,
+    )
+    assert report.errors == ()
+    assert [i.code for i in report.warnings] == ["absent_tables"]
+    assert tables["order_lines"]["net_amount"].tolist() == [2e12, 1.0]
+
+
+def test_dates_before_the_earliest_plausible_date_are_warnings():
+    found = warnings(
+        accounts(), lines(2, order_date=["1900-01-01", "2024-01-15"]), code="implausible_date"
+    )
+    assert found == [
+        "[implausible_date] export/order_lines.csv, column 'order_date', row 2: Date before "
+        "1990-01-01. Expected dates from 1990-01-01 on (data.bounds.earliest_date), found "
+        "'1900-01-01'. Fix: Correct the dates (placeholders such as 1900-01-01 often stand for "
+        '"unknown": leave such cells empty); if the data really goes back this far, set '
+        "data.bounds.earliest_date in the params file."
+    ]
+    # a relationship may be older than any export
+    assert not warnings(
+        accounts(customer_since=["1985-06-01", ""]), lines(), code="implausible_date"
+    )
+
+
+def test_events_far_after_the_as_of_date_are_errors_but_due_dates_are_not():
+    invoices = table(
+        "invoices",
+        {
+            "invoice_id": ["I1"],
+            "account_id": ["A1"],
+            "invoice_date": ["2024-01-10"],
+            "due_date": ["2031-01-01"],
+            "amount": ["100"],
+        },
+    )
+    found = errors(accounts(), lines(2, order_date=["2024-01-15", "2099-01-01"]), invoices)
+    assert found == [
+        "[out_of_range] export/order_lines.csv, column 'order_date', row 3: Date after "
+        "2025-04-01, 366 days after the as-of date 2024-03-31. Expected dates up to 2025-04-01 "
+        "(data.bounds.future_days), found '2099-01-01'. Fix: Correct the dates (look for a "
+        "wrong year or day and month swapped); an event cannot lie in the future."
+    ]

@@ -103,6 +103,7 @@ def base_hash(params: Any, as_of: Any) -> str:
     text = json.dumps(
         {"code": code_version(), "params": params_hash(params), "as_of": str(as_of)},
         sort_keys=True,
+        allow_nan=False,
         default=str,
     )
     return hashlib.sha256(text.encode()).hexdigest()

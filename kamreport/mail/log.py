@@ -36,7 +36,7 @@ class SendLog:
     def append(self, **record: Any) -> None:
         """Append one event and make sure it is on disk before going on."""
         record = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **record}
-        line = json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n"
+        line = json.dumps(record, ensure_ascii=False, sort_keys=False, allow_nan=False) + "\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:

@@ -270,5 +270,5 @@ def params_digest(params_dict: dict[str, Any]) -> str:
         report.pop(key, None)
     relevant["report"] = report
     return hashlib.sha256(
-        json.dumps(relevant, sort_keys=True, ensure_ascii=False).encode()
+        json.dumps(relevant, sort_keys=True, ensure_ascii=False, allow_nan=False).encode()
     ).hexdigest()

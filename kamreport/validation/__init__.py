@@ -16,8 +16,10 @@ import difflib
 import pandas as pd
 
 from kamreport.errors import Issue, ValidationReport
+from kamreport.params import BoundsParams
 from kamreport.schema import TABLES
 from kamreport.sources.raw import RawData
+from kamreport.validation.bounds import bound_issues
 from kamreport.validation.relations import (
     account_warnings,
     convert_currencies,
@@ -38,14 +40,19 @@ _NO_SECTION = ("fx_rates",)
 
 
 def validate(
-    raw: RawData, currency: str, *, as_of: dt.date | None = None
+    raw: RawData,
+    currency: str,
+    *,
+    as_of: dt.date | None = None,
+    bounds: BoundsParams | None = None,
 ) -> tuple[dict[str, pd.DataFrame], ValidationReport]:
     """Check and type every table of ``raw``; amounts end up in ``currency``.
 
     Returns the typed tables (also when there are errors, for inspection) and
     the report. ``as_of`` (default: the end of the last complete month in the
-    data) only decides which order lines fall after it, which is a warning; the
-    result never depends on the day the check runs.
+    data) decides which order lines fall after it, which is a warning, and with
+    ``bounds`` (default :class:`BoundsParams`) which event dates lie too far in
+    the future (without ``as_of``, counted from today).
     """
     currency = currency.strip().upper()
     issues: list[Issue] = list(raw.issues)
@@ -67,6 +74,7 @@ def validate(
         checked[spec.name] = result
         issues.extend(result.issues)
 
+    issues.extend(bound_issues(checked, bounds or BoundsParams(), as_of))
     issues.extend(references(checked))
     issues.extend(convert_currencies(checked, currency))
     if absent:
