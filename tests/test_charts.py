@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import itertools
 import re
 from pathlib import Path
 
@@ -265,5 +266,5 @@ def test_percent_ticks_read_as_the_values_they_mark(values, ylim):
     labels = [t for t in svg_texts(chart.svg) if t.endswith("%")]
     numbers = [float(t.rstrip("%")) for t in labels]
     assert len(numbers) >= 3
-    steps = {round(b - a, 6) for a, b in zip(numbers, numbers[1:], strict=False)}
+    steps = {round(b - a, 6) for a, b in itertools.pairwise(numbers)}
     assert len(steps) == 1, labels  # evenly spaced as shown
