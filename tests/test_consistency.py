@@ -55,6 +55,7 @@ def world(sample_tables):
     return SimpleNamespace(
         dataset=dataset,
         params=params,
+        values=context.valuation.accounts,
         reviews={a: report.analyse(dataset, a, AS_OF, params, context) for a in ids},
         # as `kamreport metrics --customer` prints it (numbers tidied: cents, four decimals)
         metrics={a: json.loads(to_json(report.review_metrics(context, a))) for a in ids},
@@ -363,3 +364,42 @@ def test_the_rendered_report_and_email_show_the_same_numbers(world, account_id, 
     if account_id == DRAWN:
         title = fmt.t("review.chart.discount_title", months=m["recent_months"])
         assert charts["discount"] is not None and charts["discount"].alt == title
+
+
+def flags_of(world, account_id: str) -> dict[str, str]:
+    flags = world.reviews[account_id].flags
+    return dict(zip(flags["code"], flags["severity"], strict=True))
+
+
+def test_each_story_says_what_its_account_manager_would_conclude(world):
+    """The planted stories' figures, not only their sections: the conclusions a KA manager
+    draws from each (kamreport/sample/stories.py) hold, and no healthy account is accused."""
+    m, values = world.metrics, world.values
+    for churner in ("KA0008", "KA0042"):  # stopped ordering: not "still buying 98%"
+        flags = flags_of(world, churner)
+        assert flags["ORDER_GAP"] == "high" and "LOW_P_ALIVE" in flags
+        assert "SATISFACTION_FALL" in flags and flags["REVENUE_DECLINE"] == "high"
+        assert m[churner]["p_alive"] < 0.5
+        assert m[churner]["expected_orders_12m"] < m[churner]["orders_ltm"]
+        assert values.loc[churner, "contrib_risk"] == 0  # the score's risk follows the flags
+        assert m[churner]["forecast_fy"] < 0.8 * world.reviews[churner].targets.run_rate_fy
+        assert m[churner]["revenue_growth"] < -0.4
+    for grower in ("KA0019", "KA0074"):
+        assert m[grower]["revenue_growth"] >= 0.4 and not flags_of(world, grower)
+    for late in ("KA0015", "KA0037"):
+        assert flags_of(world, late) == {"OVERDUE_RECEIVABLES": "high"}
+        assert m[late]["overdue_amount"] > 0
+    assert flags_of(world, "KA0022") == {"COMPLAINT_SPIKE": "high"}
+    assert "WALLET_SHARE_FALL" in flags_of(world, "KA0006")
+    assert abs(m["KA0006"]["revenue_growth"]) < 0.05  # flat revenue, falling share
+    assert flags_of(world, "KA0013")["DISCOUNT_PRESSURE"] == "high"
+    assert {"NO_DECISION_MAKER_CONTACT", "NO_SENIOR_VISIT"} <= set(flags_of(world, "KA0030"))
+    for healthy in ("KA0003", "KA0011", "KA0026"):
+        assert not flags_of(world, healthy)
+        assert m[healthy]["p_alive"] > 0.9 and values.loc[healthy, "contrib_risk"] > 0
+        assert m[healthy]["tier"] == "key"
+    # more or worse flags never earn more risk points
+    load = values["risk_flag_load"]
+    assert (values.loc[load > 0, "contrib_risk"].max()) < values.loc[
+        load == 0, "contrib_risk"
+    ].min()
