@@ -403,3 +403,13 @@ def test_each_story_says_what_its_account_manager_would_conclude(world):
     assert (values.loc[load > 0, "contrib_risk"].max()) < values.loc[
         load == 0, "contrib_risk"
     ].min()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_risk_table_names_the_window_of_each_windowed_flag(world, locale):
+    view = Shown(world, "KA0013", locale).view
+    reasons = {f.code: f.reason for f in view.risks.flags}
+    months = {"en": "last 6 months", "zh-CN": "近6个月"}[locale]
+    assert months in reasons["DISCOUNT_PRESSURE"] and months in reasons["NARROWING_BREADTH"]
+    spike = {f.code: f.reason for f in Shown(world, "KA0022", locale).view.risks.flags}
+    assert {"en": "last 90 days", "zh-CN": "近90天"}[locale] in spike["COMPLAINT_SPIKE"]

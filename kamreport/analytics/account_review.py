@@ -219,6 +219,7 @@ def review_account(
                 weighted_pipeline=pipeline.weighted_total if pipeline else None,
                 open_opportunities=len(pipeline.open) if pipeline else 0,
                 recent_months=risk.discount_window_months,
+                complaint_days=risk.complaint_window_days,
                 lapsed=mix.lapsed,
             )
         )

@@ -73,10 +73,12 @@ def build_highlights(
     weighted_pipeline: float | None = None,
     open_opportunities: int = 0,
     recent_months: int = 6,
+    complaint_days: int = 90,
     lapsed: pd.DataFrame | None = None,
 ) -> list[Highlight]:
     """Highlights for one account from its metrics row and its risk flags;
     ``recent_months`` is the window of discount depth and products bought,
+    ``complaint_days`` that of recent complaints,
     ``lapsed`` the categories it stopped buying (analytics.mix.lapsed_categories)."""
     out: list[Highlight] = []
     years = {
@@ -136,6 +138,8 @@ def build_highlights(
             for name, unit in zip(NUMBERS, UNITS[flag.code], strict=True)
         }
         key = f"flag.reason.{flag.code}"
+        values["days"] = ("count", complaint_days)
+        values["months"] = ("count", recent_months)
         if flag.code in WINDOWED_FLAGS:
             key = f"review.hl.flag.{flag.code}"
             values.update(years if flag.code == "WALLET_SHARE_FALL" else {})

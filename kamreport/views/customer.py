@@ -287,7 +287,7 @@ def customer_view(
         satisfaction=people.satisfaction(review, views.get("satisfaction"), display),
         plan=people.plan(review, display),
         value=people.value(review, display, params),
-        risks=people.risks(review, display),
+        risks=people.risks(review, display, params),
         data_quality=_data_quality(review, display),
     )
 

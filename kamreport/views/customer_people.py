@@ -454,7 +454,7 @@ def _clv_method(row: pd.Series, t: Callable[..., str]) -> str:
     return t("review.value.method_rule", reason=reason)
 
 
-def risks(review: AccountReview, display: Display) -> RisksSection:
+def risks(review: AccountReview, display: Display, params: Params) -> RisksSection:
     """The account's risk flags: why each was raised and what to do."""
     if review.flags is None:
         return RisksSection(no_data=display.t("common.no_data"))
@@ -463,7 +463,7 @@ def risks(review: AccountReview, display: Display) -> RisksSection:
             code=str(f.code),
             severity=str(f.severity),
             severity_text=display.severity(f.severity),
-            reason=display.flag_reason(f.code, f.value, f.threshold, f.baseline),
+            reason=display.flag_reason(f.code, f.value, f.threshold, f.baseline, params.risk),
             action=display.flag_action(f.code),
         )
         for f in review.flags.itertuples()

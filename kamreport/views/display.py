@@ -18,6 +18,7 @@ import pandas as pd
 
 from kamreport.analytics.risk import UNITS
 from kamreport.i18n import MINUS, Formatter
+from kamreport.params import RiskParams
 from kamreport.views.blocks import Cell, Change
 
 # A change smaller than this (0.05% or 0.05 pp) shows as no change.
@@ -196,8 +197,16 @@ class Display:
 
     # --- risk flags -------------------------------------------------------------
 
-    def flag_reason(self, code: str, value: object, threshold: object, baseline: object) -> str:
-        """Why the flag was raised, with its numbers (one sentence for every report)."""
+    def flag_reason(
+        self,
+        code: str,
+        value: object,
+        threshold: object,
+        baseline: object,
+        risk: RiskParams | None = None,
+    ) -> str:
+        """Why the flag was raised, with its numbers and its window (one sentence for every
+        report; ``risk`` holds the windows, the defaults when not given)."""
         units = UNITS[code]
         numbers = {
             name: self.text(unit, figure)
@@ -205,7 +214,12 @@ class Display:
                 ("value", "threshold", "baseline"), units, (value, threshold, baseline), strict=True
             )
         }
-        return self.fmt.t(f"flag.reason.{code}", **numbers)
+        risk = risk or RiskParams()
+        windows = {
+            "months": self.number(risk.discount_window_months),
+            "days": self.number(risk.complaint_window_days),
+        }
+        return self.fmt.t(f"flag.reason.{code}", **numbers, **windows)
 
     def flag_title(self, code: str) -> str:
         """The flag in a few words (email, index)."""

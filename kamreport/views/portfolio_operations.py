@@ -82,7 +82,9 @@ def flag_reasons(ctx: Context) -> dict[str, tuple[str, ...]]:
     """Each flagged account's flags as sentences with their numbers, in flag order."""
     out: dict[str, list[str]] = {}
     for row in ctx.review.flags.itertuples(index=False):
-        reason = ctx.display.flag_reason(row.code, row.value, row.threshold, row.baseline)
+        reason = ctx.display.flag_reason(
+            row.code, row.value, row.threshold, row.baseline, ctx.params.risk
+        )
         out.setdefault(str(row.account_id), []).append(reason)
     return {account_id: tuple(reasons) for account_id, reasons in out.items()}
 
