@@ -226,7 +226,9 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     if args.customer:
         print(to_json(customer_metrics(table, account_id)))
     elif args.out_format == "csv":
-        sys.stdout.write(table.to_csv(index=False, lineterminator="\n"))
+        from kamreport.spreadsheet_safety import csv_safe_frame
+
+        sys.stdout.write(csv_safe_frame(table).to_csv(index=False, lineterminator="\n"))
     else:
         print(to_json(records(table)))
     return 0

@@ -8,10 +8,17 @@ is kept). Where, per kind of source:
   in its own encoding and with the headers of ``data.columns.targets``; the old
   file is kept as ``targets.csv.<YYYYMMDD-HHMMSS>.bak`` beside it;
 - an .xlsx workbook: its ``targets`` sheet; the old workbook is kept as
-  ``<name>.xlsx.<YYYYMMDD-HHMMSS>.bak`` beside it;
+  ``<name>.xlsx.<YYYYMMDD-HHMMSS>.bak`` beside it. Text is written as text cells
+  (an id ``=X`` stays the text ``=X``, never a formula); formulas the sheet already
+  had stay formulas;
 - a database (SQLAlchemy URL): the table, in one transaction; the replaced rows
   are first copied into ``<table>_history`` (every column as text) with a
   ``replaced_at`` timestamp.
+
+Values are written exactly as they are: the targets table is data that kamreport and
+other systems match by account id, so a CSV field is not given the apostrophe that
+report CSVs get (kamreport.spreadsheet_safety) — it holds the same ids as the
+accounts table beside it.
 
 Files are written to a temporary file and renamed into place, so a failure
 never leaves a half-written file; nothing is written before every check passed.
@@ -33,6 +40,7 @@ from kamreport.outputs import atomic_write_bytes
 from kamreport.params import DataParams
 from kamreport.schema import table as schema_table
 from kamreport.sources import detect_format
+from kamreport.spreadsheet_safety import as_text
 
 MODEL_COLUMNS = schema_table("targets").column_names  # account_id, month, revenue_target, visits…
 
@@ -145,6 +153,17 @@ def _write_csv(folder: Path, data: DataParams, monthly: pd.DataFrame, now) -> St
     return StoreResult(str(path), backup, len(monthly))
 
 
+class _Formula(str):
+    """A formula cell of the existing sheet, written back as a formula (all other text
+    is written as text)."""
+
+
+def _cell_value(cell) -> object:
+    if cell.data_type == "f" and isinstance(cell.value, str):
+        return _Formula(cell.value)
+    return cell.value
+
+
 def _write_xlsx(path: Path, data: DataParams, monthly: pd.DataFrame, now) -> StoreResult:
     from openpyxl import load_workbook
 
@@ -157,18 +176,24 @@ def _write_xlsx(path: Path, data: DataParams, monthly: pd.DataFrame, now) -> Sto
     index = len(book.sheetnames)
     if sheet_name in book.sheetnames:
         sheet = book[sheet_name]
-        rows = list(sheet.iter_rows(values_only=True))
+        rows = [[_cell_value(c) for c in row] for row in sheet.iter_rows()]
         if rows:
             header = [str(h) for h in rows[0]]
-            existing = pd.DataFrame([list(r) for r in rows[1:]], columns=header).dropna(how="all")
+            cells = [list(r) for r in rows[1:]]  # object columns keep the formula marks
+            existing = pd.DataFrame(cells, columns=header, dtype=object).dropna(how="all")
             existing = existing.astype(object).where(existing.notna(), "")
         index = book.sheetnames.index(sheet_name)
         del book[sheet_name]
     merged = _merge(existing, monthly, _user_names(data))
     sheet = book.create_sheet(sheet_name, index)
     sheet.append([str(c) for c in merged.columns])
-    for row in merged.itertuples(index=False):
-        sheet.append([None if v == "" else v for v in row])
+    for cell in sheet[1]:
+        as_text(cell)
+    for r, row in enumerate(merged.itertuples(index=False), start=2):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=c, value=None if value == "" else value)
+            if not isinstance(value, _Formula):
+                as_text(cell)
     buffer = io.BytesIO()
     book.save(buffer)
     backup = _backup(path, now)

@@ -28,6 +28,7 @@ from kamreport.outputs import atomic_write_bytes, atomic_write_json, atomic_writ
 from kamreport.params import Params
 from kamreport.provenance import Provenance
 from kamreport.render import render
+from kamreport.spreadsheet_safety import csv_safe_frame
 from kamreport.views.blocks import Line
 from kamreport.views.portfolio import headlines as portfolio_headlines
 from kamreport.views.portfolio import portfolio_display, portfolio_view
@@ -167,6 +168,7 @@ def write(
     staging = Path(staging_dir)
     atomic_write_json(staging / PROVENANCE_FILE, provenance.to_dict())
     # UTF-8 with BOM, so Excel opens the Chinese names correctly
-    csv = tidy_frame(accounts).to_csv(index=False, date_format="%Y-%m-%d")
+    # text from data that a spreadsheet could run as a formula gets a leading apostrophe
+    csv = csv_safe_frame(tidy_frame(accounts)).to_csv(index=False, date_format="%Y-%m-%d")
     atomic_write_bytes(staging / ACCOUNTS_FILE, csv.encode("utf-8-sig"))
     return atomic_write_text(staging / PORTFOLIO_FILE, html)

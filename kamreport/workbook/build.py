@@ -33,6 +33,7 @@ from kamreport.analytics.target_proposals import SEASON_COLUMNS, Proposals
 from kamreport.analytics.targets import RECENT_MONTHS
 from kamreport.exact import tidy
 from kamreport.i18n import Formatter
+from kamreport.spreadsheet_safety import as_text, text_cell
 from kamreport.workbook.layout import (
     ACCOUNTS,
     AGREED_TOTAL_CELL,
@@ -167,6 +168,8 @@ def _accounts_sheet(
                 cell.number_format = MONEY
             if kind == "percent":
                 cell.number_format = PERCENT
+            if kind == "text":
+                as_text(cell)  # names from data stay text, never formulas
             if key == "reason":
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             if kind == "input":
@@ -213,7 +216,7 @@ def inactivity_reason(row: pd.Series, fmt: Formatter | None = None) -> str | Non
 
 
 def _text(value: object) -> str:
-    """A text cell; missing values become NONE so that SUMIFS can group them."""
+    """A text cell; missing values become NONE so that the Summary can group them."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or str(value) == "":
         return NONE
     return str(value)
@@ -308,7 +311,11 @@ def _group_table(
     rng: Callable[[str], str],
     headers: Headers,
 ) -> int:
-    """A table of totals per KA manager or region (SUMIFS over the Accounts sheet)."""
+    """A table of totals per KA manager or region over the Accounts sheet.
+
+    The group is matched by exact equality (SUMPRODUCT), not by SUMIFS criteria: a
+    criterion reads a leading ``=``, ``<`` or ``>`` as an operator and ``*`` or ``?``
+    as wildcards, so a manager named ``=X`` or ``A*`` would be counted wrongly."""
     sheet.cell(row=row, column=1, value=both(f"targets.summary.{group}")).font = Font(
         bold=True, size=12
     )
@@ -323,11 +330,11 @@ def _group_table(
     first = row + 1
     for value in values:
         row += 1
-        crit = f"$A{row}"
-        sheet.cell(row=row, column=1, value=value)
-        sheet.cell(row=row, column=2, value=f"=COUNTIF({rng(key)},{crit})")
+        same = f"({rng(key)}=$A{row})"
+        text_cell(sheet, row, 1, value)
+        sheet.cell(row=row, column=2, value=f"=SUMPRODUCT(--{same})")
         for index, column in enumerate(("proposal", "bottom_up", "top_down", "agreed"), start=3):
-            formula = f"=SUMIFS({rng(column)},{rng(key)},{crit})"
+            formula = f"=SUMPRODUCT({same}*{rng(column)})"
             sheet.cell(row=row, column=index, value=formula).number_format = MONEY
         sheet.cell(row=row, column=7, value=f"=F{row}-C{row}").number_format = MONEY
         pct = sheet.cell(row=row, column=8, value=f'=IF(C{row}>0,F{row}/C{row}-1,"")')
@@ -379,13 +386,13 @@ def _meta_sheet(sheet: Worksheet, proposals: Proposals, facts: dict[str, object]
     """What the reader needs: format version, year, the accounts in row order, seasonality."""
     for row, (key, value) in enumerate(facts.items(), start=1):
         sheet.cell(row=row, column=1, value=key)
-        sheet.cell(row=row, column=2, value=value)
+        as_text(sheet.cell(row=row, column=2, value=value))
     start = len(facts) + 2
     sheet.cell(row=start, column=1, value="account_id")
     for index, name in enumerate(SEASON_COLUMNS, start=2):
         sheet.cell(row=start, column=index, value=name)
     for offset, (account_id, row) in enumerate(proposals.accounts.iterrows(), start=1):
-        sheet.cell(row=start + offset, column=1, value=account_id)
+        text_cell(sheet, start + offset, 1, account_id)
         for index, name in enumerate(SEASON_COLUMNS, start=2):
             sheet.cell(row=start + offset, column=index, value=float(row[name]))
     sheet.sheet_state = "veryHidden"
