@@ -103,11 +103,13 @@ def to_float(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def to_int(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Whole numbers as nullable Int64; ``3.0`` is fine, ``3.5`` is not."""
+    """Whole numbers as nullable Int64; ``3.0`` is fine, ``3.5`` is not, and neither is a
+    number beyond 2**53, which a float cannot hold exactly (nor, past 2**63, Int64)."""
     numbers, bad = to_float(values)
     array = numbers.to_numpy()
-    fraction = np.isfinite(array) & (array != np.round(array))
-    bad = bad | fraction
+    with np.errstate(invalid="ignore"):
+        inexact = np.isfinite(array) & ((array != np.round(array)) | (np.abs(array) > 2**53))
+    bad = bad | inexact
     return numbers.where(~bad).astype("Int64"), bad
 
 
