@@ -1,8 +1,10 @@
 """One run at a time per output folder: a lock file that says who holds it.
 
-A run of a report holds ``<report folder>/.lock`` (``fcntl.flock``) from the moment
-it makes its staging folder until its files are published, so two runs of the
-same report never interleave. A second run waits, saying which process holds the
+A run of a report holds ``.<report folder name>.lock`` beside the folder
+(``fcntl.flock``) from the moment it makes its staging folder until its files are
+published, so two runs of the same report never interleave. The lock lives beside
+the folder, as the staging folders do, so the report folder holds exactly the files
+its manifest lists. A second run waits, saying which process holds the
 folder, for up to ``KAMREPORT_LOCK_WAIT`` seconds (default 600), then stops with
 an error naming the holder. The lock file records the holder's process id, host
 and start time. The system releases the lock when its holder ends, however it
@@ -26,7 +28,7 @@ from typing import IO, Any
 from kamreport.errors import KamReportError
 from kamreport.outputs import file_mode
 
-LOCK_FILE = ".lock"
+LOCK_SUFFIX = ".lock"
 WAIT_ENV = "KAMREPORT_LOCK_WAIT"
 DEFAULT_WAIT_SECONDS = 600.0
 POLL_SECONDS = 0.2
@@ -90,6 +92,11 @@ def _open_lock(lock_path: Path) -> IO[str]:
     return os.fdopen(fd, "r+", encoding="utf-8")
 
 
+def lock_path_of(folder: Path) -> Path:
+    """Where ``folder``'s lock file is: ``.<name>.lock`` beside it."""
+    return folder.parent / f".{folder.name}{LOCK_SUFFIX}"
+
+
 @contextmanager
 def folder_lock(
     folder: Path, *, say: Say = _stderr, timeout: float | None = None
@@ -99,7 +106,7 @@ def folder_lock(
     Raises :class:`FolderBusy`, naming the holder, when the wait runs out.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    lock_path = folder / LOCK_FILE
+    lock_path = lock_path_of(folder)
     timeout = wait_seconds() if timeout is None else timeout
     handle = _open_lock(lock_path)
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from kamreport import interruption
-from kamreport.locking import LOCK_FILE, FolderBusy, folder_lock, holder
+from kamreport.locking import FolderBusy, folder_lock, holder, lock_path_of
 
 AS_OF_DIR = Path("2026-09-30") / "en" / "customers"
 
@@ -80,7 +80,7 @@ def test_a_second_run_says_who_holds_the_folder_and_gives_up_after_its_timeout(t
     folder = tmp_path / "customers" / "KA0001"
     other = hold(folder, 30)
     try:
-        info = holder(folder / LOCK_FILE)
+        info = holder(lock_path_of(folder))
         assert info["pid"] == other.pid and info["started"]
         said: list[str] = []
         started = time.monotonic()
@@ -97,7 +97,8 @@ def test_a_second_run_says_who_holds_the_folder_and_gives_up_after_its_timeout(t
     # The system released the lock of the killed holder: the next run gets it at once.
     with folder_lock(folder, timeout=0) as lock:
         assert holder(lock)["pid"] == os.getpid()
-    assert holder(folder / LOCK_FILE) == {}
+    assert holder(lock_path_of(folder)) == {}
+    assert list(folder.iterdir()) == []  # the lock is beside the report folder, not in it
 
 
 def test_a_second_run_waits_for_the_first_and_then_runs(tmp_path):
@@ -188,8 +189,8 @@ def debris(out: Path) -> list[str]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """The report's files (not the lock file, which names its last holder)."""
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != LOCK_FILE}
+    """The report's files."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
 def check_whole(folder: Path) -> None:
