@@ -224,7 +224,8 @@ def _render_review(dataset, account_id: str, as_of: dt.date, params: Params) -> 
     review = customer.analyse(dataset, account_id, as_of, params)
     fmt = Formatter("en", dataset.currency)
     charts = customer.charts(review, fmt)
-    html = customer.render_html(review, charts, fmt, make_provenance(params, dataset, as_of), params)
+    provenance = make_provenance(params, dataset, as_of)
+    html = customer.render_html(review, charts, fmt, provenance, params)
     assert html.lstrip().startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
 
 
