@@ -34,7 +34,7 @@ def test_chinese_review_and_metrics_agree(sample_dir, tmp_path):
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert re.findall(r'<section id="([^"]+)"', html) == list(SECTION_IDS)
     assert 'data-flag="COMPLAINT_SPIKE"' in html
-    assert "近期新增投诉" in html  # the reason in the report language
+    assert "近90天新增投诉" in html  # the reason in the report language
     printed = kamreport("metrics", "--customer", "KA0022", "--source", str(sample_dir))
     assert printed.returncode == 0, printed.stderr
     metrics = json.loads(printed.stdout)

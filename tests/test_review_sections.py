@@ -73,7 +73,8 @@ MARKED = (
     "metric:products_bought metric:products metric:categories metric:open_amount "
     "metric:overdue_amount metric:dso_days metric:collection_rate bucket:not_due bucket:d1_30 "
     "bucket:d31_60 bucket:d61_90 bucket:d90_plus metric:overdue_amount metric:dso_days "
-    "metric:collection_rate metric:clv metric:score metric:clv metric:expected_orders_12m "
+    "metric:collection_rate metric:clv metric:score metric:clv metric:clv_range "
+    "metric:expected_orders_12m "
     "metric:expected_margin_12m metric:p_alive flag:DISCOUNT_PRESSURE flag:NARROWING_BREADTH"
 )
 
