@@ -124,7 +124,8 @@ def test_sigterm_stops_the_workers_and_their_kernels_and_leaves_no_staging(
 
     from test_interruption import alive, check_whole, debris, descendants
 
-    accounts = ("KA0001", "KA0002", "KA0003", "KA0008")
+    # Enough accounts that the batch is still rendering when the signal comes.
+    accounts = tuple(f"KA{n:04d}" for n in range(1, 13))
     command = [
         *(sys.executable, "-m", "kamreport.cli", "reports", "--jobs", "2", "--force"),
         *("--accounts", ",".join(accounts), "--source", str(sample_dir)),
@@ -134,9 +135,15 @@ def test_sigterm_stops_the_workers_and_their_kernels_and_leaves_no_staging(
     for line in batch.stderr:  # the workers are rendering once this is said
         if line.startswith(b"Rendering"):
             break
-    time.sleep(3)
+    deadline = time.monotonic() + 60  # a loaded machine starts kernels slowly
     below = descendants(batch.pid)  # the workers and their kernels
+    while len(below) < 4 and batch.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        below = descendants(batch.pid)
     assert len(below) >= 4, below  # 2 workers, 2 kernels (and the resource tracker)
+    time.sleep(1)  # mid-report
+    below |= descendants(batch.pid)
+    assert batch.poll() is None, "the batch ended before it could be interrupted"
     batch.send_signal(signal.SIGTERM)
     rest = batch.stderr.read().decode()
     assert batch.wait(timeout=60) == 128 + signal.SIGTERM, rest
