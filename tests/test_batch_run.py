@@ -125,7 +125,7 @@ def test_sigterm_stops_the_workers_and_their_kernels_and_leaves_no_staging(
     from test_interruption import alive, check_whole, debris, descendants
 
     # Enough accounts that the batch is still rendering when the signal comes.
-    accounts = tuple(f"KA{n:04d}" for n in range(1, 13))
+    accounts = tuple(f"KA{n:04d}" for n in range(1, 21))
     command = [
         *(sys.executable, "-m", "kamreport.cli", "reports", "--jobs", "2", "--force"),
         *("--accounts", ",".join(accounts), "--source", str(sample_dir)),
