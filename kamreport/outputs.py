@@ -43,9 +43,14 @@ def dir_mode() -> int:
     return DIR_MODE & ~current_umask()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def atomic_write_bytes(path: Path, data: bytes, *, parents: bool = True) -> Path:
+    """Write ``data`` to a temporary file beside ``path``, then rename it into place.
+
+    ``parents=False`` writes only into a folder that exists: a run's staging folder,
+    which an interrupted run has removed and must not come back.
+    """
+    if parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -60,10 +65,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     return path
 
 
-def atomic_write_text(path: Path, text: str) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str, *, parents: bool = True) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"), parents=parents)
 
 
-def atomic_write_json(path: Path, payload: Any) -> Path:
+def atomic_write_json(path: Path, payload: Any, *, parents: bool = True) -> Path:
     text = json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False)
-    return atomic_write_text(path, text + "\n")
+    return atomic_write_text(path, text + "\n", parents=parents)

@@ -9,9 +9,11 @@ the kamreport package and a shared view of the output folder.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -67,15 +69,28 @@ def open_executor(spec: str | None, jobs: int) -> Iterator[Executor]:
     )
 
 
-def stop_workers(pool: ProcessPoolExecutor) -> None:
+def stop_workers(pool: ProcessPoolExecutor, grace: float = 20.0) -> None:
     """Send SIGTERM to every worker process: each removes its staging folder, shuts its
-    kernel down and exits (see :func:`kamreport.batch.worker.prepare_worker`)."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    kernel down and exits (see :func:`kamreport.batch.worker.prepare_worker`).
+
+    A worker still there after ``grace`` seconds is killed: one stopped while it held a
+    lock of the pool's queues would otherwise block the others, and the pool's shutdown,
+    for ever. Its kernel ends with it (``PR_SET_PDEATHSIG``).
+    """
+    processes = [p for p in (getattr(pool, "_processes", None) or {}).values()]
+    for process in processes:
         try:
             if process.is_alive():
                 os.kill(process.pid, signal.SIGTERM)
         except (OSError, ValueError):  # already gone
             pass
+    deadline = time.monotonic() + grace
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            process.join(max(deadline - time.monotonic(), 0.0))
+            if process.is_alive():
+                process.kill()
+                process.join(5)
 
 
 @contextmanager

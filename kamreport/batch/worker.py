@@ -13,6 +13,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from types import FrameType
+from typing import NoReturn
 
 from kamreport import interruption
 from kamreport.errors import KamReportError, NotebookExecutionError
@@ -43,6 +44,8 @@ def render_account(job: Job) -> Outcome:
     try:
         run_job(job)
         return Outcome(account_id, True, time.perf_counter() - started, worker=os.getpid())
+    except KeyboardInterrupt as exc:  # stopped: its staging is gone; take no further job
+        _exit(exc)
     except NotebookExecutionError as exc:
         message = str(exc).split("\nThe failed notebook", 1)[0]
         return _failed(account_id, started, message, exc.notebook_path)
@@ -83,6 +86,16 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
     shutdown_kernel()
     os._exit(128 + signum)
+
+
+def _exit(exc: KeyboardInterrupt) -> NoReturn:
+    """End this worker after an interrupted job, its kernel first; a worker that went on
+    would start the next queued report after the batch was told to stop."""
+    from kamreport.kernel import shutdown_kernel
+
+    shutdown_kernel()
+    code = exc.exit_code if isinstance(exc, interruption.Interrupted) else 128 + signal.SIGINT
+    os._exit(code)
 
 
 def _failed(account_id: str, started: float, error: str, notebook: str = "") -> Outcome:

@@ -203,8 +203,8 @@ def render_html(
 def write(staging_dir: str | Path, html: str, provenance: Provenance) -> Path:
     """Write the report and its provenance into the run's staging folder."""
     staging = Path(staging_dir)
-    atomic_write_json(staging / PROVENANCE_FILE, provenance.to_dict())
-    return atomic_write_text(staging / REPORT_FILE, html)
+    atomic_write_json(staging / PROVENANCE_FILE, provenance.to_dict(), parents=False)
+    return atomic_write_text(staging / REPORT_FILE, html, parents=False)
 
 
 def review_metrics(context: PortfolioFigures, account_id: str) -> dict:

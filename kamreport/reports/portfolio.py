@@ -166,9 +166,9 @@ def write(
 ) -> Path:
     """Write the report, accounts.csv and the provenance into the run's staging folder."""
     staging = Path(staging_dir)
-    atomic_write_json(staging / PROVENANCE_FILE, provenance.to_dict())
+    atomic_write_json(staging / PROVENANCE_FILE, provenance.to_dict(), parents=False)
     # UTF-8 with BOM, so Excel opens the Chinese names correctly
     # text from data that a spreadsheet could run as a formula gets a leading apostrophe
     csv = csv_safe_frame(tidy_frame(accounts)).to_csv(index=False, date_format="%Y-%m-%d")
-    atomic_write_bytes(staging / ACCOUNTS_FILE, csv.encode("utf-8-sig"))
-    return atomic_write_text(staging / PORTFOLIO_FILE, html)
+    atomic_write_bytes(staging / ACCOUNTS_FILE, csv.encode("utf-8-sig"), parents=False)
+    return atomic_write_text(staging / PORTFOLIO_FILE, html, parents=False)

@@ -178,10 +178,10 @@ def write(
 ) -> list[Path]:
     """Write the workbook, the page and the provenance into the run's staging folder."""
     staging = Path(staging_dir)
-    atomic_write_json(staging / PROVENANCE_FILE, provenance.to_dict())
+    atomic_write_json(staging / PROVENANCE_FILE, provenance.to_dict(), parents=False)
     return [
-        atomic_write_bytes(staging / workbook_name(setting.year), xlsx),
-        atomic_write_text(staging / page_name(setting.year), html),
+        atomic_write_bytes(staging / workbook_name(setting.year), xlsx, parents=False),
+        atomic_write_text(staging / page_name(setting.year), html, parents=False),
     ]
 
 
