@@ -65,7 +65,6 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
-
 def test_a_removed_staging_folder_does_not_come_back(tmp_path):
     """An interrupted run removes its staging folder while its kernel may still be writing
     the report: the kernel's write fails instead of making the folder again (debris)."""
@@ -75,6 +74,7 @@ def test_a_removed_staging_folder_does_not_come_back(tmp_path):
         atomic_write_text(staging / "report.html", "late", parents=False)
     assert not staging.exists()
     assert list(tmp_path.iterdir()) == []
+
 
 def stage(folder: Path, *names: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
