@@ -178,6 +178,13 @@ def _titles(ax: Axes) -> list[Text]:
     return [t for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
 
 
+def _outer(ax: Axes) -> list:
+    """The artists of ``ax`` that can reach outside its plot area: legends and texts.
+    Bars, lines and patches are clipped to it, so measuring them (every bar of a
+    stacked chart) would only cost time."""
+    return [*ax.texts, *([ax.get_legend()] if ax.get_legend() else [])]
+
+
 def _margins(fig: Figure, axes: list[Axes], renderer) -> tuple[float, float, float, float]:
     """The room (pixels) the texts need left, right, below and above the plot area, with
     titles wider than their room broken into lines first."""
@@ -189,7 +196,9 @@ def _margins(fig: Figure, axes: list[Axes], renderer) -> tuple[float, float, flo
     for _ax, title in titles:  # measured on their own, after wrapping
         title.set_visible(False)
     try:
-        tight = Bbox.union([ax.get_tightbbox(renderer) for ax in axes])
+        tight = Bbox.union(
+            [ax.get_tightbbox(renderer, bbox_extra_artists=_outer(ax)) for ax in axes]
+        )
     finally:
         for _ax, title in titles:
             title.set_visible(True)
