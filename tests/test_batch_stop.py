@@ -7,6 +7,7 @@ import multiprocessing
 import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from kamreport.batch.executors import stop_workers
 
@@ -16,20 +17,25 @@ def _deaf() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
-def _sleep(seconds: float) -> int:
+def _sleep(seconds: float, started: str) -> int:
+    Path(started).touch()  # the worker is in the task: its initializer has run
     time.sleep(seconds)
     return 0
 
 
-def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace_period():
+def _wait_until_running(started: Path) -> None:
+    deadline = time.monotonic() + 60  # spawning a worker on a loaded machine
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), "the worker never started its task"
+
+
+def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_path: Path):
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_deaf)
     try:
-        future = pool.submit(_sleep, 60)
-        deadline = time.monotonic() + 60
-        while not future.running() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.5)  # the worker is in the task
+        pool.submit(_sleep, 60, str(tmp_path / "started"))
+        _wait_until_running(tmp_path / "started")
         [worker] = list(pool._processes.values())
         started = time.monotonic()
         stop_workers(pool, grace=1.0)
@@ -40,15 +46,12 @@ def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace_period():
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def test_a_worker_that_obeys_sigterm_is_not_killed():
+def test_a_worker_that_obeys_sigterm_is_not_killed(tmp_path: Path):
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
     try:
-        future = pool.submit(_sleep, 60)
-        deadline = time.monotonic() + 60
-        while not future.running() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.5)
+        pool.submit(_sleep, 60, str(tmp_path / "started"))
+        _wait_until_running(tmp_path / "started")
         [worker] = list(pool._processes.values())
         stop_workers(pool, grace=20.0)
         assert not worker.is_alive()
