@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kamreport.outputs import atomic_write_json
+from kamreport.outputs import atomic_write_bytes, atomic_write_json
 
 MANIFEST = "manifest.json"
 PROVENANCE = "provenance.json"  # written by a notebook into its staging folder, read by the runner
@@ -235,6 +235,25 @@ def make_staging(target: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=staging_prefix(target), dir=target.parent))
 
 
+def write_staged(
+    staging_dir: str | Path, provenance: Mapping[str, Any], files: Mapping[str, bytes | str]
+) -> list[Path]:
+    """Write a notebook's outputs and its provenance into its run's staging folder; the
+    paths of ``files``, in their order.
+
+    The folder must exist: a run that was interrupted has removed it, and a late write
+    from its kernel must fail rather than make it again (it would stay as debris).
+    """
+    staging = Path(staging_dir)
+    atomic_write_json(staging / PROVENANCE, dict(provenance), parents=False)
+    return [
+        atomic_write_bytes(
+            staging / name, data.encode("utf-8") if isinstance(data, str) else data, parents=False
+        )
+        for name, data in files.items()
+    ]
+
+
 def remove_stale_staging(target: Path, older_than: float | None = None) -> list[Path]:
     """Remove what killed runs of ``target`` left: staging folders beside it and
     half-written ``.<name>.*.tmp`` files in it, made before ``older_than`` (a time.time()).
@@ -301,4 +320,5 @@ __all__ = [
     "staging_prefix",
     "targets_page",
     "targets_workbook",
+    "write_staged",
 ]

@@ -22,6 +22,7 @@ from kamreport.layout import (
     remove_stale_staging,
     run_file,
     safe_dir_name,
+    write_staged,
 )
 from kamreport.outputs import atomic_write_bytes, atomic_write_json, atomic_write_text
 
@@ -71,7 +72,7 @@ def test_a_removed_staging_folder_does_not_come_back(tmp_path):
     staging = make_staging(tmp_path / "KA0001")
     staging.rmdir()
     with pytest.raises(FileNotFoundError):
-        atomic_write_text(staging / "report.html", "late", parents=False)
+        write_staged(staging, {"account": "KA0001"}, {"report.html": "late"})
     assert not staging.exists()
     assert list(tmp_path.iterdir()) == []
 

@@ -20,9 +20,8 @@ from kamreport.context import RunContext
 from kamreport.dataset import Dataset
 from kamreport.figures import PortfolioFigures, compute_figures
 from kamreport.i18n import Formatter
-from kamreport.layout import PROVENANCE, REPORT_HTML
+from kamreport.layout import REPORT_HTML, write_staged
 from kamreport.metrics import customer_metrics
-from kamreport.outputs import atomic_write_json, atomic_write_text
 from kamreport.params import Params
 from kamreport.provenance import Provenance
 from kamreport.render import render
@@ -30,7 +29,6 @@ from kamreport.views.customer import CustomerView, customer_view, profile_accoun
 from kamreport.views.display import Display
 
 REPORT_FILE = REPORT_HTML
-PROVENANCE_FILE = PROVENANCE
 SECTION_IDS = (
     "highlights", "profile", "kpis", "trend", "targets", "mix", "wallet", "profitability",
     "receivables", "relationships", "pipeline", "satisfaction", "plan", "value", "risks",
@@ -202,9 +200,8 @@ def render_html(
 
 def write(staging_dir: str | Path, html: str, provenance: Provenance) -> Path:
     """Write the report and its provenance into the run's staging folder."""
-    staging = Path(staging_dir)
-    atomic_write_json(staging / PROVENANCE_FILE, provenance.to_dict(), parents=False)
-    return atomic_write_text(staging / REPORT_FILE, html, parents=False)
+    [report] = write_staged(staging_dir, provenance.to_dict(), {REPORT_FILE: html})
+    return report
 
 
 def review_metrics(context: PortfolioFigures, account_id: str) -> dict:

@@ -17,14 +17,13 @@ from kamreport.i18n import Formatter
 from kamreport.layout import (
     ACCOUNTS_CSV,
     PORTFOLIO_HTML,
-    PROVENANCE,
     REPORT_HTML,
     Layout,
     relative_link,
     run_file,
+    write_staged,
 )
 from kamreport.metrics import account_metrics
-from kamreport.outputs import atomic_write_bytes, atomic_write_json, atomic_write_text
 from kamreport.params import Params
 from kamreport.provenance import Provenance
 from kamreport.render import render
@@ -35,7 +34,6 @@ from kamreport.views.portfolio import portfolio_display, portfolio_view
 
 PORTFOLIO_FILE = PORTFOLIO_HTML
 ACCOUNTS_FILE = ACCOUNTS_CSV
-PROVENANCE_FILE = PROVENANCE
 SECTIONS = (
     "summary", "concentration", "tiers", "segments", "bridge", "retention", "receivables",
     "targets", "team", "value", "backtest", "data-quality",
@@ -165,10 +163,9 @@ def write(
     staging_dir: str | Path, html: str, accounts: pd.DataFrame, provenance: Provenance
 ) -> Path:
     """Write the report, accounts.csv and the provenance into the run's staging folder."""
-    staging = Path(staging_dir)
-    atomic_write_json(staging / PROVENANCE_FILE, provenance.to_dict(), parents=False)
     # UTF-8 with BOM, so Excel opens the Chinese names correctly
     # text from data that a spreadsheet could run as a formula gets a leading apostrophe
     csv = csv_safe_frame(tidy_frame(accounts)).to_csv(index=False, date_format="%Y-%m-%d")
-    atomic_write_bytes(staging / ACCOUNTS_FILE, csv.encode("utf-8-sig"), parents=False)
-    return atomic_write_text(staging / PORTFOLIO_FILE, html, parents=False)
+    files = {ACCOUNTS_FILE: csv.encode("utf-8-sig"), PORTFOLIO_FILE: html}
+    _, page = write_staged(staging_dir, provenance.to_dict(), files)
+    return page

@@ -28,14 +28,12 @@ from kamreport.analytics.targets import targets_by_account
 from kamreport.context import RunContext
 from kamreport.errors import KamReportError
 from kamreport.i18n import Formatter
-from kamreport.layout import PROVENANCE, targets_page, targets_workbook
-from kamreport.outputs import atomic_write_bytes, atomic_write_json, atomic_write_text
+from kamreport.layout import targets_page, targets_workbook, write_staged
 from kamreport.params import Params
 from kamreport.provenance import Provenance
 from kamreport.render import render
 from kamreport.workbook.build import build_workbook, workbook_bytes
 
-PROVENANCE_FILE = PROVENANCE
 BANDS = (-np.inf, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2, np.inf)
 
 
@@ -177,12 +175,8 @@ def write(
     staging_dir: str | Path, setting: TargetSetting, xlsx: bytes, html: str, provenance: Provenance
 ) -> list[Path]:
     """Write the workbook, the page and the provenance into the run's staging folder."""
-    staging = Path(staging_dir)
-    atomic_write_json(staging / PROVENANCE_FILE, provenance.to_dict(), parents=False)
-    return [
-        atomic_write_bytes(staging / workbook_name(setting.year), xlsx, parents=False),
-        atomic_write_text(staging / page_name(setting.year), html, parents=False),
-    ]
+    files = {workbook_name(setting.year): xlsx, page_name(setting.year): html}
+    return write_staged(staging_dir, provenance.to_dict(), files)
 
 
 @dataclass(frozen=True)
