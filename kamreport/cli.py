@@ -334,11 +334,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _interrupted(exc: KeyboardInterrupt) -> int:
     """Stop the kernel and say, in one line, that nothing was replaced; 128 + the signal."""
-    from kamreport.interruption import Interrupted
+    from kamreport.interruption import exit_status
 
     if "kamreport.kernel" in sys.modules:  # a command that started no kernel skips this
         sys.modules["kamreport.kernel"].shutdown_kernel()
-    name, code = (exc.name, exc.exit_code) if isinstance(exc, Interrupted) else ("SIGINT", 130)
+    name, code = exit_status(exc)
     print(
         f"Interrupted by {name}: stopped; unfinished files removed, no report left half-written.",
         file=sys.stderr,

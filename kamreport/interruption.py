@@ -58,6 +58,14 @@ def _interrupt(signum: int) -> None:
     raise Interrupted(signum)
 
 
+def exit_status(exc: KeyboardInterrupt) -> tuple[str, int]:
+    """The signal's name and the exit status (128 + its number) that ``exc`` stands for;
+    a plain ``KeyboardInterrupt`` is SIGINT."""
+    if isinstance(exc, Interrupted):
+        return exc.name, exc.exit_code
+    return "SIGINT", 128 + signal.SIGINT
+
+
 def install() -> None:
     """Make SIGINT and SIGTERM raise :class:`Interrupted` in this process's main thread."""
     if threading.current_thread() is not threading.main_thread():

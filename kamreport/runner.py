@@ -123,13 +123,11 @@ def _run_locked(job: Job, target: Path, progress_bar: bool, started: float) -> R
             f"{job.notebook} did not finish: {exc}",
             str(failed) if kept else "(nothing ran: the kernel did not start)",
         ) from None
-    except KeyboardInterrupt:  # SIGINT or SIGTERM: the kernel may still be writing here
-        from kamreport.kernel import shutdown_kernel
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):  # SIGINT, SIGTERM: its kernel may still write
+            from kamreport.kernel import shutdown_kernel
 
-        shutdown_kernel()
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    except BaseException:
+            shutdown_kernel()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     try:

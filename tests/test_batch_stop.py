@@ -9,6 +9,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from kamreport.batch.executors import stop_workers
 
 
@@ -30,31 +32,27 @@ def _wait_until_running(started: Path) -> None:
     assert started.exists(), "the worker never started its task"
 
 
-def test_a_worker_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_path: Path):
+@pytest.mark.parametrize(
+    ("initializer", "grace", "ends_by"),
+    [
+        (_deaf, 1.0, signal.SIGKILL),  # deaf: killed once the grace period is over
+        (None, 20.0, signal.SIGTERM),  # obeys: ends by SIGTERM, well within its grace
+    ],
+    ids=["ignores-sigterm", "obeys-sigterm"],
+)
+def test_stopping_ends_every_worker_and_kills_only_one_that_ignores_sigterm(
+    tmp_path: Path, initializer, grace: float, ends_by: int
+):
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_deaf)
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=initializer)
     try:
         pool.submit(_sleep, 60, str(tmp_path / "started"))
         _wait_until_running(tmp_path / "started")
         [worker] = list(pool._processes.values())
         started = time.monotonic()
-        stop_workers(pool, grace=1.0)
+        stop_workers(pool, grace=grace)
         assert not worker.is_alive()
         assert time.monotonic() - started < 10  # the grace period, then a kill: not 60 s
-        assert worker.exitcode == -signal.SIGKILL
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def test_a_worker_that_obeys_sigterm_is_not_killed(tmp_path: Path):
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-    try:
-        pool.submit(_sleep, 60, str(tmp_path / "started"))
-        _wait_until_running(tmp_path / "started")
-        [worker] = list(pool._processes.values())
-        stop_workers(pool, grace=20.0)
-        assert not worker.is_alive()
-        assert worker.exitcode == -signal.SIGTERM
+        assert worker.exitcode == -ends_by
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

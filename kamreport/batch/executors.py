@@ -77,13 +77,11 @@ def stop_workers(pool: ProcessPoolExecutor, grace: float = 20.0) -> None:
     lock of the pool's queues would otherwise block the others, and the pool's shutdown,
     for ever. Its kernel ends with it (``PR_SET_PDEATHSIG``).
     """
-    processes = [p for p in (getattr(pool, "_processes", None) or {}).values()]
+    processes = list((getattr(pool, "_processes", None) or {}).values())
     for process in processes:
-        try:
+        with contextlib.suppress(OSError, ValueError):  # already gone
             if process.is_alive():
                 os.kill(process.pid, signal.SIGTERM)
-        except (OSError, ValueError):  # already gone
-            pass
     deadline = time.monotonic() + grace
     for process in processes:
         with contextlib.suppress(OSError, ValueError, AssertionError):

@@ -94,8 +94,7 @@ def _exit(exc: KeyboardInterrupt) -> NoReturn:
     from kamreport.kernel import shutdown_kernel
 
     shutdown_kernel()
-    code = exc.exit_code if isinstance(exc, interruption.Interrupted) else 128 + signal.SIGINT
-    os._exit(code)
+    os._exit(interruption.exit_status(exc)[1])
 
 
 def _failed(account_id: str, started: float, error: str, notebook: str = "") -> Outcome:
