@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from kamreport import __version__
 from kamreport.errors import KamReportError
@@ -346,5 +346,15 @@ def _interrupted(exc: KeyboardInterrupt) -> int:
     return code
 
 
+def run() -> NoReturn:
+    """The ``kamreport`` command: :func:`main`, then exit with its status, deaf to signals
+    that come once the work is done (see :func:`kamreport.interruption.ignore`)."""
+    from kamreport import interruption
+
+    status = main()
+    interruption.ignore()
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

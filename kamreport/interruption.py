@@ -75,6 +75,17 @@ def install() -> None:
         signal.signal(signum, handle)
 
 
+def ignore() -> None:
+    """The command is done: SIGINT and SIGTERM have nothing left to stop. Ignored from
+    here on, a late signal cannot end the process as it exits (Python restores the
+    default action, death by the signal, while it shuts down) and turn a finished run
+    into a killed one."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
 def interrupted() -> int:
     """The signal that interrupted this process, 0 when none did."""
     return _state["interrupted"]
