@@ -43,7 +43,6 @@ def test_sigterm_raises_interrupted_once_and_a_second_signal_is_ignored(handlers
     assert interruption.interrupted() == signal.SIGTERM
 
 
-
 def test_a_signal_after_the_work_is_done_does_not_change_how_the_command_ends():
     """A SIGTERM that comes while a finished command exits (here from an exit handler)
     neither kills it nor prints a traceback: the command ends with its own status.
@@ -62,6 +61,7 @@ def test_a_signal_after_the_work_is_done_does_not_change_how_the_command_ends():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "Interrupted" not in done.stderr, done.stderr
+
 
 def test_a_signal_waits_until_publishing_is_done(handlers):
     steps = []
