@@ -45,7 +45,7 @@ def render_account(job: Job) -> Outcome:
         run_job(job)
         return Outcome(account_id, True, time.perf_counter() - started, worker=os.getpid())
     except KeyboardInterrupt as exc:  # stopped: its staging is gone; take no further job
-        _exit(exc)
+        _exit(interruption.exit_status(exc)[1])
     except NotebookExecutionError as exc:
         message = str(exc).split("\nThe failed notebook", 1)[0]
         return _failed(account_id, started, message, exc.notebook_path)
@@ -82,19 +82,16 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     if _busy["jobs"]:
         interruption.handle(signum, frame)
         return
+    _exit(128 + signum)
+
+
+def _exit(status: int) -> NoReturn:
+    """End this worker, its kernel first. After an interrupted job too: a worker that went
+    on would start the next queued report after the batch was told to stop."""
     from kamreport.kernel import shutdown_kernel
 
     shutdown_kernel()
-    os._exit(128 + signum)
-
-
-def _exit(exc: KeyboardInterrupt) -> NoReturn:
-    """End this worker after an interrupted job, its kernel first; a worker that went on
-    would start the next queued report after the batch was told to stop."""
-    from kamreport.kernel import shutdown_kernel
-
-    shutdown_kernel()
-    os._exit(interruption.exit_status(exc)[1])
+    os._exit(status)
 
 
 def _failed(account_id: str, started: float, error: str, notebook: str = "") -> Outcome:
