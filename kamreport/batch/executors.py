@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
+from multiprocessing.connection import wait
 
 from kamreport.errors import KamReportError
 
@@ -75,20 +76,21 @@ def stop_workers(pool: ProcessPoolExecutor, grace: float = 20.0) -> None:
 
     A worker still there after ``grace`` seconds is killed: one stopped while it held a
     lock of the pool's queues would otherwise block the others, and the pool's shutdown,
-    for ever. Its kernel ends with it (``PR_SET_PDEATHSIG``).
+    for ever. Its kernel ends with it (``PR_SET_PDEATHSIG``). Exits are watched through
+    the processes' sentinels, never by reaping them: the pool's own thread does that.
     """
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    for process in processes:
+    running = {}
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
         with contextlib.suppress(OSError, ValueError):  # already gone
-            if process.is_alive():
-                os.kill(process.pid, signal.SIGTERM)
+            running[process.sentinel] = process
+            os.kill(process.pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    for process in processes:
-        with contextlib.suppress(OSError, ValueError, AssertionError):
-            process.join(max(deadline - time.monotonic(), 0.0))
-            if process.is_alive():
-                process.kill()
-                process.join(5)
+    while running and (left := deadline - time.monotonic()) > 0:
+        for ended in wait(list(running), timeout=left):
+            running.pop(ended)
+    for process in running.values():
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
 
 
 @contextmanager
