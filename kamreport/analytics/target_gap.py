@@ -68,7 +68,7 @@ class GapSpread:
 
 
 def _cents(value: float) -> int:
-    return int(round(float(value) * 100))
+    return round(float(value) * 100)
 
 
 def _largest_remainder(total: int, basis: list[float]) -> list[int]:
