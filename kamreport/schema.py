@@ -61,6 +61,7 @@ PLAN_KINDS = ("objective", "action")
 PLAN_STATUSES = ("open", "done", "cancelled")
 COST_TYPES = ("rebate", "promotion", "logistics", "service", "other")
 SIZE_BANDS = ("small", "medium", "large", "enterprise")
+TARGET_SOURCES = ("top_down", "bottom_up", "override")
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -200,8 +201,69 @@ TABLES: tuple[Table, ...] = (
                 nullable=True,
                 min_value=0,
             ),
+            Column(
+                "senior_visits_target",
+                FLOAT,
+                False,
+                "Planned number of senior-management visits (高层拜访).",
+                "count",
+                nullable=True,
+                min_value=0,
+            ),
+            Column(
+                "training_target",
+                FLOAT,
+                False,
+                "Planned number of trainings for the account's people.",
+                "count",
+                nullable=True,
+                min_value=0,
+            ),
+            Column(
+                "proposed_target",
+                FLOAT,
+                False,
+                "The model's proposal for the month, as the workshop saw it.",
+                "currency",
+                nullable=True,
+                min_value=0,
+            ),
+            Column(
+                "target_source",
+                STR,
+                False,
+                "Who set the agreed revenue target: the top-down split of the goal, the KA "
+                "manager's bottom-up figure, or the VP's override.",
+                allowed=TARGET_SOURCES,
+                nullable=True,
+            ),
+            Column(
+                "target_method",
+                STR,
+                False,
+                "The method behind the model's proposal.",
+                nullable=True,
+            ),
         ),
         key=("account_id", "month"),
+        references=(("account_id", "accounts", "account_id"),),
+    ),
+    Table(
+        "category_targets",
+        "Yearly revenue targets per account and product category (产品目标).",
+        (
+            Column("account_id", STR, description="Account."),
+            Column("year", INT, description="Target year."),
+            Column("category", STR, description="Product category, as in products.category."),
+            Column(
+                "revenue_target",
+                FLOAT,
+                description="Revenue target for the category in the year.",
+                unit="currency",
+                min_value=0,
+            ),
+        ),
+        key=("account_id", "year", "category"),
         references=(("account_id", "accounts", "account_id"),),
     ),
     Table(

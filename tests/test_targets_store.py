@@ -184,3 +184,129 @@ def test_postgresql_table_replaced_in_one_transaction_with_history(monkeypatch):
         engine.dispose()
     finally:
         server.stop()
+
+
+def full_monthly() -> pd.DataFrame:
+    """What an import writes: revenue, the service targets and where the target came from."""
+    frame = monthly()
+    frame["visits_target"] = 2.0
+    frame["senior_visits_target"] = [1.0 if m.month % 3 == 0 else 0.0 for m in frame["month"]]
+    frame["training_target"] = 0.0
+    frame["proposed_target"] = frame["revenue_target"] * 0.9
+    frame["target_source"] = "override"
+    frame["target_method"] = "ltm_seasonal"
+    return frame
+
+
+CATEGORIES = pd.DataFrame(
+    {
+        "account_id": ["A1", "A1", "A2"],
+        "year": [2027, 2027, 2027],
+        "category": ["feed grade", "premix", "food grade"],
+        "revenue_target": [800_000.0, 400_000.0, 600_000.0],
+    }
+)
+
+
+def test_columns_an_import_does_not_manage_keep_their_values(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    old = (
+        "account_id,month,revenue_target,visits_target,note,region_plan\n"
+        "A1,2027-01-01,999,3,keep me,East\n"  # replaced month: note and region_plan kept
+        "A1,2026-01-01,100,2,old year,West\n"  # other year: untouched
+    )
+    (folder / "targets.csv").write_text(old, encoding="utf-8")
+    write_targets(DataParams(source=str(folder)), monthly(), now=NOW)
+    frame = pd.read_csv(folder / "targets.csv", dtype=str, keep_default_na=False)
+    assert list(frame.columns) == [
+        "account_id", "month", "revenue_target", "visits_target", "note", "region_plan"
+    ]  # fmt: skip
+    jan = frame.loc[(frame["account_id"] == "A1") & (frame["month"] == "2027-01-01")].iloc[0]
+    assert (jan["visits_target"], jan["note"], jan["region_plan"]) == ("3", "keep me", "East")
+    feb = frame.loc[(frame["account_id"] == "A1") & (frame["month"] == "2027-02-01")].iloc[0]
+    assert (feb["visits_target"], feb["note"]) == ("", "")  # a new month: nothing to keep
+    old_year = frame.loc[frame["month"] == "2026-01-01"].iloc[0]
+    assert old_year.tolist() == ["A1", "2026-01-01", "100", "2", "old year", "West"]
+
+
+def test_managed_columns_are_written_and_added_and_categories_stored(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "targets.csv").write_text(
+        "account_id,month,revenue_target,visits_target\nA1,2027-01-01,999,3\n", encoding="utf-8"
+    )
+    (folder / "category_targets.csv").write_text(
+        "account_id,year,category,revenue_target,comment\n"
+        "A1,2027,premix,1,agreed with purchasing\n"  # replaced: comment kept
+        "A1,2027,pharma grade,5,dropped\n"  # not in the new plan: removed with the year
+        "A1,2026,premix,7,\n",  # other year: kept
+        encoding="utf-8",
+    )
+    result = write_targets(
+        DataParams(source=str(folder)), full_monthly(), categories=CATEGORIES, now=NOW
+    )
+    assert (result.rows, result.category_rows) == (24, 3)
+    frame = pd.read_csv(folder / "targets.csv", dtype=str, keep_default_na=False)
+    assert list(frame.columns) == [
+        "account_id", "month", "revenue_target", "visits_target", "senior_visits_target",
+        "training_target", "proposed_target", "target_source", "target_method",
+    ]  # fmt: skip
+    march = frame.loc[(frame["account_id"] == "A1") & (frame["month"] == "2027-03-01")].iloc[0]
+    assert float(march["visits_target"]) == 2.0  # managed now: the workbook's value
+    assert float(march["senior_visits_target"]) == 1.0
+    assert march["target_source"] == "override"
+    cats = pd.read_csv(folder / "category_targets.csv", dtype=str, keep_default_na=False)
+    assert cats.values.tolist() == [
+        ["A1", "2026", "premix", "7", ""],
+        ["A1", "2027", "feed grade", "800000.0", ""],
+        ["A1", "2027", "premix", "400000.0", "agreed with purchasing"],
+        ["A2", "2027", "food grade", "600000.0", ""],
+    ]
+    assert (folder / "category_targets.csv.20261205-103000.bak").exists()
+
+
+def test_xlsx_and_database_store_categories_and_add_columns(tmp_path):
+    path = tmp_path / "kam.xlsx"
+    book = Workbook()
+    book.active.title = "targets"
+    book.active.append(["account_id", "month", "revenue_target", "remark"])
+    book.active.append(["A1", "2027-05-01", 10.0, "=1+1"])
+    book.save(path)
+    write_targets(DataParams(source=str(path)), full_monthly(), categories=CATEGORIES, now=NOW)
+    reread = load_workbook(path)
+    assert reread.sheetnames == ["targets", "category_targets"]
+    header = [c.value for c in reread["targets"][1]]
+    assert header[:4] == ["account_id", "month", "revenue_target", "remark"]
+    assert "target_source" in header
+    may = [r for r in reread["targets"].iter_rows(values_only=True) if r[1] == "2027-05-01"]
+    assert may[0][0] == "A1" and may[0][3] == "=1+1"  # the formula cell is kept
+    assert len(list(reread["category_targets"].iter_rows())) == 1 + 3
+
+    db = tmp_path / "kam.db"
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE targets (account_id TEXT, month DATE, revenue_target FLOAT, "
+            "owner_note TEXT)"
+        )
+        conn.exec_driver_sql("INSERT INTO targets VALUES ('A1','2027-03-01',5,'ask Li')")
+    result = write_targets(
+        DataParams(source=f"sqlite:///{db}"), full_monthly(), categories=CATEGORIES, now=NOW
+    )
+    assert result.category_rows == 3
+    with engine.connect() as conn:
+        march = conn.exec_driver_sql(
+            "SELECT revenue_target, owner_note, senior_visits_target, target_source "
+            "FROM targets WHERE account_id = 'A1' AND month = '2027-03-01'"
+        ).fetchall()
+        cats = conn.exec_driver_sql(
+            "SELECT account_id, year, category, revenue_target FROM category_targets "
+            "ORDER BY account_id, category"
+        ).fetchall()
+        history = conn.exec_driver_sql("SELECT * FROM targets_history").fetchall()
+    assert march == [(100_000.0, "ask Li", 1.0, "override")]
+    assert cats[0] == ("A1", 2027, "feed grade", 800_000.0)
+    # the columns added for the import are in the history too (empty for the old row)
+    assert history == [("A1", "2027-03-01", "5.0", "ask Li", *[None] * 6, "2026-12-05T10:30:00")]
+    engine.dispose()

@@ -6,7 +6,7 @@ them to feed, pharmaceutical, food and cosmetics manufacturers in seven
 Chinese regions and a few export countries, all invoiced in CNY.
 
 :func:`generate_sample` returns every table of :mod:`kamreport.schema` except
-``fx_rates`` (one currency). It is deterministic for a given seed: every part
+``fx_rates`` (one currency) and ``category_targets`` (set in the target workshop). It is deterministic for a given seed: every part
 draws from its own random stream ``numpy.random.default_rng([seed, part])``
 and nothing reads the clock. Order lines are generated with vectorised numpy,
 so ``target_lines`` of ten million stays practical. The planted stories are in
@@ -142,6 +142,8 @@ def _conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     }
     out = {}
     for column in schema.table(name).columns:
+        if column.name not in frame and not column.required:
+            continue  # an optional column the sample does not carry
         values = frame[column.name]
         dtype = wanted[column.dtype]
         out[column.name] = values if values.dtype == dtype else values.astype(dtype)
