@@ -141,9 +141,8 @@ def _totals(part: pd.DataFrame) -> dict[str, float]:
         "target": target,
         "actual": actual,
         "attainment": actual / target if target > 0 else np.nan,
-        "mape_agreed": float(part["agreed_ape"].mean()) if part["agreed_ape"].notna().any()
-        else np.nan,
-    }  # fmt: skip
+        "mape_agreed": float(part["agreed_ape"].mean()),  # NaN when no APE
+    }
 
 
 def _by_source(accounts: pd.DataFrame) -> pd.DataFrame:
@@ -180,8 +179,7 @@ def _by_method(
     present = [str(t) for t in detail["tier"].dropna().unique()]
     tiers = tuple(sorted(present, key=lambda t: _group_order(t, TIERS)))
     summary = backtest_summary(detail, tiers)
-    summary["chosen"] = [methods.get(t) == m for t, m in zip(summary["tier"], summary["method"],
-                                                              strict=True)]  # fmt: skip
+    summary["chosen"] = summary["method"].to_numpy() == summary["tier"].map(methods).to_numpy()
     return summary[list(METHOD_COLUMNS)]
 
 
