@@ -282,6 +282,11 @@ class EmailParams:
     max_attempts: int = 4
     retry_delay_seconds: float = 2.0
     retry_max_delay_seconds: float = 60.0
+    managers: Mapping[str, str] = field(default_factory=_frozen_map)
+    attention_rows: int = 10
+    movers: int = 5
+    target_risk_threshold: float = 0.05
+    digest_days: int = 7
     password: str | None = None
 
     def __post_init__(self) -> None:
@@ -293,6 +298,11 @@ class EmailParams:
                 f"`export {self.password_env or 'KAMREPORT_SMTP_PASSWORD'}=…`."
             )
         object.__setattr__(self, "recipients", _frozen_map(self.recipients))
+        object.__setattr__(self, "managers", _frozen_map(self.managers))
+        _in_range("email.attention_rows", self.attention_rows, 1, 100)
+        _in_range("email.movers", self.movers, 1, 50)
+        _in_range("email.target_risk_threshold", self.target_risk_threshold, 0, 1)
+        _in_range("email.digest_days", self.digest_days, 1, 90)
         _one_of("email.security", self.security, EMAIL_SECURITY)
         _in_range("email.smtp_port", self.smtp_port, 1, 65535)
         _in_range("email.timeout_seconds", self.timeout_seconds, 0.1, 600)
@@ -325,6 +335,17 @@ class PortfolioParams:
 TARGET_METHODS = ("run_rate", "ltm_seasonal", "trend", "potential")
 # The account tiers (客户分级), best first: the one list every module uses.
 TIERS = ("key", "growth", "maintain", "ordinary")
+# Targets beyond revenue, counted per year: visits, senior-management visits, trainings.
+SERVICE_KINDS = ("visits", "senior_visits", "training")
+# The floor of each tier's yearly service (a tier or kind left out: no floor).
+DEFAULT_SERVICE_LEVELS: Mapping[str, Mapping[str, float]] = {
+    "key": {"visits": 12, "senior_visits": 4, "training": 2},
+    "growth": {"visits": 6, "senior_visits": 2, "training": 1},
+    "maintain": {"visits": 4, "senior_visits": 1, "training": 0},
+    "ordinary": {"visits": 2, "senior_visits": 0, "training": 0},
+}
+# How the workshop proposes to spread goal − Σ bottom-up (kamreport.analytics.target_gap).
+GAP_RULES = ("headroom", "tier", "pro_rata")
 
 
 @dataclass(frozen=True)
@@ -346,9 +367,31 @@ class TargetsParams:
     tolerance: float = 0.02
     tolerance_action: str = "error"
     monthly_spread: str = "seasonal"
+    service_levels: Mapping[str, Mapping[str, float]] = field(
+        default_factory=lambda: _frozen_map(DEFAULT_SERVICE_LEVELS)
+    )
+    gap_rule: str = "headroom"
+    gap_tier_weights: Mapping[str, float] = field(default_factory=_frozen_map)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "methods", _frozen_map(self.methods))
+        levels = {t: _frozen_map(v) for t, v in (self.service_levels or {}).items()}
+        object.__setattr__(self, "service_levels", _frozen_map(levels))
+        object.__setattr__(self, "gap_tier_weights", _frozen_map(self.gap_tier_weights))
+        for tier, kinds in self.service_levels.items():
+            _one_of("targets.service_levels (tier)", tier, TIERS)
+            if not isinstance(kinds, Mapping):
+                raise ParamsError(
+                    f"targets.service_levels.{tier} must map visits, senior_visits and "
+                    f"training to yearly counts, found {kinds!r}."
+                )
+            for kind, count in kinds.items():
+                _one_of(f"targets.service_levels.{tier}", kind, SERVICE_KINDS)
+                _in_range(f"targets.service_levels.{tier}.{kind}", count, 0, 365)
+        _one_of("targets.gap_rule", self.gap_rule, GAP_RULES)
+        for tier, weight in self.gap_tier_weights.items():
+            _one_of("targets.gap_tier_weights (tier)", tier, TIERS)
+            _in_range(f"targets.gap_tier_weights.{tier}", weight, 0, 100)
         if not self.tiers:
             raise ParamsError("targets.tiers must name at least one tier.")
         for tier in self.tiers:

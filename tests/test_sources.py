@@ -229,8 +229,8 @@ def test_unknown_table_in_params(tmp_path):
         f"[unknown_table] {tmp_path}: data.tables names table 'orderlines', which is not in "
         "the data model. Expected one of accounts, order_lines, products, fx_rates, invoices, "
         "targets, category_targets, activities, contacts, opportunities, surveys, "
-        "complaints, wallet, competitors, service_costs, account_plans, found 'orderlines'. Fix: Did you mean "
-        "'order_lines'? Correct the table name in data.tables."
+        "complaints, wallet, competitors, service_costs, account_plans, found 'orderlines'. "
+        "Fix: Did you mean 'order_lines'? Correct the table name in data.tables."
     )
 
 

@@ -83,13 +83,15 @@ def read_targets_csv(path: Path) -> dict[str, float]:
 
 def test_structure_inputs_marked_validated_formulas_protected(workbook_path):
     book = load_workbook(workbook_path)
-    assert book.sheetnames == ["Instructions", "Accounts", "Summary", "_meta"]
+    assert book.sheetnames == [
+        "Instructions", "Accounts", "Summary", "Service", "Categories", "_meta"
+    ]  # fmt: skip
     assert book["_meta"].sheet_state == "veryHidden"
     sheet = book["Accounts"]
     assert sheet.freeze_panes == "C2"
     assert sheet.protection.sheet
     assert "Targets" in sheet.tables
-    assert sheet.tables["Targets"].ref == "A1:V7"
+    assert sheet.tables["Targets"].ref == "A1:W7"
     assert sheet["Q1"].value == "Bottom-up / 自下而上"
     assert sheet["S1"].value == "Override / 调整值"
     for cell in ("Q2", "S7"):
@@ -198,8 +200,9 @@ INVALID = {
     ),
     "missing_sheet": (
         lambda book: book.remove(book["Summary"]),
-        "sheet 'Summary': found no such sheet (sheets: Instructions, Accounts, _meta), "
-        "expected the sheets Instructions, Accounts, Summary of the generated workbook. "
+        "sheet 'Summary': found no such sheet (sheets: Instructions, Accounts, Service, "
+        "Categories, _meta), expected the sheets Instructions, Accounts, Summary, Service, "
+        "Categories of the generated workbook. "
         "Sheets must not be renamed or deleted; start again from the generated file.",
     ),
     "missing_column": (

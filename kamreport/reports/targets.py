@@ -17,6 +17,20 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.risk import risk_flags
+from kamreport.analytics.service_targets import (
+    TARGET_COLUMN,
+    category_mix,
+    monthly_counts,
+    propose_service,
+    service_history,
+)
+from kamreport.analytics.target_gap import GapSpread, spread_gap
+from kamreport.analytics.target_loop import (
+    LoopReview,
+    last_year_loop,
+    review_year,
+    unavailable_reason,
+)
 from kamreport.analytics.target_proposals import (
     Proposals,
     backtest_cutoff,
@@ -29,10 +43,11 @@ from kamreport.context import RunContext
 from kamreport.errors import KamReportError
 from kamreport.i18n import Formatter
 from kamreport.layout import targets_page, targets_workbook, write_staged
-from kamreport.params import Params
+from kamreport.params import SERVICE_KINDS, Params
 from kamreport.provenance import Provenance
 from kamreport.render import render
-from kamreport.workbook.build import build_workbook, workbook_bytes
+from kamreport.workbook.build import build_workbook, gap_frame, workbook_bytes
+from kamreport.workbook.read import ImportedTargets
 
 BANDS = (-np.inf, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2, np.inf)
 
@@ -54,6 +69,12 @@ class TargetSetting:
     backtest_years: tuple[int, ...] = ()
     set_by_params: tuple[str, ...] = ()  # tiers whose method the params file chose
     default_growth: float | None = None  # set when the goal is the default (forecast × 1+g)
+    service: pd.DataFrame | None = None  # per account {kind}_ltm, {kind}_proposed
+    categories: pd.DataFrame | None = None  # service_targets.category_mix rows
+    spread: GapSpread | None = None  # goal − Σ baselines, spread by targets.gap_rule
+    loop: LoopReview | None = None  # last year's targets against what happened
+    loop_unavailable: str | None = None  # why there is no loop (target_loop NOTE_* code)
+    loop_year: int | None = None
 
     @property
     def year(self) -> int:
@@ -138,7 +159,39 @@ def analyse(run: RunContext, year: int | None = None, goal: float | None = None)
     cutoffs = tuple(
         backtest_cutoff(run.as_of, y, params.targets.backtest_cutoff).date() for y in years
     )
+    index = proposals.accounts.index
+    history = service_history(run.dataset.get("activities"), run.as_of, index)
+    proposed = propose_service(history, values["tier"], params.targets.service_levels)
+    service = pd.concat([history.add_suffix("_ltm"), proposed.add_suffix("_proposed")], axis=1)
+    categories = category_mix(
+        run.dataset.order_lines, run.dataset.get("products"), run.as_of, index
+    )
+    spread = spread_gap(
+        gap_frame(proposals),
+        float(chosen_goal),
+        params.targets.gap_rule,
+        params.targets.gap_tier_weights,
+    )
+    targets = run.dataset.get("targets")
+    managers = run.dataset.accounts.set_index("account_id").get("ka_manager")
+    loop = last_year_loop(
+        targets,
+        run.dataset.order_lines,
+        proposals.backtest,
+        proposals.methods,
+        values["tier"],
+        managers if managers is not None else pd.Series(dtype=object),
+        run.as_of,
+    )
     return TargetSetting(
+        service=service,
+        categories=categories,
+        spread=spread,
+        loop=loop,
+        loop_unavailable=None
+        if loop is not None
+        else unavailable_reason(targets, run.dataset.order_lines, run.as_of),
+        loop_year=review_year(run.as_of),
         proposals=proposals,
         goal=float(chosen_goal),
         last_year=attainment_by_tier(run, scope, last, to_date=False),
@@ -159,6 +212,11 @@ def workbook(setting: TargetSetting, run: RunContext, generated: str) -> bytes:
         tolerance=run.params.targets.tolerance,
         currency=run.dataset.currency,
         generated=generated,
+        service=setting.service,
+        categories=setting.categories,
+        loop=setting.loop,
+        gap_rule=run.params.targets.gap_rule,
+        tier_weights=run.params.targets.gap_tier_weights,
     )
     return workbook_bytes(book)
 
@@ -188,6 +246,26 @@ class ImportResult:
     agreed_total: float
     goal: float
     warnings: tuple[str, ...]
+    category_rows: int = 0
+
+
+def monthly_rows(
+    imported: ImportedTargets, year: int, seasonality: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Every column an import manages, per account and month: the agreed revenue target
+    and the model's proposal spread alike, the visit, senior-visit and training counts
+    spread evenly in whole numbers, who set the target and the proposal's method."""
+    targets = imported.targets
+    monthly = spread_monthly(targets["agreed"], year, seasonality)
+    proposed = spread_monthly(targets["baseline"], year, seasonality)
+    monthly["proposed_target"] = proposed["revenue_target"].to_numpy()
+    keys = pd.MultiIndex.from_arrays([monthly["account_id"], monthly["month"].dt.month])
+    for kind in SERVICE_KINDS:
+        counts = monthly_counts(imported.service[kind].reindex(targets.index).fillna(0))
+        monthly[TARGET_COLUMN[kind]] = counts.stack().reindex(keys).to_numpy(dtype=float)
+    monthly["target_source"] = monthly["account_id"].map(targets["source"])
+    monthly["target_method"] = monthly["account_id"].map(targets["method"])
+    return monthly
 
 
 def import_targets(
@@ -226,13 +304,21 @@ def import_targets(
         ]
         raise TargetsImportError(str(path), issues)
     seasonal = imported.seasonality if params.targets.monthly_spread == "seasonal" else None
-    monthly = spread_monthly(imported.targets["agreed"], year, seasonal)
-    stored = write_targets(params.data, monthly, base_dir=base_dir, now=now)
+    monthly = monthly_rows(imported, year, seasonal)
+    categories = imported.categories.assign(year=year)
+    stored = write_targets(
+        params.data,
+        monthly,
+        categories=categories[["account_id", "year", "category", "revenue_target"]],
+        base_dir=base_dir,
+        now=now,
+    )
     return ImportResult(
         target=stored.target,
         backup=stored.backup,
         accounts=len(imported.targets),
         rows=stored.rows,
+        category_rows=stored.category_rows,
         agreed_total=imported.agreed_total,
         goal=imported.goal,
         warnings=tuple(str(w) for w in imported.warnings),

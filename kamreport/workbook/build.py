@@ -1,4 +1,5 @@
-"""The target-setting workbook (openpyxl): Instructions, Accounts, Summary.
+"""The target-setting workbook (openpyxl): Instructions, Accounts, Service, Categories,
+Summary, and Last year when the data holds last year's targets.
 
 Accounts: one row per account in scope, an Excel table with frozen headers.
 Yellow cells (Bottom-up, Override, the company goal) are the only unlocked cells,
@@ -10,16 +11,27 @@ so the workshop can still unprotect it on purpose). Formulas:
 - Gap = Agreed − baseline, Gap % = Agreed / baseline − 1.
 
 Next to the baseline: its range (low, high) and, for an account whose baseline
-was adjusted for inactivity, the reason in both languages.
+was adjusted for inactivity, the reason in both languages. Goal spread: the
+baseline (or bottom-up, once entered) plus the account's part of goal − Σ
+bottom-up by ``targets.gap_rule`` (kamreport.analytics.target_gap), a value the
+room may copy into Override.
 
-The hidden ``_meta`` sheet records the year, the generated account ids in row
-order and each account's seasonal profile, which the reader checks and uses.
+Service: the yearly visit, senior-visit and training targets (agreed = the yellow
+input if entered, else the proposal). Categories: per account and product
+category, the proposed target = its share of the account's LTM revenue × the
+account's agreed target (a live formula), agreed = the yellow input if entered,
+else the proposal.
+
+The hidden ``_meta`` sheet records the year, which workbook of a split workshop
+this is, the generated account ids in row order with each account's seasonal
+profile and proposal method, and the generated category rows, which the reader
+checks and uses.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 from openpyxl import Workbook
@@ -29,23 +41,36 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kamreport.analytics.service_targets import SERVICE_KINDS
+from kamreport.analytics.target_gap import GapSpread, spread_gap
+from kamreport.analytics.target_loop import LoopReview
 from kamreport.analytics.target_proposals import SEASON_COLUMNS, Proposals
 from kamreport.analytics.targets import RECENT_MONTHS
 from kamreport.exact import tidy
 from kamreport.i18n import Formatter
+from kamreport.params import TARGET_METHODS, TIERS
 from kamreport.spreadsheet_safety import as_text, text_cell
 from kamreport.workbook.layout import (
     ACCOUNTS,
     AGREED_TOTAL_CELL,
     BASELINE_TOTAL_CELL,
+    CATEGORIES,
+    CATEGORY_COLUMNS,
+    CATEGORY_TABLE,
     COLUMNS,
     FORMAT_VERSION,
     GOAL_CELL,
     INSTRUCTIONS,
+    LAST_YEAR,
     META,
+    META_CATEGORY_HEADS,
+    SERVICE,
+    SERVICE_COLUMNS,
+    SERVICE_TABLE,
     SUMMARY,
     TABLE_NAME,
     TOLERANCE_CELL,
+    WHOLE,
     Headers,
     bilingual,
     letter,
@@ -71,24 +96,31 @@ WIDTHS = {
     "method": 30,
     "reason": 48,
     "gap_pct": 9,
+    "goal_spread": 15,
+    "category": 18,
 }
 EN, ZH = Formatter("en"), Formatter("zh-CN")
 NONE = "—"
+TIER_KEYS, METHOD_KEYS = frozenset(TIERS), frozenset(TARGET_METHODS)
+STEPS = 13
 
 
 def both(key: str, **values: object) -> str:
     return bilingual(EN.t(key, **values), ZH.t(key, **values))
 
 
-def _validation(sheet: Worksheet, ranges: str) -> None:
+def _validation(sheet: Worksheet, ranges: str, whole: bool = False) -> None:
+    what = ("A whole number ≥ 0 / 整数 ≥ 0", "a whole number ≥ 0", "大于等于 0 的整数")
+    if not whole:
+        what = ("Number ≥ 0 / 数字 ≥ 0", "a number ≥ 0", "大于等于 0 的数字")
     rule = DataValidation(
-        type="decimal",
+        type="whole" if whole else "decimal",
         operator="greaterThanOrEqual",
         formula1="0",
         allow_blank=True,
         showErrorMessage=True,
-        errorTitle="Number ≥ 0 / 数字 ≥ 0",
-        error="Enter a number ≥ 0, or leave the cell empty. / 请输入大于等于 0 的数字，或留空。",
+        errorTitle=what[0],
+        error=f"Enter {what[1]}, or leave the cell empty. / 请输入{what[2]}，或留空。",
         showInputMessage=False,
     )
     sheet.add_data_validation(rule)
@@ -114,22 +146,19 @@ def _print_setup(sheet: Worksheet, title_rows: str | None = None) -> None:
 
 
 def _accounts_sheet(
-    sheet: Worksheet, proposals: Proposals, accounts: pd.DataFrame, headers: Headers
+    sheet: Worksheet,
+    proposals: Proposals,
+    accounts: pd.DataFrame,
+    headers: Headers,
+    spread: GapSpread,
 ) -> int:
     """Fill the Accounts sheet; returns the last data row."""
     info = accounts.set_index("account_id")
     rows = proposals.accounts
     last = len(rows) + 1
-    col = {key: letter(key) for key, _ in COLUMNS}
+    col = _header_row(sheet, COLUMNS, headers)
     baseline = f"${col['proposal']}$2:${col['proposal']}${last}"
     goal = f"{SUMMARY}!${GOAL_CELL[0]}${GOAL_CELL[1:]}"
-    for index, (key, kind) in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index, value=headers.text(key))
-        cell.font = Font(bold=True, color="000000" if kind == "input" else "FFFFFF")
-        cell.fill = INPUT_HEADER_FILL if kind == "input" else HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        sheet.column_dimensions[col[key]].width = WIDTHS.get(key, 15)
-    sheet.row_dimensions[1].height = 48
     for r, (account_id, row) in enumerate(rows.iterrows(), start=2):
         meta = info.loc[account_id] if account_id in info.index else pd.Series(dtype=object)
         y = proposals.as_of.year
@@ -161,33 +190,146 @@ def _accounts_sheet(
             "gap_pct": (
                 f'=IF({col["proposal"]}{r}>0,{col["agreed"]}{r}/{col["proposal"]}{r}-1,"")'
             ),
+            "goal_spread": float(spread.accounts.at[account_id, "proposed"]),
         }
         for index, (key, kind) in enumerate(COLUMNS, start=1):
             cell = sheet.cell(row=r, column=index, value=values[key])
-            if kind in ("money", "input", "formula"):
-                cell.number_format = MONEY
-            if kind == "percent":
-                cell.number_format = PERCENT
-            if kind == "text":
-                as_text(cell)  # names from data stay text, never formulas
+            _style(cell, kind)
             if key == "reason":
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if kind == "input":
-                cell.fill = INPUT_FILL
-                cell.border = INPUT_BORDER
-                cell.protection = UNLOCKED
-            elif kind in ("formula", "percent"):
-                cell.fill = FORMULA_FILL
-    table = Table(displayName=TABLE_NAME, ref=f"A1:{col['gap_pct']}{last}")
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
-    sheet.add_table(table)
     _validation(sheet, f"{col['bottom_up']}2:{col['bottom_up']}{last} "
                 f"{col['override']}2:{col['override']}{last}")  # fmt: skip
+    _finish_table(sheet, COLUMNS, TABLE_NAME, last)
+    return last
+
+
+def gap_frame(proposals: Proposals, bottom_up: pd.Series | None = None) -> pd.DataFrame:
+    """What :func:`spread_gap` needs of the workbook's accounts (bottom-up where entered)."""
+    rows = proposals.accounts
+    entered = pd.Series(float("nan"), index=rows.index)
+    if bottom_up is not None:
+        entered = bottom_up.reindex(rows.index).astype(float)
+    return pd.DataFrame(
+        {
+            "baseline": rows["proposal"].astype(float),
+            "bottom_up": entered,
+            "headroom": rows["headroom"].astype(float),
+            "tier": rows["tier"],
+        }
+    )
+
+
+def _style(cell, kind: str) -> None:
+    """Number format, fill and protection of a cell by its column kind."""
+    if kind in ("money", "input", "formula"):
+        cell.number_format = MONEY
+    elif kind == "percent":
+        cell.number_format = PERCENT
+    elif kind.startswith("count"):
+        cell.number_format = "0"
+    if kind == "text":
+        as_text(cell)  # names from data stay text, never formulas
+    if kind in ("input", "count_input"):
+        cell.fill, cell.border, cell.protection = INPUT_FILL, INPUT_BORDER, UNLOCKED
+    elif kind in ("formula", "percent", "count_formula"):
+        cell.fill = FORMULA_FILL
+
+
+def _header_row(
+    sheet: Worksheet, columns: tuple[tuple[str, str], ...], headers: Headers
+) -> dict[str, str]:
+    """The bold header row of a sheet; returns each key's column letter."""
+    for index, (key, kind) in enumerate(columns, start=1):
+        entry = kind in ("input", "count_input")
+        cell = sheet.cell(row=1, column=index, value=headers.text(key))
+        cell.font = Font(bold=True, color="000000" if entry else "FFFFFF")
+        cell.fill = INPUT_HEADER_FILL if entry else HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        sheet.column_dimensions[letter(key, columns)].width = WIDTHS.get(key, 15)
+    sheet.row_dimensions[1].height = 48
+    return {key: letter(key, columns) for key, _ in columns}
+
+
+def _finish_table(
+    sheet: Worksheet, columns: tuple[tuple[str, str], ...], name: str, last: int
+) -> None:
+    """An Excel table over the rows, frozen headers, print setup, protection."""
+    end = letter(columns[-1][0], columns)
+    if last >= 2:
+        table = Table(displayName=name, ref=f"A1:{end}{last}")
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+        sheet.add_table(table)
     sheet.freeze_panes = "C2"
     _print_setup(sheet, "1:1")
-    sheet.print_area = f"A1:{col['gap_pct']}{last}"
+    sheet.print_area = f"A1:{end}{max(last, 1)}"
     _protect(sheet)
-    return last
+
+
+def _service_sheet(
+    sheet: Worksheet,
+    proposals: Proposals,
+    accounts: pd.DataFrame,
+    headers: Headers,
+    service: pd.DataFrame,
+) -> None:
+    """Visits, senior visits and trainings per account: history, proposal, input, agreed."""
+    info = accounts.set_index("account_id")
+    col = _header_row(sheet, SERVICE_COLUMNS, headers)
+    rows = proposals.accounts
+    for r, (account_id, row) in enumerate(rows.iterrows(), start=2):
+        meta = info.loc[account_id] if account_id in info.index else pd.Series(dtype=object)
+        plan = service.loc[account_id] if account_id in service.index else pd.Series(dtype=float)
+        values: dict[str, object] = {
+            "account_id": account_id,
+            "name": _text(meta.get("name")),
+            "ka_manager": _text(meta.get("ka_manager")),
+            "tier": both(f"targets.tier.{row['tier']}"),
+        }
+        for kind in SERVICE_KINDS:
+            values[f"{kind}_ltm"] = int(plan.get(f"{kind}_ltm", 0))
+            values[f"{kind}_proposed"] = int(plan.get(f"{kind}_proposed", 0))
+            values[kind] = None
+            given, proposed = f"{col[kind]}{r}", f"{col[f'{kind}_proposed']}{r}"
+            values[f"{kind}_agreed"] = f"=IF(ISNUMBER({given}),{given},{proposed})"
+        for index, (key, kind) in enumerate(SERVICE_COLUMNS, start=1):
+            _style(sheet.cell(row=r, column=index, value=values[key]), kind)
+    last = len(rows) + 1
+    inputs = " ".join(f"{col[k]}2:{col[k]}{last}" for k in SERVICE_KINDS)
+    _validation(sheet, inputs, whole=True)
+    _finish_table(sheet, SERVICE_COLUMNS, SERVICE_TABLE, last)
+
+
+def _categories_sheet(
+    sheet: Worksheet,
+    accounts: pd.DataFrame,
+    headers: Headers,
+    categories: pd.DataFrame,
+    account_rows: Mapping[str, int],
+) -> None:
+    """Per account and category: LTM revenue, share, proposal (share × the account's
+    agreed target on the Accounts sheet), input, agreed."""
+    names = accounts.set_index("account_id")["name"] if "name" in accounts else pd.Series()
+    col = _header_row(sheet, CATEGORY_COLUMNS, headers)
+    agreed = letter("agreed")
+    for r, item in enumerate(categories.itertuples(index=False), start=2):
+        given, proposed = f"{col['category_target']}{r}", f"{col['category_proposed']}{r}"
+        share = f"{col['category_share']}{r}"
+        values = {
+            "account_id": item.account_id,
+            "name": _text(names.get(item.account_id)),
+            "category": str(item.category),
+            "category_revenue_ltm": float(item.revenue_ltm),
+            "category_share": float(item.share),
+            "category_proposed": f"={share}*{ACCOUNTS}!${agreed}${account_rows[item.account_id]}",
+            "category_target": None,
+            "category_agreed": f"=IF(ISNUMBER({given}),{given},{proposed})",
+        }
+        for index, (key, kind) in enumerate(CATEGORY_COLUMNS, start=1):
+            _style(sheet.cell(row=r, column=index, value=values[key]), kind)
+    last = len(categories) + 1
+    if last >= 2:
+        _validation(sheet, f"{col['category_target']}2:{col['category_target']}{last}")
+    _finish_table(sheet, CATEGORY_COLUMNS, CATEGORY_TABLE, last)
 
 
 def _amount(value: object) -> float | None:
@@ -351,7 +493,9 @@ def _group_table(
     return row
 
 
-def _instructions_sheet(sheet: Worksheet, year: int, facts: dict[str, object]) -> None:
+def _instructions_sheet(
+    sheet: Worksheet, year: int, facts: dict[str, object], manager: str = ""
+) -> None:
     sheet.column_dimensions["A"].width = 115
     row = 1
     for fmt in (EN, ZH):
@@ -363,8 +507,12 @@ def _instructions_sheet(sheet: Worksheet, year: int, facts: dict[str, object]) -
         text = fmt.t("targets.instructions.facts", **{**facts, "tiers": tiers})
         sheet.cell(row=row, column=1, value=text)
         row += 1
-        for step in range(1, 10):
-            text = fmt.t(f"targets.instructions.step{step}", year=year, months=RECENT_MONTHS)
+        steps = [fmt.t("targets.instructions.part", manager=manager, year=year)] if manager else []
+        steps += [
+            fmt.t(f"targets.instructions.step{step}", year=year, months=RECENT_MONTHS)
+            for step in range(1, STEPS + 1)
+        ]
+        for text in steps:
             cell = sheet.cell(row=row, column=1, value=text)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             # wrapped rows get their height here: spreadsheet programs do not grow them on open
@@ -382,21 +530,126 @@ def _instructions_sheet(sheet: Worksheet, year: int, facts: dict[str, object]) -
     _protect(sheet)
 
 
-def _meta_sheet(sheet: Worksheet, proposals: Proposals, facts: dict[str, object]) -> None:
-    """What the reader needs: format version, year, the accounts in row order, seasonality."""
+def _meta_sheet(
+    sheet: Worksheet,
+    proposals: Proposals,
+    facts: dict[str, object],
+    categories: pd.DataFrame,
+) -> None:
+    """What the reader needs: the facts, the accounts in row order with their seasonality
+    and method, and the generated category rows with their shares."""
     for row, (key, value) in enumerate(facts.items(), start=1):
         sheet.cell(row=row, column=1, value=key)
         as_text(sheet.cell(row=row, column=2, value=value))
     start = len(facts) + 2
-    sheet.cell(row=start, column=1, value="account_id")
-    for index, name in enumerate(SEASON_COLUMNS, start=2):
+    heads = ["account_id", *SEASON_COLUMNS, "method"]
+    for index, name in enumerate(heads, start=1):
         sheet.cell(row=start, column=index, value=name)
     for offset, (account_id, row) in enumerate(proposals.accounts.iterrows(), start=1):
         text_cell(sheet, start + offset, 1, account_id)
         for index, name in enumerate(SEASON_COLUMNS, start=2):
             sheet.cell(row=start + offset, column=index, value=float(row[name]))
+        text_cell(sheet, start + offset, len(heads), str(row["method"]))
+    start += len(proposals.accounts) + 2
+    for index, name in enumerate(META_CATEGORY_HEADS, start=1):
+        sheet.cell(row=start, column=index, value=name)
+    for offset, item in enumerate(categories.itertuples(index=False), start=1):
+        text_cell(sheet, start + offset, 1, item.account_id)
+        text_cell(sheet, start + offset, 2, str(item.category))
+        sheet.cell(row=start + offset, column=3, value=float(item.share))
     sheet.sheet_state = "veryHidden"
     _protect(sheet)
+
+
+def _last_year_sheet(
+    sheet: Worksheet, loop: LoopReview, accounts: pd.DataFrame, headers: Headers
+) -> None:
+    """Last year's loop: per account the proposal, the agreed target, who set it and what
+    happened; then the accuracy by who set it, by tier and by KA manager (read only)."""
+    names = accounts.set_index("account_id")["name"] if "name" in accounts else pd.Series()
+    sheet["A1"] = both("targets.loop.title", year=loop.year)
+    sheet["A1"].font = Font(bold=True, size=14)
+    for offset, note in enumerate(loop.notes, start=2):
+        sheet.cell(row=offset, column=1, value=both(f"targets.loop.note.{note}", year=loop.year))
+    row = 3 + len(loop.notes)
+    columns = [
+        ("account_id", "text"), ("name", "text"), ("tier", "text"), ("ka_manager", "text"),
+        ("loop_method", "text"), ("loop_proposal", "money"), ("loop_recorded", "text"),
+        ("loop_agreed", "money"), ("loop_source", "text"), ("loop_actual", "money"),
+        ("loop_proposal_ape", "percent"), ("loop_agreed_ape", "percent"),
+    ]  # fmt: skip
+    for index, (key, _) in enumerate(columns, start=1):
+        cell = sheet.cell(row=row, column=index, value=headers.text(key))
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        sheet.column_dimensions[letter(key, tuple(columns))].width = WIDTHS.get(key, 14)
+    sheet.row_dimensions[row].height = 36
+    header_row = row
+    for account_id, item in loop.accounts.iterrows():
+        row += 1
+        values = {
+            "account_id": account_id,
+            "name": _text(names.get(account_id)),
+            "tier": both(f"targets.tier.{item['tier']}") if item["tier"] in TIER_KEYS else NONE,
+            "ka_manager": _text(item["ka_manager"]),
+            "loop_method": both(f"targets.method.{item['method']}")
+            if item["method"] in METHOD_KEYS
+            else NONE,
+            "loop_proposal": _amount(item["proposal"]),
+            "loop_recorded": both(
+                "targets.loop.recorded" if item["proposal_recorded"] else "targets.loop.recomputed"
+            ),
+            "loop_agreed": _amount(item["agreed"]),
+            "loop_source": both(f"targets.loop.source.{item['source']}"),
+            "loop_actual": _amount(item["actual"]),
+            "loop_proposal_ape": _amount(item["proposal_ape"]),
+            "loop_agreed_ape": _amount(item["agreed_ape"]),
+        }
+        for index, (key, kind) in enumerate(columns, start=1):
+            _style(sheet.cell(row=row, column=index, value=values[key]), kind)
+    if row > header_row:
+        end = letter(columns[-1][0], tuple(columns))
+        table = Table(displayName="LastYear", ref=f"A{header_row}:{end}{row}")
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+        sheet.add_table(table)
+    row += 2
+    row = _loop_groups(sheet, row, loop.by_source, "source", "targets.loop.by_source")
+    row = _loop_groups(sheet, row + 2, loop.by_tier, "tier", "targets.loop.by_tier")
+    _loop_groups(sheet, row + 2, loop.by_manager, "ka_manager", "targets.loop.by_manager")
+    sheet.freeze_panes = f"C{header_row + 1}"
+    _print_setup(sheet, f"{header_row}:{header_row}")
+    _protect(sheet)
+
+
+def _loop_groups(sheet: Worksheet, row: int, frame: pd.DataFrame, key: str, title: str) -> int:
+    """One accuracy table of last year's loop; returns its last row."""
+    sheet.cell(row=row, column=1, value=both(title)).font = Font(bold=True, size=12)
+    if key == "source":
+        heads = [("source", "text"), ("accounts", "count"), ("mape_proposal", "percent"),
+                 ("mape_agreed", "percent"), ("total_error_proposal", "percent"),
+                 ("total_error_agreed", "percent")]  # fmt: skip
+    else:
+        heads = [(key, "text"), ("accounts", "count"), ("target", "money"), ("actual", "money"),
+                 ("attainment", "percent"), ("mape_agreed", "percent")]  # fmt: skip
+    row += 1
+    for index, (head, _) in enumerate(heads, start=1):
+        cell = sheet.cell(row=row, column=index, value=both(f"targets.loop.col.{head}"))
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    for item in frame.to_dict("records"):
+        row += 1
+        for index, (head, kind) in enumerate(heads, start=1):
+            value = item.get(head)
+            if head == "source":
+                value = both(f"targets.loop.source.{value}")
+            elif head == "tier":
+                value = both(f"targets.tier.{value}") if value in TIER_KEYS else _text(value)
+            elif kind == "text":
+                value = _text(value)
+            else:
+                value = _amount(value)
+            _style(sheet.cell(row=row, column=index, value=value), kind)
+    return row
 
 
 def _tidy_numbers(book: Workbook) -> None:
@@ -413,6 +666,16 @@ def _tidy_numbers(book: Workbook) -> None:
                 cell.value = tidy(cell.value, money=cell.number_format == MONEY)
 
 
+def empty_service(proposals: Proposals) -> pd.DataFrame:
+    """No history and no proposal for the visit, senior-visit and training targets."""
+    columns = [f"{k}_{part}" for k in SERVICE_KINDS for part in ("ltm", "proposed")]
+    return pd.DataFrame(0, index=proposals.accounts.index, columns=columns)
+
+
+def empty_categories() -> pd.DataFrame:
+    return pd.DataFrame(columns=["account_id", "category", "revenue_ltm", "share"])
+
+
 def build_workbook(
     proposals: Proposals,
     accounts: pd.DataFrame,
@@ -421,20 +684,43 @@ def build_workbook(
     tolerance: float,
     currency: str,
     generated: str,
+    service: pd.DataFrame | None = None,
+    categories: pd.DataFrame | None = None,
+    loop: LoopReview | None = None,
+    gap_rule: str = "headroom",
+    tier_weights: Mapping[str, float] | None = None,
+    part: str = WHOLE,
+    manager: str = "",
 ) -> Workbook:
-    """The workshop workbook for ``proposals`` (accounts: the dataset's accounts table)."""
+    """The workshop workbook for ``proposals`` (accounts: the dataset's accounts table).
+
+    ``service``: per account {kind}_ltm and {kind}_proposed for each service kind;
+    ``categories``: kamreport.analytics.service_targets.category_mix rows; ``loop``: last
+    year's review (a Last year sheet); ``part``/``manager``: which workbook of a split
+    workshop this is."""
     headers = Headers(current_year=proposals.as_of.year, target_year=proposals.year)
+    service = empty_service(proposals) if service is None else service
+    categories = empty_categories() if categories is None else categories
+    categories = categories.loc[categories["account_id"].isin(proposals.accounts.index)]
+    # the share as shown is the share the formulas and the import use
+    categories = categories.assign(share=categories["share"].astype(float).round(4))
+    spread = spread_gap(gap_frame(proposals), goal, gap_rule, tier_weights)
     book = Workbook()
     instructions = book.active
     instructions.title = INSTRUCTIONS
     sheet = book.create_sheet(ACCOUNTS)
-    last = _accounts_sheet(sheet, proposals, accounts, headers)
+    last = _accounts_sheet(sheet, proposals, accounts, headers, spread)
     info = accounts.set_index("account_id").reindex(proposals.accounts.index)
     groups = {
         key: sorted({_text(v) for v in info[key]}) if key in info else [NONE]
         for key in ("ka_manager", "region")
     }
     _summary_sheet(book.create_sheet(SUMMARY), last, headers, goal, tolerance, groups)
+    account_rows = {a: r for r, a in enumerate(proposals.accounts.index, start=2)}
+    _service_sheet(book.create_sheet(SERVICE), proposals, accounts, headers, service)
+    _categories_sheet(book.create_sheet(CATEGORIES), accounts, headers, categories, account_rows)
+    if loop is not None:
+        _last_year_sheet(book.create_sheet(LAST_YEAR), loop, accounts, headers)
     tiers = tuple(dict.fromkeys(proposals.accounts["tier"]))
     _instructions_sheet(
         instructions,
@@ -446,6 +732,7 @@ def build_workbook(
             "tiers": tiers,
             "generated": generated,
         },
+        manager,
     )
     _meta_sheet(
         book.create_sheet(META),
@@ -457,7 +744,11 @@ def build_workbook(
             "currency": currency,
             "goal": goal,
             "accounts": len(proposals.accounts),
+            "part": part,
+            "manager": manager,
+            "gap_rule": gap_rule,
         },
+        categories,
     )
     _tidy_numbers(book)
     book.active = 1

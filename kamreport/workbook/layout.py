@@ -14,9 +14,15 @@ from openpyxl.utils import get_column_letter
 from kamreport.i18n import Formatter
 
 INSTRUCTIONS, ACCOUNTS, SUMMARY, META = "Instructions", "Accounts", "Summary", "_meta"
-SHEETS = (INSTRUCTIONS, ACCOUNTS, SUMMARY)
+SERVICE, CATEGORIES, LAST_YEAR = "Service", "Categories", "Last year"
+SHEETS = (INSTRUCTIONS, ACCOUNTS, SUMMARY, SERVICE, CATEGORIES)  # LAST_YEAR is optional
 TABLE_NAME = "Targets"
-FORMAT_VERSION = "1"
+SERVICE_TABLE, CATEGORY_TABLE = "Service", "Categories"
+FORMAT_VERSION = "2"
+# _meta facts: which workbook of a split workshop this is.
+WHOLE, MANAGER_PART, MERGED = "whole", "manager", "merged"
+# The header of the category block of _meta.
+META_CATEGORY_HEADS = ("category_account_id", "category", "share")
 
 # Summary cells the formulas and the reader refer to.
 GOAL_CELL = "B3"
@@ -48,14 +54,48 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("agreed", "formula"),
     ("gap", "formula"),
     ("gap_pct", "percent"),
+    ("goal_spread", "money"),
 )
 INPUT_COLUMNS = ("bottom_up", "override")
 FORMULA_COLUMNS = ("top_down", "agreed", "gap", "gap_pct")
 
+# The Service sheet: the yearly visit, senior-visit and training targets per account.
+# Kinds add "count" (a whole number), "count_input" (editable) and "count_formula".
+SERVICE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("account_id", "text"),
+    ("name", "text"),
+    ("ka_manager", "text"),
+    ("tier", "text"),
+    ("visits_ltm", "count"),
+    ("senior_visits_ltm", "count"),
+    ("training_ltm", "count"),
+    ("visits_proposed", "count"),
+    ("senior_visits_proposed", "count"),
+    ("training_proposed", "count"),
+    ("visits", "count_input"),
+    ("senior_visits", "count_input"),
+    ("training", "count_input"),
+    ("visits_agreed", "count_formula"),
+    ("senior_visits_agreed", "count_formula"),
+    ("training_agreed", "count_formula"),
+)
 
-def letter(key: str) -> str:
-    """The column letter of ``key`` in the generated layout."""
-    return get_column_letter([k for k, _ in COLUMNS].index(key) + 1)
+# The Categories sheet: one row per account and product category it bought in the LTM.
+CATEGORY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("account_id", "text"),
+    ("name", "text"),
+    ("category", "text"),
+    ("category_revenue_ltm", "money"),
+    ("category_share", "percent"),
+    ("category_proposed", "formula"),
+    ("category_target", "input"),
+    ("category_agreed", "formula"),
+)
+
+
+def letter(key: str, columns: tuple[tuple[str, str], ...] = COLUMNS) -> str:
+    """The column letter of ``key`` in the generated layout of a sheet."""
+    return get_column_letter([k for k, _ in columns].index(key) + 1)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -24,11 +25,18 @@ from kamreport.errors import KamReportError
 from kamreport.workbook.layout import (
     ACCOUNTS,
     AGREED_TOTAL_CELL,
+    CATEGORIES,
+    CATEGORY_COLUMNS,
     COLUMNS,
+    FORMAT_VERSION,
     FORMULA_COLUMNS,
     GOAL_CELL,
     INPUT_COLUMNS,
+    MANAGER_PART,
     META,
+    META_CATEGORY_HEADS,
+    SERVICE,
+    SERVICE_COLUMNS,
     SHEETS,
     SUMMARY,
     Headers,
@@ -36,6 +44,8 @@ from kamreport.workbook.layout import (
 )
 
 NUMBER_OR_EMPTY = "a number ≥ 0 or an empty cell"
+WHOLE_OR_EMPTY = "a whole number ≥ 0 or an empty cell"
+SERVICE_KINDS = ("visits", "senior_visits", "training")
 
 
 @dataclass(frozen=True)
@@ -73,9 +83,13 @@ class ImportedTargets:
     year: int
     goal: float
     tolerance: float
-    targets: pd.DataFrame  # index account_id: baseline, bottom_up, override, top_down, agreed
+    targets: pd.DataFrame  # index account_id: baseline, bottom_up, override, top_down, agreed,
+    # source (override | bottom_up | top_down), method (the proposal's)
     seasonality: pd.DataFrame  # index account_id, columns 1–12
     warnings: tuple[WorkbookIssue, ...] = field(default_factory=tuple)
+    service: pd.DataFrame = field(default_factory=pd.DataFrame)  # index account_id: kinds
+    categories: pd.DataFrame = field(default_factory=pd.DataFrame)  # account_id, category,
+    # revenue_target (agreed)
 
     @property
     def agreed_total(self) -> float:
@@ -106,7 +120,28 @@ def _input_value(value: object, where: str, issues: list[WorkbookIssue]) -> floa
     return None
 
 
-def _meta(book) -> tuple[dict[str, object], list[str], pd.DataFrame]:
+def _whole_value(value: object, where: str, issues: list[WorkbookIssue]) -> float | None:
+    """A valid count cell's whole number (None when empty); problems go to ``issues``."""
+    number = _input_value(value, where, [])
+    if number is None and not (value is None or (isinstance(value, str) and not value.strip())):
+        issues.append(WorkbookIssue(where, _describe(value), WHOLE_OR_EMPTY))
+        return None
+    if number is not None and number != int(number):
+        issues.append(WorkbookIssue(where, _describe(value), WHOLE_OR_EMPTY))
+        return None
+    return number
+
+
+@dataclass(frozen=True)
+class _Meta:
+    facts: dict[str, object]
+    ids: list[str]
+    season: pd.DataFrame  # index account_id, columns 1–12
+    methods: pd.Series  # index account_id
+    categories: pd.DataFrame  # account_id, category, share (generated order)
+
+
+def _meta(book) -> _Meta:
     sheet = book[META]
     facts: dict[str, object] = {}
     rows = sheet.iter_rows(values_only=True)
@@ -117,13 +152,25 @@ def _meta(book) -> tuple[dict[str, object], list[str], pd.DataFrame]:
             facts[str(row[0])] = row[1]
     ids: list[str] = []
     shares: list[list[float]] = []
+    methods: list[str] = []
     for row in rows:
+        if row[0] == META_CATEGORY_HEADS[0]:
+            break
         if row[0] is None:
             continue
         ids.append(str(row[0]))
         shares.append([float(v or 0) for v in row[1 : 1 + len(SEASON_COLUMNS)]])
-    season = pd.DataFrame(shares, index=pd.Index(ids, name="account_id"), columns=range(1, 13))
-    return facts, ids, season
+        method = row[1 + len(SEASON_COLUMNS)] if len(row) > 1 + len(SEASON_COLUMNS) else None
+        methods.append("" if method is None else str(method))
+    pairs = [(str(row[0]), str(row[1]), float(row[2] or 0)) for row in rows if row[0] is not None]
+    index = pd.Index(ids, name="account_id")
+    return _Meta(
+        facts=facts,
+        ids=ids,
+        season=pd.DataFrame(shares, index=index, columns=range(1, 13)),
+        methods=pd.Series(methods, index=index, dtype=object),
+        categories=pd.DataFrame(pairs, columns=["account_id", "category", "share"]),
+    )
 
 
 def _header_map(sheet: Worksheet, headers: Headers, issues: list[WorkbookIssue]) -> dict[str, int]:
@@ -174,7 +221,26 @@ def read_workbook(
             )
     if issues:
         raise TargetsImportError(label, issues)
-    facts, expected_ids, season = _meta(book)
+    meta = _meta(book)
+    facts, expected_ids = meta.facts, meta.ids
+    if str(facts.get("format_version")) != FORMAT_VERSION:
+        issue = WorkbookIssue(
+            label,
+            f"a workbook of format {facts.get('format_version')}",
+            f"format {FORMAT_VERSION}",
+            "Generate the workbook again with this version (make targets) and copy the "
+            "entries over.",
+        )
+        raise TargetsImportError(label, [issue])
+    if facts.get("part") == MANAGER_PART:
+        issue = WorkbookIssue(
+            label,
+            f"the workbook of one KA manager ({facts.get('manager')})",
+            "the VP's workbook, whole or merged",
+            f"Gather the managers' workbooks first: make targets-merge YEAR={year}, then "
+            "import the merged workbook.",
+        )
+        raise TargetsImportError(label, [issue])
     if int(str(facts.get("year", 0))) != year:
         issues.append(
             WorkbookIssue(
@@ -188,9 +254,13 @@ def read_workbook(
     headers = Headers(current_year=as_of_year, target_year=year)
     sheet = book[ACCOUNTS]
     columns = _header_map(sheet, headers, issues)
+    service_columns = _sheet_columns(book[SERVICE], SERVICE_COLUMNS, headers, issues)
+    category_columns = _sheet_columns(book[CATEGORIES], CATEGORY_COLUMNS, headers, issues)
     if issues:
         raise TargetsImportError(label, issues)
     frame = _read_rows(sheet, columns, expected_ids, issues)
+    service = read_service(book[SERVICE], service_columns, expected_ids, issues)
+    entered = read_categories(book[CATEGORIES], category_columns, meta.categories, issues)
     goal = _goal(book[SUMMARY], issues)
     warnings: list[WorkbookIssue] = []
     if not any(i.severity == "error" for i in issues) and goal is not None:
@@ -208,23 +278,134 @@ def read_workbook(
             (issues if issue.severity == "error" else warnings).append(issue)
     if issues:
         raise TargetsImportError(label, issues + warnings)
+    frame["method"] = meta.methods.reindex(frame.index).fillna("")
     return ImportedTargets(
         year=year,
         goal=float(goal or 0),
         tolerance=tolerance,
         targets=frame,
-        seasonality=season.reindex(frame.index),
+        seasonality=meta.season.reindex(frame.index),
         warnings=tuple(warnings),
+        service=service.reindex(frame.index),
+        categories=category_targets(meta.categories, entered, frame["agreed"]),
     )
 
 
 def recompute(frame: pd.DataFrame, goal: float) -> pd.DataFrame:
-    """Top-down and agreed targets from the inputs, as the workbook's formulas define them."""
+    """Top-down and agreed targets from the inputs, as the workbook's formulas define them,
+    and who set each agreed target (override, bottom_up or top_down)."""
     out = frame.copy()
     total = out["baseline"].sum()
     out["top_down"] = goal * out["baseline"] / total if total > 0 else 0.0
     out["agreed"] = out["override"].fillna(out["bottom_up"]).fillna(out["top_down"])
+    out["source"] = np.where(
+        out["override"].notna(), "override", np.where(out["bottom_up"].notna(), "bottom_up",
+                                                      "top_down")
+    )  # fmt: skip
     return out
+
+
+def category_targets(
+    generated: pd.DataFrame, entered: pd.Series, agreed: pd.Series
+) -> pd.DataFrame:
+    """Agreed category targets: the entered amount, else share × the account's agreed
+    target (the workbook's formula), in cents. Columns account_id, category, revenue_target."""
+    out = generated[["account_id", "category"]].copy()
+    proposed = generated["share"] * generated["account_id"].map(agreed).astype(float)
+    values = entered.reindex(generated.index) if len(entered) else pd.Series(np.nan, out.index)
+    out["revenue_target"] = values.fillna(proposed).round(2)
+    return out.reset_index(drop=True)
+
+
+def _sheet_columns(
+    sheet: Worksheet,
+    layout: tuple[tuple[str, str], ...],
+    headers: Headers,
+    issues: list[WorkbookIssue],
+) -> dict[str, int]:
+    """The columns of a Service or Categories sheet, found by their English header."""
+    found = {english_part(c.value): c.column for c in sheet[1] if c.value is not None}
+    columns: dict[str, int] = {}
+    for key, kind in layout:
+        wanted = english_part(headers.english(key))
+        if wanted in found:
+            columns[key] = found[wanted]
+        elif kind in ("input", "count_input") or key in ("account_id", "category"):
+            names = ", ".join(repr(str(c.value)) for c in sheet[1] if c.value is not None)
+            issues.append(
+                WorkbookIssue(
+                    f"{sheet.title}!1:1",
+                    f"no column {headers.text(key)!r} (headers: {names or 'none'})",
+                    f"the column {headers.text(key)!r} in the header row",
+                    "Use a freshly generated workbook; columns must not be renamed or deleted.",
+                )
+            )
+    return columns
+
+
+def read_service(
+    sheet: Worksheet, columns: dict[str, int], expected: list[str], issues: list[WorkbookIssue]
+) -> pd.DataFrame:
+    """Agreed visits, senior visits and trainings per account: the entered whole number,
+    else the proposal. Every row must hold the generated account of that row."""
+    records: dict[str, dict[str, float]] = {}
+    id_col = get_column_letter(columns["account_id"])
+    for offset, account_id in enumerate(expected):
+        r = offset + 2
+        found = sheet.cell(row=r, column=columns["account_id"]).value
+        if str(found if found is not None else "").strip() != account_id:
+            issues.append(
+                WorkbookIssue(
+                    f"{SERVICE}!{id_col}{r}",
+                    "an empty cell" if found is None else _describe(found),
+                    f"{account_id!r} as generated",
+                    "Rows of the Service sheet must not be moved, added or removed.",
+                )
+            )
+            continue
+        record = {}
+        for kind in SERVICE_KINDS:
+            where = f"{SERVICE}!{get_column_letter(columns[kind])}{r}"
+            value = _whole_value(sheet.cell(row=r, column=columns[kind]).value, where, issues)
+            proposed_column = columns.get(f"{kind}_proposed")
+            proposed = sheet.cell(row=r, column=proposed_column).value if proposed_column else 0
+            fallback = float(proposed) if isinstance(proposed, numbers.Number) else 0.0
+            record[kind] = value if value is not None else fallback
+        records[account_id] = record
+    frame = pd.DataFrame.from_dict(records, orient="index", columns=list(SERVICE_KINDS))
+    frame.index.name = "account_id"
+    return frame
+
+
+def read_categories(
+    sheet: Worksheet,
+    columns: dict[str, int],
+    generated: pd.DataFrame,
+    issues: list[WorkbookIssue],
+) -> pd.Series:
+    """Entered category targets by generated row (index of ``generated``); every row must
+    hold the generated account and category of that row."""
+    entered: dict[int, float] = {}
+    for offset, item in enumerate(generated.itertuples()):
+        r = offset + 2
+        account = sheet.cell(row=r, column=columns["account_id"]).value
+        category = sheet.cell(row=r, column=columns["category"]).value
+        if (str(account).strip(), str(category)) != (item.account_id, item.category):
+            issues.append(
+                WorkbookIssue(
+                    f"{CATEGORIES}!A{r}",
+                    f"{_describe(account)} / {_describe(category)}",
+                    f"{item.account_id!r} / {item.category!r} as generated",
+                    "Rows of the Categories sheet must not be moved, added or removed.",
+                )
+            )
+            continue
+        where = f"{CATEGORIES}!{get_column_letter(columns['category_target'])}{r}"
+        cell = sheet.cell(row=r, column=columns["category_target"]).value
+        value = _input_value(cell, where, issues)
+        if value is not None:
+            entered[item.Index] = value
+    return pd.Series(entered, dtype=float)
 
 
 def _goal(sheet: Worksheet, issues: list[WorkbookIssue]) -> float | None:
