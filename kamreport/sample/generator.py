@@ -9,8 +9,8 @@ Chinese regions and a few export countries, all invoiced in CNY.
 ``fx_rates`` (one currency) and ``category_targets`` (set in the target workshop).
 It is deterministic for a given seed: every part draws from its own random stream
 ``numpy.random.default_rng([seed, part])`` and nothing reads the clock. Order lines
-are generated with vectorised numpy, so ``target_lines`` of ten million stays practical. The planted stories are in
-:mod:`kamreport.sample.stories`.
+are generated with vectorised numpy, so ``target_lines`` of ten million stays
+practical. The planted stories are in :mod:`kamreport.sample.stories`.
 """
 
 from __future__ import annotations
