@@ -9,10 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 from kamreport import cli
 from kamreport.runner import RunResult
+from kamreport.workbook.layout import SERVICE_COLUMNS, letter
 from tests.conftest import ROOT
 
 
@@ -81,28 +84,60 @@ def test_make_targets_end_to_end(tmp_path, sample_dir):
     html = (folder / "targets-2027.html").read_text(encoding="utf-8")
     for heading in ("targets against actuals (2025)", "Back-test", "MAPE"):
         assert heading in html
+    # a column of the user's own in the targets table, which no import may touch
+    table = pd.read_csv(data / "targets.csv", dtype=str, keep_default_na=False)
+    table["owner_note"] = [f"note {i}" for i in range(len(table))]
+    table.to_csv(data / "targets.csv", index=False)
+    before = table.copy()
+
+    def import_untouched() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                sys.executable, "-m", "kamreport.cli", "targets-import", "--year", "2027",
+                "--file", str(folder / "targets-2027.xlsx"), "--source", str(data),
+            ],
+            capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=600,
+        )  # fmt: skip
+
     # untouched, the workbook imports as it is: every account at its top-down share of the goal
-    imported = subprocess.run(
-        [
-            sys.executable, "-m", "kamreport.cli", "targets-import", "--year", "2027",
-            "--file", str(folder / "targets-2027.xlsx"), "--source", str(data),
-        ],
-        capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=600,
-    )  # fmt: skip
+    imported = import_untouched()
     assert imported.returncode == 0, imported.stderr
     assert "The previous version is kept in" in imported.stdout
     backups = [p.name for p in Path(data).iterdir() if p.name.startswith("targets.csv.")]
     assert len(backups) == 1
+    after = pd.read_csv(data / "targets.csv", dtype=str, keep_default_na=False)
+    new_year = after["month"].str.startswith("2027")
+    # every row of other years is unchanged in every column, the user's column included
+    kept = after.loc[~new_year, list(before.columns)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, before)
+    # the new year has every column the import manages: nothing blank in visits_target
+    added = after.loc[new_year]
+    for column in ("revenue_target", "visits_target", "senior_visits_target", "training_target",
+                   "proposed_target", "target_source", "target_method"):  # fmt: skip
+        assert (added[column] != "").all(), column
+    assert set(added["target_source"]) == {"top_down"}
+    service = load_workbook(folder / "targets-2027.xlsx")["Service"]
+    planned = {
+        service[f"A{r}"].value: service[f"{letter('visits_proposed', SERVICE_COLUMNS)}{r}"].value
+        for r in range(2, service.max_row + 1)
+    }
+    visits = added.assign(v=added["visits_target"].astype(float)).groupby("account_id")["v"].sum()
+    assert visits.to_dict() == pytest.approx(planned)
+    categories = pd.read_csv(data / "category_targets.csv", dtype={"account_id": str})
+    assert set(categories["year"]) == {2027} and len(categories) > 0
+    # the user fills in their column for the new year; importing the same workbook again
+    # changes nothing at all
+    after.loc[new_year, "owner_note"] = "agreed in the workshop"
+    after.to_csv(data / "targets.csv", index=False)
+    assert import_untouched().returncode == 0
+    again = pd.read_csv(data / "targets.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(again, after)
     from kamreport.loading import load_dataset
     from kamreport.params import DataParams
 
     dataset = load_dataset(DataParams(source=str(data)))
     targets = dataset.get("targets")
     year = targets.loc[targets["month"].dt.year == 2027]
-    from openpyxl import load_workbook
-
-    from kamreport.workbook.layout import letter
-
     book = load_workbook(folder / "targets-2027.xlsx")
     goal = book["Summary"]["B3"].value
     assert year["revenue_target"].sum() == pytest.approx(goal, abs=1.0)
