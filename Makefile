@@ -12,7 +12,7 @@ SAMPLE := data/sample/.complete
 RUN_ARGS = $(if $(PARAMS),--params $(PARAMS)) $(if $(AS_OF),--as-of $(AS_OF)) \
            $(if $(LOCALE),--locale $(LOCALE)) $(if $(FORMATS),--formats $(FORMATS))
 
-.PHONY: help venv sample report reports portfolio list validate metrics test snapshots lint format clean email targets targets-import
+.PHONY: help venv sample report reports portfolio list validate metrics test snapshots lint format clean email digest targets targets-import
 
 help:
 	@echo "make report CUSTOMER=<id> [AS_OF=YYYY-MM-DD] [LOCALE=zh-CN] [PARAMS=file]"
@@ -23,6 +23,7 @@ help:
 	@echo "make targets YEAR=2027 [GOAL=amount]          target-setting workbook + page"
 	@echo "make targets-import FILE=<xlsx> YEAR=2027     agreed targets into the data"
 	@echo "make email REPORT=portfolio|customer [CUSTOMER=<id>] [TO=leadership] [DRY_RUN=1] [FORCE=1]"
+	@echo "make digest MANAGER=<name> [LOCALE=zh-CN] [DRY_RUN=1] [FORCE=1]   a KA manager's weekly digest"
 	@echo "make test                     the whole test suite"
 	@echo "make snapshots                rewrite tests/snapshots/ after a deliberate change of what reports show"
 
@@ -72,6 +73,12 @@ email: $(SAMPLE)
 	@test "$(REPORT)" != customer || test -n "$(CUSTOMER)" || { echo "Usage: make email REPORT=customer CUSTOMER=<id> [TO=list]" >&2; exit 2; }
 	@$(KAM) email --report "$(or $(REPORT),portfolio)" $(if $(CUSTOMER),--customer "$(CUSTOMER)") \
 	  --to "$(or $(TO),leadership)" $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run) \
+	  $(if $(filter 1 yes true,$(FORCE)),--force) $(RUN_ARGS)
+
+# A KA manager's weekly digest, to the address in email.managers (names: make list).
+digest: $(SAMPLE)
+	@test -n "$(MANAGER)" || { echo "Usage: make digest MANAGER=<name> [DRY_RUN=1]   (the ka_manager column of the accounts)" >&2; exit 2; }
+	@$(KAM) digest --manager "$(MANAGER)" $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run) \
 	  $(if $(filter 1 yes true,$(FORCE)),--force) $(RUN_ARGS)
 
 # The target-setting workshop: proposals, workbook and page into outputs/<as-of>/<locale>/targets/.

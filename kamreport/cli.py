@@ -101,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     email.add_argument("--dry-run", action="store_true", help="write .eml files, send nothing")
     email.add_argument("--force", action="store_true", help="send even if already sent")
     _common(email)
+    digest = sub.add_parser("digest", help="email a KA manager their weekly digest")
+    digest.add_argument("--manager", required=True, help="a name in the accounts' ka_manager")
+    digest.add_argument("--dry-run", action="store_true", help="write .eml files, send nothing")
+    digest.add_argument("--force", action="store_true", help="send even if already sent")
+    _common(digest)
     targets = sub.add_parser("targets", help="propose next year's targets: workbook + page")
     targets.add_argument("--year", type=int, help="target year (YEAR=; default: next year)")
     targets.add_argument(
@@ -262,15 +267,35 @@ def cmd_email(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         force=args.force,
     )
+    return _print_run(run, args.dry_run)
+
+
+def _print_run(run: Any, dry_run: bool) -> int:
+    """Subject, then the .eml files (dry run) or the counts and the send log."""
     print(f"Subject: {run.email.subject}")
-    if args.dry_run:
+    if dry_run:
         for path in run.eml_files:
             print(f"written  {path}")
         print(f"Dry run: nothing sent; {len(run.eml_files)} message(s) written.")
         return 0
     counts = ", ".join(f"{n} {status}" for status, n in run.counts().items())
     print(f"{counts}; send log: {run.log_path}")
+    if run.snapshot is not None:
+        print(f"Figures recorded for the next comparison: {run.snapshot}")
     return 0 if run.ok else 1
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from kamreport.mail.run import run_digest
+
+    run = run_digest(
+        args.manager,
+        params_file=args.params,
+        overrides=overrides_from(args),
+        dry_run=args.dry_run,
+        force=args.force,
+    )
+    return _print_run(run, args.dry_run)
 
 
 def cmd_targets(args: argparse.Namespace) -> int:
@@ -313,6 +338,7 @@ COMMANDS = {
     "sample": cmd_sample,
     "metrics": cmd_metrics,
     "email": cmd_email,
+    "digest": cmd_digest,
     "targets": cmd_targets,
     "targets-import": cmd_targets_import,
 }

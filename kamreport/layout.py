@@ -129,7 +129,9 @@ class Layout:
         return self.run_dir / INDEX_HTML
 
     def email_dir(self, report: str, account_id: str | None = None) -> Path:
-        label = report if report == "portfolio" else f"customer-{safe_dir_name(str(account_id))}"
+        """``email/portfolio``, ``email/customer-<id>``, or ``email/digest-<manager>``
+        (``account_id`` is the manager's name for a digest)."""
+        label = report if report == "portfolio" else f"{report}-{safe_dir_name(str(account_id))}"
         return self._checked(self.run_dir / "email" / label)
 
     @property

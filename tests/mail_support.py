@@ -29,14 +29,90 @@ ACCOUNTS = [
 ]
 
 
-def write_dataset(folder: Path) -> Path:
-    """Three years of monthly orders for six accounts, plus contacts with personal details."""
+# With ``extras``: the second manager's accounts, targets, invoices, plans, activities.
+OTHER_MANAGER = "Li Manager"
+OTHER_ACCOUNTS = ("KA0005", "KA0006")
+TARGETS = {"KA0001": 450_000.0, "KA0002": 250_000.0, "KA0003": 160_000.0, "KA0004": 60_000.0}
+INVOICES = [
+    # id, account, invoice date, due date, amount, paid amount, paid date
+    ("I1", "KA0001", "2026-07-01", "2026-08-01", 100_000.0, 40_000.0, "2026-08-15"),
+    ("I2", "KA0002", "2026-08-01", "2026-09-15", 50_000.0, "", ""),
+    ("I3", "KA0003", "2026-09-01", "2026-10-31", 80_000.0, "", ""),
+    ("I4", "KA0004", "2026-06-01", "2026-07-01", 30_000.0, 30_000.0, "2026-07-20"),
+    ("I5", "KA0005", "2026-08-10", "2026-09-10", 20_000.0, 20_000.0, "2026-10-05"),
+    ("I6", "KA0001", "2026-10-05", "2026-11-05", 70_000.0, "", ""),
+]
+PLANS = [
+    # id, account, kind, title, owner, due date, status
+    ("P1", "KA0001", "action", "Call the purchaser <urgent>", "Wang Manager", "2026-10-03", "open"),
+    ("P2", "KA0002", "action", "Agree a payment plan", "Finance Desk", "2026-09-20", "open"),
+    ("P3", "KA0003", "objective", "Grow the share of wallet", "", "2026-10-07", "open"),
+    ("P4", "KA0001", "action", "Already done", "Wang Manager", "2026-10-01", "done"),
+    ("P5", "KA0003", "action", "After the window", "Wang Manager", "2026-10-08", "open"),
+    ("P6", "KA0005", "action", "The other manager's", "Li Manager", "2026-10-02", "open"),
+    ("P7", "KA0004", "action", "No due date", "Wang Manager", "", "open"),
+    ("P8", "KA0002", "action", "Cancelled", "Wang Manager", "2026-09-01", "cancelled"),
+    ("P9", "KA0001", "action", "Due on the as-of date", "Wang Manager", "2026-09-30", "open"),
+]
+ACTIVITIES = [
+    # id, account, date, type, status
+    ("A1", "KA0001", "2026-10-02", "visit", "planned"),
+    ("A2", "KA0002", "2026-10-09", "call", "planned"),
+    ("A3", "KA0003", "2026-09-29", "meeting", "planned"),
+    ("A4", "KA0001", "2026-10-03", "visit", "cancelled"),
+    ("A5", "KA0005", "2026-10-01", "visit", "planned"),
+    ("A6", "KA0003", "2026-10-07", "senior_visit", "planned"),
+]
+
+
+def _write(path: Path, header: list[str], rows) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(header)
+        out.writerows(rows)
+
+
+def write_extras(folder: Path) -> None:
+    """Targets for 2026 (four accounts), invoices, account plans and activities."""
+    months = [f"2026-{m:02d}-01" for m in range(1, 13)]
+    rows = [(a, m, amount, 1) for a, amount in TARGETS.items() for m in months]
+    rows.append(("KA0005", "2025-06-01", 99_000.0, 1))  # another year: not this year's target
+    _write(folder / "targets.csv", ["account_id", "month", "revenue_target", "visits_target"], rows)
+    _write(
+        folder / "invoices.csv",
+        ["invoice_id", "account_id", "invoice_date", "due_date", "amount", "paid_amount",
+         "paid_date"],
+        INVOICES,
+    )  # fmt: skip
+    _write(
+        folder / "account_plans.csv",
+        ["item_id", "account_id", "kind", "title", "owner", "due_date", "status"],
+        PLANS,
+    )
+    _write(
+        folder / "activities.csv",
+        ["activity_id", "account_id", "date", "type", "status"],
+        ACTIVITIES,
+    )
+
+
+def manager_of(account_id: str, extras: bool) -> str:
+    return OTHER_MANAGER if extras and account_id in OTHER_ACCOUNTS else "Wang Manager"
+
+
+def write_dataset(folder: Path, *, extras: bool = False) -> Path:
+    """Three years of monthly orders for six accounts, plus contacts with personal details;
+    with ``extras`` also a second KA manager, targets, invoices, plans and activities."""
     folder.mkdir(parents=True, exist_ok=True)
+    if extras:
+        write_extras(folder)
     with (folder / "accounts.csv").open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
         out.writerow(["account_id", "name", "industry", "region", "ka_manager", "customer_since"])
         for account_id, name, *_ in ACCOUNTS:
-            out.writerow([account_id, name, "feed", "华东", "Wang Manager", "2019-01-01"])
+            out.writerow(
+                [account_id, name, "feed", "华东", manager_of(account_id, extras), "2019-01-01"]
+            )
     with (folder / "order_lines.csv").open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
         out.writerow(

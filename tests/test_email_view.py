@@ -9,8 +9,14 @@ import pandas as pd
 import pytest
 
 from kamreport.i18n import Formatter
-from kamreport.mail.message import render_email
-from kamreport.mail.summary import AccountLine, EmailSummary, KpiLine, RiskLine, TierLine
+from kamreport.mail.message import page_html, render_email
+from kamreport.mail.summary import (
+    AccountLine,
+    AttentionLine,
+    EmailSummary,
+    KpiLine,
+    TierLine,
+)
 from kamreport.views.email import email_display, email_view
 
 AS_OF = dt.date(2026, 9, 30)
@@ -60,11 +66,18 @@ def portfolio() -> EmailSummary:
             TierLine("ordinary", 1, 1_000_000.0, 0.125),
         ),
         top_accounts=top,
-        risks=(
-            RiskLine("KA3", "广州美妆集团", "REVENUE_DECLINE", "high"),
-            RiskLine("KA2", "<b>Bold</b> & Sons", "ORDER_GAP", "medium"),
+        attention=(
+            AttentionLine("KA3", "广州美妆集团", "growth", "high", 2e6, ("REVENUE_DECLINE",)),
+            AttentionLine(
+                "KA2",
+                "<b>Bold</b> & Sons",
+                None,
+                "medium",
+                1_000_000.0,
+                ("ORDER_GAP", "OVERDUE_RECEIVABLES"),
+            ),
         ),
-        risks_more=4,
+        attention_more=4,
         accounts_total=3,
         accounts_active=3,
     )
@@ -125,7 +138,7 @@ def first_column(view, section_id: str) -> list[str]:
 def test_top_accounts_and_risks_are_named_in_the_email_language(locale, names):
     view = build(portfolio(), locale)
     assert first_column(view, "top") == names
-    assert first_column(view, "risks") == [names[1], names[2]]
+    assert first_column(view, "attention") == [names[1], names[2]]
     email = render(portfolio(), locale)
     for name in names[:2]:
         assert name in email.text and name in email.html
@@ -179,15 +192,19 @@ def test_figures_tiers_and_risk_wording():
     assert [r.cells[1].text for r in tiers] == [str(t.accounts) for t in summary.tiers]
     assert [r.cells[0].text for r in tiers] == ["Key", "Growth", "Maintain", "Ordinary"]
     assert [r.cells[1].text for r in section(view, "top").table.rows] == ["Key", "Growth", "n/a"]
-    risks = section(view, "risks")
-    assert [(r.cells[1].text, r.cells[2].text) for r in risks.table.rows] == [
-        ("Revenue falling", "High"),
-        ("No order for much longer than usual", "Medium"),
+    attention = section(view, "attention")
+    assert [tuple(c.text for c in r.cells[1:]) for r in attention.table.rows] == [
+        ("High", "CN¥2M", "Revenue falling"),
+        ("Medium", "CN¥1M", "No order for much longer than usual; Overdue receivables"),
     ]
-    assert risks.notes == ("4 more flag(s) in the full report.",)
+    assert [r.cells[0].note for r in attention.table.rows] == ["KA3 · Growth", "KA2"]
+    assert attention.notes[0].startswith("Every account with a risk flag, of every tier")
+    assert attention.notes[1] == "4 more flagged account(s) in the full report."
     assert section(view, "top").title == "Top 3 accounts by revenue"
     zh = build(portfolio(), "zh-CN")
-    assert [r.cells[2].text for r in section(zh, "risks").table.rows] == ["高", "中"]
+    zh_rows = section(zh, "attention").table.rows
+    assert [r.cells[1].text for r in zh_rows] == ["高", "中"]
+    assert zh_rows[1].cells[3].text == "下单间隔远超平常；应收账款逾期"
 
 
 def test_no_risks_says_so():
@@ -202,7 +219,7 @@ def test_account_names_are_escaped_in_html_and_as_they_are_in_text():
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Sons" in email.html
     assert "<b>Bold</b>" not in email.html
     assert "3. <b>Bold</b> & Sons (KA2): n/a" in email.text
-    assert "- <b>Bold</b> & Sons (KA2): No order for much longer than usual · Medium" in email.text
+    assert "- <b>Bold</b> & Sons (KA2): Medium · CN¥1M · No order for much" in email.text
 
 
 def test_plain_text_and_html_say_the_same():
@@ -219,3 +236,13 @@ def test_plain_text_and_html_say_the_same():
     for text in ("CN¥12,345,678", "62.5%", "Huaxin Chemical Co., Ltd.", "dddddddddddd"):
         assert text in email.html
     assert 'data-table="top"' in email.html and 'data-account="KA2"' in email.html
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_the_stylesheet_is_not_html_escaped(locale):
+    """The font list keeps its quotes in <style> (before the styles are inlined)."""
+    html = page_html(build(portfolio(), locale))
+    [style] = re.findall(r"<style>(.*?)</style>", html, re.DOTALL)
+    assert "&#34;" not in style and "&quot;" not in style
+    assert 'font-family: Arial, "Helvetica Neue", "PingFang SC"' in style
+    assert "font-family: Arial, 'Helvetica Neue'" in render(portfolio(), locale).html

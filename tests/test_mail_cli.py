@@ -174,7 +174,8 @@ def test_portfolio_email_end_to_end(tmp_path, capsys):
         assert cli.main(args) == 0  # the rerun sends nothing twice
     assert sorted(r[0] for r, _ in handler.messages) == ["ceo@example.com", "cfo@example.com"]
     text = decoded_text(handler.messages[0][1])
-    assert "重点客户组合报告 · 截至2026年9月30日的12个月 · 中文" in text
+    assert "重点客户组合报告（2026年9月30日）：近12个月销售额" in text
+    assert "这是第一封邮件，尚无可比较的内容。" in text
     assert 'filename="portfolio-2026-09-30-zh-CN.html"' in text
     for detail in PLANTED.values():
         assert detail.lower() not in text.lower()

@@ -172,7 +172,9 @@ def test_mime_structure_and_content_ids(rendered):
     cids = [p["Content-ID"] for p in parsed.walk() if p.get_content_type() == "image/png"]
     assert [f"<{c}>" for c in re.findall(r'src="cid:([^"]+)"', html)] == cids
     assert parsed["To"] == "Boss <boss@example.com>"
-    assert parsed["Subject"] == "Portfolio report · 12 months to Sep 30, 2026 · English"
+    assert parsed["Subject"] == (
+        "Portfolio report, Sep 30, 2026: revenue CN¥12.3M in 12 months, up 12.2% year on year"
+    )
 
 
 def test_subject_names_report_period_and_language():

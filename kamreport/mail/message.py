@@ -21,7 +21,8 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from functools import cache
@@ -31,17 +32,25 @@ from typing import Any
 import css_inline
 import jinja2
 import pandas as pd
-from markupsafe import Markup
 
 from kamreport import __version__
 from kamreport.errors import KamReportError
 from kamreport.i18n import Formatter
 from kamreport.mail.charts import EmailChart
+from kamreport.mail.digest import DigestSummary
 from kamreport.mail.privacy import find_personal_details
 from kamreport.mail.summary import EmailSummary
 from kamreport.paths import TEMPLATES_DIR
 from kamreport.views.display import Display, other_names
-from kamreport.views.email import EmailView, email_display, email_view, subject
+from kamreport.views.email import (
+    EmailView,
+    digest_display,
+    digest_subject,
+    digest_view,
+    email_display,
+    email_view,
+    subject,
+)
 
 HTML_LIMIT_BYTES = 100_000  # Gmail clips message HTML past about 102 KB
 # Longest account name in a subject; longer names end in "…" (docs/data-model.md).
@@ -82,6 +91,11 @@ class RenderedEmail:
     cids: dict[str, str] = field(default_factory=dict)
     attachment: Attachment | None = None
     view: EmailView | None = field(default=None, compare=False, repr=False)  # what it says
+    # The figures to record once sent, and those they were compared with
+    # (kamreport.mail.snapshots); None for an email that compares nothing.
+    record: tuple[Mapping[str, Any], Mapping[str, Any] | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @property
     def content_hash(self) -> str:
@@ -168,7 +182,6 @@ def render_email(
     With the ``accounts`` table, accounts are named in the email's language (the English
     name in English) and a customer email gives the account's other name under its own;
     without it, accounts are named as the summary spells them."""
-    env = _environment()
     cids = {c.name: _cid(c) for c in charts}
     note = (
         fmt.t("email.attached", file=attachment.filename)
@@ -187,13 +200,57 @@ def render_email(
         cids=cids,
         alt_names=other_names(accounts, fmt.locale) if accounts is not None else None,
     )
-    css = Markup((TEMPLATES_DIR / "email" / "email.css").read_text(encoding="utf-8"))
-    html = env.get_template(f"email/{summary.report}.html.j2").render(view=view, css=css)
-    text = env.get_template("email/summary.txt.j2").render(view=view)
+    rendered = finish(view, subject_line(summary, fmt, accounts), charts, cids, attachment)
+    if summary.state is None:
+        return rendered
+    return replace(rendered, record=(summary.state, summary.baseline))
+
+
+def render_digest(
+    digest: DigestSummary,
+    fmt: Formatter,
+    *,
+    confidentiality: str,
+    data_hash: str,
+    params_hash: str,
+    accounts: pd.DataFrame | None = None,
+) -> RenderedEmail:
+    """Render a KA manager's digest (no charts, no attachment)."""
+    display = digest_display(fmt, digest, accounts)
+    view = digest_view(
+        digest,
+        display,
+        confidentiality=confidentiality,
+        data_hash=data_hash,
+        params_hash=params_hash,
+        version=__version__,
+    )
+    names = {key: one_line(name, SUBJECT_NAME_MAX_CHARS) for key, name in display.names.items()}
+    subject_text = one_line(digest_subject(digest, Display(fmt, names)))
+    rendered = finish(view, subject_text, (), {}, None)
+    return replace(rendered, record=(digest.state, digest.baseline) if digest.state else None)
+
+
+def page_html(view: EmailView) -> str:
+    """The email's HTML as rendered, before its styles are inlined."""
+    css = (TEMPLATES_DIR / "email" / "email.css").read_text(encoding="utf-8")
+    return _environment().get_template(f"email/{view.report}.html.j2").render(view=view, css=css)
+
+
+def finish(
+    view: EmailView,
+    subject_text: str,
+    charts: tuple[EmailChart, ...],
+    cids: dict[str, str],
+    attachment: Attachment | None,
+) -> RenderedEmail:
+    """The HTML (styles inlined) and plain-text versions of ``view``; refused past
+    Gmail's clipping limit."""
+    text = _environment().get_template("email/summary.txt.j2").render(view=view)
     rendered = RenderedEmail(
-        subject=subject_line(summary, fmt, accounts),
+        subject=subject_text,
         text=text,
-        html=_inline_css(html),
+        html=_inline_css(page_html(view)),
         charts=charts,
         cids=cids,
         attachment=attachment,

@@ -3,10 +3,13 @@
 Steps: resolve the recipients and the sender (before any data is read); load the
 data; find the full report of this run
 (PDF when it exists, else HTML; generated first when missing or made for another
-language or data); render the summary email; refuse it if it would carry a
-contact's personal details; then either write one ``.eml`` per recipient
-(``DRY_RUN=1``) or deliver, skipping recipients who already got this very
-report unless ``FORCE=1``.
+language or data); render the summary email, comparing the portfolio's figures with
+those of the last email sent to the same list (:mod:`kamreport.mail.snapshots`);
+refuse it if it would carry a contact's personal details; then either write one
+``.eml`` per recipient (``DRY_RUN=1``) or deliver, skipping recipients who already
+got this very email unless ``FORCE=1``, and record the figures sent.
+
+The ``digest`` command does the same for one KA manager's weekly digest.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ from typing import Any
 from kamreport.context import RunContext, open_context
 from kamreport.layout import pdf_name, report_html, run_file, safe_dir_name
 from kamreport.mail.charts import email_charts
+from kamreport.mail.digest import digest_summary, manager_accounts
 from kamreport.mail.log import SendLog, address_key
 from kamreport.mail.message import (
     Attachment,
@@ -33,15 +37,28 @@ from kamreport.mail.message import (
     build_message,
     check_privacy,
     params_digest,
+    render_digest,
     render_email,
 )
 from kamreport.mail.privacy import personal_details
-from kamreport.mail.send import EmailConfigError, Outcome, deliver, smtp_settings
+from kamreport.mail.send import EmailConfigError, Outcome, SmtpSettings, deliver, smtp_settings
+from kamreport.mail.snapshots import (
+    list_key,
+    manager_key,
+    read_snapshot,
+    snapshot_path,
+    write_snapshot,
+)
 from kamreport.mail.summary import REPORTS, customer_summary, portfolio_summary
 from kamreport.outputs import atomic_write_bytes
 from kamreport.params import EmailParams, load_params
 
 Progress = Callable[[str], None]
+# What a dry run addresses when the params file names no recipients or no sender:
+# placeholders that cannot reach anyone (real sending refuses to start without them).
+DRY_RUN_RECIPIENT = "leadership@example.com"
+DRY_RUN_MANAGER = "ka-manager@example.com"
+DRY_RUN_SENDER = "KAM reports <kamreport@localhost>"
 SKIP_REASONS = {
     "sent": "already sent this report (FORCE=1 sends it again)",
     "sending": "a previous run stopped while sending to this address, so it may have "
@@ -64,6 +81,7 @@ class EmailRun:
     log_path: Path | None = None
     attachment_source: Path | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    snapshot: Path | None = None  # the figures recorded for the next email's comparison
 
     @property
     def ok(self) -> bool:
@@ -186,15 +204,19 @@ def compose(
     report: str,
     account_id: str | None,
     attachment: Attachment | None,
+    history: dict | None = None,
 ) -> RenderedEmail:
-    """The rendered summary email of ``report`` (no I/O beyond the templates)."""
+    """The rendered summary email of ``report`` (no I/O beyond the templates); a portfolio
+    email says what changed since the email recorded in ``history``."""
     figures = context.figures()
     if report == "customer":
         summary = customer_summary(
             context.dataset, str(account_id), context.as_of, context.params, figures
         )
     else:
-        summary = portfolio_summary(context.dataset, context.as_of, context.params, figures)
+        summary = portfolio_summary(
+            context.dataset, context.as_of, context.params, figures, history=history
+        )
     fmt = context.fmt
     return render_email(
         summary,
@@ -235,8 +257,15 @@ def run_email(
     environ = os.environ if environ is None else environ
     params = load_params(params_file or None, overrides or {})
     email_params = params.email
-    recipients = resolve_recipients(email_params, to)
-    sender = _check_sender(email_params)
+    if dry_run and "@" not in to and not email_params.recipients:
+        progress(
+            f"No recipient lists in email.recipients: this dry run addresses the "
+            f"placeholder {DRY_RUN_RECIPIENT} (real sending needs the list {to!r})."
+        )
+        recipients: tuple[str, ...] = (DRY_RUN_RECIPIENT,)
+    else:
+        recipients = resolve_recipients(email_params, to)
+    sender = _sender(email_params, dry_run, progress)
     settings = None if dry_run else smtp_settings(email_params, environ)
     context = open_context(params=params, say=progress)
     account_id = context.account_id(customer) if report == "customer" else None
@@ -247,20 +276,75 @@ def run_email(
     for note in notes:
         progress(note)
     progress("Composing the email…")
-    email = compose(context, report, account_id, attachment)
+    key = list_key(report, recipients)
+    snapshot = snapshot_path(context.layout.send_log.parent, key)
+    history = read_snapshot(snapshot) if report == "portfolio" else None
+    email = compose(context, report, account_id, attachment, history)
     check_privacy(email, details)
+    fields = {
+        "report_hash": email.content_hash,
+        "report": report,
+        "customer": account_id,
+        "as_of": context.as_of.isoformat(),
+        "locale": context.locale,
+        "subject": email.subject,
+    }
+    run = _dispatch(
+        email, recipients, sender, settings, context.layout.email_dir(report, account_id),
+        SendLog(context.layout.send_log), fields, dry_run=dry_run, force=force, echo=echo,
+        sleep=sleep,
+    )  # fmt: skip
+    run = replace(run, attachment_source=source, notes=tuple(notes))
+    if report == "portfolio":
+        return _record(run, email, snapshot, key)
+    return run
+
+
+def _sender(params: EmailParams, dry_run: bool, progress: Progress) -> str:
+    """The From address; a placeholder on a dry run when none is set."""
+    if dry_run and not params.sender:
+        progress(
+            f"No email.sender set: this dry run uses the placeholder {DRY_RUN_SENDER} "
+            "(real sending needs email.sender)."
+        )
+        return DRY_RUN_SENDER
+    return _check_sender(params)
+
+
+def _record(run: EmailRun, email: RenderedEmail, snapshot: Path, key: str) -> EmailRun:
+    """After a run that delivered to at least one recipient, store the figures it sent
+    (and those it was compared with) for the next email's comparison."""
+    if email.record is None or not any(o.status == "sent" for o in run.outcomes):
+        return run
+    state, previous = email.record
+    return replace(run, snapshot=write_snapshot(snapshot, key, state, previous))
+
+
+def _dispatch(
+    email: RenderedEmail,
+    recipients: tuple[str, ...],
+    sender: str,
+    settings: SmtpSettings | None,
+    eml_dir: Path,
+    log: SendLog,
+    fields: dict[str, Any],
+    *,
+    dry_run: bool,
+    force: bool,
+    echo: Callable[[str], None],
+    sleep: Callable[[float], None],
+) -> EmailRun:
+    """Write one .eml per recipient (dry run) or deliver to those who did not get this very
+    email yet (all of them with ``force``)."""
     now = dt.datetime.now(dt.UTC)
     if dry_run:
-        target = context.layout.email_dir(report, account_id)
-        for stale in target.glob("*.eml"):  # from an earlier dry run of this report
+        for stale in eml_dir.glob("*.eml"):  # from an earlier dry run of this email
             stale.unlink()
         files = []
         for index, recipient in enumerate(recipients, 1):
             message = build_message(email, sender, recipient, date=now)
-            files.append(atomic_write_bytes(target / _eml_name(index, recipient), bytes(message)))
-        return EmailRun(email, recipients, eml_files=tuple(files), attachment_source=source,
-                        notes=tuple(notes))  # fmt: skip
-    log = SendLog(context.layout.send_log)
+            files.append(atomic_write_bytes(eml_dir / _eml_name(index, recipient), bytes(message)))
+        return EmailRun(email, recipients, eml_files=tuple(files))
     state = {} if force else log.state(email.content_hash)
     skipped: list[Outcome] = []
     todo: list[str] = []
@@ -272,18 +356,79 @@ def run_email(
             todo.append(recipient)
     for outcome in skipped:
         echo(f"{outcome.status:<8} {outcome.recipient}  ({outcome.message})")
-    fields = {
-        "report_hash": email.content_hash,
-        "report": report,
-        "customer": account_id,
-        "as_of": context.as_of.isoformat(),
-        "locale": context.locale,
-        "subject": email.subject,
-    }
     assert settings is not None
     messages = ((r, build_message(email, sender, r, date=now)) for r in todo)
     sent = deliver(messages, settings, log, fields, sleep=sleep, echo=echo) if todo else []
     order = {address_key(r): i for i, r in enumerate(recipients)}
     outcomes = sorted([*skipped, *sent], key=lambda o: order[address_key(o.recipient)])
-    return EmailRun(email, recipients, tuple(outcomes), log_path=log.path,
-                    attachment_source=source, notes=tuple(notes))  # fmt: skip
+    return EmailRun(email, recipients, tuple(outcomes), log_path=log.path)
+
+
+def run_digest(
+    manager: str,
+    *,
+    params_file: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress = _stderr,
+    echo: Callable[[str], None] = print,
+    sleep: Callable[[float], None] = time.sleep,
+) -> EmailRun:
+    """Email ``manager`` (a name in the accounts' ka_manager column) their weekly digest,
+    to the address in ``email.managers``."""
+    environ = os.environ if environ is None else environ
+    manager = manager.strip()
+    if not manager:
+        raise EmailConfigError("MANAGER is empty: make digest MANAGER=<name> (make list shows "
+                               "each account's KA manager).")  # fmt: skip
+    params = load_params(params_file or None, overrides or {})
+    email_params = params.email
+    sender = _sender(email_params, dry_run, progress)
+    settings = None if dry_run else smtp_settings(email_params, environ)
+    context = open_context(params=params, say=progress)
+    manager_accounts(context.dataset, manager)  # a manager the data does not know: stop here
+    address = email_params.managers.get(manager)
+    if not address and dry_run:
+        progress(
+            f"No address for {manager} in email.managers: this dry run addresses the "
+            f"placeholder {DRY_RUN_MANAGER} (real sending needs it)."
+        )
+        address = DRY_RUN_MANAGER
+    if not address:
+        raise EmailConfigError(
+            f"No address for KA manager {manager!r} in email.managers. Add it to your "
+            f"params file, e.g.\n  email:\n    managers:\n      {manager}: "
+            "name@example.com\nor try DRY_RUN=1 to write the digest as an .eml file."
+        )
+    recipients = resolve_recipients(replace(email_params, recipients={"m": (address,)}), "m")
+    progress("Composing the digest…")
+    key = manager_key(manager)
+    snapshot = snapshot_path(context.layout.send_log.parent, key)
+    digest = digest_summary(
+        context.dataset, context.as_of, params, context.figures(), manager,
+        history=read_snapshot(snapshot),
+    )  # fmt: skip
+    email = render_digest(
+        digest,
+        context.fmt,
+        confidentiality=params.report.confidentiality,
+        data_hash=context.data_hash,
+        params_hash=params_digest(params.to_dict()),
+        accounts=context.dataset.accounts,
+    )
+    fields = {
+        "report_hash": email.content_hash,
+        "report": "digest",
+        "manager": manager,
+        "as_of": context.as_of.isoformat(),
+        "locale": context.locale,
+        "subject": email.subject,
+    }
+    run = _dispatch(
+        email, recipients, sender, settings, context.layout.email_dir("digest", manager),
+        SendLog(context.layout.send_log), fields, dry_run=dry_run, force=force, echo=echo,
+        sleep=sleep,
+    )  # fmt: skip
+    return _record(run, email, snapshot, key)

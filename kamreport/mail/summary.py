@@ -11,22 +11,28 @@ leadership email.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.collections import aging_by_account
 from kamreport.analytics.headline import headline_kpis
 from kamreport.analytics.periods import months_back
 from kamreport.analytics.sales import KpiBlock, ltm_kpis, monthly
+from kamreport.analytics.team import attainment
 from kamreport.analytics.tiers import TIERS
 from kamreport.dataset import Dataset
 from kamreport.figures import PortfolioFigures
+from kamreport.mail.changes import Changes, account_state, baseline, compare
 from kamreport.params import Params
 
 REPORTS = ("customer", "portfolio")
 MAX_RISKS = 12
+MAX_ATTENTION = 10
+SEVERITY_ORDER = {"high": 0, "medium": 1}
 KPI_KINDS = (
     ("revenue", "money"),
     ("gross_margin", "money"),
@@ -74,6 +80,46 @@ class RiskLine:
 
 
 @dataclass(frozen=True)
+class TargetTotals:
+    """Year to date and year-end forecast against the targets, summed over the accounts
+    with a target in the as-of year (the portfolio report's targets section)."""
+
+    accounts: int
+    revenue_ytd: float
+    target_ytd: float
+    forecast_fy: float
+    target_fy: float
+
+    @property
+    def attainment_ytd(self) -> float | None:
+        return self.revenue_ytd / self.target_ytd if self.target_ytd > 0 else None
+
+    @property
+    def forecast_attainment(self) -> float | None:
+        return self.forecast_fy / self.target_fy if self.target_fy > 0 else None
+
+
+@dataclass(frozen=True)
+class Receivables:
+    """Open and overdue receivables at the as-of date (the portfolio report's figures)."""
+
+    open_amount: float
+    overdue: float
+
+
+@dataclass(frozen=True)
+class AttentionLine:
+    """A flagged account: the money at stake (its LTM revenue), its worst severity, its flags."""
+
+    account_id: str
+    name: str
+    tier: str | None
+    severity: str
+    at_stake: float
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class EmailSummary:
     """Everything an email says, as plain values (formatting happens in the template)."""
 
@@ -90,6 +136,13 @@ class EmailSummary:
     risks_more: int = 0
     accounts_total: int = 0
     accounts_active: int = 0
+    targets: TargetTotals | None = None
+    receivables: Receivables | None = None
+    attention: tuple[AttentionLine, ...] = ()
+    attention_more: int = 0
+    changes: Changes | None = None  # None: the email does not compare with an earlier one
+    state: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    baseline: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 def kpi_lines(block: KpiBlock) -> tuple[KpiLine, ...]:
@@ -119,7 +172,7 @@ def _number(value: Any) -> float | None:
     return None if number != number else number
 
 
-def _account_line(figures: PortfolioFigures, account_id: str, names: dict[str, str]) -> AccountLine:
+def account_line(figures: PortfolioFigures, account_id: str, names: dict[str, str]) -> AccountLine:
     """The account's tier, score, LTM revenue and growth as every report shows them."""
     metrics = figures.metrics.set_index("account_id")
     row = metrics.loc[account_id]
@@ -183,7 +236,7 @@ def customer_summary(
         name=names.get(account_id, account_id),
         kpis=kpi_lines(ltm_kpis(lines, as_of)),
         monthly=monthly(lines, months_back(as_of, params.report.trend_months)),
-        value=_account_line(figures, account_id, names),
+        value=account_line(figures, account_id, names),
         risks=risks,
         risks_more=more,
     )
@@ -201,6 +254,66 @@ def tier_lines(values: pd.DataFrame) -> tuple[TierLine, ...]:
     return tuple(out)
 
 
+def target_totals(frame: pd.DataFrame) -> TargetTotals | None:
+    """Σ of a :func:`kamreport.analytics.team.attainment` frame, as the portfolio report's
+    targets section adds it up; None without targets."""
+    if not len(frame):
+        return None
+    return TargetTotals(
+        accounts=len(frame),
+        revenue_ytd=float(frame["revenue_ytd"].sum()),
+        target_ytd=float(frame["target_ytd"].sum()),
+        forecast_fy=float(frame["forecast_fy"].sum()),
+        target_fy=float(frame["target_fy"].sum()),
+    )
+
+
+def receivables(dataset: Dataset, as_of: dt.date) -> Receivables | None:
+    """Open and overdue receivables as the portfolio report's receivables section adds them
+    up (:func:`kamreport.analytics.collections.aging_by_account`); None without invoices."""
+    invoices = dataset.get("invoices")
+    if invoices is None:
+        return None
+    aging = aging_by_account(invoices, as_of)
+    return Receivables(float(aging["open_amount"].sum()), float(aging["overdue_amount"].sum()))
+
+
+def attention_lines(
+    dataset: Dataset,
+    figures: PortfolioFigures,
+    account_ids: list[str] | None = None,
+    limit: int = MAX_ATTENTION,
+) -> tuple[tuple[AttentionLine, ...], int]:
+    """Every flagged account of every tier (or of ``account_ids``), ranked by money at stake
+    (its LTM revenue), then severity (high first), then id; at most ``limit``, and how
+    many more there are."""
+    flags = figures.flags
+    if account_ids is not None:
+        flags = flags.loc[flags["account_id"].astype(str).isin(account_ids)]
+    if flags.empty:
+        return (), 0
+    values = figures.values
+    names = _names(dataset)
+    lines = []
+    for account_id, own in flags.groupby(flags["account_id"].astype(str), sort=False):
+        severity = "high" if (own["severity"] == "high").any() else "medium"
+        own = own.assign(_o=own["severity"].map(SEVERITY_ORDER).fillna(2))
+        codes = tuple(dict.fromkeys(own.sort_values("_o", kind="stable")["code"].astype(str)))
+        tier = values["tier"].get(account_id)
+        lines.append(
+            AttentionLine(
+                account_id=account_id,
+                name=names.get(account_id, account_id),
+                tier=None if tier is None or tier != tier else str(tier),
+                severity=severity,
+                at_stake=_number(values["revenue_ltm"].get(account_id)) or 0.0,
+                flags=codes,
+            )
+        )
+    lines.sort(key=lambda a: (-a.at_stake, SEVERITY_ORDER[a.severity], a.account_id))
+    return tuple(lines[:limit]), max(len(lines) - limit, 0)
+
+
 def portfolio_summary(
     dataset: Dataset,
     as_of: dt.date,
@@ -208,18 +321,25 @@ def portfolio_summary(
     figures: PortfolioFigures,
     *,
     top_n: int = 10,
+    history: Mapping[str, Any] | None = None,
 ) -> EmailSummary:
-    """The email summary of the portfolio: totals, tiers, the top accounts by LTM revenue,
-    and the risk flags of the key accounts and the top accounts."""
+    """The email summary of the portfolio: totals, targets, receivables, tiers, the top
+    accounts by LTM revenue, the accounts that need attention, and what changed since the
+    email recorded in ``history`` (see :func:`kamreport.mail.changes.baseline`)."""
     values = figures.values
     names = _names(dataset)
     revenue = values["revenue_ltm"].astype(float)
     positive = revenue[revenue > 0]
     # Highest revenue first; ties by account id, so the order never depends on the data's.
     ordered = positive.iloc[np.lexsort((positive.index.astype(str), -positive.to_numpy()))]
-    top = tuple(_account_line(figures, str(a), names) for a in ordered.index[:top_n])
-    watched = sorted({*(a.account_id for a in top), *values.index[values["tier"] == "key"]})
-    risks, more = risk_lines(dataset, figures, [str(a) for a in watched])
+    top = tuple(account_line(figures, str(a), names) for a in ordered.index[:top_n])
+    attention, attention_more = attention_lines(dataset, figures, limit=params.email.attention_rows)
+    targets = attainment(dataset, as_of, figures.flags)  # as the portfolio report computes it
+    forecast = targets["forecast_attainment"] if len(targets) else pd.Series(dtype=float)
+    state = account_state(as_of, values, figures.flags, forecast, values.index.astype(str))
+    previous = baseline(history, state)
+    e = params.email
+    changes = compare(previous, state, names, threshold=e.target_risk_threshold, movers=e.movers)
     lines = dataset.order_lines
     return EmailSummary(
         report="portfolio",
@@ -230,8 +350,13 @@ def portfolio_summary(
         monthly=monthly(lines, months_back(as_of, params.report.trend_months)),
         tiers=tier_lines(values),
         top_accounts=top,
-        risks=risks,
-        risks_more=more,
         accounts_total=len(dataset.accounts),
         accounts_active=int((revenue > 0).sum()),
+        targets=target_totals(targets),
+        receivables=receivables(dataset, as_of),
+        attention=attention,
+        attention_more=attention_more,
+        changes=changes,
+        state=state,
+        baseline=previous,
     )

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from kamreport.i18n import Formatter
-from kamreport.views.blocks import Cell, Column, Row, Table, attrs
+from kamreport.views.blocks import Cell, Change, Column, Row, Table, attrs
 from kamreport.views.display import Display, account_names
 
 if TYPE_CHECKING:
+    from kamreport.mail.changes import Changes
     from kamreport.mail.charts import EmailChart
-    from kamreport.mail.summary import AccountLine, EmailSummary, KpiLine
+    from kamreport.mail.digest import DigestSummary
+    from kamreport.mail.summary import AccountLine, AttentionLine, EmailSummary, KpiLine
 
 # How each kind of headline figure reads (kamreport.views.display.Display.text).
 KPI_TEXT = {"money": "money_full", "percent": "percent", "number": "number"}
@@ -67,12 +69,20 @@ class EmailView:
 
 def summary_names(summary: EmailSummary) -> dict[str, str]:
     """The account names the summary itself carries (as the data spells them)."""
-    names = {a.account_id: a.name for a in (*summary.top_accounts, *summary.risks) if a.name}
+    lines = (*summary.top_accounts, *summary.risks, *summary.attention, *_change_lines(summary))
+    names = {a.account_id: a.name for a in lines if a.name}
     if summary.value is not None and summary.value.name:
         names[summary.value.account_id] = summary.value.name
     if summary.account_id and summary.name:
         names[summary.account_id] = summary.name
     return names
+
+
+def _change_lines(summary: EmailSummary) -> tuple:
+    c = summary.changes
+    if c is None:
+        return ()
+    return (*c.new_high_flags, *c.tier_changes, *c.movers, *c.targets_at_risk)
 
 
 def email_display(
@@ -90,8 +100,19 @@ def period(summary: EmailSummary, display: Display) -> str:
     return display.t("email.period", as_of=display.date(summary.as_of))
 
 
+def year_on_year(display: Display, growth: float | None) -> str:
+    """A year-on-year change in words: "up 2.5% year on year", 同比增长2.5%."""
+    if growth is None:
+        return display.t("email.yoy_na")
+    shown = display.percent(abs(growth))
+    if shown == display.percent(0.0):
+        return display.t("email.yoy_flat")
+    return display.t("email.yoy_up" if growth > 0 else "email.yoy_down", growth=shown)
+
+
 def subject(summary: EmailSummary, display: Display) -> str:
-    """``<report>[: <account>] · <period> · <language>``."""
+    """Customer: ``<report>: <account> · <period> · <language>``; portfolio: the headline
+    numbers (revenue, attainment and forecast against the target, when there are targets)."""
     t = display.t
     values = {
         "report": t(f"email.report.{summary.report}"),
@@ -101,7 +122,185 @@ def subject(summary: EmailSummary, display: Display) -> str:
     if summary.report == "customer":
         account_id = str(summary.account_id)
         values.update(name=display.name(account_id), account_id=account_id)
-    return t(f"email.subject_{summary.report}", **values)
+        return t("email.subject_customer", **values)
+    values["date"] = display.date(summary.as_of)
+    totals = summary.targets
+    if totals is not None:
+        return t(
+            "email.subject_portfolio_targets",
+            **values,
+            revenue=display.money(totals.revenue_ytd, compact=True),
+            attainment=display.ratio(totals.revenue_ytd, totals.target_ytd),
+            forecast=display.ratio(totals.forecast_fy, totals.target_fy),
+        )
+    revenue = next((k for k in summary.kpis if k.key == "revenue"), None)
+    return t(
+        "email.subject_portfolio",
+        **values,
+        revenue=display.money(revenue.current if revenue else None, compact=True),
+        change=year_on_year(display, revenue.growth if revenue else None),
+    )
+
+
+def targets_section(summary: EmailSummary, display: Display) -> EmailSection:
+    """Attainment year to date, the year-end forecast against the full-year target and the
+    overdue receivables, worded and rounded as the portfolio report shows them."""
+    t, d = display.t, display
+    rows: list[Row] = []
+    notes: list[str] = []
+    totals = summary.targets
+    if totals is None:
+        notes.append(t("email.no_targets", year=summary.as_of.year))
+    else:
+        for key, value, note in (
+            ("revenue_ytd", d.money(totals.revenue_ytd, compact=True),
+             t("portfolio.targets.target_is", target=d.money(totals.target_ytd, compact=True))),
+            ("attainment_ytd", d.ratio(totals.revenue_ytd, totals.target_ytd), ""),
+            ("forecast", d.money(totals.forecast_fy, compact=True),
+             t("portfolio.targets.target_fy_is",
+               target=d.money(totals.target_fy, compact=True))),
+            ("forecast_attainment", d.ratio(totals.forecast_fy, totals.target_fy), ""),
+        ):  # fmt: skip
+            rows.append(
+                Row(
+                    (
+                        Cell(t(f"portfolio.targets.{key}"), header=True),
+                        Cell(value, numeric=True, note=note),
+                    ),
+                    attrs=attrs(metric=key),
+                )
+            )
+        notes.append(
+            t("email.targets_note", year=summary.as_of.year, n=d.number(totals.accounts))
+            + " "
+            + t("portfolio.targets.definition")
+        )
+    money = summary.receivables
+    if money is None:
+        notes.append(t("email.no_invoices"))
+    else:
+        share = f"{d.ratio(money.overdue, money.open_amount)} {t('portfolio.receivables.of_open')}"
+        rows.append(
+            Row(
+                (
+                    Cell(t("email.overdue"), header=True),
+                    Cell(d.money(money.overdue, compact=True), numeric=True, note=share),
+                ),
+                attrs=attrs(metric="overdue"),
+            )
+        )
+    table = Table("targets", (), tuple(rows)) if rows else None
+    return EmailSection("targets", t("email.section.targets"), table, notes=tuple(notes))
+
+
+def _signed_money(display: Display, amount: float) -> Change:
+    shown = display.money(abs(amount), compact=True)
+    if round(amount) > 0:
+        return Change(f"▲ +{shown}", "up")
+    if round(amount) < 0:
+        return Change(f"▼ {display.money(amount, compact=True)}", "down")
+    return Change(shown)
+
+
+def changes_section(
+    changes: Changes, display: Display, *, since_key: str, title_key: str
+) -> EmailSection:
+    """What changed since the last email (``since_key``, ``title_key``: the wording of an
+    email or of a digest)."""
+    t, d = display.t, display
+    title = t(title_key)
+    if changes.first:
+        return EmailSection("changes", title, notes=(t("email.changes.first"),))
+    since = t(since_key, date=d.date(changes.since))
+    risk_note = t(
+        "email.changes.at_risk_total",
+        n=d.number(changes.at_risk_total),
+        threshold=d.percent(changes.threshold, 0),
+    )
+    if changes.nothing:
+        return EmailSection("changes", title, notes=(since, t("email.changes.none"), risk_note))
+    rows: list[Row] = []
+
+    def row(account_id: str, kind: str, text: str, figure: Cell | None = None) -> None:
+        cells = (Cell(d.name(account_id), header=True, note=account_id), Cell(text))
+        rows.append(
+            Row(
+                (*cells, figure or Cell(numeric=True)), attrs=attrs(account=account_id, change=kind)
+            )
+        )
+
+    for f in changes.new_high_flags:
+        row(f.account_id, "flag", t("email.changes.flag", flag=d.flag_title(f.flag)))
+    for c in changes.tier_changes:
+        row(c.account_id, "tier",
+            t("email.changes.tier", before=d.tier(c.before), after=d.tier(c.after)))  # fmt: skip
+    for m in changes.movers:
+        text = t(
+            "email.changes.mover",
+            before=d.money(m.before, compact=True),
+            after=d.money(m.after, compact=True),
+        )
+        row(m.account_id, "mover", text, Cell(numeric=True, change=_signed_money(d, m.change)))
+    for r in changes.targets_at_risk:
+        row(r.account_id, "target",
+            t("email.changes.target", forecast=d.percent(r.forecast_attainment)))  # fmt: skip
+    notes = [since]
+    shown = {
+        "new_high_flags": len(changes.new_high_flags),
+        "tier_changes": len(changes.tier_changes),
+        "movers": len(changes.movers),
+        "targets_at_risk": len(changes.targets_at_risk),
+    }
+    for kind in ("new_high_flags", "tier_changes", "targets_at_risk"):
+        hidden = changes.totals.get(kind, 0) - shown[kind]
+        if hidden > 0:
+            notes.append(t(f"email.changes.more.{kind}", n=d.number(hidden)))
+    notes.append(risk_note)
+    return EmailSection("changes", title, Table("changes", (), tuple(rows)), notes=tuple(notes))
+
+
+def attention_section(
+    lines: Sequence[AttentionLine],
+    more: int,
+    display: Display,
+    *,
+    scope_key: str,
+    more_key: str = "email.attention_more",
+) -> EmailSection:
+    """The flagged accounts, money at stake first (``scope_key``: which accounts it covers)."""
+    t, d = display.t, display
+    title = t("email.section.attention")
+    scope = t(scope_key)
+    if not lines:
+        return EmailSection("attention", title, notes=(scope, t("email.no_risks")))
+    columns = (
+        Column(t("email.col.account")),
+        Column(t("email.col.level")),
+        Column(t("email.col.at_stake"), numeric=True),
+        Column(t("email.col.flags")),
+    )
+    rows = tuple(
+        Row(
+            (
+                Cell(
+                    d.name(a.account_id),
+                    header=True,
+                    note=" · ".join(
+                        x for x in (a.account_id, d.tier(a.tier) if a.tier else "") if x
+                    ),
+                ),
+                Cell(d.severity(a.severity), badge=a.severity),
+                d.money_cell(a.at_stake, compact=True),
+                Cell(t("email.list_separator").join(d.flag_title(f) for f in a.flags)),
+            ),
+            attrs=attrs(account=a.account_id, severity=a.severity),
+        )
+        for a in lines
+    )
+    notes = [scope]
+    if more:
+        notes.append(t(more_key, n=d.number(more)))
+    return EmailSection("attention", title, Table("attention", columns, rows), notes=tuple(notes))
 
 
 def kpi_table(kpis: Sequence[KpiLine], display: Display) -> Table:
@@ -237,6 +436,22 @@ def email_view(
     refs = tuple(ChartRef(c.name, cids[c.name], c.alt, c.width, c.height) for c in charts)
     by_name = {c.name: c for c in refs}
     sections = [EmailSection("kpis", t("email.section.kpis"), kpi_table(summary.kpis, display))]
+    if summary.report == "portfolio":
+        sections.append(targets_section(summary, display))
+        if summary.changes is not None:
+            sections.append(
+                changes_section(
+                    summary.changes,
+                    display,
+                    since_key="email.changes.since",
+                    title_key="email.section.changes",
+                )
+            )
+        sections.append(
+            attention_section(
+                summary.attention, summary.attention_more, display, scope_key="email.scope_all"
+            )
+        )
     if "trend" in by_name:
         sections.append(EmailSection("trend", t("email.section.trend"), charts=(by_name["trend"],)))
     if summary.tiers:
@@ -259,7 +474,8 @@ def email_view(
                 ordered=True,
             )
         )
-    sections.append(risks_section(summary, display))
+    if summary.report != "portfolio":
+        sections.append(risks_section(summary, display))
     heading, heading_note, subtitle = _header(summary, display, alt_names or {})
     footer = (
         attachment_note,
@@ -287,10 +503,174 @@ def email_view(
     )
 
 
+# --- the KA manager's digest -------------------------------------------------------
+
+
+def digest_display(
+    fmt: Formatter, digest: DigestSummary, accounts: pd.DataFrame | None = None
+) -> Display:
+    """Account names in the digest's language (as :func:`email_display`)."""
+    lines = (*digest.accounts, *digest.actions, *digest.activities, *digest.attention)
+    names = {a.account_id: a.name for a in lines if a.name}
+    if accounts is not None:
+        names.update(account_names(accounts, fmt.locale))
+    return Display(fmt, names)
+
+
+def digest_subject(digest: DigestSummary, display: Display) -> str:
+    """Manager, date, and how many actions are due and overdue."""
+    d = display
+    due = len(digest.actions) + digest.actions_more - digest.overdue
+    return d.t(
+        "email.digest.subject",
+        manager=digest.manager,
+        date=d.date(digest.as_of),
+        due=d.number(due),
+        overdue=d.number(digest.overdue),
+    )
+
+
+def actions_section(digest: DigestSummary, display: Display) -> EmailSection:
+    """Open plan items due in the window, and the overdue ones."""
+    t, d = display.t, display
+    title = t("email.digest.section.actions")
+    window = t(
+        "email.digest.window",
+        until=d.date(digest.until),
+        days=d.number((digest.until - digest.as_of).days),
+    )
+    if not digest.has_plans:
+        return EmailSection("actions", title, notes=(t("email.digest.no_plans"),))
+    if not digest.actions:
+        return EmailSection("actions", title, notes=(window, t("email.digest.no_actions")))
+    columns = (
+        Column(t("email.col.account")),
+        Column(t("email.digest.col.action")),
+        Column(t("email.digest.col.due"), numeric=True),
+        Column(t("email.digest.col.state"), numeric=True),
+    )
+    rows = []
+    for a in digest.actions:
+        if a.overdue:
+            state = Cell(t("email.digest.overdue", n=d.number(-a.days)), numeric=True, badge="high")
+        elif a.days == 0:
+            state = Cell(t("email.digest.due_today"), numeric=True, badge="medium")
+        else:
+            state = Cell(t("email.digest.due_in", n=d.number(a.days)), numeric=True)
+        rows.append(
+            Row(
+                (
+                    Cell(d.name(a.account_id), header=True, note=a.account_id),
+                    Cell(a.title, note=a.owner or ""),
+                    Cell(d.date(a.due_date), numeric=True),
+                    state,
+                ),
+                attrs=attrs(account=a.account_id, overdue="yes" if a.overdue else "no"),
+            )
+        )
+    notes = [window]
+    if digest.actions_more:
+        notes.append(t("email.digest.actions_more", n=d.number(digest.actions_more)))
+    return EmailSection(
+        "actions", title, Table("actions", columns, tuple(rows)), notes=tuple(notes)
+    )
+
+
+def activities_section(digest: DigestSummary, display: Display) -> EmailSection:
+    t, d = display.t, display
+    title = t("email.digest.section.activities")
+    if not digest.activities:
+        return EmailSection("activities", title, notes=(t("email.digest.no_activities"),))
+    columns = (
+        Column(t("email.col.account")),
+        Column(t("email.digest.col.activity")),
+        Column(t("email.digest.col.date"), numeric=True),
+    )
+    rows = tuple(
+        Row(
+            (
+                Cell(d.name(a.account_id), header=True, note=a.account_id),
+                Cell(d.value("activity", a.kind)),
+                Cell(d.date(a.date), numeric=True),
+            ),
+            attrs=attrs(account=a.account_id),
+        )
+        for a in digest.activities
+    )
+    return EmailSection("activities", title, Table("activities", columns, rows))
+
+
+def digest_view(
+    digest: DigestSummary,
+    display: Display,
+    *,
+    confidentiality: str,
+    data_hash: str,
+    params_hash: str,
+    version: str,
+) -> EmailView:
+    """The digest of one KA manager: actions due, activities planned, what changed,
+    the accounts that need attention, and all their accounts."""
+    t, d = display.t, display
+    sections = [actions_section(digest, display), activities_section(digest, display)]
+    if digest.changes is not None:
+        sections.append(
+            changes_section(
+                digest.changes,
+                display,
+                since_key="email.digest.since",
+                title_key="email.digest.section.changes",
+            )
+        )
+    sections.append(
+        attention_section(
+            digest.attention,
+            digest.attention_more,
+            display,
+            scope_key="email.digest.scope",
+            more_key="email.digest.attention_more",
+        )
+    )
+    if digest.accounts:
+        sections.append(
+            EmailSection(
+                "accounts",
+                t("email.digest.section.accounts", n=d.number(len(digest.accounts))),
+                top_table(digest.accounts, display),
+            )
+        )
+    footer = (
+        t(
+            "email.footer",
+            as_of=d.date(digest.as_of),
+            data_hash=data_hash[:12],
+            params_hash=params_hash[:12],
+            version=version,
+        ),
+        t("email.digest.footer"),
+    )
+    return EmailView(
+        report="digest",
+        lang=d.fmt.html_lang,
+        subject=digest_subject(digest, display),
+        confidentiality=confidentiality,
+        eyebrow=f"{t('email.report.digest')} · {d.date(digest.as_of)}",
+        heading=t("email.digest.heading", manager=digest.manager),
+        heading_note="",
+        subtitle=t("email.digest.subtitle", n=d.number(len(digest.accounts))),
+        sections=tuple(sections),
+        footer=footer,
+        charts=(),
+    )
+
+
 __all__ = [
     "ChartRef",
     "EmailSection",
     "EmailView",
+    "digest_display",
+    "digest_subject",
+    "digest_view",
     "email_display",
     "email_view",
     "subject",

@@ -1,0 +1,206 @@
+"""A KA manager's weekly digest, computed purely: their accounts, what changed since their
+last digest, and the plan actions and activities due.
+
+Definitions (docs/metrics.md, "Emails"): a manager's accounts are those whose
+``ka_manager`` is the manager. An action is due when it is an open item of
+``account_plans`` (objective or action) with a due date on or before the as-of date
+plus ``email.digest_days``; it is overdue when its due date is before the as-of date
+(as in the account review's plan section). Planned activities are those with status
+``planned`` dated from the as-of date to the end of the same window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kamreport.analytics.team import attainment
+from kamreport.dataset import Dataset
+from kamreport.figures import PortfolioFigures
+from kamreport.mail.changes import Changes, account_state, baseline, compare
+from kamreport.mail.send import EmailConfigError
+from kamreport.mail.summary import AccountLine, AttentionLine, account_line, attention_lines
+from kamreport.params import Params
+
+MAX_ROWS = 25
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """An open plan item due in the window, or overdue."""
+
+    account_id: str
+    name: str
+    kind: str  # objective | action
+    title: str
+    owner: str | None
+    due_date: dt.date
+    days: int  # due date − as-of date (negative: overdue by that many days)
+
+    @property
+    def overdue(self) -> bool:
+        return self.days < 0
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    """A planned activity in the window."""
+
+    account_id: str
+    name: str
+    date: dt.date
+    kind: str  # visit, call, training, senior_visit, email, meeting
+
+
+@dataclass(frozen=True)
+class DigestSummary:
+    """Everything a manager's digest says, as plain values."""
+
+    manager: str
+    as_of: dt.date
+    until: dt.date  # the last day of the window
+    accounts: tuple[AccountLine, ...]
+    actions: tuple[ActionLine, ...]
+    actions_more: int = 0
+    overdue: int = 0  # overdue actions, all of them
+    activities: tuple[ActivityLine, ...] = ()
+    attention: tuple[AttentionLine, ...] = ()
+    attention_more: int = 0
+    changes: Changes | None = None
+    has_plans: bool = True
+    state: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    baseline: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    report: str = "digest"
+
+
+def managers(dataset: Dataset) -> list[str]:
+    """The KA managers named in the accounts table, sorted."""
+    accounts = dataset.accounts
+    if "ka_manager" not in accounts:
+        return []
+    names = accounts["ka_manager"].dropna().astype(str).str.strip()
+    return sorted({n for n in names if n})
+
+
+def manager_accounts(dataset: Dataset, manager: str) -> list[str]:
+    """The ids of ``manager``'s accounts; a clear error for a manager the data does not know."""
+    known = managers(dataset)
+    if manager not in known:
+        listed = ", ".join(known) if known else "none: the accounts table has no ka_manager"
+        raise EmailConfigError(
+            f"No KA manager {manager!r} in the accounts table (column ka_manager). "
+            f"Known managers: {listed}. Give one of them: make digest MANAGER=<name>."
+        )
+    accounts = dataset.accounts
+    mask = accounts["ka_manager"].astype(str).str.strip() == manager
+    return sorted(accounts.loc[mask, "account_id"].astype(str))
+
+
+def _names(dataset: Dataset) -> dict[str, str]:
+    accounts = dataset.accounts
+    return dict(zip(accounts["account_id"].astype(str), accounts["name"].astype(str), strict=True))
+
+
+def due_actions(
+    plans: pd.DataFrame | None, account_ids: list[str], as_of: dt.date, until: dt.date,
+    names: Mapping[str, str],
+) -> list[ActionLine]:  # fmt: skip
+    """Open plan items of ``account_ids`` due by ``until``: overdue first (oldest first),
+    then by due date."""
+    if plans is None or plans.empty or "due_date" not in plans:
+        return []
+    own = plans.loc[plans["account_id"].astype(str).isin(account_ids)]
+    due = pd.to_datetime(own["due_date"])
+    keep = (own["status"] == "open") & due.notna() & (due <= pd.Timestamp(until))
+    own, due = own.loc[keep], due[keep]
+    start = pd.Timestamp(as_of)
+    lines = [
+        ActionLine(
+            account_id=str(row.account_id),
+            name=names.get(str(row.account_id), str(row.account_id)),
+            kind=str(row.kind),
+            title=str(row.title),
+            owner=None if "owner" not in own or pd.isna(row.owner) else str(row.owner),
+            due_date=day.date(),
+            days=int((day - start).days),
+        )
+        for row, day in zip(own.itertuples(index=False), due, strict=True)
+    ]
+    lines.sort(key=lambda a: (a.due_date, a.account_id, a.title))
+    return lines
+
+
+def planned_activities(
+    activities: pd.DataFrame | None, account_ids: list[str], as_of: dt.date, until: dt.date,
+    names: Mapping[str, str],
+) -> list[ActivityLine]:  # fmt: skip
+    """Activities of ``account_ids`` with status planned, dated from ``as_of`` to ``until``."""
+    if activities is None or activities.empty or "status" not in activities:
+        return []
+    own = activities.loc[activities["account_id"].astype(str).isin(account_ids)]
+    day = pd.to_datetime(own["date"])
+    keep = (
+        (own["status"] == "planned") & (day >= pd.Timestamp(as_of)) & (day <= pd.Timestamp(until))
+    )
+    own, day = own.loc[keep], day[keep]
+    lines = [
+        ActivityLine(
+            str(row.account_id), names.get(str(row.account_id), str(row.account_id)),
+            d.date(), str(row.type),
+        )
+        for row, d in zip(own.itertuples(index=False), day, strict=True)
+    ]  # fmt: skip
+    lines.sort(key=lambda a: (a.date, a.account_id, a.kind))
+    return lines
+
+
+def digest_summary(
+    dataset: Dataset,
+    as_of: dt.date,
+    params: Params,
+    figures: PortfolioFigures,
+    manager: str,
+    *,
+    history: Mapping[str, Any] | None = None,
+) -> DigestSummary:
+    """``manager``'s digest as of ``as_of``, compared with the digest in ``history``."""
+    ids = manager_accounts(dataset, manager)
+    names = _names(dataset)
+    until = as_of + dt.timedelta(days=params.email.digest_days)
+    values = figures.values
+    revenue = values["revenue_ltm"].reindex(ids).astype(float).fillna(0.0)
+    order = np.lexsort((np.array(ids), -revenue.to_numpy()))
+    accounts = tuple(account_line(figures, ids[i], names) for i in order)
+    plans = dataset.get("account_plans")
+    actions = due_actions(plans, ids, as_of, until, names)
+    shown = sorted(actions, key=lambda a: (not a.overdue, a.due_date))[:MAX_ROWS]
+    shown.sort(key=lambda a: (a.due_date, a.account_id, a.title))
+    activities = planned_activities(dataset.get("activities"), ids, as_of, until, names)
+    attention, more = attention_lines(dataset, figures, ids, limit=params.email.attention_rows)
+    targets = attainment(dataset, as_of, figures.flags)
+    forecast = targets["forecast_attainment"] if len(targets) else pd.Series(dtype=float)
+    state = account_state(as_of, values, figures.flags, forecast, ids)
+    previous = baseline(history, state)
+    e = params.email
+    changes = compare(previous, state, names, threshold=e.target_risk_threshold, movers=e.movers)
+    return DigestSummary(
+        manager=manager,
+        as_of=as_of,
+        until=until,
+        accounts=accounts,
+        actions=tuple(shown),
+        actions_more=len(actions) - len(shown),
+        overdue=sum(a.overdue for a in actions),
+        activities=tuple(activities[:MAX_ROWS]),
+        attention=attention,
+        attention_more=more,
+        changes=changes,
+        has_plans=plans is not None,
+        state=state,
+        baseline=previous,
+    )
