@@ -12,7 +12,7 @@ SAMPLE := data/sample/.complete
 RUN_ARGS = $(if $(PARAMS),--params $(PARAMS)) $(if $(AS_OF),--as-of $(AS_OF)) \
            $(if $(LOCALE),--locale $(LOCALE)) $(if $(FORMATS),--formats $(FORMATS))
 
-.PHONY: help venv sample report reports portfolio list validate metrics test snapshots lint format clean email digest targets targets-import
+.PHONY: help venv sample report reports portfolio list validate metrics test snapshots lint format clean email digest targets targets-import targets-merge
 
 help:
 	@echo "make report CUSTOMER=<id> [AS_OF=YYYY-MM-DD] [LOCALE=zh-CN] [PARAMS=file]"
@@ -20,7 +20,8 @@ help:
 	@echo "make portfolio [AS_OF=YYYY-MM-DD] [LOCALE=zh-CN] [PARAMS=file]   portfolio report"
 	@echo "make list [FILTER=text]      accounts with their ids"
 	@echo "make validate                 full validation report of the data"
-	@echo "make targets YEAR=2027 [GOAL=amount]          target-setting workbook + page"
+	@echo "make targets YEAR=2027 [GOAL=amount] [SPLIT=manager]   target-setting workbook(s) + page"
+	@echo "make targets-merge YEAR=2027 [DIR=folder]     the managers' workbooks into the VP's"
 	@echo "make targets-import FILE=<xlsx> YEAR=2027     agreed targets into the data"
 	@echo "make email REPORT=portfolio|customer [CUSTOMER=<id>] [TO=leadership] [DRY_RUN=1] [FORCE=1]"
 	@echo "make digest MANAGER=<name> [LOCALE=zh-CN] [DRY_RUN=1] [FORCE=1]   a KA manager's weekly digest"
@@ -83,7 +84,12 @@ digest: $(SAMPLE)
 
 # The target-setting workshop: proposals, workbook and page into outputs/<as-of>/<locale>/targets/.
 targets: $(SAMPLE)
-	@$(KAM) targets $(if $(YEAR),--year "$(YEAR)") $(if $(GOAL),--goal "$(GOAL)") $(RUN_ARGS)
+	@$(KAM) targets $(if $(YEAR),--year "$(YEAR)") $(if $(GOAL),--goal "$(GOAL)") $(if $(SPLIT),--split "$(SPLIT)") $(RUN_ARGS)
+
+# Gathers the KA managers' workbooks of a split workshop into targets-<year>-merged.xlsx.
+targets-merge: $(STAMP)
+	@test -n "$(YEAR)" || { echo "Usage: make targets-merge YEAR=<year> [DIR=outputs/<as-of>/<locale>/targets] [PARAMS=file]" >&2; exit 2; }
+	@$(KAM) targets-merge --year "$(YEAR)" $(if $(DIR),--dir "$(DIR)") $(if $(PARAMS),--params $(PARAMS))
 
 # Reads an edited targets workbook back into the data source's targets table.
 targets-import: $(STAMP)

@@ -114,7 +114,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="company revenue goal (GOAL=); default: this year's forecast of the accounts "
         "x (1 + targets.default_growth)",
     )
+    targets.add_argument(
+        "--split",
+        choices=("manager",),
+        help="also one workbook per KA manager (SPLIT=manager), gathered by targets-merge",
+    )
     _common(targets)
+
+    targets_merge = sub.add_parser(
+        "targets-merge", help="gather the KA managers' workbooks into the VP's"
+    )
+    targets_merge.add_argument("--year", required=True, type=int, help="target year (YEAR=)")
+    targets_merge.add_argument(
+        "--dir",
+        type=Path,
+        help="folder of the split workbooks (DIR=); default: the newest targets folder "
+        "under the output folder holding targets-<year>.xlsx",
+    )
+    _common(targets_merge)
 
     targets_import = sub.add_parser(
         "targets-import", help="read an edited targets workbook back into the data source"
@@ -302,12 +319,45 @@ def cmd_targets(args: argparse.Namespace) -> int:
     from kamreport.runner import run_target_setting
 
     result = run_target_setting(
-        args.year, args.goal, params_file=args.params, overrides=overrides_from(args)
+        args.year,
+        args.goal,
+        args.split or "",
+        params_file=args.params,
+        overrides=overrides_from(args),
     )
     for path in result.files:
         if path.suffix in (".xlsx", ".html"):
             print(f"Wrote {path}")
     print(f"All outputs in {result.directory} ({result.seconds:.1f} s)")
+    return 0
+
+
+def cmd_targets_merge(args: argparse.Namespace) -> int:
+    from kamreport.params import load_params
+    from kamreport.workbook.merge import find_split_folder, merge_workbooks
+
+    params = load_params(args.params, overrides_from(args))
+    folder = args.dir or find_split_folder(Path(params.report.output_dir), args.year)
+    print(f"Merging the {args.year} workbooks in {folder}…", file=sys.stderr)
+    result = merge_workbooks(
+        folder,
+        args.year,
+        gap_rule=params.targets.gap_rule,
+        tier_weights=params.targets.gap_tier_weights,
+    )
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for manager, count in sorted(result.entered.items()):
+        print(f"  {manager}: bottom-up for {count} account(s)")
+    spread = result.spread
+    print(
+        f"Σ bottom-up (baselines where none) {spread.bottom_up_total:,.0f} against the goal "
+        f"{spread.goal:,.0f}: gap {spread.gap:,.0f}, spread by {spread.applied} in the "
+        "Goal spread column"
+    )
+    print(f"Wrote {result.path}")
+    print(f"Next: the top-down round in it, then make targets-import FILE={result.path} "
+          f"YEAR={args.year}")  # fmt: skip
     return 0
 
 
@@ -341,6 +391,7 @@ COMMANDS = {
     "digest": cmd_digest,
     "targets": cmd_targets,
     "targets-import": cmd_targets_import,
+    "targets-merge": cmd_targets_merge,
 }
 
 

@@ -59,6 +59,15 @@ def targets_page(year: int) -> str:
     return f"targets-{year}.html"
 
 
+def targets_part_workbook(year: int, manager: str) -> str:
+    """One KA manager's workbook of a split workshop: ``targets-<year>-<manager>.xlsx``.
+    A name with characters a file name cannot hold gets them replaced and a short hash."""
+    slug = re.sub(r"[^\w.-]+", "_", manager).strip("._")[:40] or "manager"
+    if slug != manager or slug == "merged":
+        slug = f"{slug}-{hashlib.sha256(manager.encode()).hexdigest()[:6]}"
+    return f"targets-{year}-{slug}.xlsx"
+
+
 def pdf_name(html_name: str) -> str:
     """The PDF printed from a report's HTML file: same name, ``.pdf``."""
     return str(Path(html_name).with_suffix(".pdf"))

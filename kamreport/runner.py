@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from kamreport.context import RunContext, open_context, write_snapshot
-from kamreport.errors import NotebookExecutionError
+from kamreport.errors import KamReportError, NotebookExecutionError
 from kamreport.interruption import deferred
 from kamreport.layout import (
     MANIFEST,
@@ -262,6 +262,7 @@ def run_portfolio_report(
 def run_target_setting(
     year: int | None = None,
     goal: float | None = None,
+    split: str = "",
     *,
     params_file: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
@@ -269,12 +270,14 @@ def run_target_setting(
     progress: Progress = _stderr,
 ) -> RunResult:
     """The workshop's workbook and page into <output_dir>/<as-of>/<locale>/targets/."""
-    from kamreport.reports.targets import resolve_year
+    from kamreport.reports.targets import SPLITS, resolve_year
 
     started = time.perf_counter()
     start_kernel()
     context = context or open_context(params_file, overrides, say=progress)
     target_year = resolve_year(year, context.as_of)
+    if split not in SPLITS:
+        raise KamReportError(f"SPLIT={split} is not known; use SPLIT=manager or leave it out.")
     check_pdf_engine(context)
     snapshot = write_snapshot(context, progress)
     preload(snapshot)
@@ -283,7 +286,7 @@ def run_target_setting(
         context,
         "targets",
         snapshot,
-        parameters={"year": target_year, "goal": float(goal or 0.0)},
+        parameters={"year": target_year, "goal": float(goal or 0.0), "split": split or ""},
         extra={"year": target_year},
     )
     return run_job(job, progress_bar=sys.stderr.isatty(), started=started)

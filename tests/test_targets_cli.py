@@ -22,8 +22,10 @@ from tests.conftest import ROOT
 def test_targets_passes_year_goal_and_overrides(monkeypatch, tmp_path, capsys):
     seen = {}
 
-    def fake(year, goal, *, params_file, overrides):
-        seen.update(year=year, goal=goal, params_file=params_file, overrides=overrides)
+    def fake(year, goal, split, *, params_file, overrides):
+        seen.update(
+            year=year, goal=goal, split=split, params_file=params_file, overrides=overrides
+        )
         files = (tmp_path / "targets-2027.xlsx", tmp_path / "targets-2027.html")
         return RunResult(directory=tmp_path, files=files, seconds=1.0)
 
@@ -39,12 +41,15 @@ def test_targets_passes_year_goal_and_overrides(monkeypatch, tmp_path, capsys):
             "zh-CN",
             "--set",
             "targets.tolerance=0.05",
+            "--split",
+            "manager",
         ]
     )
     assert code == 0
     assert seen == {
         "year": 2027,
         "goal": 5_000_000.0,
+        "split": "manager",
         "params_file": None,
         "overrides": {"targets": {"tolerance": 0.05}, "report": {"locale": "zh-CN"}},
     }

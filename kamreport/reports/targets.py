@@ -7,6 +7,7 @@ edited workbook back and writes the agreed targets into the data source.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import sys
@@ -42,11 +43,12 @@ from kamreport.analytics.targets import targets_by_account
 from kamreport.context import RunContext
 from kamreport.errors import KamReportError
 from kamreport.i18n import Formatter
-from kamreport.layout import targets_page, targets_workbook, write_staged
+from kamreport.layout import targets_page, targets_part_workbook, targets_workbook, write_staged
 from kamreport.params import SERVICE_KINDS, Params
 from kamreport.provenance import Provenance
 from kamreport.render import render
 from kamreport.workbook.build import build_workbook, gap_frame, workbook_bytes
+from kamreport.workbook.layout import MANAGER_PART
 from kamreport.workbook.read import ImportedTargets
 
 BANDS = (-np.inf, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2, np.inf)
@@ -204,21 +206,64 @@ def analyse(run: RunContext, year: int | None = None, goal: float | None = None)
     )
 
 
-def workbook(setting: TargetSetting, run: RunContext, generated: str) -> bytes:
-    book = build_workbook(
+SPLITS = ("", "manager")
+
+
+def workbooks(
+    setting: TargetSetting, run: RunContext, generated: str, split: str = ""
+) -> dict[str, bytes]:
+    """The workshop's workbooks by file name: the whole one and, split by manager, one per
+    KA manager with only their accounts (goal: their top-down share of the company goal).
+    Accounts without a KA manager stay in the whole (VP's) workbook only."""
+    if split not in SPLITS:
+        raise KamReportError(f"SPLIT={split} is not known; use SPLIT=manager or leave it out.")
+    kwargs = {
+        "tolerance": run.params.targets.tolerance,
+        "currency": run.dataset.currency,
+        "generated": generated,
+        "service": setting.service,
+        "categories": setting.categories,
+        "gap_rule": run.params.targets.gap_rule,
+        "tier_weights": run.params.targets.gap_tier_weights,
+    }
+    accounts = run.dataset.accounts
+    parts: dict[str, bytes] = {}
+    names: dict[str, str] = {}
+    if split == "manager":
+        rows = setting.proposals.accounts
+        info = accounts.set_index("account_id")
+        column = info["ka_manager"] if "ka_manager" in info else pd.Series(dtype=object)
+        manager = column.reindex(rows.index)
+        total = float(rows["proposal"].sum())
+        for name in sorted({m for m in manager if isinstance(m, str) and m.strip()}):
+            mine = rows.loc[manager == name]
+            share = float(mine["proposal"].sum()) / total if total > 0 else len(mine) / len(rows)
+            subset = dataclasses.replace(setting.proposals, accounts=mine)
+            file = targets_part_workbook(setting.year, name)
+            names[name] = file
+            book = build_workbook(
+                subset,
+                accounts,
+                goal=round(setting.goal * share, 2),
+                part=MANAGER_PART,
+                manager=name,
+                **kwargs,
+            )
+            parts[file] = workbook_bytes(book)
+    whole = build_workbook(
         setting.proposals,
-        run.dataset.accounts,
+        accounts,
         goal=setting.goal,
-        tolerance=run.params.targets.tolerance,
-        currency=run.dataset.currency,
-        generated=generated,
-        service=setting.service,
-        categories=setting.categories,
         loop=setting.loop,
-        gap_rule=run.params.targets.gap_rule,
-        tier_weights=run.params.targets.gap_tier_weights,
+        parts=names,
+        **kwargs,
     )
-    return workbook_bytes(book)
+    return {workbook_name(setting.year): workbook_bytes(whole), **parts}
+
+
+def workbook(setting: TargetSetting, run: RunContext, generated: str) -> bytes:
+    """The whole workshop workbook (not split)."""
+    return workbooks(setting, run, generated)[workbook_name(setting.year)]
 
 
 def render_html(setting: TargetSetting, fmt: Formatter, provenance: Provenance) -> str:
@@ -230,10 +275,15 @@ def render_html(setting: TargetSetting, fmt: Formatter, provenance: Provenance) 
 
 
 def write(
-    staging_dir: str | Path, setting: TargetSetting, xlsx: bytes, html: str, provenance: Provenance
+    staging_dir: str | Path,
+    setting: TargetSetting,
+    xlsx: bytes | dict[str, bytes],
+    html: str,
+    provenance: Provenance,
 ) -> list[Path]:
-    """Write the workbook, the page and the provenance into the run's staging folder."""
-    files = {workbook_name(setting.year): xlsx, page_name(setting.year): html}
+    """Write the workbook(s), the page and the provenance into the run's staging folder."""
+    books = xlsx if isinstance(xlsx, dict) else {workbook_name(setting.year): xlsx}
+    files = {**books, page_name(setting.year): html}
     return write_staged(staging_dir, provenance.to_dict(), files)
 
 

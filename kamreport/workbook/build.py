@@ -31,6 +31,7 @@ checks and uses.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
@@ -64,6 +65,7 @@ from kamreport.workbook.layout import (
     LAST_YEAR,
     META,
     META_CATEGORY_HEADS,
+    PARTS_FACT,
     SERVICE,
     SERVICE_COLUMNS,
     SERVICE_TABLE,
@@ -542,14 +544,15 @@ def _meta_sheet(
         sheet.cell(row=row, column=1, value=key)
         as_text(sheet.cell(row=row, column=2, value=value))
     start = len(facts) + 2
-    heads = ["account_id", *SEASON_COLUMNS, "method"]
+    heads = ["account_id", *SEASON_COLUMNS, "method", "tier"]
     for index, name in enumerate(heads, start=1):
         sheet.cell(row=start, column=index, value=name)
     for offset, (account_id, row) in enumerate(proposals.accounts.iterrows(), start=1):
         text_cell(sheet, start + offset, 1, account_id)
         for index, name in enumerate(SEASON_COLUMNS, start=2):
             sheet.cell(row=start + offset, column=index, value=float(row[name]))
-        text_cell(sheet, start + offset, len(heads), str(row["method"]))
+        text_cell(sheet, start + offset, len(heads) - 1, str(row["method"]))
+        text_cell(sheet, start + offset, len(heads), str(row["tier"]))
     start += len(proposals.accounts) + 2
     for index, name in enumerate(META_CATEGORY_HEADS, start=1):
         sheet.cell(row=start, column=index, value=name)
@@ -691,13 +694,15 @@ def build_workbook(
     tier_weights: Mapping[str, float] | None = None,
     part: str = WHOLE,
     manager: str = "",
+    parts: Mapping[str, str] | None = None,
 ) -> Workbook:
     """The workshop workbook for ``proposals`` (accounts: the dataset's accounts table).
 
     ``service``: per account {kind}_ltm and {kind}_proposed for each service kind;
     ``categories``: kamreport.analytics.service_targets.category_mix rows; ``loop``: last
     year's review (a Last year sheet); ``part``/``manager``: which workbook of a split
-    workshop this is."""
+    workshop this is; ``parts``: the VP's workbook of a split workshop lists the managers'
+    workbooks {manager: file name}."""
     headers = Headers(current_year=proposals.as_of.year, target_year=proposals.year)
     service = empty_service(proposals) if service is None else service
     categories = empty_categories() if categories is None else categories
@@ -747,6 +752,7 @@ def build_workbook(
             "part": part,
             "manager": manager,
             "gap_rule": gap_rule,
+            PARTS_FACT: json.dumps(dict(parts or {}), ensure_ascii=False),
         },
         categories,
     )

@@ -21,6 +21,7 @@ SERVICE_TABLE, CATEGORY_TABLE = "Service", "Categories"
 FORMAT_VERSION = "2"
 # _meta facts: which workbook of a split workshop this is.
 WHOLE, MANAGER_PART, MERGED = "whole", "manager", "merged"
+PARTS_FACT = "parts"  # _meta fact of the VP's workbook: {manager: file name} as JSON
 # The header of the category block of _meta.
 META_CATEGORY_HEADS = ("category_account_id", "category", "share")
 

@@ -13,6 +13,7 @@ import numbers
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -138,6 +139,7 @@ class _Meta:
     ids: list[str]
     season: pd.DataFrame  # index account_id, columns 1–12
     methods: pd.Series  # index account_id
+    tiers: pd.Series  # index account_id
     categories: pd.DataFrame  # account_id, category, share (generated order)
 
 
@@ -153,6 +155,7 @@ def _meta(book) -> _Meta:
     ids: list[str] = []
     shares: list[list[float]] = []
     methods: list[str] = []
+    tiers: list[str] = []
     for row in rows:
         if row[0] == META_CATEGORY_HEADS[0]:
             break
@@ -160,8 +163,9 @@ def _meta(book) -> _Meta:
             continue
         ids.append(str(row[0]))
         shares.append([float(v or 0) for v in row[1 : 1 + len(SEASON_COLUMNS)]])
-        method = row[1 + len(SEASON_COLUMNS)] if len(row) > 1 + len(SEASON_COLUMNS) else None
-        methods.append("" if method is None else str(method))
+        extra = [*row[1 + len(SEASON_COLUMNS) :], None, None]
+        methods.append("" if extra[0] is None else str(extra[0]))
+        tiers.append("" if extra[1] is None else str(extra[1]))
     pairs = [(str(row[0]), str(row[1]), float(row[2] or 0)) for row in rows if row[0] is not None]
     index = pd.Index(ids, name="account_id")
     return _Meta(
@@ -169,6 +173,7 @@ def _meta(book) -> _Meta:
         ids=ids,
         season=pd.DataFrame(shares, index=index, columns=range(1, 13)),
         methods=pd.Series(methods, index=index, dtype=object),
+        tiers=pd.Series(tiers, index=index, dtype=object),
         categories=pd.DataFrame(pairs, columns=["account_id", "category", "share"]),
     )
 
@@ -193,14 +198,31 @@ def _header_map(sheet: Worksheet, headers: Headers, issues: list[WorkbookIssue])
     return columns
 
 
-def read_workbook(
-    path: str | Path, year: int, *, tolerance: float, tolerance_action: str = "error"
-) -> ImportedTargets:
-    """Check the edited workbook and recompute its agreed targets, or raise
-    :class:`TargetsImportError` listing every problem."""
+@dataclass(frozen=True)
+class WorkbookInputs:
+    """Everything entered in a targets workbook, checked cell by cell (no totals yet)."""
+
+    path: str
+    book: Any  # the openpyxl workbook, formulas kept
+    meta: _Meta
+    accounts: pd.DataFrame  # index account_id: baseline, bottom_up, override (NaN: empty)
+    service: pd.DataFrame  # index account_id: entered counts per kind (NaN: empty)
+    service_proposed: pd.DataFrame  # index account_id: proposed counts per kind
+    categories: pd.Series  # entered category targets by row of meta.categories
+    cells: dict[tuple[str, str], str]  # (account_id, input key) → its cell reference
+    category_cells: dict[int, str]  # meta.categories row → the cell of its input
+    issues: list[WorkbookIssue]
+
+    @property
+    def facts(self) -> dict[str, object]:
+        return self.meta.facts
+
+
+def open_workbook(path: str | Path) -> Any:
+    """The workbook at ``path`` with its formulas, or :class:`TargetsImportError`."""
     label = str(path)
     try:
-        book = load_workbook(path, data_only=False)
+        return load_workbook(path, data_only=False)
     except FileNotFoundError:
         raise TargetsImportError(
             label, [WorkbookIssue(label, "no such file", "the edited targets workbook")]
@@ -208,6 +230,14 @@ def read_workbook(
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         issue = WorkbookIssue(label, f"a file that is not an .xlsx workbook ({exc})", "an .xlsx")
         raise TargetsImportError(label, [issue]) from None
+
+
+def read_inputs(path: str | Path, year: int) -> WorkbookInputs:
+    """Check a workbook's sheets, format, year and every input cell. Structural problems
+    raise :class:`TargetsImportError`; problems with entered values are collected in
+    ``issues`` so that a caller can report them with its own."""
+    label = str(path)
+    book = open_workbook(path)
     issues: list[WorkbookIssue] = []
     for name in (*SHEETS, META):
         if name not in book.sheetnames:
@@ -232,15 +262,6 @@ def read_workbook(
             "entries over.",
         )
         raise TargetsImportError(label, [issue])
-    if facts.get("part") == MANAGER_PART:
-        issue = WorkbookIssue(
-            label,
-            f"the workbook of one KA manager ({facts.get('manager')})",
-            "the VP's workbook, whole or merged",
-            f"Gather the managers' workbooks first: make targets-merge YEAR={year}, then "
-            "import the merged workbook.",
-        )
-        raise TargetsImportError(label, [issue])
     if int(str(facts.get("year", 0))) != year:
         issues.append(
             WorkbookIssue(
@@ -252,16 +273,59 @@ def read_workbook(
         )
     as_of_year = int(str(facts.get("as_of", f"{year - 1}"))[:4])
     headers = Headers(current_year=as_of_year, target_year=year)
-    sheet = book[ACCOUNTS]
-    columns = _header_map(sheet, headers, issues)
+    columns = _header_map(book[ACCOUNTS], headers, issues)
     service_columns = _sheet_columns(book[SERVICE], SERVICE_COLUMNS, headers, issues)
     category_columns = _sheet_columns(book[CATEGORIES], CATEGORY_COLUMNS, headers, issues)
     if issues:
         raise TargetsImportError(label, issues)
-    frame = _read_rows(sheet, columns, expected_ids, issues)
-    service = read_service(book[SERVICE], service_columns, expected_ids, issues)
-    entered = read_categories(book[CATEGORIES], category_columns, meta.categories, issues)
-    goal = _goal(book[SUMMARY], issues)
+    frame = _read_rows(book[ACCOUNTS], columns, expected_ids, issues)
+    entered, proposed = read_service(book[SERVICE], service_columns, expected_ids, issues)
+    categories = read_categories(book[CATEGORIES], category_columns, meta.categories, issues)
+    cells: dict[tuple[str, str], str] = {}
+    for offset, account_id in enumerate(expected_ids):
+        r = offset + 2
+        for key in INPUT_COLUMNS:
+            cells[(account_id, key)] = f"{ACCOUNTS}!{get_column_letter(columns[key])}{r}"
+        for kind in SERVICE_KINDS:
+            cells[(account_id, kind)] = f"{SERVICE}!{get_column_letter(service_columns[kind])}{r}"
+    target_column = get_column_letter(category_columns["category_target"])
+    category_cells = {
+        i: f"{CATEGORIES}!{target_column}{i + 2}" for i in range(len(meta.categories))
+    }
+    return WorkbookInputs(
+        path=label,
+        book=book,
+        meta=meta,
+        accounts=frame,
+        service=entered,
+        service_proposed=proposed,
+        categories=categories,
+        cells=cells,
+        category_cells=category_cells,
+        issues=issues,
+    )
+
+
+def read_workbook(
+    path: str | Path, year: int, *, tolerance: float, tolerance_action: str = "error"
+) -> ImportedTargets:
+    """Check the edited workbook and recompute its agreed targets, or raise
+    :class:`TargetsImportError` listing every problem."""
+    label = str(path)
+    inputs = read_inputs(path, year)
+    meta, issues, frame = inputs.meta, inputs.issues, inputs.accounts
+    if meta.facts.get("part") == MANAGER_PART:
+        issue = WorkbookIssue(
+            label,
+            f"the workbook of one KA manager ({meta.facts.get('manager')})",
+            "the VP's workbook, whole or merged",
+            f"Gather the managers' workbooks first: make targets-merge YEAR={year}, then "
+            "import the merged workbook.",
+        )
+        raise TargetsImportError(label, [issue])
+    goal = _goal(inputs.book[SUMMARY], issues)
+    service = inputs.service.fillna(inputs.service_proposed)
+    entered = inputs.categories
     warnings: list[WorkbookIssue] = []
     if not any(i.severity == "error" for i in issues) and goal is not None:
         frame = recompute(frame, goal)
@@ -345,10 +409,11 @@ def _sheet_columns(
 
 def read_service(
     sheet: Worksheet, columns: dict[str, int], expected: list[str], issues: list[WorkbookIssue]
-) -> pd.DataFrame:
-    """Agreed visits, senior visits and trainings per account: the entered whole number,
-    else the proposal. Every row must hold the generated account of that row."""
-    records: dict[str, dict[str, float]] = {}
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The entered (NaN where empty) and the proposed visits, senior visits and trainings
+    per account. Every row must hold the generated account of that row."""
+    entered: dict[str, dict[str, float]] = {}
+    proposed: dict[str, dict[str, float]] = {}
     id_col = get_column_letter(columns["account_id"])
     for offset, account_id in enumerate(expected):
         r = offset + 2
@@ -363,18 +428,22 @@ def read_service(
                 )
             )
             continue
-        record = {}
+        entered[account_id], proposed[account_id] = {}, {}
         for kind in SERVICE_KINDS:
             where = f"{SERVICE}!{get_column_letter(columns[kind])}{r}"
             value = _whole_value(sheet.cell(row=r, column=columns[kind]).value, where, issues)
+            entered[account_id][kind] = np.nan if value is None else value
             proposed_column = columns.get(f"{kind}_proposed")
-            proposed = sheet.cell(row=r, column=proposed_column).value if proposed_column else 0
-            fallback = float(proposed) if isinstance(proposed, numbers.Number) else 0.0
-            record[kind] = value if value is not None else fallback
-        records[account_id] = record
-    frame = pd.DataFrame.from_dict(records, orient="index", columns=list(SERVICE_KINDS))
-    frame.index.name = "account_id"
-    return frame
+            plan = sheet.cell(row=r, column=proposed_column).value if proposed_column else 0
+            number = isinstance(plan, numbers.Number) and not isinstance(plan, bool)
+            proposed[account_id][kind] = float(plan) if number else 0.0
+
+    def frame(records: dict[str, dict[str, float]]) -> pd.DataFrame:
+        out = pd.DataFrame.from_dict(records, orient="index", columns=list(SERVICE_KINDS))
+        out.index.name = "account_id"
+        return out.astype(float)
+
+    return frame(entered), frame(proposed)
 
 
 def read_categories(
