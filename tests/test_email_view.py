@@ -246,3 +246,11 @@ def test_the_stylesheet_is_not_html_escaped(locale):
     assert "&#34;" not in style and "&quot;" not in style
     assert 'font-family: Arial, "Helvetica Neue", "PingFang SC"' in style
     assert "font-family: Arial, 'Helvetica Neue'" in render(portfolio(), locale).html
+
+
+def test_chinese_plain_text_takes_full_width_brackets_and_colons():
+    text = render(portfolio(), "zh-CN").text
+    assert "- 广州美妆集团（KA3 · 潜在客户）：高 · ¥200万 · 销售额下滑" in text
+    assert "关键指标（近12个月 · 前12个月 · 增长率）" in text
+    assert "(KA3" not in text and "): " not in text
+    assert "- Guangzhou Beauty Group (KA3 · Growth): High" in render(portfolio()).text

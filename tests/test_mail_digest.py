@@ -139,9 +139,9 @@ WORDS = {
     "zh-CN": {
         "subject": "Wang Manager的每周摘要（2026年9月30日）：3项行动即将到期，1项已逾期",
         "lines": (
-            "Agree a payment plan (Finance Desk) · 2026年9月20日 · 已逾期10天",
-            "Due on the as-of date (Wang Manager) · 2026年9月30日 · 今天到期",
-            "Call the purchaser <urgent> (Wang Manager) · 2026年10月3日 · 3天后到期",
+            "Agree a payment plan（Finance Desk） · 2026年9月20日 · 已逾期10天",
+            "Due on the as-of date（Wang Manager） · 2026年9月30日 · 今天到期",
+            "Call the purchaser <urgent>（Wang Manager） · 2026年10月3日 · 3天后到期",
             "这是第一封邮件，尚无可比较的内容。",
         ),
     },

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 # How each kind of headline figure reads (kamreport.views.display.Display.text).
 KPI_TEXT = {"money": "money_full", "percent": "percent", "number": "number"}
+# The digest lists a manager's largest accounts up to this many (the email stays small).
+MAX_DIGEST_ACCOUNTS = 30
 
 
 @dataclass(frozen=True)
@@ -170,16 +172,13 @@ def targets_section(summary: EmailSummary, display: Display) -> EmailSection:
                     attrs=attrs(metric=key),
                 )
             )
-        notes.append(
-            t("email.targets_note", year=summary.as_of.year, n=d.number(totals.accounts))
-            + " "
-            + t("portfolio.targets.definition")
-        )
+        notes.append(t("email.targets_note", year=summary.as_of.year, n=d.number(totals.accounts)))
+        notes.append(t("portfolio.targets.definition"))
     money = summary.receivables
     if money is None:
         notes.append(t("email.no_invoices"))
     else:
-        share = f"{d.ratio(money.overdue, money.open_amount)} {t('portfolio.receivables.of_open')}"
+        share = t("email.overdue_share", share=d.ratio(money.overdue, money.open_amount))
         rows.append(
             Row(
                 (
@@ -632,11 +631,15 @@ def digest_view(
         )
     )
     if digest.accounts:
+        shown = digest.accounts[:MAX_DIGEST_ACCOUNTS]
+        more = len(digest.accounts) - len(shown)
         sections.append(
             EmailSection(
                 "accounts",
                 t("email.digest.section.accounts", n=d.number(len(digest.accounts))),
-                top_table(digest.accounts, display),
+                top_table(shown, display),
+                notes=(t("email.digest.accounts_more", n=d.number(more)),) if more else (),
+                ordered=True,
             )
         )
     footer = (
