@@ -67,6 +67,13 @@ class EmailView:
     sections: tuple[EmailSection, ...]  # key figures, trend, tiers, top accounts, risks
     footer: tuple[str, ...]  # attachment, provenance, privacy
     charts: tuple[ChartRef, ...]  # every chart, in the order they appear
+    marks: tuple[str, str, str] = (" (", ")", ": ")  # plain text: brackets and colon
+
+
+def text_marks(display: Display) -> tuple[str, str, str]:
+    """The plain text's brackets and colon in the email's language (full-width in Chinese)."""
+    t = display.t
+    return t("email.marks.open"), t("email.marks.close"), t("email.marks.colon")
 
 
 def summary_names(summary: EmailSummary) -> dict[str, str]:
@@ -499,6 +506,7 @@ def email_view(
         sections=tuple(sections),
         footer=footer,
         charts=refs,
+        marks=text_marks(display),
     )
 
 
@@ -664,6 +672,7 @@ def digest_view(
         sections=tuple(sections),
         footer=footer,
         charts=(),
+        marks=text_marks(display),
     )
 
 
