@@ -37,6 +37,8 @@ class Table:
     required: bool = False
     # (column, referenced table, referenced column)
     references: tuple[tuple[str, str, str], ...] = ()
+    # written by kamreport itself (make targets-import), so not missed when absent
+    written_by_import: bool = False
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -265,6 +267,7 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("account_id", "year", "category"),
         references=(("account_id", "accounts", "account_id"),),
+        written_by_import=True,
     ),
     Table(
         "activities",

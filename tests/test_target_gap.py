@@ -80,6 +80,15 @@ def test_headroom_spreads_by_positive_headroom_and_leaves_accounts_without_any()
     assert spread_gap(minus, 1000.0, "headroom").accounts["spread"].tolist() == [0.0, 0.0, 350.0]
 
 
+def test_headroom_skips_an_account_with_nothing_to_build_on():
+    # A2 has no baseline and no bottom-up (it stopped ordering): its headroom of 900 does not
+    # count, so A1 (100) and A3 (300) share 350 as 1/4 and 3/4
+    stopped = frame([200.0, 0.0, 450.0], headroom=[100.0, 900.0, 300.0])
+    result = spread_gap(stopped, 1000.0, "headroom")
+    assert result.accounts["spread"].tolist() == [87.5, 0.0, 262.5]
+    assert result.applied == "headroom"
+
+
 def test_headroom_without_any_falls_back_to_pro_rata_and_says_so():
     none = THREE.assign(headroom=[NAN, -5.0, 0.0])
     result = spread_gap(none, 1000.0, "headroom")

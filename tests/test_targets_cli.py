@@ -23,9 +23,7 @@ def test_targets_passes_year_goal_and_overrides(monkeypatch, tmp_path, capsys):
     seen = {}
 
     def fake(year, goal, split, *, params_file, overrides):
-        seen.update(
-            year=year, goal=goal, split=split, params_file=params_file, overrides=overrides
-        )
+        seen.update(year=year, goal=goal, split=split, params_file=params_file, overrides=overrides)
         files = (tmp_path / "targets-2027.xlsx", tmp_path / "targets-2027.html")
         return RunResult(directory=tmp_path, files=files, seconds=1.0)
 

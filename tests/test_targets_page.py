@@ -65,6 +65,28 @@ def test_analysis_year_goal_and_last_year_attainment(setting):
     assert setting.distribution["accounts"].sum() == len(setting.proposals.accounts)
 
 
+def test_last_years_loop_agrees_with_last_years_attainment(setting):
+    """One concept, one number: the loop's attainment of a tier is the attainment above."""
+    loop = setting.loop
+    assert loop is not None and loop.year == 2025
+    attained = setting.last_year.set_index("tier")
+    for row in loop.by_tier.itertuples(index=False):
+        same = attained.loc[row.tier]
+        assert (row.accounts, row.target) == (same["accounts"], same["target"])
+        assert row.actual == pytest.approx(same["actual"])
+        assert row.attainment == pytest.approx(same["attainment"])
+    # the loop's proposals come from the back-test of 2025, the tier's method
+    chosen = setting.proposals.backtest.set_index(["year", "account_id", "method"])["proposal"]
+    for account_id, row in loop.accounts.iterrows():
+        assert not row["proposal_recorded"]
+        assert row["proposal"] == pytest.approx(chosen[(2025, account_id, row["method"])])
+    # and the service plan: at least each tier's level
+    levels = setting.service_levels
+    tiers = setting.proposals.accounts["tier"]
+    for account_id, row in setting.service.iterrows():
+        assert row["visits_proposed"] >= levels[tiers[account_id]]["visits"]
+
+
 @pytest.mark.parametrize(
     ("locale", "expected"),
     [
@@ -81,9 +103,10 @@ def test_page_renders_in_both_languages(setting, session, locale, expected):
     for text in expected:
         assert text in html
     assert "targets-2027.xlsx" in html
-    # the chosen method of each tier in scope is marked, and each attainment table has a total
+    # the chosen method of each tier in scope is marked; each attainment table and the
+    # service plan have a total
     assert html.count('<tr class="chosen"') == len(setting.proposals.methods)
-    assert html.count('<tr class="total" data-tier="all">') == 2
+    assert html.count('<tr class="total" data-tier="all">') == 3
 
 
 def test_target_year_must_be_after_the_as_of_year():

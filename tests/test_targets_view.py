@@ -263,3 +263,108 @@ def test_rendered_page_lays_out_the_view(locale):
     assert v.distribution.intro[0] in html
     assert f"{MINUS}16.1%" in html
     assert html.count('<tr class="chosen"') == 2
+
+
+def spread_of(gap_rule: str = "headroom"):
+    from kamreport.analytics.target_gap import spread_gap
+
+    frame = pd.DataFrame(
+        {
+            "baseline": [900_000.0, 550_000.0, 100_000.0],
+            "bottom_up": [np.nan, np.nan, np.nan],
+            "headroom": [300_000.0, np.nan, 100_000.0],
+            "tier": ["key", "key", "growth"],
+        },
+        index=pd.Index(["A1", "A2", "A3"], name="account_id"),
+    )
+    return spread_gap(frame, 1_600_000.0, gap_rule)
+
+
+def test_gap_spread_lists_the_largest_parts_with_the_rule():
+    block = view(spread=spread_of()).spread
+    # 1,600,000 − 1,550,000 = 50,000 by headroom 300,000 : 100,000 → 37,500 and 12,500
+    assert block.intro[0] == (
+        "Σ bottom-up (or baselines where none is entered) CN¥1,550,000 against the goal "
+        "CN¥1,600,000: a gap of CN¥50,000. Rule: in proportion to wallet headroom."
+    )
+    assert texts(block.table) == [
+        ["A1", "Key", "CN¥900,000", "+CN¥37,500", "CN¥937,500"],
+        ["A3", "Growth", "CN¥100,000", "+CN¥12,500", "CN¥112,500"],
+        ["A2", "Key", "CN¥550,000", "CN¥0", "CN¥550,000"],
+    ]
+    pro_rata = view(spread=spread_of("pro_rata")).spread
+    assert "in proportion to bottom-up" in pro_rata.intro[0]
+
+
+def test_service_plan_by_tier_and_the_levels_used():
+    service = pd.DataFrame(
+        {
+            "visits_ltm": [10, 14, 3],
+            "visits_proposed": [12, 14, 6],
+            "senior_visits_ltm": [0, 1, 0],
+            "senior_visits_proposed": [4, 4, 2],
+            "training_ltm": [0, 0, 0],
+            "training_proposed": [2, 2, 1],
+        },
+        index=pd.Index(["A1", "A2", "A3"], name="account_id"),
+    )
+    levels = {
+        "growth": {"visits": 6, "senior_visits": 2, "training": 1},
+        "key": {"visits": 12, "senior_visits": 4, "training": 2},
+    }
+    block = view(service=service, service_levels=levels).service
+    assert texts(block.table) == [
+        ["Key", "2", "24 → 26", "1 → 8", "0 → 4"],
+        ["Growth", "1", "3 → 6", "0 → 2", "0 → 1"],
+        ["All tiers in scope", "3", "27 → 32", "1 → 10", "0 → 5"],
+    ]
+    assert "Key: visits 12, senior visits 4, trainings 2; Growth: visits 6" in block.intro[0]
+
+
+def test_last_years_loop_or_why_there_is_none():
+    from kamreport.analytics.target_loop import LoopReview
+
+    by_source = pd.DataFrame(
+        [["bottom_up", 2, 2, 0.2, 0.1, -0.05, 0.02], ["unknown", 1, 1, 0.3, 0.3, 0.1, 0.1]],
+        columns=["source", "accounts", "accounts_all", "mape_proposal", "mape_agreed",
+                 "total_error_proposal", "total_error_agreed"],
+    )  # fmt: skip
+    group = ["accounts", "target", "actual", "attainment", "mape_agreed"]
+    by_tier = pd.DataFrame([["key", 3, 2_000_000.0, 1_900_000.0, 0.95, 0.15]],
+                           columns=["tier", *group])  # fmt: skip
+    by_manager = pd.DataFrame([["Wang <b>", 3, 2_000_000.0, 1_900_000.0, 0.95, 0.15]],
+                              columns=["ka_manager", *group])  # fmt: skip
+    by_method = pd.DataFrame(
+        [["all", "run_rate", 3, 0.2, -0.05, False], ["key", "run_rate", 3, 0.2, -0.05, True]],
+        columns=["tier", "method", "accounts", "mape", "total_error", "chosen"],
+    )
+    loop = LoopReview(
+        year=2025,
+        accounts=pd.DataFrame(),
+        by_method=by_method,
+        by_source=by_source,
+        by_tier=by_tier,
+        by_manager=by_manager,
+        notes=("sources_unknown",),
+    )
+    blocks = view(loop=loop, loop_year=2025).loop
+    assert [b.title for b in blocks] == [
+        "Last year's loop (2025): proposal, agreed target and what happened",
+        "By tier",
+        "By KA manager",
+        "The model's methods on 2025",
+    ]
+    assert blocks[0].intro[1].startswith("Who set the target was not recorded")
+    assert texts(blocks[0].table) == [
+        ["KA manager (bottom-up)", "2", "20.0%", "10.0%", f"{MINUS}5.0%", "+2.0%"],
+        ["Not recorded", "1", "30.0%", "30.0%", "+10.0%", "+10.0%"],
+    ]
+    assert texts(blocks[2].table) == [
+        ["Wang <b>", "3", "CN¥2,000,000", "CN¥1,900,000", "95.0%", "15.0%"]
+    ]
+    assert texts(blocks[3].table) == [["Run-rate", "3", "20.0%", f"{MINUS}5.0%"]]
+    none = view(loop=None, loop_year=2025, loop_unavailable="data_not_covered").loop
+    assert none[0].table is None
+    assert none[0].no_data == ("Last year's loop: n/a — the order data starts after January 2025")
+    html = render_html(setting(loop=loop, loop_year=2025), Formatter("en", "CNY"), provenance())
+    assert "Wang &lt;b&gt;" in html and "Wang <b>" not in html

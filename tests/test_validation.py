@@ -410,10 +410,10 @@ def test_empty_optional_table_is_a_warning():
 def test_absent_optional_tables_are_listed_once():
     assert warnings(accounts(), lines(), code="absent_tables") == [
         "[absent_tables] export: Optional tables not supplied: products, invoices, "
-        "targets, category_targets, activities, contacts, opportunities, surveys, "
-        "complaints, wallet, competitors, service_costs, account_plans. Report sections that "
-        'need them will say "no data". Fix: Nothing to do unless you have this data; '
-        "docs/data-model.md describes each table."
+        "targets, activities, contacts, opportunities, surveys, complaints, wallet, "
+        "competitors, service_costs, account_plans. Report sections that need them will say "
+        '"no data". Fix: Nothing to do unless you have this data; docs/data-model.md '
+        "describes each table."
     ]
 
 

@@ -9,8 +9,10 @@ Definitions (docs/metrics.md, "Target workshop: gap spread and last year's loop"
   chosen by the rule:
 
   - ``pro_rata``: start;
-  - ``headroom``: the wallet headroom where positive (none without it); when no account
-    has positive headroom, pro rata instead (``fallback = "no_headroom"``);
+  - ``headroom``: the wallet headroom where positive and start > 0 (none without it:
+    an account with nothing to build on is not handed a share for its headroom alone);
+    when no such account has positive headroom, pro rata instead
+    (``fallback = "no_headroom"``);
   - ``tier``: start × the tier's weight (:data:`DEFAULT_TIER_WEIGHTS`, overridable;
     tiers without a weight count 1);
 
@@ -99,7 +101,9 @@ def _basis(
     """(what the shares follow, the basis, fallback reason) for a positive gap."""
     fallback = None
     if rule == "headroom":
-        basis = _column(frame, "headroom").clip(lower=0.0).fillna(0.0)
+        # an account with nothing to build on (start 0: no baseline, no bottom-up, e.g. one
+        # that stopped ordering) is not handed a share of the goal for its headroom alone
+        basis = _column(frame, "headroom").clip(lower=0.0).fillna(0.0).where(start > 0, 0.0)
         if basis.sum() > 0:
             return "headroom", basis, None
         fallback = FALLBACK_NO_HEADROOM

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +78,8 @@ class TargetSetting:
     loop: LoopReview | None = None  # last year's targets against what happened
     loop_unavailable: str | None = None  # why there is no loop (target_loop NOTE_* code)
     loop_year: int | None = None
+    service_levels: Mapping[str, Mapping[str, float]] = dataclasses.field(default_factory=dict)
+    accounts: pd.DataFrame | None = None  # the accounts table: display names
 
     @property
     def year(self) -> int:
@@ -194,6 +197,8 @@ def analyse(run: RunContext, year: int | None = None, goal: float | None = None)
         if loop is not None
         else unavailable_reason(targets, run.dataset.order_lines, run.as_of),
         loop_year=review_year(run.as_of),
+        service_levels=params.targets.service_levels,
+        accounts=run.dataset.accounts,
         proposals=proposals,
         goal=float(chosen_goal),
         last_year=attainment_by_tier(run, scope, last, to_date=False),
@@ -270,7 +275,10 @@ def render_html(setting: TargetSetting, fmt: Formatter, provenance: Provenance) 
     from kamreport.views.display import Display
     from kamreport.views.targets import targets_view
 
-    view = targets_view(setting, Display(fmt), provenance, workbook_name(setting.year))
+    display = (
+        Display(fmt) if setting.accounts is None else Display.for_accounts(fmt, setting.accounts)
+    )
+    view = targets_view(setting, display, provenance, workbook_name(setting.year))
     return render("targets.html.j2", fmt, page=view.page, view=view)
 
 

@@ -66,7 +66,7 @@ def validate(
                 continue
             if spec.required:
                 issues.append(missing_table(raw, spec.name))
-            elif spec.name not in _NO_SECTION:
+            elif spec.name not in _NO_SECTION and not spec.written_by_import:
                 absent.append(spec.name)
             continue
         skip = {column for name, column in wrongly_mapped if name == spec.name and column}

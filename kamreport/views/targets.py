@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from kamreport.analytics.target_loop import UNASSIGNED
 from kamreport.analytics.targets import RECENT_MONTHS
+from kamreport.params import SERVICE_KINDS, TIERS
 from kamreport.provenance import Provenance
 from kamreport.views.blocks import Cell, Column, Page, Row, Table, attrs
 from kamreport.views.display import Display, number
@@ -41,6 +43,9 @@ class TargetsView:
     inactive: TableBlock  # accounts whose forecast and baseline follow the recent window
     methods: TableBlock  # the method each tier uses
     backtest: TableBlock  # how each method would have done
+    spread: TableBlock | None = None  # the gap to the goal and its spread
+    service: TableBlock | None = None  # visits, senior visits, trainings by tier
+    loop: tuple[TableBlock, ...] = ()  # last year's loop: by source, tier, manager, method
 
 
 def _tier(display: Display, tier: object) -> str:
@@ -262,6 +267,185 @@ def backtest_block(setting: TargetSetting, display: Display) -> TableBlock:
     return TableBlock(title, Table("backtest", columns, tuple(rows)), intro=(intro,))
 
 
+SPREAD_ROWS = 10  # accounts listed under the gap spread (the largest parts)
+
+
+def _signed_money(display: Display, value: float) -> str:
+    return f"+{display.money(value)}" if value > 0 else display.money(value)
+
+
+def spread_block(setting: TargetSetting, display: Display) -> TableBlock:
+    """The goal − Σ baselines gap and how targets.gap_rule would spread it: the sentence and
+    the accounts taking the largest parts (the workbook's Goal spread column has them all)."""
+    t = display.t
+    title = t("targets.spread.title")
+    spread = setting.spread
+    if spread is None:
+        return TableBlock(title, None, t("targets.spread.none"))
+    intro = [
+        t(
+            "targets.spread.intro",
+            start=display.money(spread.bottom_up_total),
+            goal=display.money(spread.goal),
+            gap=display.money(spread.gap),
+            rule=t(f"targets.spread.rule.{spread.applied}"),
+        )
+    ]
+    if spread.fallback:
+        intro.append(t(f"targets.spread.fallback.{spread.fallback}"))
+    if abs(spread.gap) < 0.005:
+        return TableBlock(title, None, t("targets.spread.none"), intro=tuple(intro))
+    parts = spread.accounts
+    top = parts.reindex(parts["spread"].abs().sort_values(ascending=False, kind="stable").index)
+    tiers = setting.proposals.accounts["tier"]
+    rows = tuple(
+        Row(
+            (
+                Cell(display.name(a), header=True, note=str(a)),
+                Cell(display.tier(tiers.get(a))),
+                display.money_cell(r["start"]),
+                Cell(_signed_money(display, r["spread"]), numeric=True),
+                display.money_cell(r["proposed"]),
+            ),
+            attrs=attrs(account=a),
+        )
+        for a, r in top.head(SPREAD_ROWS).iterrows()
+    )
+    columns = (
+        Column(t("targets.col.name")),
+        Column(t("targets.col.tier")),
+        Column(t("targets.spread.start"), numeric=True),
+        Column(t("targets.spread.part"), numeric=True),
+        Column(t("targets.spread.proposed"), numeric=True),
+    )
+    intro.append(t("targets.spread.top", count=min(SPREAD_ROWS, len(parts))))
+    return TableBlock(title, Table("spread", columns, rows), intro=tuple(intro))
+
+
+def service_block(setting: TargetSetting, display: Display) -> TableBlock:
+    """Per tier: accounts, and the last twelve months against the proposed yearly visits,
+    senior visits and trainings (the workbook's Service sheet, summed)."""
+    t = display.t
+    title = t("targets.service.title")
+    service = setting.service
+    if service is None or service.empty:
+        return TableBlock(title, None, t("targets.service.none"))
+    tiers = setting.proposals.accounts["tier"].reindex(service.index)
+    rows = []
+    for tier, part in [*service.groupby(tiers, sort=False), ("all", service)]:
+        cells = [Cell(_tier(display, tier), header=True), display.number_cell(len(part))]
+        for kind in SERVICE_KINDS:
+            before = display.number(part[f"{kind}_ltm"].sum())
+            after = display.number(part[f"{kind}_proposed"].sum())
+            cells.append(Cell(f"{before} → {after}", numeric=True))
+        rows.append(Row(tuple(cells), attrs=attrs(tier=tier), css="total" if tier == "all" else ""))
+    columns = [Column(t("targets.col.tier")), Column(t("targets.page.accounts"), numeric=True)]
+    columns += [Column(t(f"targets.service.{kind}"), numeric=True) for kind in SERVICE_KINDS]
+    present = set(tiers)
+    separator = t("targets.service.separator")
+    levels = separator.join(
+        t(
+            "targets.service.level",
+            tier=display.tier(tier),
+            **{kind: int(setting.service_levels[tier].get(kind, 0)) for kind in SERVICE_KINDS},
+        )
+        for tier in TIERS
+        if tier in present and tier in setting.service_levels
+    )
+    intro = (t("targets.service.intro", levels=levels),)
+    return TableBlock(title, Table("service", tuple(columns), tuple(rows)), intro=intro)
+
+
+def _group_label(display: Display, column: str, value: object) -> str:
+    if column == "source":
+        return display.t(f"targets.loop.source.{value}")
+    if column == "tier":
+        return display.tier(value) if value != UNASSIGNED else UNASSIGNED
+    return str(value)
+
+
+def loop_blocks(setting: TargetSetting, display: Display) -> tuple[TableBlock, ...]:
+    """Last year's loop: by who set the target, by tier, by KA manager and the model's
+    methods on that year; one sentence saying why when the data cannot show it."""
+    t = display.t
+    year = setting.loop_year or setting.proposals.as_of.year - 1
+    loop = setting.loop
+    if loop is None:
+        reason = t(f"targets.loop.note.{setting.loop_unavailable or 'no_targets'}", year=year)
+        return (TableBlock(t("targets.loop.title", year=year), None,
+                           t("targets.loop.unavailable", reason=reason)),)  # fmt: skip
+    intro = (
+        t("targets.loop.intro", year=loop.year),
+        *(t(f"targets.loop.note.{note}", year=loop.year) for note in loop.notes),
+    )
+    source_columns = ("accounts", "mape_proposal", "mape_agreed", "total_error_proposal",
+                      "total_error_agreed")  # fmt: skip
+    group_columns = ("accounts", "target", "actual", "attainment", "mape_agreed")
+    blocks = [
+        _loop_table(display, loop.by_source, "source", source_columns, "loop-source",
+                    t("targets.loop.title", year=loop.year), intro),
+        _loop_table(display, loop.by_tier, "tier", group_columns, "loop-tier",
+                    t("targets.loop.by_tier"), ()),
+        _loop_table(display, loop.by_manager, "ka_manager", group_columns, "loop-manager",
+                    t("targets.loop.by_manager"), ()),
+    ]  # fmt: skip
+    methods = loop.by_method.loc[loop.by_method["tier"] == "all"]
+    if len(methods):
+        rows = tuple(
+            Row(
+                (
+                    Cell(t(f"targets.method.{r.method}"), header=True),
+                    display.number_cell(r.accounts),
+                    display.percent_cell(r.mape),
+                    Cell(display.growth(r.total_error), numeric=True),
+                ),
+                attrs=attrs(method=r.method),
+            )
+            for r in methods.itertuples(index=False)
+        )
+        columns = (
+            Column(t("targets.col.method")),
+            Column(t("targets.page.accounts"), numeric=True),
+            Column(t("targets.page.mape"), numeric=True),
+            Column(t("targets.page.total_error"), numeric=True),
+        )
+        blocks.append(
+            TableBlock(
+                t("targets.loop.by_method", year=loop.year), Table("loop-method", columns, rows)
+            )
+        )
+    return tuple(blocks)
+
+
+def _loop_table(
+    display: Display,
+    frame: pd.DataFrame,
+    key: str,
+    columns: tuple[str, ...],
+    table_id: str,
+    title: str,
+    intro: tuple[str, ...],
+) -> TableBlock:
+    t = display.t
+    rows = []
+    for record in frame.to_dict("records"):
+        cells = [Cell(_group_label(display, key, record[key]), header=True)]
+        for column in columns:
+            value = record.get(column)
+            if column == "accounts":
+                cells.append(display.number_cell(value))
+            elif column in ("target", "actual"):
+                cells.append(display.money_cell(value))
+            elif column.startswith("total_error"):
+                cells.append(Cell(display.growth(value), numeric=True))
+            else:
+                cells.append(display.percent_cell(value))
+        rows.append(Row(tuple(cells), attrs=attrs(**{key.replace("ka_", ""): record[key]})))
+    heads = (Column(t(f"targets.loop.col.{key}")),
+             *(Column(t(f"targets.loop.col.{c}"), numeric=True) for c in columns))  # fmt: skip
+    return TableBlock(title, Table(table_id, heads, tuple(rows)), intro=intro)
+
+
 def targets_view(
     setting: TargetSetting, display: Display, provenance: Provenance, workbook_file: str
 ) -> TargetsView:
@@ -301,6 +485,9 @@ def targets_view(
         inactive=inactive_block(setting, display),
         methods=methods_block(setting, display),
         backtest=backtest_block(setting, display),
+        spread=spread_block(setting, display),
+        service=service_block(setting, display),
+        loop=loop_blocks(setting, display),
     )
 
 
