@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from kamreport.analytics.service_targets import category_mix
 from kamreport.analytics.target_proposals import propose
 from kamreport.loading import load_dataset
 from kamreport.params import DataParams, Params, TargetsParams
@@ -32,13 +33,15 @@ def proposals():
 
 @pytest.fixture
 def workbook_path(tmp_path, proposals) -> Path:
+    t = tables()
     book = build_workbook(
         proposals,
-        tables()["accounts"],
+        t["accounts"],
         goal=GOAL,
         tolerance=0.02,
         currency="CNY",
         generated="2026-12-01 09:00",
+        categories=category_mix(t["order_lines"], t["products"], AS_OF, proposals.accounts.index),
     )
     path = tmp_path / f"targets-{YEAR}.xlsx"
     path.write_bytes(workbook_bytes(book))
@@ -192,6 +195,23 @@ INVALID = {
         "Accounts!A:A: found no row for account 'A6' (generated in row 7), expected every "
         "generated account. Accounts must not be removed; leave Bottom-up empty to use the "
         "top-down value.",
+    ),
+    "service_fraction": (
+        _set("K2", 2.5, "Service"),
+        "Service!K2: found 2.5, expected a whole number ≥ 0 or an empty cell.",
+    ),
+    "service_text": (
+        _set("L3", "twice", "Service"),
+        "Service!L3: found text 'twice', expected a whole number ≥ 0 or an empty cell.",
+    ),
+    "category_negative": (
+        _set("G2", -1, "Categories"),
+        "Categories!G2: found -1, expected a number ≥ 0 or an empty cell.",
+    ),
+    "category_row_changed": (
+        _set("A3", "A9", "Categories"),
+        "Categories!A3: found text 'A9' / text '—', expected 'A2' / '—' as generated. Rows "
+        "of the Categories sheet must not be moved, added or removed.",
     ),
     "changed": (
         _set("A3", "A2X"),
@@ -347,3 +367,17 @@ def test_libreoffice_recalculates_the_same_totals(workbook_path, tmp_path, propo
     # the re-saved file is still readable, and the reader agrees with LibreOffice
     imported = read_workbook(out / workbook_path.name, YEAR, tolerance=1.0)
     assert imported.agreed_total == pytest.approx(summary["B9"].value, rel=1e-9)
+    # category proposals follow the agreed target live; service agreed = proposed when empty
+    categories = book["Categories"]
+    for r in range(2, categories.max_row + 1):
+        account = categories[f"A{r}"].value
+        share = categories[f"E{r}"].value
+        assert categories[f"H{r}"].value == pytest.approx(share * expected[account], rel=1e-9)
+    by_account = imported.categories.set_index("account_id")["revenue_target"]
+    for r in range(2, categories.max_row + 1):
+        assert by_account[categories[f"A{r}"].value] == pytest.approx(
+            categories[f"H{r}"].value, abs=0.01
+        )
+    service = book["Service"]
+    for r in range(2, service.max_row + 1):
+        assert service[f"N{r}"].value == service[f"H{r}"].value  # agreed = proposed visits
