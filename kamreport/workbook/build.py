@@ -100,6 +100,9 @@ WIDTHS = {
     "gap_pct": 9,
     "goal_spread": 15,
     "category": 18,
+    "loop_method": 24,
+    "loop_recorded": 34,
+    "loop_source": 34,
 }
 EN, ZH = Formatter("en"), Formatter("zh-CN")
 NONE = "—"
