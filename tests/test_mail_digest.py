@@ -234,3 +234,34 @@ def test_make_digest_translates_its_variables():
     help_text = subprocess.run([make, "help"], cwd=ROOT, capture_output=True, text=True,
                                timeout=60, check=True).stdout  # fmt: skip
     assert "make digest MANAGER=<name>" in help_text
+
+
+def test_the_next_digest_says_what_changed_on_the_managers_accounts(tmp_path, data_dir):
+    import csv
+
+    def ltm(end: dt.date) -> dict[str, float]:
+        out: dict[str, float] = {}
+        with (data_dir / "order_lines.csv").open(encoding="utf-8") as handle:
+            for r in csv.DictReader(handle):
+                day = dt.date.fromisoformat(r["order_date"])
+                if end.replace(year=end.year - 1) < day <= end:
+                    out[r["account_id"]] = out.get(r["account_id"], 0.0) + float(r["net_amount"])
+        return out
+
+    out = tmp_path / "out"
+    handler = Recorder()
+    with smtp_server(handler) as port:
+        for as_of in ("2026-08-31", AS_OF):
+            over = overrides(data_dir, out, port, "en")
+            over["report"]["as_of"] = as_of
+            run_digest(WANG, overrides=over, environ={}, progress=lambda _: None,
+                       echo=lambda _: None)  # fmt: skip
+    _subject, text, _html = parts(handler.messages[1][1])
+    assert "What changed since your last digest" in text
+    assert "Compared with your digest of Aug 31, 2026." in text
+    before, after = ltm(dt.date(2026, 8, 31)), ltm(dt.date(2026, 9, 30))
+    mine = ["KA0001", "KA0002", "KA0003", "KA0004"]
+    top = max(mine, key=lambda a: abs(after[a] - before[a]))
+    assert f"({top}): Revenue, last 12 months: " in text
+    assert "(KA0005)" not in text and "(KA0006)" not in text  # the other manager's
+    assert not [line for line in text.splitlines() if line.endswith(" · ")]

@@ -229,11 +229,8 @@ def changes_section(
 
     def row(account_id: str, kind: str, text: str, figure: Cell | None = None) -> None:
         cells = (Cell(d.name(account_id), header=True, note=account_id), Cell(text))
-        rows.append(
-            Row(
-                (*cells, figure or Cell(numeric=True)), attrs=attrs(account=account_id, change=kind)
-            )
-        )
+        figure = figure or Cell(numeric=True)  # only movers have a figure
+        rows.append(Row((*cells, figure), attrs=attrs(account=account_id, change=kind)))
 
     for f in changes.new_high_flags:
         row(f.account_id, "flag", t("email.changes.flag", flag=d.flag_title(f.flag)))
