@@ -265,3 +265,11 @@ def test_the_next_digest_says_what_changed_on_the_managers_accounts(tmp_path, da
     assert f"({top}): Revenue, last 12 months: " in text
     assert "(KA0005)" not in text and "(KA0006)" not in text  # the other manager's
     assert not [line for line in text.splitlines() if line.endswith(" · ")]
+
+
+def test_an_invalid_manager_address_is_named(tmp_path, data_dir):
+    over = overrides(data_dir, tmp_path / "out", 25, "en")
+    over["email"]["managers"] = {WANG: "wang-at-example"}
+    with pytest.raises(EmailConfigError, match=r"'wang-at-example' in recipient list "
+                       r"'email.managers\[Wang Manager\]' is not an e-mail address"):  # fmt: skip
+        run_digest(WANG, overrides=over, dry_run=True, environ={}, progress=lambda _: None)

@@ -402,7 +402,8 @@ def run_digest(
             f"params file, e.g.\n  email:\n    managers:\n      {manager}: "
             "name@example.com\nor try DRY_RUN=1 to write the digest as an .eml file."
         )
-    recipients = resolve_recipients(replace(email_params, recipients={"m": (address,)}), "m")
+    label = f"email.managers[{manager}]"  # how an invalid address is named in the error
+    recipients = resolve_recipients(replace(email_params, recipients={label: (address,)}), label)
     progress("Composing the digest…")
     key = manager_key(manager)
     snapshot = snapshot_path(context.layout.send_log.parent, key)
