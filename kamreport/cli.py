@@ -6,11 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from kamreport import __version__
 from kamreport.errors import KamReportError
 from kamreport.params import merge, parse_overrides
+
+if TYPE_CHECKING:
+    from kamreport.mail.run import EmailRun
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -287,7 +290,7 @@ def cmd_email(args: argparse.Namespace) -> int:
     return _print_run(run, args.dry_run)
 
 
-def _print_run(run: Any, dry_run: bool) -> int:
+def _print_run(run: EmailRun, dry_run: bool) -> int:
     """Subject, then the .eml files (dry run) or the counts and the send log."""
     print(f"Subject: {run.email.subject}")
     if dry_run:
