@@ -74,7 +74,7 @@ def test_a_fall_reads_with_a_true_minus_and_points_are_signed():
 def test_money_reads_in_wan_in_chinese():
     figures = view(hand_review(), "zh-CN").kpis
     assert figures.cards[0].value == "¥123.5万"
-    assert figures.cards[0].note == "前12个月: ¥100万"
+    assert figures.cards[0].note == "前12个月：¥100万"
     assert row(figures.table, "revenue").cells[1].text == "¥1,234,567"
     assert [c.label for c in figures.cards] == [
         "销售额 · 近12个月",

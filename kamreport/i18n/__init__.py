@@ -4,6 +4,16 @@ Every text a reader sees comes from a catalog (``en/*.yaml``, ``zh-CN/*.yaml``,
 one file per report or concern, merged) through :meth:`Formatter.t`; numbers,
 money, percentages and dates go through Babel so they follow the locale's
 conventions (``1.2M`` vs ``120万``).
+
+One term per concept: each locale's ``glossary.yaml`` holds the domain terms
+(tiers, contact roles, risk-flag names, section names, key metrics) under the
+``g.`` prefix, and every other message uses a term by reference, ``{g.tier.growth}``,
+never by copying it. :func:`catalog` replaces each reference with the term when it
+loads the files (a term may itself refer to another term), so a term is changed
+in one place and every output — reports, emails, the workbook, the targets page —
+shows the same word. An unknown reference stops loading with an error naming it.
+Within one message, ``{name}`` without the prefix stays a placeholder filled by
+:meth:`Formatter.t`.
 """
 
 from __future__ import annotations
@@ -26,6 +36,8 @@ MINUS = "\u2212"  # a true minus sign, the width of a plus, in every displayed n
 # Two sentence stops in a row come from a value that ends a sentence ("Co., Ltd.")
 # placed before the message's own full stop; an ellipsis ("...") is left alone.
 _DOUBLED_STOP = re.compile(r"(?<!\.)\.\.(?!\.)|。。|\.。|。\.")
+# A glossary reference in a message: {g.tier.growth}.
+_GLOSSARY_REF = re.compile(r"\{(g(?:\.[\w-]+)+)\}")
 
 
 @cache
@@ -38,7 +50,21 @@ def catalog(locale: str) -> dict[str, str]:
             if key in merged:
                 raise ValueError(f"message {key!r} is defined twice ({path.name})")
             merged[key] = message
-    return merged
+    return {key: _resolve(key, message, merged) for key, message in merged.items()}
+
+
+def _resolve(key: str, message: str, messages: dict[str, str], seen: tuple[str, ...] = ()) -> str:
+    """``message`` with every glossary reference ``{g.…}`` replaced by its term."""
+
+    def term(match: re.Match[str]) -> str:
+        ref = match.group(1)
+        if ref not in messages:
+            raise ValueError(f"message {key!r} refers to {ref!r}, which the glossary lacks")
+        if ref in seen:
+            raise ValueError(f"glossary term {ref!r} refers to itself")
+        return _resolve(key, messages[ref], messages, (*seen, ref))
+
+    return _GLOSSARY_REF.sub(term, message)
 
 
 def _flatten(node: dict[str, Any], prefix: str = ""):
@@ -87,6 +113,12 @@ class Formatter:
         if raw is None or _missing(raw):
             return self.t("common.na")
         return catalog(self.locale).get(f"values.{kind}.{raw}", str(raw))
+
+    def confidentiality(self, label: str) -> str:
+        """The confidentiality label (``report.confidentiality``) in the report language
+        when it is a known one (Internal, Confidential… in any case); else as written."""
+        known = catalog(self.locale).get(f"values.confidentiality.{label.strip().casefold()}")
+        return known or label
 
     @property
     def no_data(self) -> str:

@@ -93,8 +93,8 @@ def tier_chart(tiers: tuple[TierLine, ...], fmt: Formatter) -> EmailChart | None
     ax.grid(axis="x", color=COLORS["grid"])
     ax.grid(axis="y", visible=False)
     money_axis(ax, fmt, axis="x")
-    parts = "; ".join(
-        f"{label}: {fmt.money(t.revenue_ltm, compact=True)}"
+    parts = fmt.t("email.list_separator").join(
+        fmt.t("common.label_value", label=label, value=fmt.money(t.revenue_ltm, compact=True))
         for label, t in zip(labels, tiers, strict=True)
     )
     alt = fmt.t("email.chart.tiers_alt", parts=parts)

@@ -124,7 +124,7 @@ def _page(review: AccountReview, display: Display, provenance: Provenance) -> Pa
     name = display.name(p.account_id)
     parts = [p.account_id, display.value("industry", p.industry), display.value("region", p.region)]
     if p.ka_manager:
-        parts.append(f"{t('profile.ka_manager')}: {p.ka_manager}")
+        parts.append(display.labelled(t("profile.ka_manager"), p.ka_manager))
     parts.append(t("report.as_of", as_of=display.date(review.as_of)))
     other = other_names(profile_accounts(p), display.fmt.locale).get(p.account_id, "")
     return page(
@@ -219,7 +219,7 @@ def _kpis(review: AccountReview, display: Display) -> KeyFiguresSection:
         shown = (_figure(display, kind, v, compact=True) for v in (c.current, c.prior))
         value, before = shown
         label = sales.windowed(t(f"kpi.{key}"), t("report.period_ltm"))
-        note = f"{prior}: {before}"
+        note = display.labelled(prior, before)
         return Kpi(label, value, note=note, change=_change(display, kind, c), metric=key)
 
     cards = [card("revenue", "money")]

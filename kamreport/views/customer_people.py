@@ -189,7 +189,9 @@ def relationships(
         Kpi(
             t("review.relationships.senior_visits"),
             display.number(rl.senior_visits_ltm),
-            note=f"{t('review.relationships.last_senior')}: {display.date(rl.last_senior_visit)}",
+            note=display.labelled(
+                t("review.relationships.last_senior"), display.date(rl.last_senior_visit)
+            ),
         ),
     )
     coverage = []
@@ -201,7 +203,7 @@ def relationships(
         else:
             status = t("review.relationships.not_covered", days=days)
         if not missing(c.last_contact):
-            status = f"{status} ({display.date(c.last_contact)})"
+            status = display.aside(status, display.date(c.last_contact))
         css = "ok" if c.met_recently else "gap"
         coverage.append(CoverageItem(display.value("role", c.role), status, css))
     english = display.fmt.locale == "en"
@@ -291,7 +293,9 @@ def satisfaction(
     sf = review.satisfaction
     if sf is None:
         return SatisfactionSection(no_data=t("review.no_data.satisfaction"))
-    prior = f"{t('review.satisfaction.complaints_prior')}: {display.number(sf.complaints_prior)}"
+    prior = display.labelled(
+        t("review.satisfaction.complaints_prior"), display.number(sf.complaints_prior)
+    )
     ltm = t("review.window.last_months", n=display.number(12))
     cards = (
         _latest_survey(sf, display),
@@ -335,9 +339,11 @@ def _latest_survey(sf: Satisfaction, display: Display) -> Kpi:
         notes.append(t("review.satisfaction.stale", months=display.number(sf.stale_months)))
     if sf.previous_date is not None:
         since = t("review.satisfaction.change_since", date=display.date(sf.previous_date))
-        notes.append(f"{since}: {signed(display, sf.score_change)}")
+        notes.append(display.labelled(since, signed(display, sf.score_change)))
     else:
-        notes.append(f"{t('review.satisfaction.change')}: {signed(display, sf.score_change)}")
+        notes.append(
+            display.labelled(t("review.satisfaction.change"), signed(display, sf.score_change))
+        )
     if sf.baseline_score is not None and sf.baseline_from is not None:
         notes.append(
             t(
@@ -395,7 +401,7 @@ def value(review: AccountReview, display: Display, params: Params) -> ValueSecti
         Kpi(
             t("review.value.score"),
             display.number(row["score"], 1),
-            note=f"{t('review.value.rank')}: {rank}",
+            note=display.labelled(t("review.value.rank"), rank),
             metric="score",
         ),
         Kpi(

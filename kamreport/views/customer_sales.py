@@ -106,12 +106,13 @@ def targets_section(review: AccountReview, display: Display) -> TargetsSection:
     needed = ""
     if tg.needed_per_month is not None:
         left = t("review.targets.months_left", n=display.number(tg.months_left))
-        needed = f"{t('review.targets.needed')}: {short(tg.needed_per_month)} · {left}"
+        per_month = display.labelled(t("review.targets.needed"), short(tg.needed_per_month))
+        needed = f"{per_month} · {left}"
     of_target = f"{short(tg.revenue_ytd)} / {short(tg.target_ytd)}"
     year = review.as_of.year
     target_label = t("review.targets.target_fy", year=year)
     forecast_label = t("review.targets.forecast_fy", year=year)
-    target_fy = f"{target_label}: {short(tg.target_fy)}"
+    target_fy = display.labelled(target_label, short(tg.target_fy))
     behind = (number(tg.gap) or 0.0) > 0
     attainment = display.percent(tg.attainment_ytd)
     cards = (
@@ -215,7 +216,9 @@ def wallet_section(
     s = w.summary
     year = review.as_of.year
     shown, prior = wallet_year(display, s["wallet_year"], year), s["wallet_prior_year"]
-    before = f"{wallet_year(display, prior, year)}: {display.percent(s['share_of_wallet_prior'])}"
+    before = display.labelled(
+        wallet_year(display, prior, year), display.percent(s["share_of_wallet_prior"])
+    )
     cards = (
         Kpi(
             windowed(t("review.wallet.share"), shown),

@@ -10,7 +10,7 @@ sentence.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,6 +135,32 @@ class Display:
         """A signed change between two fractions in percentage points: +1.2 pp."""
         return self.fmt.points(number(value))
 
+    def growth_words(self, value: object) -> str:
+        """A relative change as a sentence says it: "+2.5%", "增长2.5%", "持平"."""
+        return self._worded("common.change", number(value), self.fmt.percent)
+
+    def points_words(self, value: object) -> str:
+        """A change in percentage points as a sentence says it: "+7.0 pp", "提高7.0个百分点"."""
+        return self._worded(
+            "common.points_change", number(value), lambda v: self.fmt.number(v * 100, digits=1)
+        )
+
+    def _worded(self, key: str, amount: float | None, shown: Callable[[float], str]) -> str:
+        if amount is None:
+            return self.na
+        text = shown(abs(amount))
+        if text == shown(0.0):  # what is shown decides: a change that rounds to zero is flat
+            return self.fmt.t(f"{key}.flat")
+        return self.fmt.t(f"{key}.{'up' if amount > 0 else 'down'}", value=text)
+
+    def labelled(self, label: str, value: str) -> str:
+        """The label, a colon and the value: full-width colon in Chinese."""
+        return self.fmt.t("common.label_value", label=label, value=value)
+
+    def aside(self, text: str, note: str) -> str:
+        """The text with a note in brackets: full-width brackets in Chinese."""
+        return self.fmt.t("common.aside", text=text, note=note)
+
     def date(self, value: object) -> str:
         return self.na if missing(value) else self.fmt.date(value)  # type: ignore[arg-type]
 
@@ -150,8 +176,8 @@ class Display:
         """A figure quoted in a sentence, by its kind: the one kind → text rule.
 
         Kinds: money, money_full, percent (a fraction), fraction (the same),
-        growth (signed %), points (signed pp), pp (a size in pp, unsigned), count,
-        number, decimal, days, days_ago, category, none.
+        growth (signed %), points (a change in pp, worded: "+1.2 pp", "提高1.2个百分点"),
+        pp (a size in pp, unsigned), count, number, decimal, days, days_ago, category, none.
         """
         if kind == "days_ago":
             if missing(value):
@@ -170,7 +196,7 @@ class Display:
         if kind == "growth":
             return self.growth(value)
         if kind == "points":
-            return self.points(value)
+            return self.points_words(value)
         if kind == "pp":
             size = abs(float(value)) * 100  # type: ignore[arg-type]
             return self.fmt.t("common.points", value=self.fmt.number(size, digits=1))

@@ -30,7 +30,7 @@ def page(
         heading_note=heading_note,
         subtitle=subtitle,
         period=t("report.as_of", as_of=display.date(dt.date.fromisoformat(provenance.as_of))),
-        confidentiality=provenance.confidentiality,
+        confidentiality=display.fmt.confidentiality(provenance.confidentiality),
         generated=t(
             "report.generated", generated=provenance.generated_display, version=provenance.version
         ),

@@ -182,7 +182,7 @@ def _revenue_and_margin(review: PortfolioReview, d: Display) -> tuple[str, str]:
         revenue_text = t(
             "portfolio.summary.revenue",
             revenue=revenue,
-            growth=d.growth(k.revenue.growth),
+            growth=d.growth_words(k.revenue.growth),
             accounts=active,
         )
         revenue_text = _movers(d, revenue_text, h.revenue_movers)
@@ -197,9 +197,9 @@ def _revenue_and_margin(review: PortfolioReview, d: Display) -> tuple[str, str]:
         margin_text = t(
             "portfolio.summary.margin",
             margin=margin,
-            growth=d.growth(k.gross_margin.growth),
+            growth=d.growth_words(k.gross_margin.growth),
             rate=rate,
-            change=d.points(k.margin_pct.change),
+            change=d.points_words(k.margin_pct.change),
         )
         margin_text = _movers(d, margin_text, h.margin_movers)
     else:

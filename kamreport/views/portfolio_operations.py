@@ -152,7 +152,7 @@ def receivables(ctx: Context, chart: ChartView | None) -> ReceivablesSection:
         Kpi(
             t("portfolio.receivables.overdue"),
             d.money(overdue, compact=True),
-            f"{d.ratio(overdue, open_total)} {t('portfolio.receivables.of_open')}",
+            t("portfolio.receivables.of_open", share=d.ratio(overdue, open_total)),
         ),
         Kpi(
             t("portfolio.receivables.over_60"),

@@ -206,7 +206,7 @@ def value(ctx: Context, chart: ChartView | None) -> ValueSection:
         Kpi(
             t("portfolio.value.at_stake"),
             d.money(flagged, compact=True),
-            f"{d.ratio(flagged, total)} {t('portfolio.value.of_total')}",
+            t("portfolio.value.of_total", share=d.ratio(flagged, total)),
         ),
     )
     severity = r.at_risk["severity"]
