@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from openpyxl.formula.translate import Translator
 
 from kamreport.analytics.service_targets import category_mix
 from kamreport.analytics.target_proposals import propose
@@ -95,8 +98,8 @@ def test_structure_inputs_marked_validated_formulas_protected(workbook_path):
     assert sheet.protection.sheet
     assert "Targets" in sheet.tables
     assert sheet.tables["Targets"].ref == "A1:W7"
-    assert sheet["Q1"].value == "Bottom-up / 自下而上"
-    assert sheet["S1"].value == "Override / 调整值"
+    assert sheet["Q1"].value == "Bottom-up (CNY) /\n自下而上（CNY）"
+    assert sheet["S1"].value == "Override (CNY) /\n调整值（CNY）"
     for cell in ("Q2", "S7"):
         assert sheet[cell].protection.locked is False
         assert sheet[cell].fill.start_color.rgb.endswith("FFF2CC")
@@ -210,8 +213,8 @@ INVALID = {
     ),
     "category_row_changed": (
         _set("A3", "A9", "Categories"),
-        "Categories!A3: found text 'A9' / text '—', expected 'A2' / '—' as generated. Rows "
-        "of the Categories sheet must not be moved, added or removed.",
+        "Categories!A3: found 'A9' / '—', a row that was not generated, expected only the "
+        "generated rows. Rows of the Categories sheet must not be added, removed or changed.",
     ),
     "changed": (
         _set("A3", "A2X"),
@@ -227,7 +230,7 @@ INVALID = {
     ),
     "missing_column": (
         _set("Q1", "KAM"),
-        "Accounts!1:1: found no column 'Bottom-up / 自下而上'",
+        "Accounts!1:1: found no column 'Bottom-up (CNY) / 自下而上（CNY）'",
     ),
     "formula_overwritten": (
         _set("T6", 123),
@@ -381,3 +384,214 @@ def test_libreoffice_recalculates_the_same_totals(workbook_path, tmp_path, propo
     service = book["Service"]
     for r in range(2, service.max_row + 1):
         assert service[f"N{r}"].value == service[f"H{r}"].value  # agreed = proposed visits
+
+
+def _header_lines(sheet, column: str) -> list[str]:
+    return str(sheet[f"{column}1"].value).split("\n")
+
+
+def test_money_headers_name_the_currency_and_only_they(workbook_path):
+    book = load_workbook(workbook_path)
+    money = {
+        "Accounts": set("FGHIJKLMPQRSTUW"),
+        "Categories": set("DFGH"),
+        "Service": set(),
+    }
+    for name, columns in money.items():
+        sheet = book[name]
+        for cell in sheet[1]:
+            english, chinese = str(cell.value).split(" /\n")
+            named = ("(CNY)" in english, "（CNY）" in chinese)
+            assert named == ((cell.column_letter in columns),) * 2, (name, cell.value)
+    summary = [c.value for c in book["Summary"]["A"] if c.value]
+    assert "Company goal (CNY) / 公司目标（CNY）" in summary
+    heads = [c.value for c in book["Summary"][18]]
+    assert heads[2] == "Proposed baseline 2027 (CNY) / 2027年建议基准（CNY）"
+    assert heads[1] == "Accounts / 客户数"
+
+
+def test_columns_fit_their_longest_label_in_both_languages(workbook_path):
+    def width(text: str) -> int:  # CJK characters count double
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    book = load_workbook(workbook_path)
+    for name in ("Accounts", "Service", "Categories"):
+        sheet = book[name]
+        for column in sheet.iter_cols(min_row=1, max_row=sheet.max_row):
+            letter = column[0].column_letter
+            shown = sheet.column_dimensions[letter].width
+            english, chinese = _header_lines(sheet, letter)
+            assert shown >= max(width(w) for w in english.split()), (name, letter)
+            assert shown >= min(width(chinese), 12), (name, letter)
+            if letter == "O" and name == "Accounts":
+                assert column[1].alignment.wrap_text  # the reason wraps in its fixed width
+                continue
+            for cell in column[1:]:
+                if isinstance(cell.value, str) and not cell.value.startswith("="):
+                    assert shown >= width(cell.value), (name, cell.coordinate, cell.value)
+    tier = book["Accounts"].column_dimensions["E"].width  # was 11: "Maintain / 维持" cut
+    assert book["Accounts"]["E7"].value.startswith("Maintain / 维持")
+    assert tier >= width(book["Accounts"]["E7"].value) >= 15
+    # the header row is tall enough for its wrapped headers (about 15 pt a line)
+    assert book["Accounts"].row_dimensions[1].height >= 15 * 4
+
+
+def test_tables_filter_and_protected_sheets_still_sort_and_filter(workbook_path):
+    book = load_workbook(workbook_path)
+    for name, table, ref in (
+        ("Accounts", "Targets", "A1:W7"),
+        ("Service", "Service", "A1:P7"),
+        ("Categories", "Categories", None),
+    ):
+        sheet = book[name]
+        found = sheet.tables[table]
+        assert found.autoFilter is not None and found.autoFilter.ref == found.ref
+        if ref:
+            assert found.ref == ref
+        assert sheet.protection.sheet
+        # openpyxl's flags say what protection forbids: False = allowed
+        assert sheet.protection.sort is False and sheet.protection.autoFilter is False
+        assert "KA manager" in " ".join(str(c.value) for c in sheet[1]) or name == "Categories"
+    instructions = [str(c.value) for c in book["Instructions"]["A"] if c.value]
+    assert any("KA manager column" in text and "filter" in text for text in instructions)
+    assert any("筛选" in text and "重点客户经理" in text for text in instructions)
+
+
+def test_print_fits_the_width_of_a_landscape_page_and_repeats_the_headers(workbook_path):
+    book = load_workbook(workbook_path)
+    for name in ("Accounts", "Service", "Categories", "Summary"):
+        sheet = book[name]
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize) == ("landscape", 9), name  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, name
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), name  # width only
+        if name != "Summary":
+            assert sheet.print_title_rows == "$1:$1", name
+    # the history and the proposal's details are folded: what prints is what the room uses
+    sheet = book["Accounts"]
+    hidden = {c for c in "ABCDEFGHIJKLMNOPQRSTUVW" if sheet.column_dimensions[c].hidden}
+    assert hidden == set("FGHILMNOP")
+    assert all(sheet.column_dimensions[c].outlineLevel == 1 for c in hidden)
+    shown = sum(sheet.column_dimensions[c].width for c in "ABCDEJKQRSTUVW")
+    assert shown <= 230  # ≈ 7 pt or more on a landscape A4 page
+
+
+def test_summary_lists_managers_and_regions_by_size(workbook_path, proposals):
+    book = load_workbook(workbook_path)
+    names = [c.value for c in book["Summary"]["A"]]
+    start = names.index("KA manager / 重点客户经理") + 1
+    managers = names[start : names.index("Total / 合计", start)]
+    # Li Na 6.1M, 王伟 3.19M, none 0.14M: not the alphabetical order (Li Na, —, 王伟)
+    assert managers == ["Li Na", "王伟", "—"]
+    start = names.index("Region / 区域") + 1
+    regions = names[start : names.index("Total / 合计", start)]
+    by_region = {"华东": 0.0, "华北": 0.0}
+    for account, (_, _, region, *_rest) in ACCOUNTS.items():
+        by_region[region] += float(proposals.accounts.at[account, "proposal"])
+    assert regions == sorted(by_region, key=lambda r: -by_region[r])
+
+
+def sort_rows(sheet, key, reverse: bool = False) -> None:
+    """Sort a sheet's data rows as a spreadsheet program does: each row moves whole, and
+    the relative references of its formulas move with it."""
+    last = max(r for r in range(1, sheet.max_row + 1) if sheet.cell(row=r, column=1).value)
+    rows = [
+        [sheet.cell(row=r, column=c).value for c in range(1, sheet.max_column + 1)]
+        for r in range(2, last + 1)
+    ]
+    order = sorted(range(len(rows)), key=lambda i: key(rows[i]), reverse=reverse)
+    for new, old in enumerate(order, start=2):
+        for c, value in enumerate(rows[old], start=1):
+            if isinstance(value, str) and value.startswith("="):
+                value = Translator(value, origin=f"A{old + 2}").translate_formula(f"A{new}")
+            sheet.cell(row=new, column=c, value=value)
+    assert order != sorted(order)  # the rows did move
+
+
+SORTED_INPUTS = {"A1": 2_000_000.0, "A3": 3_000_000.0, "A6": 90_000.0}
+
+
+def sorted_and_filled(path: Path) -> Path:
+    """The workbook with every table sorted by name, descending, then filled by account."""
+
+    def change(book):
+        for name in ("Accounts", "Service", "Categories"):
+            sort_rows(book[name], lambda row: (str(row[1]), str(row[2])), reverse=True)
+        sheet = book["Accounts"]
+        for r in range(2, sheet.max_row + 1):
+            account = sheet[f"A{r}"].value
+            if account in SORTED_INPUTS:
+                sheet[f"Q{r}"] = SORTED_INPUTS[account]
+            if account == "A5":
+                sheet[f"S{r}"] = 300_000.0
+        service = book["Service"]
+        for r in range(2, service.max_row + 1):
+            if service[f"A{r}"].value == "A2":
+                service[f"K{r}"] = 7
+        categories = book["Categories"]
+        for r in range(2, categories.max_row + 1):
+            if categories[f"A{r}"].value == "A3":
+                categories[f"G{r}"] = 1234.0
+                break
+
+    return edit(path, change)
+
+
+def test_a_sorted_workbook_imports_as_the_generated_one(workbook_path, tmp_path, proposals):
+    generated = tmp_path / "generated.xlsx"
+    shutil.copy(workbook_path, generated)
+
+    def fill(book):
+        for account, value in SORTED_INPUTS.items():
+            book["Accounts"][f"Q{ROW[account]}"] = value
+        book["Accounts"][f"S{ROW['A5']}"] = 300_000.0
+        book["Service"][f"K{ROW['A2']}"] = 7
+        for r in range(2, book["Categories"].max_row + 1):
+            if book["Categories"][f"A{r}"].value == "A3":
+                book["Categories"][f"G{r}"] = 1234.0
+                break
+
+    edit(generated, fill)
+    expected = read_workbook(generated, YEAR, tolerance=1.0)
+    found = read_workbook(sorted_and_filled(workbook_path), YEAR, tolerance=1.0)
+    pd.testing.assert_frame_equal(found.targets, expected.targets)
+    pd.testing.assert_frame_equal(found.service, expected.service)
+    pd.testing.assert_frame_equal(found.categories, expected.categories)
+    assert found.service.at["A2", "visits"] == 7
+    assert (found.categories["revenue_target"] == 1234.0).sum() == 1
+
+
+@pytest.mark.system
+def test_libreoffice_computes_a_sorted_workbook_as_the_import_reads_it(
+    workbook_path, tmp_path, proposals
+):
+    soffice = require_tool("soffice", "libreoffice")
+    sorted_and_filled(workbook_path)
+    out = tmp_path / "recalc"
+    profile = tmp_path / "lo-profile"
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+         "xlsx", "--outdir", str(out), str(workbook_path)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    shutil.rmtree(profile, ignore_errors=True)
+    book = load_workbook(out / workbook_path.name, data_only=True)
+    imported = read_workbook(out / workbook_path.name, YEAR, tolerance=1.0)
+    expected = expected_agreed(proposals, SORTED_INPUTS, {"A5": 300_000.0})
+    sheet = book["Accounts"]
+    ids = [sheet[f"A{r}"].value for r in range(2, 8)]
+    assert ids != sorted(ids)  # still sorted by name, not by id
+    for r in range(2, 8):
+        account = sheet[f"A{r}"].value
+        assert sheet[f"T{r}"].value == pytest.approx(expected[account], rel=1e-9)
+        assert imported.targets.at[account, "agreed"] == pytest.approx(expected[account])
+    assert book["Summary"]["B9"].value == pytest.approx(sum(expected.values()), rel=1e-9)
+    # category proposals follow their own account's agreed target after the sort
+    categories = book["Categories"]
+    rows = imported.categories.set_index(["account_id", "category"])["revenue_target"]
+    for r in range(2, categories.max_row + 1):
+        account, category = categories[f"A{r}"].value, categories[f"C{r}"].value
+        if categories[f"G{r}"].value is None:
+            share = categories[f"E{r}"].value
+            assert categories[f"F{r}"].value == pytest.approx(share * expected[account])
+        assert rows[(account, category)] == pytest.approx(categories[f"H{r}"].value, abs=0.01)

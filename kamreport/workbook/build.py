@@ -1,10 +1,16 @@
 """The target-setting workbook (openpyxl): Instructions, Accounts, Service, Categories,
 Summary, and Last year when the data holds last year's targets.
 
-Accounts: one row per account in scope, an Excel table with frozen headers.
+Accounts: one row per account in scope, an Excel table with frozen headers and
+filter buttons (a KA manager's accounts alone: filter the KA manager column).
 Yellow cells (Bottom-up, Override, the company goal) are the only unlocked cells,
 with data validation (a number ≥ 0); everything else is protected (no password,
-so the workshop can still unprotect it on purpose). Formulas:
+so the workshop can still unprotect it on purpose), filtering and sorting stay
+allowed. No formula refers to another row of its own sheet, and the reader finds
+rows by account id, so sorted rows compute and import the same. Money headers
+name the currency; each column is as wide as its longest label (CJK characters
+count double); printing fits the width of a landscape A4 page and repeats the
+header row. Formulas:
 
 - Top-down = goal × baseline / Σ baselines;
 - Agreed = Override if entered, else Bottom-up if entered, else Top-down;
@@ -19,8 +25,9 @@ room may copy into Override.
 Service: the yearly visit, senior-visit and training targets (agreed = the yellow
 input if entered, else the proposal). Categories: per account and product
 category, the proposed target = its share of the account's LTM revenue × the
-account's agreed target (a live formula), agreed = the yellow input if entered,
-else the proposal.
+account's agreed target (a live formula, looked up by account id), agreed = the
+yellow input if entered, else the proposal. The Summary lists KA managers and
+regions by the size of their proposals, largest first.
 
 The hidden ``_meta`` sheet records the year, which workbook of a split workshop
 this is, the generated account ids in row order with each account's seasonal
@@ -32,6 +39,8 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
@@ -39,6 +48,7 @@ from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -75,6 +85,8 @@ from kamreport.workbook.layout import (
     WHOLE,
     Headers,
     bilingual,
+    display_width,
+    header_cell,
     letter,
 )
 
@@ -89,17 +101,18 @@ GREEN_FILL = PatternFill("solid", start_color="C6E0B4", end_color="C6E0B4")
 THIN = Side(style="thin", color="A6A6A6")
 INPUT_BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 UNLOCKED = Protection(locked=False)
+# Columns of long, wrapped text keep a fixed width; every other column is fitted to its
+# labels (:func:`_fit_widths`), between MIN_WIDTH and MAX_WIDTH.
+WRAPPED_WIDTHS = {"reason": 40}
+MIN_WIDTH, MAX_WIDTH = 8, 48
+# A header wraps: its Chinese part may break anywhere, so it is fitted up to this width.
+HEADER_PART_WIDTH = 12
+HEADER_LINE_PT = 15
+BOLD = 1.1  # a bold header's letters are about this much wider
+# Accounts columns grouped and folded (a "+" above the sheet opens them): the sheet
+# shows the proposal and the workshop's columns first, and prints at a readable size.
+FOLDED = (("revenue_y3", "ytd"), ("proposal_low", "headroom"))
 WIDTHS = {
-    "account_id": 10,
-    "name": 30,
-    "ka_manager": 14,
-    "region": 12,
-    "tier": 11,
-    "method": 30,
-    "reason": 48,
-    "gap_pct": 9,
-    "goal_spread": 15,
-    "category": 18,
     "loop_method": 24,
     "loop_recorded": 34,
     "loop_source": 34,
@@ -107,11 +120,23 @@ WIDTHS = {
 EN, ZH = Formatter("en"), Formatter("zh-CN")
 NONE = "—"
 TIER_KEYS, METHOD_KEYS = frozenset(TIERS), frozenset(TARGET_METHODS)
-STEPS = 13
+STEPS = 14
 
 
 def both(key: str, **values: object) -> str:
     return bilingual(EN.t(key, **values), ZH.t(key, **values))
+
+
+def money_label(key: str, currency: str, **values: object) -> str:
+    """The bilingual label of ``key`` naming the currency of its amounts."""
+    if not currency:
+        return both(key, **values)
+    return bilingual(
+        *(
+            fmt.t("targets.col.money", label=fmt.t(key, **values), currency=currency)
+            for fmt in (EN, ZH)
+        )
+    )
 
 
 def _validation(sheet: Worksheet, ranges: str, whole: bool = False) -> None:
@@ -140,14 +165,69 @@ def _protect(sheet: Worksheet) -> None:
 
 
 def _print_setup(sheet: Worksheet, title_rows: str | None = None) -> None:
+    """Landscape A4, as many pages down as the rows need and one page across (fit to
+    width only), narrow margins, ``title_rows`` repeated on every page."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.left = sheet.page_margins.right = 0.25
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.5
+    sheet.page_margins.header = sheet.page_margins.footer = 0.2
     if title_rows:
         sheet.print_title_rows = title_rows
+
+
+def _header_need(text: str) -> tuple[int, int]:
+    """(width, lines) a wrapped bilingual header needs: every English word on a line of
+    its own at most, the Chinese part whole up to HEADER_PART_WIDTH."""
+    parts = re.split(r"\s/\s", text, maxsplit=1)
+    english, chinese = parts[0], " ".join(parts[1:])
+    width = max([math.ceil(display_width(w) * BOLD) for w in english.split()] or [0])
+    width = max(width, min(display_width(chinese), HEADER_PART_WIDTH))
+    return width, 0 if not text else _lines(f"{english} /", width) + _lines(chinese, width)
+
+
+def _lines(text: str, width: int) -> int:
+    """Lines ``text`` takes wrapped at spaces (CJK anywhere) in ``width`` columns."""
+    if not text:
+        return 0
+    lines, used = 1, 0
+    for word in text.split():
+        size = display_width(word)
+        if used and used + 1 + size > width:
+            lines, used = lines + 1, 0
+        used = used + 1 + size if used else size
+        while used > width:  # a CJK run longer than the line
+            lines, used = lines + 1, used - width
+    return lines
+
+
+def _fit_widths(
+    sheet: Worksheet, columns: tuple[tuple[str, str], ...], header_row: int = 1
+) -> None:
+    """Each column as wide as its longest label: a text cell whole on one line (CJK
+    characters count double), a figure as formatted, the header wrapped (see
+    :func:`_header_need`); the header row as high as its longest header."""
+    lines = 1
+    for index, (key, kind) in enumerate(columns, start=1):
+        column = letter(key, columns)
+        header = sheet.cell(row=header_row, column=index).value
+        need, header_lines = _header_need("" if header is None else str(header))
+        lines = max(lines, header_lines)
+        for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=index, max_col=index):
+            value = cell.value
+            if isinstance(value, str) and not value.startswith("="):
+                need = max(need, display_width(value))
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                shown = f"{value:,.0f}" if kind != "percent" else f"{value:.1%}"
+                need = max(need, len(shown))
+            elif kind in ("formula", "input"):
+                need = max(need, 10)  # up to 99,999,999 and its sign
+        width = WRAPPED_WIDTHS.get(key) or min(max(need + 2, MIN_WIDTH), MAX_WIDTH)
+        sheet.column_dimensions[column].width = width
+    sheet.row_dimensions[header_row].height = HEADER_LINE_PT * max(lines, 2)
 
 
 def _accounts_sheet(
@@ -205,7 +285,20 @@ def _accounts_sheet(
     _validation(sheet, f"{col['bottom_up']}2:{col['bottom_up']}{last} "
                 f"{col['override']}2:{col['override']}{last}")  # fmt: skip
     _finish_table(sheet, COLUMNS, TABLE_NAME, last)
+    _fold(sheet, FOLDED)
     return last
+
+
+def _fold(sheet: Worksheet, groups: Sequence[tuple[str, str]]) -> None:
+    """Group the columns from the first to the last key of each pair, folded."""
+    keys = [k for k, _ in COLUMNS]
+    for first, last in groups:
+        start, end = keys.index(first), keys.index(last)
+        for key in keys[start : end + 1]:
+            dimension = sheet.column_dimensions[letter(key)]
+            dimension.outlineLevel, dimension.hidden = 1, True
+        sheet.column_dimensions[letter(keys[end + 1])].collapsed = True
+    sheet.sheet_format.outlineLevelCol = 1
 
 
 def gap_frame(proposals: Proposals, bottom_up: pd.Series | None = None) -> pd.DataFrame:
@@ -246,22 +339,23 @@ def _header_row(
     """The bold header row of a sheet; returns each key's column letter."""
     for index, (key, kind) in enumerate(columns, start=1):
         entry = kind in ("input", "count_input")
-        cell = sheet.cell(row=1, column=index, value=headers.text(key))
+        cell = sheet.cell(row=1, column=index, value=header_cell(headers.text(key)))
         cell.font = Font(bold=True, color="000000" if entry else "FFFFFF")
         cell.fill = INPUT_HEADER_FILL if entry else HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        sheet.column_dimensions[letter(key, columns)].width = WIDTHS.get(key, 15)
-    sheet.row_dimensions[1].height = 48
     return {key: letter(key, columns) for key, _ in columns}
 
 
 def _finish_table(
     sheet: Worksheet, columns: tuple[tuple[str, str], ...], name: str, last: int
 ) -> None:
-    """An Excel table over the rows, frozen headers, print setup, protection."""
+    """An Excel table with filter buttons over the rows, widths fitted to the labels,
+    frozen headers, print setup, protection."""
     end = letter(columns[-1][0], columns)
+    _fit_widths(sheet, columns)
     if last >= 2:
         table = Table(displayName=name, ref=f"A1:{end}{last}")
+        table.autoFilter = AutoFilter(ref=table.ref)
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
         sheet.add_table(table)
     sheet.freeze_panes = "C2"
@@ -309,23 +403,27 @@ def _categories_sheet(
     accounts: pd.DataFrame,
     headers: Headers,
     categories: pd.DataFrame,
-    account_rows: Mapping[str, int],
+    accounts_last: int,
 ) -> None:
     """Per account and category: LTM revenue, share, proposal (share × the account's
-    agreed target on the Accounts sheet), input, agreed."""
+    agreed target on the Accounts sheet, found by account id), input, agreed."""
     names = accounts.set_index("account_id")["name"] if "name" in accounts else pd.Series()
     col = _header_row(sheet, CATEGORY_COLUMNS, headers)
-    agreed = letter("agreed")
+    ids, agreed = (
+        f"{ACCOUNTS}!${letter(key)}$2:${letter(key)}${accounts_last}"
+        for key in ("account_id", "agreed")
+    )
     for r, item in enumerate(categories.itertuples(index=False), start=2):
         given, proposed = f"{col['category_target']}{r}", f"{col['category_proposed']}{r}"
         share = f"{col['category_share']}{r}"
+        same = f"({ids}={col['account_id']}{r})"
         values = {
             "account_id": item.account_id,
             "name": _text(names.get(item.account_id)),
             "category": str(item.category),
             "category_revenue_ltm": float(item.revenue_ltm),
             "category_share": float(item.share),
-            "category_proposed": f"={share}*{ACCOUNTS}!${agreed}${account_rows[item.account_id]}",
+            "category_proposed": f"={share}*SUMPRODUCT({same}*{agreed})",
             "category_target": None,
             "category_agreed": f"=IF(ISNUMBER({given}),{given},{proposed})",
         }
@@ -425,7 +523,10 @@ def _summary_sheet(
     ]
     for offset, (key, value, number_format) in enumerate(lines):
         r = 3 + offset
-        sheet.cell(row=r, column=1, value=both(f"targets.summary.{key}")).font = Font(bold=True)
+        label = both(f"targets.summary.{key}")
+        if number_format == MONEY:
+            label = money_label(f"targets.summary.{key}", headers.currency)
+        sheet.cell(row=r, column=1, value=label).font = Font(bold=True)
         cell = sheet.cell(row=r, column=2, value=value)
         cell.number_format = number_format
         cell.fill = FORMULA_FILL
@@ -585,7 +686,7 @@ def _last_year_sheet(
         ("loop_proposal_ape", "percent"), ("loop_agreed_ape", "percent"),
     ]  # fmt: skip
     for index, (key, _) in enumerate(columns, start=1):
-        cell = sheet.cell(row=row, column=index, value=headers.text(key))
+        cell = sheet.cell(row=row, column=index, value=header_cell(headers.text(key)))
         cell.font, cell.fill = Font(bold=True, color="FFFFFF"), HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         sheet.column_dimensions[letter(key, tuple(columns))].width = WIDTHS.get(key, 14)
@@ -620,14 +721,20 @@ def _last_year_sheet(
         sheet.add_table(table)
     row += 2
     row = _loop_groups(sheet, row, loop.by_source, "source", "targets.loop.by_source")
-    row = _loop_groups(sheet, row + 2, loop.by_tier, "tier", "targets.loop.by_tier")
-    _loop_groups(sheet, row + 2, loop.by_manager, "ka_manager", "targets.loop.by_manager")
+    row = _loop_groups(
+        sheet, row + 2, loop.by_tier, "tier", "targets.loop.by_tier", headers.currency
+    )
+    _loop_groups(
+        sheet, row + 2, loop.by_manager, "ka_manager", "targets.loop.by_manager", headers.currency
+    )
     sheet.freeze_panes = f"C{header_row + 1}"
     _print_setup(sheet, f"{header_row}:{header_row}")
     _protect(sheet)
 
 
-def _loop_groups(sheet: Worksheet, row: int, frame: pd.DataFrame, key: str, title: str) -> int:
+def _loop_groups(
+    sheet: Worksheet, row: int, frame: pd.DataFrame, key: str, title: str, currency: str = ""
+) -> int:
     """One accuracy table of last year's loop; returns its last row."""
     sheet.cell(row=row, column=1, value=both(title)).font = Font(bold=True, size=12)
     if key == "source":
@@ -638,8 +745,11 @@ def _loop_groups(sheet: Worksheet, row: int, frame: pd.DataFrame, key: str, titl
         heads = [(key, "text"), ("accounts", "count"), ("target", "money"), ("actual", "money"),
                  ("attainment", "percent"), ("mape_agreed", "percent")]  # fmt: skip
     row += 1
-    for index, (head, _) in enumerate(heads, start=1):
-        cell = sheet.cell(row=row, column=index, value=both(f"targets.loop.col.{head}"))
+    for index, (head, kind) in enumerate(heads, start=1):
+        text = both(f"targets.loop.col.{head}")
+        if kind == "money":
+            text = money_label(f"targets.loop.col.{head}", currency)
+        cell = sheet.cell(row=row, column=index, value=header_cell(text))
         cell.font, cell.fill = Font(bold=True, color="FFFFFF"), HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for item in frame.to_dict("records"):
@@ -706,7 +816,9 @@ def build_workbook(
     year's review (a Last year sheet); ``part``/``manager``: which workbook of a split
     workshop this is; ``parts``: the VP's workbook of a split workshop lists the managers'
     workbooks {manager: file name}."""
-    headers = Headers(current_year=proposals.as_of.year, target_year=proposals.year)
+    headers = Headers(
+        current_year=proposals.as_of.year, target_year=proposals.year, currency=currency
+    )
     service = empty_service(proposals) if service is None else service
     categories = empty_categories() if categories is None else categories
     categories = categories.loc[categories["account_id"].isin(proposals.accounts.index)]
@@ -720,13 +832,12 @@ def build_workbook(
     last = _accounts_sheet(sheet, proposals, accounts, headers, spread)
     info = accounts.set_index("account_id").reindex(proposals.accounts.index)
     groups = {
-        key: sorted({_text(v) for v in info[key]}) if key in info else [NONE]
+        key: by_size(info[key], proposals.accounts["proposal"]) if key in info else [NONE]
         for key in ("ka_manager", "region")
     }
     _summary_sheet(book.create_sheet(SUMMARY), last, headers, goal, tolerance, groups)
-    account_rows = {a: r for r, a in enumerate(proposals.accounts.index, start=2)}
     _service_sheet(book.create_sheet(SERVICE), proposals, accounts, headers, service)
-    _categories_sheet(book.create_sheet(CATEGORIES), accounts, headers, categories, account_rows)
+    _categories_sheet(book.create_sheet(CATEGORIES), accounts, headers, categories, last)
     if loop is not None:
         _last_year_sheet(book.create_sheet(LAST_YEAR), loop, accounts, headers)
     tiers = tuple(dict.fromkeys(proposals.accounts["tier"]))
@@ -762,6 +873,14 @@ def build_workbook(
     _tidy_numbers(book)
     book.active = 1
     return book
+
+
+def by_size(groups: pd.Series, proposals: pd.Series) -> list[str]:
+    """The groups (a KA manager or region per account) by Σ proposals, largest first, then
+    by name; a missing group is shown as NONE."""
+    names = groups.map(_text)
+    totals = proposals.astype(float).groupby(names.to_numpy()).sum()
+    return sorted(totals.index, key=lambda name: (-round(float(totals[name]), 2), str(name)))
 
 
 def workbook_bytes(book: Workbook) -> bytes:

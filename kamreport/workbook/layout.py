@@ -7,6 +7,8 @@ part when the workbook is read back, so columns may be moved but not renamed.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
@@ -94,6 +96,13 @@ CATEGORY_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Amounts in the workbook's currency: their headers name it ("Bottom-up (CNY) / …").
+MONEY_KEYS = frozenset(
+    [k for k, kind in (*COLUMNS, *CATEGORY_COLUMNS) if kind in ("money", "input", "formula")]
+    + ["loop_proposal", "loop_agreed", "loop_actual"]
+)
+
+
 def letter(key: str, columns: tuple[tuple[str, str], ...] = COLUMNS) -> str:
     """The column letter of ``key`` in the generated layout of a sheet."""
     return get_column_letter([k for k, _ in columns].index(key) + 1)
@@ -105,8 +114,15 @@ class Headers:
 
     current_year: int
     target_year: int
+    currency: str = ""
 
     def _label(self, fmt: Formatter, key: str) -> str:
+        label = self._plain(fmt, key)
+        if self.currency and key in MONEY_KEYS:
+            return fmt.t("targets.col.money", label=label, currency=self.currency)
+        return label
+
+    def _plain(self, fmt: Formatter, key: str) -> str:
         years = {
             "revenue_y3": self.current_year - 3,
             "revenue_y2": self.current_year - 2,
@@ -123,6 +139,12 @@ class Headers:
     def english(self, key: str) -> str:
         return self._label(Formatter("en"), key)
 
+    def english_variants(self, key: str) -> tuple[str, ...]:
+        """The English header of ``key`` normalised as :func:`english_part`, with the
+        currency and (a workbook written before headers named it) without."""
+        plain = Headers(self.current_year, self.target_year)
+        return tuple(dict.fromkeys(english_part(h.english(key)) for h in (self, plain)))
+
     def text(self, key: str) -> str:
         """The header as written: English / Chinese."""
         return bilingual(self._label(Formatter("en"), key), self._label(Formatter("zh-CN"), key))
@@ -132,7 +154,18 @@ def bilingual(english: str, chinese: str) -> str:
     return f"{english} / {chinese}"
 
 
+def header_cell(text: str) -> str:
+    """A bilingual header as written into its cell: the Chinese part on a line of its own."""
+    return text.replace(" / ", " /\n", 1)
+
+
 def english_part(header: object) -> str:
-    """The English part of a header cell, normalised for matching."""
+    """The English part of a header cell (" / " or " /" and a line break between the
+    languages), normalised for matching."""
     text = "" if header is None else str(header)
-    return " ".join(text.split(" / ")[0].split()).casefold()
+    return " ".join(re.split(r"\s/\s", text, maxsplit=1)[0].split()).casefold()
+
+
+def display_width(text: str) -> int:
+    """The width of ``text`` in columns of a monospaced font: CJK characters count double."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)

@@ -246,15 +246,16 @@ def _respread(
             "baseline": vp.accounts["baseline"],
             "bottom_up": bottom_up.reindex(vp.accounts.index),
             "headroom": [
-                _number(sheet[f"{headroom_col}{r}"].value) for r in range(2, len(vp.meta.ids) + 2)
+                _number(sheet[f"{headroom_col}{vp.rows[a]}"].value) for a in vp.accounts.index
             ],
             "tier": vp.meta.tiers.reindex(vp.accounts.index),
         },
         index=vp.accounts.index,
     )
     spread = spread_gap(frame, goal, rule, tier_weights)
-    for r, account_id in enumerate(vp.meta.ids, start=2):
-        sheet[f"{spread_col}{r}"].value = float(spread.accounts.at[account_id, "proposed"])
+    for account_id in vp.accounts.index:
+        cell = sheet[f"{spread_col}{vp.rows[account_id]}"]
+        cell.value = float(spread.accounts.at[account_id, "proposed"])
     return spread
 
 

@@ -5,6 +5,9 @@ a cached value can be stale): the agreed targets are recomputed from the inputs
 with the workbook's own rules (Top-down = goal × baseline / Σ baselines; Agreed
 = Override, else Bottom-up, else Top-down). Every problem is reported with its
 sheet and cell (``Accounts!N17``), what was found and what was expected.
+
+Rows are found by their account id (Categories: account and category), never by
+their position: a workbook whose rows were sorted or filtered reads the same.
 """
 
 from __future__ import annotations
@@ -178,13 +181,18 @@ def _meta(book) -> _Meta:
     )
 
 
+def _find(found: dict[str, int], headers: Headers, key: str) -> int | None:
+    """The column of ``key`` among the ``found`` headers (with or without the currency)."""
+    return next((found[v] for v in headers.english_variants(key) if v in found), None)
+
+
 def _header_map(sheet: Worksheet, headers: Headers, issues: list[WorkbookIssue]) -> dict[str, int]:
     found = {english_part(c.value): c.column for c in sheet[1] if c.value is not None}
     columns: dict[str, int] = {}
     for key, _ in COLUMNS:
-        wanted = english_part(headers.english(key))
-        if wanted in found:
-            columns[key] = found[wanted]
+        column = _find(found, headers, key)
+        if column is not None:
+            columns[key] = column
         elif key in ("account_id", "proposal", *INPUT_COLUMNS, *FORMULA_COLUMNS[:2]):
             names = ", ".join(repr(str(c.value)) for c in sheet[1] if c.value is not None)
             issues.append(
@@ -212,6 +220,7 @@ class WorkbookInputs:
     cells: dict[tuple[str, str], str]  # (account_id, input key) → its cell reference
     category_cells: dict[int, str]  # meta.categories row → the cell of its input
     issues: list[WorkbookIssue]
+    rows: dict[str, int] = field(default_factory=dict)  # account_id → its Accounts row
 
     @property
     def facts(self) -> dict[str, object]:
@@ -272,26 +281,31 @@ def read_inputs(path: str | Path, year: int) -> WorkbookInputs:
             )
         )
     as_of_year = int(str(facts.get("as_of", f"{year - 1}"))[:4])
-    headers = Headers(current_year=as_of_year, target_year=year)
+    currency = str(facts.get("currency") or "")
+    headers = Headers(current_year=as_of_year, target_year=year, currency=currency)
     columns = _header_map(book[ACCOUNTS], headers, issues)
     service_columns = _sheet_columns(book[SERVICE], SERVICE_COLUMNS, headers, issues)
     category_columns = _sheet_columns(book[CATEGORIES], CATEGORY_COLUMNS, headers, issues)
     if issues:
         raise TargetsImportError(label, issues)
-    frame = _read_rows(book[ACCOUNTS], columns, expected_ids, issues)
-    entered, proposed = read_service(book[SERVICE], service_columns, expected_ids, issues)
-    categories = read_categories(book[CATEGORIES], category_columns, meta.categories, issues)
+    frame, rows = _read_rows(book[ACCOUNTS], columns, expected_ids, issues)
+    service_rows: dict[str, int] = {}
+    entered, proposed = read_service(
+        book[SERVICE], service_columns, expected_ids, issues, service_rows
+    )
+    category_rows: dict[int, int] = {}
+    categories = read_categories(
+        book[CATEGORIES], category_columns, meta.categories, issues, category_rows
+    )
     cells: dict[tuple[str, str], str] = {}
-    for offset, account_id in enumerate(expected_ids):
-        r = offset + 2
+    for account_id, r in rows.items():
         for key in INPUT_COLUMNS:
             cells[(account_id, key)] = f"{ACCOUNTS}!{get_column_letter(columns[key])}{r}"
+    for account_id, r in service_rows.items():
         for kind in SERVICE_KINDS:
             cells[(account_id, kind)] = f"{SERVICE}!{get_column_letter(service_columns[kind])}{r}"
     target_column = get_column_letter(category_columns["category_target"])
-    category_cells = {
-        i: f"{CATEGORIES}!{target_column}{i + 2}" for i in range(len(meta.categories))
-    }
+    category_cells = {i: f"{CATEGORIES}!{target_column}{r}" for i, r in category_rows.items()}
     return WorkbookInputs(
         path=label,
         book=book,
@@ -303,6 +317,7 @@ def read_inputs(path: str | Path, year: int) -> WorkbookInputs:
         cells=cells,
         category_cells=category_cells,
         issues=issues,
+        rows={a: r for a, r in rows.items() if a in set(expected_ids)},
     )
 
 
@@ -391,9 +406,9 @@ def _sheet_columns(
     found = {english_part(c.value): c.column for c in sheet[1] if c.value is not None}
     columns: dict[str, int] = {}
     for key, kind in layout:
-        wanted = english_part(headers.english(key))
-        if wanted in found:
-            columns[key] = found[wanted]
+        column = _find(found, headers, key)
+        if column is not None:
+            columns[key] = column
         elif kind in ("input", "count_input") or key in ("account_id", "category"):
             names = ", ".join(repr(str(c.value)) for c in sheet[1] if c.value is not None)
             issues.append(
@@ -407,27 +422,87 @@ def _sheet_columns(
     return columns
 
 
-def read_service(
-    sheet: Worksheet, columns: dict[str, int], expected: list[str], issues: list[WorkbookIssue]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The entered (NaN where empty) and the proposed visits, senior visits and trainings
-    per account. Every row must hold the generated account of that row."""
-    entered: dict[str, dict[str, float]] = {}
-    proposed: dict[str, dict[str, float]] = {}
-    id_col = get_column_letter(columns["account_id"])
-    for offset, account_id in enumerate(expected):
-        r = offset + 2
-        found = sheet.cell(row=r, column=columns["account_id"]).value
-        if str(found if found is not None else "").strip() != account_id:
+def _rows_by_key(
+    sheet: Worksheet, key_columns: list[int]
+) -> tuple[dict[tuple[str, ...], int], list[tuple[int, tuple[str, ...]]]]:
+    """Each row's key (the stripped text of ``key_columns``) → its row, first occurrence;
+    and every later row whose key was seen before. Empty rows are skipped."""
+    rows: dict[tuple[str, ...], int] = {}
+    repeated: list[tuple[int, tuple[str, ...]]] = []
+    for r in range(2, sheet.max_row + 1):
+        values = [sheet.cell(row=r, column=c).value for c in key_columns]
+        if all(v is None for v in values):
+            continue
+        key = tuple("" if v is None else str(v).strip() for v in values)
+        if key in rows:
+            repeated.append((r, key))
+        else:
+            rows[key] = r
+    return rows, repeated
+
+
+def _row_issues(
+    sheet: Worksheet,
+    found: dict[tuple[str, ...], int],
+    repeated: list[tuple[int, tuple[str, ...]]],
+    expected: list[tuple[str, ...]],
+    issues: list[WorkbookIssue],
+) -> None:
+    """Rows added, repeated, changed or removed on a Service or Categories sheet (their
+    order is free: sorting or filtering is fine)."""
+    shown = " / ".join
+    wanted = set(expected)
+    fix = f"Rows of the {sheet.title} sheet must not be added, removed or changed."
+    for key, r in found.items():
+        if key not in wanted:
             issues.append(
                 WorkbookIssue(
-                    f"{SERVICE}!{id_col}{r}",
-                    "an empty cell" if found is None else _describe(found),
-                    f"{account_id!r} as generated",
-                    "Rows of the Service sheet must not be moved, added or removed.",
+                    f"{sheet.title}!A{r}",
+                    f"{shown(repr(k) for k in key)}, a row that was not generated",
+                    "only the generated rows",
+                    fix,
                 )
             )
+    for r, key in repeated:
+        issues.append(
+            WorkbookIssue(
+                f"{sheet.title}!A{r}",
+                f"{shown(repr(k) for k in key)} a second time (first in row {found[key]})",
+                "each generated row once",
+                fix,
+            )
+        )
+    for key in expected:
+        if key not in found:
+            issues.append(
+                WorkbookIssue(
+                    f"{sheet.title}!A:A",
+                    f"no row for {shown(repr(k) for k in key)}",
+                    "every generated row",
+                    fix,
+                )
+            )
+
+
+def read_service(
+    sheet: Worksheet,
+    columns: dict[str, int],
+    expected: list[str],
+    issues: list[WorkbookIssue],
+    rows: dict[str, int] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The entered (NaN where empty) and the proposed visits, senior visits and trainings
+    per account, each row found by its account id; ``rows`` gets each account's row."""
+    entered: dict[str, dict[str, float]] = {}
+    proposed: dict[str, dict[str, float]] = {}
+    found, repeated = _rows_by_key(sheet, [columns["account_id"]])
+    _row_issues(sheet, found, repeated, [(a,) for a in expected], issues)
+    for account_id in expected:
+        r = found.get((account_id,))
+        if r is None:
             continue
+        if rows is not None:
+            rows[account_id] = r
         entered[account_id], proposed[account_id] = {}, {}
         for kind in SERVICE_KINDS:
             where = f"{SERVICE}!{get_column_letter(columns[kind])}{r}"
@@ -451,29 +526,25 @@ def read_categories(
     columns: dict[str, int],
     generated: pd.DataFrame,
     issues: list[WorkbookIssue],
+    rows: dict[int, int] | None = None,
 ) -> pd.Series:
-    """Entered category targets by generated row (index of ``generated``); every row must
-    hold the generated account and category of that row."""
+    """Entered category targets by generated row (index of ``generated``), each row found
+    by its account and category; ``rows`` gets each generated row's sheet row."""
     entered: dict[int, float] = {}
-    for offset, item in enumerate(generated.itertuples()):
-        r = offset + 2
-        account = sheet.cell(row=r, column=columns["account_id"]).value
-        category = sheet.cell(row=r, column=columns["category"]).value
-        if (str(account).strip(), str(category)) != (item.account_id, item.category):
-            issues.append(
-                WorkbookIssue(
-                    f"{CATEGORIES}!A{r}",
-                    f"{_describe(account)} / {_describe(category)}",
-                    f"{item.account_id!r} / {item.category!r} as generated",
-                    "Rows of the Categories sheet must not be moved, added or removed.",
-                )
-            )
+    found, repeated = _rows_by_key(sheet, [columns["account_id"], columns["category"]])
+    keys = [(str(item.account_id), str(item.category)) for item in generated.itertuples()]
+    _row_issues(sheet, found, repeated, keys, issues)
+    for index, key in zip(generated.index, keys, strict=True):
+        r = found.get(key)
+        if r is None:
             continue
+        if rows is not None:
+            rows[index] = r
         where = f"{CATEGORIES}!{get_column_letter(columns['category_target'])}{r}"
         cell = sheet.cell(row=r, column=columns["category_target"]).value
         value = _input_value(cell, where, issues)
         if value is not None:
-            entered[item.Index] = value
+            entered[index] = value
     return pd.Series(entered, dtype=float)
 
 
@@ -488,7 +559,9 @@ def _goal(sheet: Worksheet, issues: list[WorkbookIssue]) -> float | None:
 
 def _read_rows(
     sheet: Worksheet, columns: dict[str, int], expected: list[str], issues: list[WorkbookIssue]
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The inputs and baseline of every account row, found by account id; and each
+    account id's row."""
     id_col = get_column_letter(columns["account_id"])
     records: dict[str, dict[str, float | None]] = {}
     rows: dict[str, int] = {}
@@ -540,7 +613,7 @@ def _read_rows(
     frame = pd.DataFrame.from_dict(records, orient="index", columns=["baseline", *INPUT_COLUMNS])
     frame.index.name = "account_id"
     order = [a for a in expected if a in frame.index]
-    return frame.loc[order].astype(float)
+    return frame.loc[order].astype(float), rows
 
 
 def _check_ids(
