@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
 from kamreport.charts import base, line_chart
@@ -268,3 +269,86 @@ def test_percent_ticks_read_as_the_values_they_mark(values, ylim):
     assert len(numbers) >= 3
     steps = {round(b - a, 6) for a, b in itertools.pairwise(numbers)}
     assert len(steps) == 1, labels  # evenly spaced as shown
+
+
+# --- what covers what -------------------------------------------------------------------
+
+
+def bars(ax) -> list:
+    return [p for c in ax.containers if isinstance(c, BarContainer) for p in c if p.get_height()]
+
+
+def covered(fig: Figure) -> list[str]:
+    """Bars and data points under a legend, and bars under a gridline (a gridline is drawn
+    with its axis: over the bars of its own axes drawn before it, and over every bar of an
+    axes drawn before its own)."""
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    found = []
+    order = sorted(fig.axes, key=lambda a: a.get_zorder())  # the figure's drawing order
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        box = legend.get_window_extent(renderer)
+        for other in fig.axes:
+            for bar in bars(other):
+                if box.overlaps(bar.get_window_extent(renderer)):
+                    found.append(f"legend over the bar at x={bar.get_x():.1f}")
+            for line in other.lines:
+                points = line.get_transform().transform(line.get_xydata())
+                inside = [p for p in points if box.contains(*p)]
+                if inside and line.get_marker() not in (None, "", "None"):
+                    found.append(f"legend over a point of {line.get_label()!r}")
+    for position, ax in enumerate(order):
+        for axis in (ax.xaxis, ax.yaxis):
+            if not any(g.get_visible() for g in axis.get_gridlines()):
+                continue
+            below = [b for a in order[:position] for b in bars(a)]
+            below += [b for b in bars(ax) if b.get_zorder() < axis.get_zorder()]
+            if below:
+                found.append(f"{axis.axis_name} gridlines over {len(below)} bars")
+    return found
+
+
+def dso_trend_frame() -> pd.DataFrame:
+    """Twelve month ends, the largest overdue amount first (where a legend at the lower
+    left would sit)."""
+    months = pd.date_range("2025-10-31", periods=12, freq="ME")
+    overdue = np.linspace(900_000, 200_000, 12)
+    return pd.DataFrame({"month_end": months, "dso": np.linspace(40, 70, 12), "overdue": overdue})
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_dso_legend_covers_no_bar_and_the_overdue_axis_names_the_currency(
+    figures, sample_tables, locale
+):
+    from kamreport.analytics.collections import dso_trend
+    from kamreport.charts import dso_chart
+
+    fmt = Formatter(locale, "CNY")
+    for trend in (dso_trend_frame(), dso_trend(sample_tables["invoices"], AS_OF)):
+        dso_chart(trend, fmt)
+        fig = figures["dso-trend"]
+        assert covered(fig) == []
+        assert outside(fig) == []
+        overdue_axis = next(ax for ax in fig.axes if bars(ax))
+        label = overdue_axis.get_ylabel()
+        assert fmt.currency_symbol() in label and label.startswith(fmt.t("portfolio.chart.overdue"))
+
+
+@pytest.mark.parametrize("account", ["KA0001", "KA0084"])
+def test_gridlines_lie_below_bars_and_legends_cover_no_data(reviews, figures, account):
+    from kamreport.charts import histogram_chart, waterfall_chart
+
+    fmt = Formatter("en", "CNY")
+    report.charts(reviews[account], fmt)
+    waterfall_chart(("Prior", 5e6), [("New", 1e6), ("Lost", -2e6)], ("Now", 4e6), fmt,
+                    title="Bridge", alt="")  # fmt: skip
+    values = pd.Series(np.geomspace(1e4, 1e8, 40))
+    histogram_chart(values, fmt, title="CLV", xlabel="CLV", alt="", chart_id="clv")
+    assert {"revenue-trend", "mix", "bridge", "clv"} <= set(figures)
+    for chart_id, fig in figures.items():
+        assert covered(fig) == [], chart_id
+        for ax in fig.axes:
+            assert ax.get_axisbelow() is True, chart_id

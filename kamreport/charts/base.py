@@ -102,6 +102,7 @@ def new_figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, Axes]:
             "axes.spines.right": False,
             "axes.grid": True,
             "axes.grid.axis": "y",
+            "axes.axisbelow": True,  # gridlines under bars and lines, never over them
             "grid.color": COLORS["grid"],
             "axes.unicode_minus": False,
             "svg.fonttype": "none",

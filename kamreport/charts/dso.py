@@ -11,15 +11,18 @@ from kamreport.i18n import Formatter
 
 def dso_chart(trend: pd.DataFrame, fmt: Formatter, *, chart_id: str = "dso-trend") -> Chart:
     """``trend`` from ``collections.dso_trend``: DSO line (left axis) and overdue bars
-    (right axis)."""
+    (right axis, in the report's currency); the legend above the plot area."""
     fig, ax = new_figure(width=9.0, height=3.4)
     x = np.arange(len(trend))
     right = ax.twinx()
     right.bar(x, trend["overdue"], color=COLORS["grid"], width=0.7,
               label=fmt.t("portfolio.chart.overdue"))  # fmt: skip
-    right.grid(False)
+    # the gridlines belong to the bars' axes, below the bars; the line's axes is drawn
+    # on top of both and has none
+    right.grid(True, axis="y")
+    ax.grid(False)
     money_axis(right, fmt)
-    right.set_ylabel(fmt.t("portfolio.chart.overdue"))
+    right.set_ylabel(fmt.t("portfolio.chart.overdue_axis", currency=fmt.currency_symbol()))
     ax.set_zorder(right.get_zorder() + 1)
     ax.patch.set_visible(False)
     ax.plot(x, trend["dso"], color=COLORS["primary"], linewidth=2.2, marker="o",
@@ -33,7 +36,11 @@ def dso_chart(trend: pd.DataFrame, fmt: Formatter, *, chart_id: str = "dso-trend
     ax.set_xticks(ticks, [fmt.month(months.iloc[i]) for i in ticks], fontsize=8.5)
     ax.set_title(fmt.t("portfolio.chart.dso_title"))
     handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, loc="lower left", frameon=True, framealpha=0.9, fontsize=9)
+    # above the plot area, right-aligned: it never covers a bar or the line
+    ax.legend(
+        handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False,
+        ncols=2, fontsize=9,
+    )  # fmt: skip
     last = trend["dso"].iloc[-1] if len(trend) else None
     alt = fmt.t("portfolio.chart.dso_alt", months=len(trend), dso=fmt.number(last))
     return Chart(chart_id=chart_id, svg=figure_to_svg(fig, chart_id), alt=alt)
