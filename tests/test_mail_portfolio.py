@@ -18,6 +18,7 @@ from mail_support import (
     write_dataset,
 )
 
+from kamreport.analytics.attention import WHOLE_ACCOUNT, attention_items, by_account
 from kamreport.context import open_context
 from kamreport.i18n import Formatter
 from kamreport.mail.run import DRY_RUN_RECIPIENT, run_email
@@ -111,21 +112,37 @@ def test_targets_and_receivables_by_hand(session, data_dir):
     assert overdue == 130_000.0  # 60k of I1, 50k of I2, 20k of I5 (paid after the as-of date)
 
 
-def test_accounts_that_need_attention_cover_every_tier_by_money_at_stake(session, data_dir):
+def test_accounts_that_need_attention_are_ranked_as_every_report_ranks_them(session, data_dir):
+    """One ranking everywhere: the email lists the attention module's accounts in its order,
+    each with the money at stake and severity of its first issue; a whole-account issue puts
+    a year of the account's business at stake, a revenue decline the revenue lost."""
     figures = session.figures()
     summary = portfolio_summary(session.dataset, session.as_of, session.params, figures)
-    revenue = ltm(data_dir, dt.date.fromisoformat(AS_OF))
-    flagged = sorted(set(figures.flags["account_id"].astype(str)))
-    flags = figures.flags.assign(account_id=figures.flags["account_id"].astype(str))
-    worst = {a: "medium" for a in flagged}
-    for account, severity in zip(flags["account_id"], flags["severity"], strict=True):
-        if severity == "high":
-            worst[account] = "high"
-    expected = sorted(flagged, key=lambda a: (-revenue.get(a, 0.0), worst[a] != "high", a))
-    assert [a.account_id for a in summary.attention] == expected
+    items = attention_items(
+        figures.metrics, figures.flags, session.dataset.order_lines, session.dataset.accounts,
+        session.as_of, recent_months=session.params.risk.discount_window_months,
+    )  # fmt: skip
+    ranked = by_account(items)
+    shown = [(a.account_id, a.top.severity, a.top.at_stake) for a in ranked]
+    got = [(a.account_id, a.severity, a.at_stake) for a in summary.attention]
+    assert got == shown[: len(got)] and summary.attention_more == len(ranked) - len(got)
+    flagged = set(figures.flags["account_id"].astype(str))
+    assert flagged <= {a.account_id for a in ranked}  # every flagged account of every tier
+    weights = [a.at_stake * (1 if a.severity == "high" else 0.5) for a in summary.attention]
+    assert weights == sorted(weights, reverse=True)
+    end = dt.date.fromisoformat(AS_OF)
+    now, before = ltm(data_dir, end), ltm(data_dir, end.replace(year=end.year - 1))
+    checked = 0
     for line in summary.attention:
-        assert line.at_stake == pytest.approx(revenue.get(line.account_id, 0.0))
-        assert line.severity == worst[line.account_id]
+        year = max(now.get(line.account_id, 0.0), before.get(line.account_id, 0.0))
+        if line.flags[0] in WHOLE_ACCOUNT:
+            assert line.at_stake == pytest.approx(year)
+            checked += 1
+        elif line.flags[0] == "REVENUE_DECLINE":
+            lost = before.get(line.account_id, 0.0) - now.get(line.account_id, 0.0)
+            assert line.at_stake == pytest.approx(lost)
+            checked += 1
+    assert checked
     tiers = {a.tier for a in summary.attention}
     assert "key" in tiers and len(tiers) > 1  # not only the key accounts
 

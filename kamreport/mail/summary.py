@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.attention import attention_items, by_account
 from kamreport.analytics.collections import aging_by_account
 from kamreport.analytics.headline import headline_kpis
 from kamreport.analytics.periods import months_back
@@ -27,12 +28,11 @@ from kamreport.analytics.tiers import TIERS
 from kamreport.dataset import Dataset
 from kamreport.figures import PortfolioFigures
 from kamreport.mail.changes import Changes, account_state, baseline, compare
-from kamreport.params import Params
+from kamreport.params import Params, RiskParams
 
 REPORTS = ("customer", "portfolio")
 MAX_RISKS = 12
 MAX_ATTENTION = 10
-SEVERITY_ORDER = {"high": 0, "medium": 1}
 KPI_KINDS = (
     ("revenue", "money"),
     ("gross_margin", "money"),
@@ -109,7 +109,9 @@ class Receivables:
 
 @dataclass(frozen=True)
 class AttentionLine:
-    """A flagged account: the money at stake (its LTM revenue), its worst severity, its flags."""
+    """An account that needs attention: the money at stake and severity of its first issue
+    (kamreport.analytics.attention), and its issues (risk-flag codes, MARGIN_FALL) in rank
+    order."""
 
     account_id: str
     name: str
@@ -283,35 +285,40 @@ def attention_lines(
     figures: PortfolioFigures,
     account_ids: list[str] | None = None,
     limit: int = MAX_ATTENTION,
+    recent_months: int = RiskParams().discount_window_months,
 ) -> tuple[tuple[AttentionLine, ...], int]:
-    """Every flagged account of every tier (or of ``account_ids``), ranked by money at stake
-    (its LTM revenue), then severity (high first), then id; at most ``limit``, and how
-    many more there are."""
-    flags = figures.flags
-    if account_ids is not None:
-        flags = flags.loc[flags["account_id"].astype(str).isin(account_ids)]
-    if flags.empty:
+    """The accounts that need attention of every tier (or of ``account_ids``), ranked as
+    every report ranks them (:mod:`kamreport.analytics.attention`): each with the money at
+    stake and severity of its first issue and its issues in rank order; at most ``limit``,
+    and how many more there are. ``recent_months`` is the breadth flag's window."""
+    items = attention_items(
+        figures.metrics,
+        figures.flags,
+        dataset.order_lines,
+        dataset.accounts,
+        figures.as_of,
+        recent_months=recent_months,
+        account_ids=account_ids,
+    )
+    ranked = by_account(items)
+    if not ranked:
         return (), 0
     values = figures.values
     names = _names(dataset)
     lines = []
-    for account_id, own in flags.groupby(flags["account_id"].astype(str), sort=False):
-        severity = "high" if (own["severity"] == "high").any() else "medium"
-        own = own.assign(_o=own["severity"].map(SEVERITY_ORDER).fillna(2))
-        codes = tuple(dict.fromkeys(own.sort_values("_o", kind="stable")["code"].astype(str)))
-        tier = values["tier"].get(account_id)
+    for account in ranked[:limit]:
+        tier = values["tier"].get(account.account_id)
         lines.append(
             AttentionLine(
-                account_id=account_id,
-                name=names.get(account_id, account_id),
+                account_id=account.account_id,
+                name=names.get(account.account_id, account.account_id),
                 tier=None if tier is None or tier != tier else str(tier),
-                severity=severity,
-                at_stake=_number(values["revenue_ltm"].get(account_id)) or 0.0,
-                flags=codes,
+                severity=account.top.severity,
+                at_stake=account.top.at_stake,
+                flags=tuple(dict.fromkeys(item.kind for item in account.items)),
             )
         )
-    lines.sort(key=lambda a: (-a.at_stake, SEVERITY_ORDER[a.severity], a.account_id))
-    return tuple(lines[:limit]), max(len(lines) - limit, 0)
+    return tuple(lines), max(len(ranked) - limit, 0)
 
 
 def portfolio_summary(
@@ -333,7 +340,12 @@ def portfolio_summary(
     # Highest revenue first; ties by account id, so the order never depends on the data's.
     ordered = positive.iloc[np.lexsort((positive.index.astype(str), -positive.to_numpy()))]
     top = tuple(account_line(figures, str(a), names) for a in ordered.index[:top_n])
-    attention, attention_more = attention_lines(dataset, figures, limit=params.email.attention_rows)
+    attention, attention_more = attention_lines(
+        dataset,
+        figures,
+        limit=params.email.attention_rows,
+        recent_months=params.risk.discount_window_months,
+    )
     targets = attainment(dataset, as_of, figures.flags)  # as the portfolio report computes it
     forecast = targets["forecast_attainment"] if len(targets) else pd.Series(dtype=float)
     state = account_state(as_of, values, figures.flags, forecast, values.index.astype(str))
