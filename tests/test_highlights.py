@@ -53,8 +53,37 @@ def test_flags_high_first_and_capped():
     )  # fmt: skip
     got = build_highlights(metrics(revenue_ltm=1.0, revenue_growth=0.5), flags)
     assert len(got) == MAX_HIGHLIGHTS
-    assert got[1].metric == "NO_SENIOR_VISIT"
-    assert all(h.action for h in got[1:])
+    # the six flags chosen after the revenue sentence, high first; the good news last
+    assert [h.metric for h in got[:3]] == ["NO_SENIOR_VISIT"] * 3
+    assert all(h.action and h.tone == "negative" for h in got[:-1])
+    assert (got[-1].metric, got[-1].tone) == ("revenue_growth", "positive")
+
+
+def test_problems_first_then_neutral_then_positive():
+    flags = pd.DataFrame(
+        {"code": ["ORDER_GAP"], "severity": ["high"], "value": [135.0], "threshold": [64.0],
+         "baseline": [32.0], "unit": ["days"]}
+    )  # fmt: skip
+    row = metrics(revenue_ltm=110.0, revenue_prior_ltm=100.0, revenue_growth=0.1,
+                  attainment_ytd=0.95, revenue_ytd=95.0, target_ytd=100.0)  # fmt: skip
+    got = build_highlights(row, flags, margin_pct=0.30, margin_pct_prior=0.283)
+    assert [(h.metric, h.tone) for h in got] == [
+        ("ORDER_GAP", "negative"), ("attainment_ytd", "neutral"),
+        ("revenue_growth", "positive"), ("gross_margin_ltm", "positive"),
+    ]  # fmt: skip
+
+
+def test_issues_of_the_attention_block_are_not_told_twice():
+    flags = pd.DataFrame(
+        {"code": ["ORDER_GAP", "COMPLAINT_SPIKE"], "severity": ["high", "medium"],
+         "value": [135.0, 6.0], "threshold": [64.0, 3.0], "baseline": [32.0, 0.5],
+         "unit": ["days", "count"]}
+    )  # fmt: skip
+    row = metrics(revenue_ltm=90.0, revenue_prior_ltm=100.0, revenue_growth=-0.1)
+    got = build_highlights(
+        row, flags, margin_pct=0.2, margin_pct_prior=0.3, leave_out={"ORDER_GAP", "MARGIN_FALL"}
+    )
+    assert [h.metric for h in got] == ["revenue_growth", "COMPLAINT_SPIKE"]
 
 
 @pytest.mark.parametrize("account_id", ["KA0013", "KA0022", "KA0003", "KA0008"])
@@ -72,7 +101,7 @@ def test_story_accounts_get_3_to_7_traceable_sentences(sample_tables, account_id
     assert all("{" not in h.text and "flag." not in h.action for h in shown.items)
     # every flag of the account is among its highlights unless the list is full
     own = set(context.flags.loc[context.flags["account_id"] == account_id, "code"])
-    told = {h.metric for h in review.highlights}
+    told = {h.metric for h in review.highlights} | {i.kind for i in review.attention[:3]}
     if "revenue_growth" in told:
         told.add("REVENUE_DECLINE")  # told by the revenue sentence, with the flag's action
     assert own <= told or len(review.highlights) == 7

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kamreport.analytics.attention import ACCOUNT_SHOWN, AttentionItem, attention_items
 from kamreport.analytics.duplicates import duplicates_of
 from kamreport.analytics.highlights import Highlight, build_highlights
 from kamreport.analytics.mix import ProductMix, account_mix, category_revenue, with_category
@@ -124,6 +125,7 @@ class AccountReview:
     flags: pd.DataFrame | None = None
     highlights: tuple[Highlight, ...] = ()
     notes: tuple[DataNote, ...] = ()
+    attention: tuple[AttentionItem, ...] = ()  # the account's issues in rank order
 
 
 def account_lines(dataset: Dataset, account_id: str) -> pd.DataFrame:
@@ -208,6 +210,17 @@ def review_account(
     ltm_block = ltm_kpis(lines, as_of)
     pipeline = account_pipeline(dataset.get("opportunities"), account_id, as_of)
     highlights: tuple[Highlight, ...] = ()
+    attention: tuple[AttentionItem, ...] = ()
+    if row is not None and flags is not None and metrics is not None:
+        attention = attention_items(
+            metrics,
+            flags,
+            all_lines,
+            dataset.accounts,
+            as_of,
+            recent_months=risk.discount_window_months,
+            account_ids=[account_id],
+        )
     if row is not None:
         highlights = tuple(
             build_highlights(
@@ -221,6 +234,7 @@ def review_account(
                 recent_months=risk.discount_window_months,
                 complaint_days=risk.complaint_window_days,
                 lapsed=mix.lapsed,
+                leave_out={item.kind for item in attention[:ACCOUNT_SHOWN]},
             )
         )
     return AccountReview(
@@ -264,4 +278,5 @@ def review_account(
         flags=own_flags,
         highlights=highlights,
         notes=data_notes(dataset, account_id, as_of, duplicates),
+        attention=attention,
     )

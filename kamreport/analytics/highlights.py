@@ -19,12 +19,15 @@ Rules, in order of priority (docs/metrics.md, "Highlights"):
 Years are quoted with the kind "year" (A's year reads "YTD, annualised" in the
 report), months of a window with "count".
 
-At most :data:`MAX_HIGHLIGHTS`; the lower-priority ones fill up to
-:data:`MIN_HIGHLIGHTS` only while rules produce sentences.
+Issues the report already shows in its "What needs attention" block (``leave_out``:
+risk-flag codes, MARGIN_FALL for the gross margin sentence) are not told again. At most
+:data:`MAX_HIGHLIGHTS`, chosen in the order of the rules; they are then shown problems
+first (negative, neutral, positive; the rules' order within a tone).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -37,6 +40,9 @@ NUMBERS = ("value", "threshold", "baseline")
 FLAT = 0.02  # |growth| below this reads as "flat"
 # Flags told with their window in the highlights (catalog key under review.hl.flag).
 WINDOWED_FLAGS = ("DISCOUNT_PRESSURE", "NARROWING_BREADTH", "WALLET_SHARE_FALL")
+TONES = ("negative", "neutral", "positive")  # the order highlights are shown in
+# The highlight's metric an issue of the attention block tells instead.
+TOLD_BY_ATTENTION = {"MARGIN_FALL": "gross_margin_ltm"}
 
 
 @dataclass(frozen=True)
@@ -75,11 +81,13 @@ def build_highlights(
     recent_months: int = 6,
     complaint_days: int = 90,
     lapsed: pd.DataFrame | None = None,
+    leave_out: Collection[str] = (),
 ) -> list[Highlight]:
     """Highlights for one account from its metrics row and its risk flags;
     ``recent_months`` is the window of discount depth and products bought,
     ``complaint_days`` that of recent complaints,
-    ``lapsed`` the categories it stopped buying (analytics.mix.lapsed_categories)."""
+    ``lapsed`` the categories it stopped buying (analytics.mix.lapsed_categories),
+    ``leave_out`` the issues shown in the attention block (flag codes, MARGIN_FALL)."""
     out: list[Highlight] = []
     years = {
         "year": ("year", _num(metrics.get("wallet_year"))),
@@ -211,4 +219,6 @@ def build_highlights(
                 {"count": ("number", open_opportunities), "weighted": ("money", weighted_pipeline)},
             )
         )
-    return out[:MAX_HIGHLIGHTS]
+    told = {TOLD_BY_ATTENTION.get(kind, kind) for kind in leave_out}
+    kept = [h for h in out if h.metric not in told][:MAX_HIGHLIGHTS]
+    return sorted(kept, key=lambda h: TONES.index(h.tone))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kamreport.analytics import abc
+from kamreport.analytics.attention import AccountAttention, attention_items, by_account
 from kamreport.analytics.backtest import Backtest, backtest
 from kamreport.analytics.bridge import RevenueBridge, revenue_bridge
 from kamreport.analytics.collections import (
@@ -91,6 +92,7 @@ class PortfolioReview:
     backtest: Backtest | None
     duplicates: pd.DataFrame
     warnings: tuple[Issue, ...]
+    attention: tuple[AccountAttention, ...] = ()  # accounts that need attention, ranked
 
     @property
     def revenue_ltm(self) -> float:
@@ -236,12 +238,14 @@ def review_portfolio(
     values: pd.DataFrame | None = None,
     flags: pd.DataFrame | None = None,
     duplicates: pd.DataFrame | None = None,
+    metrics: pd.DataFrame | None = None,
 ) -> PortfolioReview:
     """Every figure of the portfolio report as of ``as_of``.
 
     ``values``, ``flags`` and ``duplicates`` are the run's portfolio-wide value layer,
     risk flags and likely duplicates (kamreport.figures) for the same date; computed
-    here when not given.
+    here when not given. ``metrics`` (kamreport.metrics.account_metrics) ranks the
+    accounts that need attention; without it there is no such ranking.
     """
     end = as_timestamp(as_of)
     then = (end - pd.DateOffset(months=12)).date()
@@ -317,6 +321,18 @@ def review_portfolio(
         else duplicates,
         # Leadership reads this report: warnings about contacts may quote personal data.
         warnings=tuple(w for w in dataset.warnings if w.table not in PERSONAL_TABLES),
+        attention=()
+        if metrics is None
+        else by_account(
+            attention_items(
+                metrics,
+                flags,
+                dataset.order_lines,
+                dataset.accounts,
+                end,
+                recent_months=params.risk.discount_window_months,
+            )
+        ),
     )
 
 

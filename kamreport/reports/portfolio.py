@@ -12,7 +12,7 @@ from kamreport.charts import Chart, dso_chart, histogram_chart, pareto_chart, wa
 from kamreport.context import RunContext
 from kamreport.dataset import Dataset
 from kamreport.exact import tidy_frame
-from kamreport.figures import PortfolioFigures
+from kamreport.figures import PortfolioFigures, compute_figures
 from kamreport.i18n import Formatter
 from kamreport.layout import (
     ACCOUNTS_CSV,
@@ -35,8 +35,8 @@ from kamreport.views.portfolio import portfolio_display, portfolio_view
 PORTFOLIO_FILE = PORTFOLIO_HTML
 ACCOUNTS_FILE = ACCOUNTS_CSV
 SECTIONS = (
-    "summary", "concentration", "tiers", "segments", "bridge", "retention", "receivables",
-    "targets", "team", "value", "backtest", "data-quality",
+    "attention", "summary", "concentration", "tiers", "segments", "bridge", "retention",
+    "receivables", "targets", "team", "value", "backtest", "data-quality",
 )  # fmt: skip
 
 
@@ -45,7 +45,7 @@ def analyse(
 ) -> PortfolioReview:
     """The portfolio review; ``figures`` are the run's portfolio-wide figures when known."""
     if figures is None:
-        return review_portfolio(dataset, as_of, params)
+        figures = compute_figures(dataset, as_of, params)
     return review_portfolio(
         dataset,
         as_of,
@@ -53,6 +53,7 @@ def analyse(
         values=figures.values,
         flags=figures.flags,
         duplicates=figures.duplicates,
+        metrics=figures.metrics,
     )
 
 

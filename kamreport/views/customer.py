@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kamreport.analytics.account_review import AccountReview
+from kamreport.analytics.attention import ACCOUNT_SHOWN
 from kamreport.analytics.profile import ProfileCard
 from kamreport.analytics.sales import Comparison
 from kamreport.charts import Chart
@@ -22,6 +23,7 @@ from kamreport.params import Params
 from kamreport.provenance import Provenance
 from kamreport.views import customer_people as people
 from kamreport.views import customer_sales as sales
+from kamreport.views.attention import AttentionBlock, account_block
 from kamreport.views.blocks import (
     Cell,
     Change,
@@ -51,8 +53,7 @@ class Highlight:
 
     text: str
     tone: str  # positive | negative | neutral
-    metric: str  # data-metric
-    source: str  # "metric: revenue_growth"
+    metric: str  # data-metric only: readers see no metric codes
     action: str = ""
 
 
@@ -92,7 +93,8 @@ class CustomerView:
     """Everything the account review shows, as text, one field per section."""
 
     page: Page
-    highlights: HighlightsSection
+    attention: AttentionBlock  # first: the few issues that matter most
+    highlights: HighlightsSection  # problems first, then what went well
     profile: ProfileSection
     kpis: KeyFiguresSection
     trend: TrendSection
@@ -155,7 +157,6 @@ def _highlights(review: AccountReview, display: Display) -> HighlightsSection:
             ),
             tone=h.tone,
             metric=h.metric,
-            source=display.t("review.hl.source", metric=h.metric),
             action=display.t(h.action) if h.action else "",
         )
         for h in review.highlights
@@ -273,6 +274,7 @@ def customer_view(
     no_trend = "" if trend else display.t("common.no_data")
     return CustomerView(
         page=_page(review, display, provenance),
+        attention=account_block(display, review.attention, ACCOUNT_SHOWN, params.risk),
         highlights=_highlights(review, display),
         profile=_profile(review, display),
         kpis=_kpis(review, display),

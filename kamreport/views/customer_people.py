@@ -118,11 +118,12 @@ class ValueSection:
 class Flag:
     """A risk flag's row: ``severity`` is the badge kind, ``severity_text`` its name."""
 
-    code: str
+    code: str  # data-flag only: readers see the title
     severity: str
     severity_text: str
     reason: str
     action: str
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -471,6 +472,7 @@ def risks(review: AccountReview, display: Display, params: Params) -> RisksSecti
             severity_text=display.severity(f.severity),
             reason=display.flag_reason(f.code, f.value, f.threshold, f.baseline, params.risk),
             action=display.flag_action(f.code),
+            title=display.flag_title(f.code),
         )
         for f in review.flags.itertuples()
     )

@@ -13,10 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kamreport.analytics.attention import PORTFOLIO_SHOWN
 from kamreport.analytics.portfolio import PortfolioReview
 from kamreport.i18n import Formatter
 from kamreport.params import Params
 from kamreport.provenance import Provenance
+from kamreport.views.attention import AttentionBlock, portfolio_block
 from kamreport.views.blocks import ChartView, Line, Page, attrs
 from kamreport.views.display import Display, number
 from kamreport.views.page import page
@@ -54,8 +56,8 @@ if TYPE_CHECKING:
 
 # The sections of the page, in order: their anchors and the table of contents.
 SECTIONS = (
-    "summary", "concentration", "tiers", "segments", "bridge", "retention", "receivables",
-    "targets", "team", "value", "backtest", "data-quality",
+    "attention", "summary", "concentration", "tiers", "segments", "bridge", "retention",
+    "receivables", "targets", "team", "value", "backtest", "data-quality",
 )  # fmt: skip
 MAX_HEADLINES = 9
 
@@ -73,6 +75,7 @@ class PortfolioView:
     """Everything the portfolio page shows, section by section."""
 
     page: Page
+    attention: AttentionBlock  # first: the accounts whose issues matter most
     summary: SummarySection
     concentration: ConcentrationSection
     tiers: TiersSection
@@ -118,6 +121,14 @@ def portfolio_view(
     lines = headlines(review, display)
     return PortfolioView(
         page=_page(review, display, provenance),
+        attention=portfolio_block(
+            display,
+            review.attention,
+            PORTFOLIO_SHOWN,
+            links,
+            section_title(display, "retention"),
+            params.risk,
+        ),
         summary=SummarySection(lines, "" if lines else display.t("portfolio.no_data.summary")),
         concentration=concentration(ctx, chart("pareto")),
         tiers=tiers(ctx),
