@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from kamreport.analytics.attention import AttentionItem, by_account
 from kamreport.batch import index as index_page
 from kamreport.batch.plan import HASH_KEY, account_hashes, in_scope, is_current
 from kamreport.batch.progress import ProgressBar, duration
@@ -159,6 +160,12 @@ def test_index_lists_accounts_links_reports_and_escapes_failures(tmp_path: Path,
         {"A": ok_dir, "B": root / "customers" / "B"},
         root,
         locale,
+        by_account(
+            (
+                AttentionItem("A", "ORDER_GAP", "high", 1.4e6, 150.0, 64.0, 32.0, "王磊"),
+                AttentionItem("A", "REVENUE_DECLINE", "high", 2e5, -0.2, -0.15, 1.45e6, "王磊"),
+            )
+        ),
     )
     fmt = Formatter(locale, "CNY")
     html = index_page.render_index(table, fmt, provenance(), dt.date(2026, 9, 30))
@@ -172,12 +179,15 @@ def test_index_lists_accounts_links_reports_and_escapes_failures(tmp_path: Path,
     assert fmt.money(1_250_000.0, compact=True) in html
     name_a = "Alpha &lt;Ltd&gt;" if locale == "en" else "甲公司"
     assert name_a in html
-    # Sorted by portfolio rank: B (rank 1) before A (rank 2).
-    assert html.index('data-account="B"') < html.index('data-account="A"')
-    flags = re.search(r'title="([^"]*)" data-flags="ORDER_GAP REVENUE_DECLINE"><span', html)
-    assert flags and flags.group(1) == ", ".join(
-        fmt.t(f"flag.title.{code}") for code in ("ORDER_GAP", "REVENUE_DECLINE")
-    )
+    # What needs attention first: A (an issue) before B (none, though ranked first by score).
+    assert html.index('data-account="A"') < html.index('data-account="B"')
+    # issues by name with their severity in words, never by code
+    first = re.search(r'<td data-severity="high" data-kind="ORDER_GAP">(.*?)</td>', html)
+    assert first and fmt.t("flag.severity.high") in first.group(1)
+    assert fmt.t("flag.title.ORDER_GAP") in first.group(1)
+    other = re.search(r'<td data-flags="ORDER_GAP REVENUE_DECLINE">(.*?)</td>', html)
+    assert other and other.group(1) == fmt.t("flag.title.REVENUE_DECLINE")
+    assert ">ORDER_GAP<" not in html and ">REVENUE_DECLINE<" not in html
 
 
 def test_cli_passes_its_options_on_and_exits_1_naming_the_failures(monkeypatch, capsys):

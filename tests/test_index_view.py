@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from kamreport.analytics.attention import AttentionItem, by_account
 from kamreport.batch import index as index_page
 from kamreport.i18n import Formatter
 from kamreport.provenance import Provenance
@@ -41,6 +42,13 @@ METRICS = pd.DataFrame(
     }
 )
 STATUS = {"A": "rendered", "B": "failed", "C": "skipped", "D": "rendered", "E": "failed"}
+# What needs attention, by hand: weights A 1.3M (high), D 1.1M (high), C 2.0M × ½ = 1.0M.
+ISSUES = (
+    AttentionItem("A", "ORDER_GAP", "high", 1_300_000.0, 135.0, 64.0, 32.0, "王磊"),
+    AttentionItem("A", "REVENUE_DECLINE", "high", 100_000.0, -0.3, -0.15, 1.4e6, "王磊"),
+    AttentionItem("C", "LOW_P_ALIVE", "medium", 2_000_000.0, 0.3, 0.5, math.nan, "王磊"),
+    AttentionItem("D", "MARGIN_FALL", "high", 1_100_000.0, 1.0e6, 0.1, 2.1e6, ""),
+)
 
 
 def provenance() -> Provenance:
@@ -71,19 +79,21 @@ def root(tmp_path: Path) -> Path:
     return root
 
 
-def rows(root: Path, locale: str):
+def rows(root: Path, locale: str, attention=()):
     errors = {
         "B": ("ValueError: <script>alert(1)</script>", str(root / "customers/B/failed.ipynb")),
         "E": ("KeyError: 'x'", ""),
     }
     targets = {a: root / "customers" / a for a in ACCOUNTS["account_id"]}
     ids = list(ACCOUNTS["account_id"])
-    return index_page.rows(ids, ACCOUNTS, METRICS, STATUS, errors, targets, root, locale)
+    return index_page.rows(
+        ids, ACCOUNTS, METRICS, STATUS, errors, targets, root, locale, by_account(attention)
+    )
 
 
-def view(root: Path, locale: str = "en", tier: str | None = None):
+def view(root: Path, locale: str = "en", tier: str | None = None, attention=()):
     display = Display(Formatter(locale, "CNY"))
-    return index_view(rows(root, locale), display, provenance(), AS_OF, tier)
+    return index_view(rows(root, locale, attention), display, provenance(), AS_OF, tier)
 
 
 def column(table, label: str) -> list:
@@ -91,10 +101,56 @@ def column(table, label: str) -> list:
     return [row.cells[at] for row in table.rows]
 
 
-def test_rows_are_sorted_by_rank_with_unranked_last(root):
+def test_without_issues_rows_are_sorted_by_rank_with_unranked_last(root):
     accounts = view(root).accounts
     assert [dict(r.attrs)["data-account"] for r in accounts.rows] == ["C", "A", "D", "B", "E"]
     assert [c.text for c in column(accounts, "Rank")] == ["1", "2", "3", "4", "n/a"]
+
+
+def test_rows_are_sorted_by_attention_and_carry_every_other_order(root):
+    accounts = view(root, attention=ISSUES).accounts
+    ids = [dict(r.attrs)["data-account"] for r in accounts.rows]
+    assert ids == ["A", "D", "C", "B", "E"]  # 1.3M, 1.1M, 1.0M weighted; then by rank
+    places = {
+        order: [i for _, i in sorted((int(dict(r.attrs)[f"data-order-{order}"]), a)
+                                     for r, a in zip(accounts.rows, ids, strict=True))]
+        for order in ("attention", "score", "name", "revenue")
+    }  # fmt: skip
+    assert places == {
+        "attention": ["A", "D", "C", "B", "E"],
+        "score": ["C", "A", "D", "B", "E"],
+        "name": ["B", "A", "C", "E", "D"],  # "<b>Beta…", "Alpha…", "Bing…", "E", "丁食品"
+        "revenue": ["A", "D", "C", "B", "E"],  # 1.25M, 420K, 80K, 0, none
+    }
+    cells = dict(zip(ids, column(accounts, "Needs attention"), strict=True))
+    a, c, b = cells["A"], cells["C"], cells["B"]
+    assert (a.text, a.badge, a.note, a.items) == (
+        "High", "sev-high", "CN¥1.3M at stake", ("No order for much longer than usual",),
+    )  # fmt: skip
+    assert (c.text, c.badge, c.note) == ("Medium", "sev-medium", "CN¥2M at stake")
+    assert cells["D"].items == ("Gross margin falling",)
+    assert (b.text, b.badge) == ("Nothing to do", "sev-none")
+    others = dict(zip(ids, column(accounts, "Other issues"), strict=True))
+    assert others["A"].text == "Revenue falling" and others["C"].text == ""
+    assert dict(others["A"].attrs)["data-flags"] == "ORDER_GAP REVENUE_DECLINE"
+    zh = view(root, "zh-CN", attention=ISSUES).accounts
+    first = column(zh, "需要关注")[0]
+    assert (first.text, first.note) == ("高", "涉及金额¥130万")
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_the_page_is_in_attention_order_without_script_and_sorts_with_it(root, locale):
+    fmt = Formatter(locale, "CNY")
+    html = index_page.render_index(rows(root, locale, ISSUES), fmt, provenance(), AS_OF)
+    body = html.split('data-table="accounts"', 1)[1]
+    order = re.findall(r'<tr [^>]*data-account="([A-E])"', body)[:5]
+    assert order == ["A", "D", "C", "B", "E"]
+    assert '<div class="index-sort" id="sort" hidden>' in html  # shown by the script only
+    for key in ("attention", "score", "name", "revenue"):
+        assert f'data-sort="{key}"' in html
+    assert 'aria-pressed="true">' + fmt.t("attention.sort.attention") in html
+    assert "sort.hidden = false" in html
+    assert fmt.t("attention.index_note") in html
 
 
 @pytest.mark.parametrize(
@@ -146,9 +202,6 @@ def test_figures_are_formatted_once_with_a_true_minus(root):
         "CN¥420K",
     ]
     assert [c.text for c in column(accounts, "Score")][:2] == ["65.2", "77.5"]
-    flags = column(accounts, "Risk flags")
-    assert [c.text for c in flags] == ["1", "2", "", "", ""]
-    assert dict(flags[1].attrs)["title"] == "No order for much longer than usual, Revenue falling"
 
 
 def test_report_and_pdf_links_only_when_the_files_exist(root):
@@ -185,7 +238,11 @@ def test_no_failures_says_so(root):
 def test_page_keeps_its_attributes_filter_and_escapes_data(root, locale):
     fmt = Formatter(locale, "CNY")
     html = index_page.render_index(rows(root, locale), fmt, provenance(), AS_OF, "key")
-    assert '<tr class="failed" data-account="B" data-status="failed" data-tier="ordinary">' in html
+    assert (
+        '<tr class="failed" data-account="B" data-status="failed" data-tier="ordinary"'
+        ' data-order-attention="3" data-order-score="3" data-order-name="0"'
+        ' data-order-revenue="3">'
+    ) in html
     assert 'data-table="accounts"' in html and 'data-table="failures"' in html
     assert '<input type="search" id="filter"' in html
     assert "document.querySelectorAll('table[data-table=\"accounts\"] tbody tr')" in html
@@ -195,5 +252,5 @@ def test_page_keeps_its_attributes_filter_and_escapes_data(root, locale):
     assert 'href="customers/A/report.pdf"' in html
     assert 'href="customers/B/report.html"' not in html
     assert 'href="customers/B/failed.ipynb"' in html
-    scope = "Tier: Key" if locale == "en" else "客户分层：重点客户"
+    scope = "Tier: Key" if locale == "en" else "客户级别：重点客户"
     assert scope in html

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kamreport.analytics.attention import AccountAttention, AttentionItem
 from kamreport.i18n import Formatter
 from kamreport.outputs import atomic_write_text
 from kamreport.provenance import Provenance
@@ -41,6 +42,7 @@ class IndexRow:
     pdf: str
     error: str = ""
     notebook: str = ""
+    issues: tuple[AttentionItem, ...] = ()  # what needs attention, in rank order
 
 
 def _text(value: object) -> str:
@@ -65,8 +67,11 @@ def rows(
     targets: Mapping[str, Path],
     index_dir: Path,
     locale: str,
+    attention: Iterable[AccountAttention] = (),
 ) -> list[IndexRow]:
-    """One row per account, in data order; links relative to ``index_dir``."""
+    """One row per account, in data order; links relative to ``index_dir``; ``attention``
+    the accounts that need attention (kamreport.analytics.attention.by_account)."""
+    issues = {a.account_id: a.items for a in attention}
     info = accounts.set_index(accounts["account_id"].astype(str))
     figures = metrics.set_index(metrics["account_id"].astype(str))
     names, others = account_names(accounts, locale), other_names(accounts, locale)
@@ -97,6 +102,7 @@ def rows(
                 pdf=_relative(pdf, index_dir) if pdf.is_file() else "",
                 error=error,
                 notebook=_relative(Path(notebook), index_dir) if notebook else "",
+                issues=issues.get(account_id, ()),
             )
         )
     return out

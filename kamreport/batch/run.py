@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from kamreport.analytics.attention import attention_items, by_account
 from kamreport.analytics.tiers import TIERS
 from kamreport.batch import index as index_page
 from kamreport.batch.executors import default_jobs, describe, open_executor
@@ -174,15 +175,26 @@ def write_batch_index(
     """The index page of this as-of date and language, linking each account's own files."""
     folder = context.layout.run_dir.resolve()
     targets = {a: context.layout.customer_dir(a).resolve() for a in ids}
+    figures = context.figures()
+    items = attention_items(
+        figures.metrics,
+        figures.flags,
+        context.dataset.order_lines,
+        context.dataset.accounts,
+        context.as_of,
+        recent_months=context.params.risk.discount_window_months,
+        account_ids=ids,
+    )
     table = index_page.rows(
         ids,
         context.dataset.accounts,
-        context.figures().metrics,
+        figures.metrics,
         status,
         errors,
         targets,
         folder,
         context.locale,
+        by_account(items),
     )
     html = index_page.render_index(table, context.fmt, context.provenance(now), context.as_of, tier)
     return index_page.write_index(html, folder)
