@@ -267,7 +267,7 @@ def test_share_of_wallet_of_one_calendar_year(shown):
         if len(flag):  # the flag quotes both shares, the highlight the change
             assert d.percent(x["share_of_wallet_prior"]) in text
         else:
-            assert d.points(x["wallet_change"]) in text
+            assert d.text("points", x["wallet_change"]) in text
     if len(flag):
         agree(flag["value"].iloc[0], m["share_of_wallet"])
         agree(flag["baseline"].iloc[0], m["share_of_wallet_prior"])
