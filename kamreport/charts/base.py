@@ -8,11 +8,18 @@ first one installed; the PDF engine gets KAM Sans SC from ``kamreport.pdf``.
 Margins are measured once per figure, from its own texts, just before the
 first export (:func:`fit_margins`): the plot area is as large as the titles,
 labels, tick labels and legends around it allow.
+
+Every chart is also laid out for phones (:func:`narrow_svg`): the same figure at
+:data:`NARROW_WIDTH_IN`, drawn about 1:1 at a 390 px screen, with no text under
+:data:`NARROW_MIN_PT` and tick labels thinned until they no longer touch. Scaling the
+wide SVG down instead would shrink its 8–10 pt labels to 5 px.
 """
 
 from __future__ import annotations
 
+import copy
 import io
+import itertools
 import re
 import unicodedata
 import weakref
@@ -25,9 +32,9 @@ matplotlib.use("Agg")
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 from matplotlib.ticker import FuncFormatter
-from matplotlib.transforms import Bbox
+from matplotlib.transforms import Bbox, ScaledTranslation
 
 from kamreport.fonts import FAMILY, register_matplotlib_fonts
 from kamreport.i18n import Formatter
@@ -72,14 +79,28 @@ GAP_PT = 12.0
 _FITTED: weakref.WeakSet[Figure] = weakref.WeakSet()
 
 
+# The phone layout: 4.8 in = 345.6 pt, drawn at the 362 px a 390 px screen leaves it.
+NARROW_WIDTH_IN = 4.8
+NARROW_MIN_PT = 11.5
+NARROW_TICK_GAP_PT = 6.0
+# The phone layout of each SVG export, by the wide SVG, until its Chart takes it.
+_NARROW: dict[str, str] = {}
+
+
 @dataclass(frozen=True)
 class Chart:
-    """A rendered chart: an id, its SVG markup and alt text for screen readers."""
+    """A rendered chart: an id, its SVG markup and alt text for screen readers, and the
+    SVG laid out for phones (taken from :func:`figure_to_svg` when not given)."""
 
     chart_id: str
     svg: str
     alt: str
     png: bytes | None = None
+    svg_narrow: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.svg_narrow:
+            object.__setattr__(self, "svg_narrow", _NARROW.pop(self.svg, ""))
 
 
 def new_figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, Axes]:
@@ -295,9 +316,135 @@ def _unwrap_plain_groups(svg: str) -> str:
     return "".join(parts)
 
 
+def _thin_ticks(fig: Figure, renderer) -> bool:
+    """Hide tick labels so the shown ones keep a gap: every 2nd, 3rd, … of an axis whose
+    neighbouring labels touch. True when any label was hidden."""
+    gap = NARROW_TICK_GAP_PT * fig.dpi / 72
+    changed = False
+    for ax in fig.axes:
+        for axis, horizontal in ((ax.xaxis, True), (ax.yaxis, False)):
+            labels = [
+                t.label1
+                for t in axis.get_major_ticks()
+                if t.label1.get_visible() and t.label1.get_text()
+            ]
+            boxes = [label.get_window_extent(renderer) for label in labels]
+            spans = sorted((b.x0, b.x1) if horizontal else (b.y0, b.y1) for b in boxes)
+
+            def clear(step: int, spans: list[tuple[float, float]] = spans) -> bool:
+                kept = spans[::step]
+                return all(b[0] - a[1] >= gap for a, b in itertools.pairwise(kept))
+
+            step = 1
+            while step < len(spans) and not clear(step):
+                step += 1
+            if step > 1:
+                order = sorted(range(len(labels)), key=lambda i: (boxes[i].x0, boxes[i].y0))
+                for rank, i in enumerate(order):
+                    labels[i].set_visible(rank % step == 0)
+                changed = True
+    return changed
+
+
+def _lift(text: Text, inches: float) -> None:
+    """Move ``text`` up by ``inches`` (an annotation: its offset from the point it labels)."""
+    if isinstance(text, Annotation) and text.anncoords == "offset points":
+        x, y = text.xyann
+        text.xyann = (x, y + inches * 72)
+    else:
+        offset = ScaledTranslation(0, inches, text.figure.dpi_scale_trans)
+        text.set_transform(text.get_transform() + offset)
+
+
+def _separate_texts(fig: Figure, renderer) -> bool:
+    """Lift each label of a plot (a value over a bar, a name beside a point) that touches one
+    to its left above it. True when any label moved."""
+    gap = 2.0 * fig.dpi / 72
+    moved = False
+    for ax in fig.axes:
+        texts = [t for t in ax.texts if t.get_visible() and t.get_text()]
+        placed: list[Bbox] = []
+        for text in sorted(texts, key=lambda t: t.get_window_extent(renderer).x0):
+            box = text.get_window_extent(renderer)
+            for _ in range(len(placed)):
+                hit = [p for p in placed if p.padded(gap / 2).overlaps(box.padded(gap / 2))]
+                if not hit:
+                    break
+                lift = max(p.y1 for p in hit) - box.y0 + gap
+                _lift(text, lift / fig.dpi)
+                box = text.get_window_extent(renderer)
+                moved = True
+            placed.append(box)
+    return moved
+
+
+def _stack_legend(ax: Axes) -> None:
+    """A legend in one row above the plot area becomes one column there: a phone has no room
+    for a row of entries beside the title (which then wraps before the column)."""
+    legend = ax.get_legend()
+    if legend is None or legend._ncols == 1:
+        return
+    anchor = getattr(legend._bbox_to_anchor, "_bbox", None)  # in axes coordinates
+    if anchor is None or anchor.y0 < 0.99:
+        return
+    size = max([t.get_fontsize() for t in legend.get_texts()] or [NARROW_MIN_PT])
+    ax.legend(
+        handles=legend.legend_handles,
+        labels=[t.get_text() for t in legend.get_texts()],
+        loc=legend._loc,
+        bbox_to_anchor=tuple(anchor.bounds),
+        bbox_transform=ax.transAxes,
+        frameon=legend.get_frame_on(),
+        ncols=1,
+        fontsize=max(size, NARROW_MIN_PT),
+    )
+
+
+def narrow_figure(fig: Figure) -> Figure | None:
+    """A copy of ``fig`` laid out for phones, or None when ``fig`` is that narrow already."""
+    width, height = fig.get_size_inches()
+    if width <= NARROW_WIDTH_IN:
+        return None
+    narrow = copy.deepcopy(fig)
+    narrow.set_size_inches(NARROW_WIDTH_IN, max(height, NARROW_WIDTH_IN * 0.7))
+    for ax in narrow.axes:
+        for axis in ("x", "y"):
+            ticks = getattr(ax, f"get_{axis}ticklabels")()
+            size = max([t.get_fontsize() for t in ticks] or [0.0])
+            ax.tick_params(axis=axis, labelsize=max(size, NARROW_MIN_PT))
+    for ax in narrow.axes:
+        _stack_legend(ax)
+    for text in narrow.findobj(Text):
+        if text.get_fontsize() < NARROW_MIN_PT:
+            text.set_fontsize(NARROW_MIN_PT)
+    fit_margins(narrow)
+    renderer = FigureCanvasAgg(narrow).get_renderer()
+    _thin_ticks(narrow, renderer)
+    if _separate_texts(narrow, renderer):  # lifted labels may need more room above
+        axes = [ax for ax in narrow.axes if ax.get_visible()]
+        _adjust(narrow, _margins(narrow, axes, renderer))
+    return narrow
+
+
+def narrow_svg(fig: Figure, chart_id: str) -> str:
+    """The phone layout of ``fig`` as SVG ("" when the chart is narrow already)."""
+    narrow = narrow_figure(fig)
+    return "" if narrow is None else _svg(narrow, f"{chart_id}-narrow")
+
+
 def figure_to_svg(fig: Figure, chart_id: str) -> str:
     """SVG markup to inline in HTML: no XML prolog, scalable, ids unique per chart, text
-    as ``<text>`` in the report's font stack (set once, on the root element)."""
+    as ``<text>`` in the report's font stack (set once, on the root element). Its phone
+    layout (:func:`narrow_svg`) is laid out from the figure as it was given and goes to the
+    :class:`Chart` made with this SVG."""
+    narrow = "" if fig in _FITTED else narrow_svg(fig, chart_id)
+    svg = _svg(fig, chart_id)
+    if narrow:
+        _NARROW[svg] = narrow
+    return svg
+
+
+def _svg(fig: Figure, chart_id: str) -> str:
     fit_margins(fig)
     matplotlib.rcParams["svg.hashsalt"] = chart_id
     buffer = io.StringIO()

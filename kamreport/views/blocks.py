@@ -121,16 +121,20 @@ class Line:
 
 @dataclass(frozen=True)
 class ChartView:
-    """A chart as the template embeds it: an id, SVG markup we generated, alt text."""
+    """A chart as the template embeds it: an id, SVG markup we generated, alt text, and the
+    SVG laid out for phones ("" when there is none)."""
 
     chart_id: str
     svg: str
     alt: str
+    svg_narrow: str = ""
 
     @classmethod
     def of(cls, chart: Any) -> ChartView | None:
         """The view of a :class:`kamreport.charts.Chart` (None stays None)."""
-        return None if chart is None else cls(chart.chart_id, chart.svg, chart.alt)
+        if chart is None:
+            return None
+        return cls(chart.chart_id, chart.svg, chart.alt, getattr(chart, "svg_narrow", ""))
 
 
 @dataclass(frozen=True)
