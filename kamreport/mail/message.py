@@ -6,7 +6,7 @@ The structure mail clients expect::
       multipart/alternative
         text/plain                  the same summary as plain text
         multipart/related
-          text/html                 600 px table layout, inline styles
+          text/html                 fluid table layout up to 600 px, inline styles
           image/png ...             charts, referenced as <img src="cid:…">
       application/pdf | text/html   the full report
 
@@ -127,7 +127,10 @@ def _environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
 
 
 def _inline_css(html: str) -> str:
-    inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+    # @media rules cannot be inlined: they stay in a <style> block for the clients that read it.
+    inliner = css_inline.CSSInliner(
+        keep_style_tags=False, keep_at_rules=True, load_remote_stylesheets=False
+    )
     return inliner.inline(html)
 
 
