@@ -88,10 +88,15 @@ class Shown:
         )  # fmt: skip
 
     def highlight(self, metric: str):
-        """(analytics highlight, its sentence) for ``metric``, or (None, None)."""
+        """(analytics highlight, its sentence) for ``metric``, or (None, None): among the
+        highlights, or in "What needs attention", which tells an issue as its highlight."""
         for h, shown in zip(self.review.highlights, self.view.highlights.items, strict=True):
             if h.metric == metric:
                 return h, shown.text
+        told = zip(self.review.attention_told, self.view.attention.entries, strict=False)
+        for h, entry in told:
+            if h is not None and h.metric == metric:
+                return h, entry.reason
         return None, None
 
     def email_kpi(self, key: str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 
@@ -126,6 +127,9 @@ class AccountReview:
     highlights: tuple[Highlight, ...] = ()
     notes: tuple[DataNote, ...] = ()
     attention: tuple[AttentionItem, ...] = ()  # the account's issues in rank order
+    # each issue's sentence as the highlights tell it (with its window), None where the
+    # highlights have none of its own (a margin fall, a revenue decline)
+    attention_told: tuple[Highlight | None, ...] = ()
 
 
 def account_lines(dataset: Dataset, account_id: str) -> pd.DataFrame:
@@ -221,22 +225,24 @@ def review_account(
             recent_months=risk.discount_window_months,
             account_ids=[account_id],
         )
+    attention_told: tuple[Highlight | None, ...] = ()
     if row is not None:
-        highlights = tuple(
-            build_highlights(
-                row,
-                own_flags if own_flags is not None else pd.DataFrame(columns=["code", "severity"]),
-                margin_pct=ltm_block.margin_pct.current,
-                margin_pct_prior=ltm_block.margin_pct.prior,
-                whitespace=mix.whitespace,
-                weighted_pipeline=pipeline.weighted_total if pipeline else None,
-                open_opportunities=len(pipeline.open) if pipeline else 0,
-                recent_months=risk.discount_window_months,
-                complaint_days=risk.complaint_window_days,
-                lapsed=mix.lapsed,
-                leave_out={item.kind for item in attention[:ACCOUNT_SHOWN]},
-            )
+        told = partial(
+            build_highlights,
+            row,
+            own_flags if own_flags is not None else pd.DataFrame(columns=["code", "severity"]),
+            margin_pct=ltm_block.margin_pct.current,
+            margin_pct_prior=ltm_block.margin_pct.prior,
+            whitespace=mix.whitespace,
+            weighted_pipeline=pipeline.weighted_total if pipeline else None,
+            open_opportunities=len(pipeline.open) if pipeline else 0,
+            recent_months=risk.discount_window_months,
+            complaint_days=risk.complaint_window_days,
+            lapsed=mix.lapsed,
         )
+        highlights = tuple(told(leave_out={item.kind for item in attention[:ACCOUNT_SHOWN]}))
+        every = {h.metric: h for h in told(limit=None)}
+        attention_told = tuple(every.get(item.kind) for item in attention)
     return AccountReview(
         account_id=account_id,
         as_of=as_of,
@@ -279,4 +285,5 @@ def review_account(
         highlights=highlights,
         notes=data_notes(dataset, account_id, as_of, duplicates),
         attention=attention,
+        attention_told=attention_told,
     )

@@ -82,12 +82,14 @@ def build_highlights(
     complaint_days: int = 90,
     lapsed: pd.DataFrame | None = None,
     leave_out: Collection[str] = (),
+    limit: int | None = MAX_HIGHLIGHTS,
 ) -> list[Highlight]:
     """Highlights for one account from its metrics row and its risk flags;
     ``recent_months`` is the window of discount depth and products bought,
     ``complaint_days`` that of recent complaints,
     ``lapsed`` the categories it stopped buying (analytics.mix.lapsed_categories),
-    ``leave_out`` the issues shown in the attention block (flag codes, MARGIN_FALL)."""
+    ``leave_out`` the issues shown in the attention block (flag codes, MARGIN_FALL),
+    ``limit`` how many (None: every sentence the rules make)."""
     out: list[Highlight] = []
     years = {
         "year": ("year", _num(metrics.get("wallet_year"))),
@@ -220,5 +222,5 @@ def build_highlights(
             )
         )
     told = {TOLD_BY_ATTENTION.get(kind, kind) for kind in leave_out}
-    kept = [h for h in out if h.metric not in told][:MAX_HIGHLIGHTS]
+    kept = [h for h in out if h.metric not in told][:limit]
     return sorted(kept, key=lambda h: TONES.index(h.tone))

@@ -28,7 +28,7 @@ class AttentionEntry:
     account_note: str = ""  # its id
     link: str = ""  # its review, when there is one
     also: str = ""  # the account's other issues (portfolio)
-    attrs: tuple[tuple[str, str], ...] = ()  # data-kind, data-account, data-severity
+    attrs: tuple[tuple[str, str], ...] = ()  # data-kind, -metric, -account, -severity
 
 
 @dataclass(frozen=True)
@@ -66,16 +66,18 @@ def entry(
     *,
     account: AccountAttention | None = None,
     link: str = "",
+    reason: str = "",
 ) -> AttentionEntry:
     """An issue as text; with ``account`` (the portfolio) it names the account and its
-    other issues."""
+    other issues; ``reason`` the sentence when the report words it already (the account
+    review's highlights, which name their windows), else the flag's own sentence."""
     t = display.t
     others = ()
     if account is not None:
         others = tuple(dict.fromkeys(issue_title(display, i.kind) for i in account.items[1:]))
     return AttentionEntry(
         title=issue_title(display, item.kind),
-        reason=issue_reason(display, item, risk),
+        reason=reason or issue_reason(display, item, risk),
         stake=t("attention.stake", amount=display.money(item.at_stake, compact=True)),
         severity=item.severity,
         severity_text=t("attention.severity", level=display.severity(item.severity)),
@@ -85,14 +87,21 @@ def entry(
         account_note=item.account_id if account is not None else "",
         link=link,
         also=t("attention.also", issues=t("attention.separator").join(others)) if others else "",
-        attrs=attrs(kind=item.kind, account=item.account_id, severity=item.severity),
+        attrs=attrs(
+            kind=item.kind, metric=item.kind, account=item.account_id, severity=item.severity
+        ),
     )
 
 
 def account_block(
-    display: Display, items: Sequence[AttentionItem], shown: int, risk: RiskParams | None = None
+    display: Display,
+    items: Sequence[AttentionItem],
+    shown: int,
+    risk: RiskParams | None = None,
+    reasons: Sequence[str] = (),
 ) -> AttentionBlock:
-    """An account review's block: its first ``shown`` issues, and how many more there are."""
+    """An account review's block: its first ``shown`` issues, and how many more there are;
+    ``reasons`` the issues' sentences as the review words them ("" where it does not)."""
     t = display.t
     if not items:
         return AttentionBlock(t("attention.title"), none=t("attention.none"))
@@ -100,7 +109,10 @@ def account_block(
     return AttentionBlock(
         t("attention.title"),
         intro=t("attention.intro"),
-        entries=tuple(entry(display, item, risk) for item in items[:shown]),
+        entries=tuple(
+            entry(display, item, risk, reason=reasons[i] if i < len(reasons) else "")
+            for i, item in enumerate(items[:shown])
+        ),
         more=t("attention.more", n=display.number(more)) if more > 0 else "",
     )
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kamreport.analytics import highlights as analytics_highlights
 from kamreport.analytics.account_review import AccountReview
 from kamreport.analytics.attention import ACCOUNT_SHOWN
 from kamreport.analytics.profile import ProfileCard
@@ -147,14 +148,24 @@ def _quoted(display: Display, kind: str, value: object, as_of_year: int) -> str:
     return display.text(kind, value)
 
 
+def _sentence(h: analytics_highlights.Highlight, display: Display, year: int) -> str:
+    """A highlight's sentence with its numbers in the report language."""
+    values = {k: _quoted(display, kind, v, year) for k, (kind, v) in h.values.items()}
+    return display.t(h.message, **values)
+
+
+def _attention(review: AccountReview, display: Display, params: Params) -> AttentionBlock:
+    """The issues that need attention; a flag reads as its highlight (naming its window)."""
+    year = review.as_of.year
+    reasons = tuple(_sentence(h, display, year) if h else "" for h in review.attention_told)
+    return account_block(display, review.attention, ACCOUNT_SHOWN, params.risk, reasons)
+
+
 def _highlights(review: AccountReview, display: Display) -> HighlightsSection:
     year = review.as_of.year
     items = tuple(
         Highlight(
-            text=display.t(
-                h.message,
-                **{k: _quoted(display, kind, v, year) for k, (kind, v) in h.values.items()},
-            ),
+            text=_sentence(h, display, year),
             tone=h.tone,
             metric=h.metric,
             action=display.t(h.action) if h.action else "",
@@ -274,7 +285,7 @@ def customer_view(
     no_trend = "" if trend else display.t("common.no_data")
     return CustomerView(
         page=_page(review, display, provenance),
-        attention=account_block(display, review.attention, ACCOUNT_SHOWN, params.risk),
+        attention=_attention(review, display, params),
         highlights=_highlights(review, display),
         profile=_profile(review, display),
         kpis=_kpis(review, display),
