@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html as html_lib
 import importlib.abc
+import itertools
 import os
 import re
 import subprocess
@@ -436,3 +437,96 @@ def test_pdf_bookmarks_are_the_report_and_its_sections(kind, request, engine):
     h1 = re.search(r"<h1[^>]*>(.*?)</h1>", html.read_text("utf-8"), re.S).group(1)
     assert squash(label) == squash(html_lib.unescape(re.sub(r"<[^>]+>", "", h1)))
     assert [child[0] for child in children] == headings(html.read_text("utf-8"))
+
+
+# --- page breaks and the layout of print ---------------------------------------------
+
+
+def laid_out(body: str) -> list:
+    """The pages of ``body`` on the print stylesheet, as the PDF engine lays them out."""
+    return pdf._engine().HTML(string=page(body)).render().pages
+
+
+def boxes_of(pages: list, tag: str, kind: str = "") -> list[tuple[int, object]]:
+    """(page number, box) of every box of an element ``tag`` (of the box type ``kind``,
+    e.g. "TableBox" and not its wrapper), in document order."""
+    found = []
+
+    def walk(box, number: int) -> None:
+        element = getattr(box, "element", None)
+        if element is not None and element.tag == tag and kind in ("", type(box).__name__):
+            found.append((number, box))
+        for child in getattr(box, "children", None) or []:
+            walk(child, number)
+
+    for number, laid in enumerate(pages, 1):
+        walk(laid._page_box, number)
+    return found
+
+
+def content_bottoms(box, out: list[float]) -> list[float]:
+    """The bottom of every line, table row and picture inside ``box``."""
+    kind = type(box).__name__
+    if kind in ("LineBox", "TableRowBox") or "Replaced" in kind:
+        out.append(box.position_y + box.margin_height())
+        return out
+    for child in getattr(box, "children", None) or []:
+        content_bottoms(child, out)
+    return out
+
+
+def sections_moved_needlessly(pages: list) -> list[str]:
+    """Sections that open a page although their heading and the block after it (the first
+    place the section may break) fit in the room the page before left empty."""
+    found = []
+    for before, laid in itertools.pairwise(pages):
+        area = before._page_box
+        room = area.content_box_y() + area.height
+        room -= max(content_bottoms(area.children[0], []), default=area.content_box_y())
+        first = next(iter(boxes_of([laid], "section", "BlockBox")), None)
+        if first is None:
+            continue
+        section = first[1]
+        parts = [c for c in section.children if c.is_in_normal_flow()]
+        if not parts or parts[0].element.tag != "h2" or section.element.get("id") is None:
+            continue  # the section went on from the page before, or is the report's header
+        needed = section.padding_top + sum(c.margin_height() for c in parts[:2])
+        if needed < room:
+            found.append(f"{section.element.get('id')}: needs {needed:.0f}px of {room:.0f}px")
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.system
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_no_section_leaves_the_page_before_it_half_empty(customer_reports, locale, engine):
+    html = customer_reports[locale].directory / "report.html"
+    document = pdf._engine().HTML(string=pdf.charts_as_images(html.read_text("utf-8")))
+    stylesheets, fonts = pdf._stylesheets("A4")
+    pages = document.render(stylesheets=stylesheets, font_config=fonts).pages
+    assert sections_moved_needlessly(pages) == []
+
+
+@pytest.mark.system
+def test_two_columns_sit_side_by_side_and_a_card_value_keeps_to_one_line(engine):
+    table = '<div class="table-scroll"><table class="data"><tr><td>x</td></tr></table></div>'
+    cards = "".join(
+        f'<div class="kpi-card"><div class="kpi-label">Tier</div>'
+        f'<div class="kpi-value">{value}</div></div>\n'
+        for value in ("Key account · A", "CN¥12,345,678", "重点客户 · A", "98.9%")
+    )
+    # as the templates write them: line breaks between the columns and between the cards
+    pages = laid_out(
+        f'<div class="two-col">\n{table}\n{table}\n</div>\n<div class="kpi-grid">{cards}</div>'
+    )
+    left, right = (box for _, box in boxes_of(pages, "table", "TableBox"))
+    assert left.position_y == right.position_y and right.position_x > left.position_x
+    values = [
+        box
+        for _, box in boxes_of(pages, "div", "BlockBox")
+        if box.element.get("class") == "kpi-value"
+    ]
+    assert len(values) == 4
+    for box in values:
+        lines = [c for c in box.children if type(c).__name__ == "LineBox"]
+        assert len(lines) == 1, box.element.text
