@@ -58,8 +58,8 @@ def test_headline_and_email_quote_the_same_revenue_and_margin(dataset, review, l
     assert ("data-metric", "gross_margin_ltm") in margin_line.attrs
     k = review.headline.kpis
     assert display.money(k.gross_margin.current, compact=True) in margin_line.text
-    assert display.growth(k.gross_margin.growth) in margin_line.text
-    assert display.points(k.margin_pct.change) in margin_line.text
+    assert display.growth_words(k.gross_margin.growth) in margin_line.text
+    assert display.points_words(k.margin_pct.change) in margin_line.text
     for account in review.headline.margin_movers.index:
         assert display.name(account) in margin_line.text
     for account in review.headline.revenue_movers.index:
@@ -74,7 +74,7 @@ def test_headline_and_email_quote_the_same_revenue_and_margin(dataset, review, l
     shown = {dict(r.attrs)["data-metric"]: r.cells for r in table.rows}
     assert display.growth(k.revenue.growth) in shown["revenue"][3].change.text
     assert display.growth(k.gross_margin.growth) in shown["gross_margin"][3].change.text
-    assert display.growth(k.revenue.growth) in revenue_line.text
+    assert display.growth_words(k.revenue.growth) in revenue_line.text
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
