@@ -61,9 +61,9 @@ def test_missing_tables_say_no_data(sample_tables, locale):
 
 
 # Where tests, the metrics output and the print stylesheet find the figures, in page order.
-MARKED = (
-    "metric:revenue_growth metric:attainment_ytd metric:DISCOUNT_PRESSURE "
-    "metric:NARROWING_BREADTH metric:share_of_wallet metric:gross_margin_ltm "
+MARKED = (  # what needs attention, then the highlights (problems first), then the sections
+    "metric:MARGIN_FALL metric:NARROWING_BREADTH metric:DISCOUNT_PRESSURE "
+    "metric:revenue_growth metric:attainment_ytd metric:share_of_wallet "
     "metric:pipeline_weighted metric:revenue metric:gross_margin metric:margin_pct metric:orders "
     "metric:revenue metric:volume metric:gross_margin metric:margin_pct "
     "metric:orders metric:avg_order_size metric:attainment_ytd metric:forecast_fy "

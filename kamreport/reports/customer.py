@@ -30,9 +30,9 @@ from kamreport.views.display import Display
 
 REPORT_FILE = REPORT_HTML
 SECTION_IDS = (
-    "highlights", "profile", "kpis", "trend", "targets", "mix", "wallet", "profitability",
-    "receivables", "relationships", "pipeline", "satisfaction", "plan", "value", "risks",
-    "data-quality",
+    "attention", "highlights", "profile", "kpis", "trend", "targets", "mix", "wallet",
+    "profitability", "receivables", "relationships", "pipeline", "satisfaction", "plan", "value",
+    "risks", "data-quality",
 )  # fmt: skip
 CHART_KEYS = ("trend", "mix", "wallet", "contribution", "discount", "relmap", "satisfaction")
 
