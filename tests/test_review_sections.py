@@ -45,7 +45,9 @@ def full(sample_tables) -> Dataset:
 def test_every_section_in_both_languages(full, locale):
     html = render(full, "KA0013", locale, with_charts=True)
     assert section_ids(html) == list(report.SECTION_IDS)
-    assert html.count("<svg") == 7  # every chart drawn for a story account with full data
+    # every chart drawn for a story account with full data, wide and for phones
+    assert html.count('<div class="chart-wide"><svg') == 7
+    assert html.count('<div class="chart-narrow"><svg') == 7
     assert "review." not in re.sub(r"<[^>]+>", "", html)  # no untranslated catalog key
 
 
