@@ -438,9 +438,14 @@ def email_view(
     cids = cids or {}
     refs = tuple(ChartRef(c.name, cids[c.name], c.alt, c.width, c.height) for c in charts)
     by_name = {c.name: c for c in refs}
-    sections = [EmailSection("kpis", t("email.section.kpis"), kpi_table(summary.kpis, display))]
+    kpis = EmailSection("kpis", t("email.section.kpis"), kpi_table(summary.kpis, display))
+    sections = [kpis]
     if summary.report == "portfolio":
-        sections.append(targets_section(summary, display))
+        # what needs attention first, then the figures and what changed
+        attention = attention_section(
+            summary.attention, summary.attention_more, display, scope_key="email.scope_all"
+        )
+        sections = [attention, kpis, targets_section(summary, display)]
         if summary.changes is not None:
             sections.append(
                 changes_section(
@@ -450,11 +455,6 @@ def email_view(
                     title_key="email.section.changes",
                 )
             )
-        sections.append(
-            attention_section(
-                summary.attention, summary.attention_more, display, scope_key="email.scope_all"
-            )
-        )
     if "trend" in by_name:
         sections.append(EmailSection("trend", t("email.section.trend"), charts=(by_name["trend"],)))
     if summary.tiers:
