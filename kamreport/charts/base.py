@@ -83,24 +83,18 @@ _FITTED: weakref.WeakSet[Figure] = weakref.WeakSet()
 NARROW_WIDTH_IN = 4.8
 NARROW_MIN_PT = 11.5
 NARROW_TICK_GAP_PT = 6.0
-# The phone layout of each SVG export, by the wide SVG, until its Chart takes it.
-_NARROW: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
 class Chart:
     """A rendered chart: an id, its SVG markup and alt text for screen readers, and the
-    SVG laid out for phones (taken from :func:`figure_to_svg` when not given)."""
+    SVG laid out for phones ("" when the chart is narrow already)."""
 
     chart_id: str
     svg: str
     alt: str
     png: bytes | None = None
     svg_narrow: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.svg_narrow:
-            object.__setattr__(self, "svg_narrow", _NARROW.pop(self.svg, ""))
 
 
 def new_figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, Axes]:
@@ -434,14 +428,17 @@ def narrow_svg(fig: Figure, chart_id: str) -> str:
 
 def figure_to_svg(fig: Figure, chart_id: str) -> str:
     """SVG markup to inline in HTML: no XML prolog, scalable, ids unique per chart, text
-    as ``<text>`` in the report's font stack (set once, on the root element). Its phone
-    layout (:func:`narrow_svg`) is laid out from the figure as it was given and goes to the
-    :class:`Chart` made with this SVG."""
+    as ``<text>`` in the report's font stack (set once, on the root element)."""
+    return _svg(fig, chart_id)
+
+
+def chart_from_figure(fig: Figure, chart_id: str, alt: str, with_png: bool = False) -> Chart:
+    """The :class:`Chart` of ``fig``: its phone layout (:func:`narrow_svg`, laid out from
+    the figure as it was drawn), then the wide SVG, then the PNG when asked for."""
     narrow = "" if fig in _FITTED else narrow_svg(fig, chart_id)
-    svg = _svg(fig, chart_id)
-    if narrow:
-        _NARROW[svg] = narrow
-    return svg
+    svg = figure_to_svg(fig, chart_id)
+    png = figure_to_png(fig) if with_png else None
+    return Chart(chart_id=chart_id, svg=svg, alt=alt, png=png, svg_narrow=narrow)
 
 
 def _svg(fig: Figure, chart_id: str) -> str:

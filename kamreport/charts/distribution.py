@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
-from kamreport.charts.base import COLORS, Chart, figure_to_svg, money_axis, new_figure
+from kamreport.charts.base import COLORS, Chart, chart_from_figure, money_axis, new_figure
 from kamreport.i18n import Formatter
 
 
@@ -43,4 +43,4 @@ def histogram_chart(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(fmt.t("portfolio.chart.accounts_axis"))
     ax.set_title(title)
-    return Chart(chart_id=chart_id, svg=figure_to_svg(fig, chart_id), alt=alt)
+    return chart_from_figure(fig, chart_id, alt)

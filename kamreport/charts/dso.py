@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kamreport.charts.base import COLORS, Chart, figure_to_svg, money_axis, new_figure
+from kamreport.charts.base import COLORS, Chart, chart_from_figure, money_axis, new_figure
 from kamreport.i18n import Formatter
 
 
@@ -43,4 +43,4 @@ def dso_chart(trend: pd.DataFrame, fmt: Formatter, *, chart_id: str = "dso-trend
     )  # fmt: skip
     last = trend["dso"].iloc[-1] if len(trend) else None
     alt = fmt.t("portfolio.chart.dso_alt", months=len(trend), dso=fmt.number(last))
-    return Chart(chart_id=chart_id, svg=figure_to_svg(fig, chart_id), alt=alt)
+    return chart_from_figure(fig, chart_id, alt)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from kamreport.charts.base import SERIES, Chart, figure_to_svg, money_axis, new_figure
+from kamreport.charts.base import SERIES, Chart, chart_from_figure, money_axis, new_figure
 from kamreport.i18n import Formatter
 
 
@@ -61,4 +61,4 @@ def line_chart(
         ax.set_ylim(*ylim)
     if len(series) > 1:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
-    return Chart(chart_id=chart_id, svg=figure_to_svg(fig, chart_id), alt=alt or title)
+    return chart_from_figure(fig, chart_id, alt or title)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kamreport.charts.base import COLORS, SERIES, Chart, figure_to_svg, money_axis, new_figure
+from kamreport.charts.base import COLORS, SERIES, Chart, chart_from_figure, money_axis, new_figure
 from kamreport.i18n import Formatter
 
 
@@ -34,4 +34,4 @@ def mix_chart(quarterly: pd.DataFrame, fmt: Formatter, *, chart_id: str = "mix")
     ax.axhline(0, color=COLORS["neutral"], linewidth=0.8)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
     alt = fmt.t("review.chart.mix_alt", quarters=len(quarterly), categories=quarterly.shape[1])
-    return Chart(chart_id=chart_id, svg=figure_to_svg(fig, chart_id), alt=alt)
+    return chart_from_figure(fig, chart_id, alt)

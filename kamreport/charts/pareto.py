@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from kamreport.charts.base import COLORS, Chart, figure_to_svg, new_figure
+from kamreport.charts.base import COLORS, Chart, chart_from_figure, new_figure
 from kamreport.i18n import Formatter
 
 
@@ -44,4 +44,4 @@ def pareto_chart(
         accounts=fmt.number(len(first)),
         share=fmt.percent(float(top.iloc[-1]) if len(top) else None),
     )
-    return Chart(chart_id=chart_id, svg=figure_to_svg(fig, chart_id), alt=alt)
+    return chart_from_figure(fig, chart_id, alt)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from kamreport.charts.base import COLORS, SERIES, Chart, figure_to_svg, new_figure
+from kamreport.charts.base import COLORS, SERIES, Chart, chart_from_figure, new_figure
 from kamreport.i18n import Formatter
 from kamreport.schema import CONTACT_ROLES
 
@@ -63,4 +63,4 @@ def relationship_map(
         handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9
     )
     alt = fmt.t("review.chart.relmap_alt", contacts=len(data))
-    return Chart(chart_id=chart_id, svg=figure_to_svg(fig, chart_id), alt=alt)
+    return chart_from_figure(fig, chart_id, alt)

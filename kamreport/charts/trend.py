@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kamreport.charts.base import COLORS, Chart, figure_to_svg, money_axis, new_figure
+from kamreport.charts.base import COLORS, Chart, chart_from_figure, money_axis, new_figure
 from kamreport.i18n import Formatter
 
 
@@ -22,7 +22,6 @@ def revenue_trend(
     ``monthly`` has columns month, revenue, gross_margin (see analytics.sales.monthly);
     ``targets`` is indexed like ``monthly`` (monthly revenue targets).
     """
-    from kamreport.charts.base import figure_to_png
 
     fig, ax = new_figure()
     x = np.arange(len(monthly))
@@ -63,6 +62,4 @@ def revenue_trend(
         months=len(monthly),
         total=fmt.money(float(monthly["revenue"].sum()), compact=True),
     )
-    svg = figure_to_svg(fig, chart_id)
-    png = figure_to_png(fig) if with_png else None
-    return Chart(chart_id=chart_id, svg=svg, alt=alt, png=png)
+    return chart_from_figure(fig, chart_id, alt, with_png)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from kamreport.charts.base import COLORS, Chart, figure_to_svg, money_axis, new_figure
+from kamreport.charts.base import COLORS, Chart, chart_from_figure, money_axis, new_figure
 from kamreport.i18n import Formatter
 
 
@@ -46,4 +46,4 @@ def waterfall_chart(
     ax.set_ylim(bottom=max(0.0, low * 0.85))
     money_axis(ax, fmt)
     ax.set_title(title)
-    return Chart(chart_id=chart_id, svg=figure_to_svg(fig, chart_id), alt=alt)
+    return chart_from_figure(fig, chart_id, alt)
