@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-GAP_RULES = ("headroom", "tier", "pro_rata")
+from kamreport.params import GAP_RULES
+
 # What a spread may be proportional to after a fallback: the rules, or one share each.
 BASES = (*GAP_RULES, "even")
 # Tier weights of the ``tier`` rule: growth accounts carry more of a shortfall than key

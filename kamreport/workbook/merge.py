@@ -31,6 +31,7 @@ import pandas as pd
 from kamreport.analytics.target_gap import GapSpread, spread_gap
 from kamreport.errors import KamReportError
 from kamreport.outputs import atomic_write_bytes
+from kamreport.params import SERVICE_KINDS
 from kamreport.workbook.build import workbook_bytes
 from kamreport.workbook.layout import (
     ACCOUNTS,
@@ -45,7 +46,6 @@ from kamreport.workbook.layout import (
     letter,
 )
 from kamreport.workbook.read import (
-    SERVICE_KINDS,
     TargetsImportError,
     WorkbookInputs,
     WorkbookIssue,

@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kamreport.analytics.target_proposals import SEASON_COLUMNS
 from kamreport.errors import KamReportError
+from kamreport.params import SERVICE_KINDS
 from kamreport.workbook.layout import (
     ACCOUNTS,
     AGREED_TOTAL_CELL,
@@ -48,8 +49,10 @@ from kamreport.workbook.layout import (
 )
 
 NUMBER_OR_EMPTY = "a number ≥ 0 or an empty cell"
+# Columns a sheet cannot be read without, besides its inputs: the keys of its rows, the
+# baseline and the formulas the Accounts sheet's agreed targets are checked against.
+REQUIRED_COLUMNS = ("account_id", "category", "proposal", *FORMULA_COLUMNS[:2])
 WHOLE_OR_EMPTY = "a whole number ≥ 0 or an empty cell"
-SERVICE_KINDS = ("visits", "senior_visits", "training")
 
 
 @dataclass(frozen=True)
@@ -186,26 +189,6 @@ def _find(found: dict[str, int], headers: Headers, key: str) -> int | None:
     return next((found[v] for v in headers.english_variants(key) if v in found), None)
 
 
-def _header_map(sheet: Worksheet, headers: Headers, issues: list[WorkbookIssue]) -> dict[str, int]:
-    found = {english_part(c.value): c.column for c in sheet[1] if c.value is not None}
-    columns: dict[str, int] = {}
-    for key, _ in COLUMNS:
-        column = _find(found, headers, key)
-        if column is not None:
-            columns[key] = column
-        elif key in ("account_id", "proposal", *INPUT_COLUMNS, *FORMULA_COLUMNS[:2]):
-            names = ", ".join(repr(str(c.value)) for c in sheet[1] if c.value is not None)
-            issues.append(
-                WorkbookIssue(
-                    f"{ACCOUNTS}!1:1",
-                    f"no column {headers.text(key)!r} (headers: {names})",
-                    f"the column {headers.text(key)!r} in the header row",
-                    "Use a freshly generated workbook; columns must not be renamed or deleted.",
-                )
-            )
-    return columns
-
-
 @dataclass(frozen=True)
 class WorkbookInputs:
     """Everything entered in a targets workbook, checked cell by cell (no totals yet)."""
@@ -283,7 +266,7 @@ def read_inputs(path: str | Path, year: int) -> WorkbookInputs:
     as_of_year = int(str(facts.get("as_of", f"{year - 1}"))[:4])
     currency = str(facts.get("currency") or "")
     headers = Headers(current_year=as_of_year, target_year=year, currency=currency)
-    columns = _header_map(book[ACCOUNTS], headers, issues)
+    columns = _sheet_columns(book[ACCOUNTS], COLUMNS, headers, issues)
     service_columns = _sheet_columns(book[SERVICE], SERVICE_COLUMNS, headers, issues)
     category_columns = _sheet_columns(book[CATEGORIES], CATEGORY_COLUMNS, headers, issues)
     if issues:
@@ -402,14 +385,15 @@ def _sheet_columns(
     headers: Headers,
     issues: list[WorkbookIssue],
 ) -> dict[str, int]:
-    """The columns of a Service or Categories sheet, found by their English header."""
+    """The columns of a sheet laid out as ``layout``, found by their English header (so
+    columns may be moved); a missing input column or key column is an issue."""
     found = {english_part(c.value): c.column for c in sheet[1] if c.value is not None}
     columns: dict[str, int] = {}
     for key, kind in layout:
         column = _find(found, headers, key)
         if column is not None:
             columns[key] = column
-        elif kind in ("input", "count_input") or key in ("account_id", "category"):
+        elif kind in ("input", "count_input") or key in REQUIRED_COLUMNS:
             names = ", ".join(repr(str(c.value)) for c in sheet[1] if c.value is not None)
             issues.append(
                 WorkbookIssue(
