@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from kamreport.context import RunContext, open_context, write_snapshot
-from kamreport.errors import KamReportError, NotebookExecutionError
+from kamreport.errors import NotebookExecutionError
 from kamreport.interruption import deferred
 from kamreport.layout import (
     MANIFEST,
@@ -270,14 +270,13 @@ def run_target_setting(
     progress: Progress = _stderr,
 ) -> RunResult:
     """The workshop's workbook and page into <output_dir>/<as-of>/<locale>/targets/."""
-    from kamreport.reports.targets import SPLITS, resolve_year
+    from kamreport.reports.targets import check_split, resolve_year
 
     started = time.perf_counter()
     start_kernel()
     context = context or open_context(params_file, overrides, say=progress)
     target_year = resolve_year(year, context.as_of)
-    if split not in SPLITS:
-        raise KamReportError(f"SPLIT={split} is not known; use SPLIT=manager or leave it out.")
+    check_split(split)
     check_pdf_engine(context)
     snapshot = write_snapshot(context, progress)
     preload(snapshot)

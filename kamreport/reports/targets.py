@@ -214,14 +214,19 @@ def analyse(run: RunContext, year: int | None = None, goal: float | None = None)
 SPLITS = ("", "manager")
 
 
+def check_split(split: str) -> None:
+    """A workshop is whole ("") or split by KA manager."""
+    if split not in SPLITS:
+        raise KamReportError(f"SPLIT={split} is not known; use SPLIT=manager or leave it out.")
+
+
 def workbooks(
     setting: TargetSetting, run: RunContext, generated: str, split: str = ""
 ) -> dict[str, bytes]:
     """The workshop's workbooks by file name: the whole one and, split by manager, one per
     KA manager with only their accounts (goal: their top-down share of the company goal).
     Accounts without a KA manager stay in the whole (VP's) workbook only."""
-    if split not in SPLITS:
-        raise KamReportError(f"SPLIT={split} is not known; use SPLIT=manager or leave it out.")
+    check_split(split)
     kwargs = {
         "tolerance": run.params.targets.tolerance,
         "currency": run.dataset.currency,

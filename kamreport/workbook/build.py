@@ -338,12 +338,16 @@ def _header_row(
 ) -> dict[str, str]:
     """The bold header row of a sheet; returns each key's column letter."""
     for index, (key, kind) in enumerate(columns, start=1):
-        entry = kind in ("input", "count_input")
         cell = sheet.cell(row=1, column=index, value=header_cell(headers.text(key)))
-        cell.font = Font(bold=True, color="000000" if entry else "FFFFFF")
-        cell.fill = INPUT_HEADER_FILL if entry else HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        _heading(cell, entry=kind in ("input", "count_input"))
     return {key: letter(key, columns) for key, _ in columns}
+
+
+def _heading(cell, entry: bool = False) -> None:
+    """A table heading cell: white on dark blue, or black on orange above an input column."""
+    cell.font = Font(bold=True, color="000000" if entry else "FFFFFF")
+    cell.fill = INPUT_HEADER_FILL if entry else HEADER_FILL
+    cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 
 def _finish_table(
@@ -572,8 +576,7 @@ def _group_table(
     for index, head in enumerate(heads, start=1):
         text = both("targets.summary.accounts") if head == "accounts" else headers.text(head)
         cell = sheet.cell(row=row, column=index, value=text)
-        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        _heading(cell)
     sheet.row_dimensions[row].height = 48
     first = row + 1
     for value in values:
@@ -687,8 +690,7 @@ def _last_year_sheet(
     ]  # fmt: skip
     for index, (key, _) in enumerate(columns, start=1):
         cell = sheet.cell(row=row, column=index, value=header_cell(headers.text(key)))
-        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        _heading(cell)
         sheet.column_dimensions[letter(key, tuple(columns))].width = WIDTHS.get(key, 14)
     sheet.row_dimensions[row].height = 36
     header_row = row
@@ -750,8 +752,7 @@ def _loop_groups(
         if kind == "money":
             text = money_label(f"targets.loop.col.{head}", currency)
         cell = sheet.cell(row=row, column=index, value=header_cell(text))
-        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        _heading(cell)
     for item in frame.to_dict("records"):
         row += 1
         for index, (head, kind) in enumerate(heads, start=1):
