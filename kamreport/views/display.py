@@ -209,6 +209,12 @@ class Display:
             return self.fmt.value("category", value)
         return self.number(value)
 
+    def signed_money(self, value: object, *, compact: bool = False) -> str:
+        """An amount of change with its sign: +CN¥1,200, −CN¥300, CN¥0 (as rounded)."""
+        amount = number(value)
+        shown = self.money(amount, compact=compact)
+        return f"+{shown}" if amount is not None and round(amount) > 0 else shown
+
     def change(self, value: object, kind: str = "growth") -> Change:
         """A growth rate (``growth``) or a change in percentage points (``points``) as a badge."""
         amount = number(value)

@@ -200,11 +200,11 @@ def targets_section(summary: EmailSummary, display: Display) -> EmailSection:
 
 
 def _signed_money(display: Display, amount: float) -> Change:
-    shown = display.money(abs(amount), compact=True)
+    shown = display.signed_money(amount, compact=True)
     if round(amount) > 0:
-        return Change(f"▲ +{shown}", "up")
+        return Change(f"▲ {shown}", "up")
     if round(amount) < 0:
-        return Change(f"▼ {display.money(amount, compact=True)}", "down")
+        return Change(f"▼ {shown}", "down")
     return Change(shown)
 
 

@@ -270,10 +270,6 @@ def backtest_block(setting: TargetSetting, display: Display) -> TableBlock:
 SPREAD_ROWS = 10  # accounts listed under the gap spread (the largest parts)
 
 
-def _signed_money(display: Display, value: float) -> str:
-    return f"+{display.money(value)}" if value > 0 else display.money(value)
-
-
 def spread_block(setting: TargetSetting, display: Display) -> TableBlock:
     """The goal − Σ baselines gap and how targets.gap_rule would spread it: the sentence and
     the accounts taking the largest parts (the workbook's Goal spread column has them all)."""
@@ -304,7 +300,7 @@ def spread_block(setting: TargetSetting, display: Display) -> TableBlock:
                 Cell(display.name(a), header=True, note=str(a)),
                 Cell(display.tier(tiers.get(a))),
                 display.money_cell(r["start"]),
-                Cell(_signed_money(display, r["spread"]), numeric=True),
+                Cell(display.signed_money(r["spread"]), numeric=True),
                 display.money_cell(r["proposed"]),
             ),
             attrs=attrs(account=a),
