@@ -139,6 +139,17 @@ def write_dataset(folder: Path, *, extras: bool = False) -> Path:
     return folder
 
 
+def open_session(data_dir: Path, out: Path):
+    """The run context of the email tests' dataset as of AS_OF, writing into ``out``."""
+    from kamreport.context import open_context
+
+    overrides = {
+        "data": {"source": str(data_dir)},
+        "report": {"as_of": AS_OF, "output_dir": str(out)},
+    }
+    return open_context(None, overrides, say=lambda _: None)
+
+
 def free_port() -> int:
     """A port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:

@@ -18,12 +18,12 @@ from mail_support import (
     OTHER_ACCOUNTS,
     PLANS,
     Recorder,
+    open_session,
     smtp_server,
     write_dataset,
 )
 
 from kamreport import cli
-from kamreport.context import open_context
 from kamreport.mail.digest import digest_summary, managers
 from kamreport.mail.run import DRY_RUN_MANAGER, run_digest
 from kamreport.mail.send import EmailConfigError
@@ -40,12 +40,7 @@ def data_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def session(data_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("maildigest-out")
-    overrides = {
-        "data": {"source": str(data_dir)},
-        "report": {"as_of": AS_OF, "output_dir": str(out)},
-    }
-    return open_context(None, overrides, say=lambda _: None)
+    return open_session(data_dir, tmp_path_factory.mktemp("maildigest-out"))
 
 
 def hand_actions(days: int = 7) -> list[tuple[str, str, int]]:

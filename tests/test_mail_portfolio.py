@@ -14,12 +14,12 @@ from mail_support import (
     INVOICES,
     TARGETS,
     Recorder,
+    open_session,
     smtp_server,
     write_dataset,
 )
 
 from kamreport.analytics.attention import WHOLE_ACCOUNT, attention_items, by_account
-from kamreport.context import open_context
 from kamreport.i18n import Formatter
 from kamreport.mail.run import DRY_RUN_RECIPIENT, run_email
 from kamreport.mail.send import EmailConfigError
@@ -36,12 +36,7 @@ def data_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def session(data_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("mailportfolio-out")
-    overrides = {
-        "data": {"source": str(data_dir)},
-        "report": {"as_of": AS_OF, "output_dir": str(out)},
-    }
-    return open_context(None, overrides, say=lambda _: None)
+    return open_session(data_dir, tmp_path_factory.mktemp("mailportfolio-out"))
 
 
 def orders(data_dir: Path) -> list[tuple[str, dt.date, float]]:

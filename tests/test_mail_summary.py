@@ -10,9 +10,8 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from mail_support import AS_OF, write_dataset
+from mail_support import open_session, write_dataset
 
-from kamreport.context import open_context
 from kamreport.mail.summary import (
     customer_summary,
     portfolio_summary,
@@ -28,12 +27,7 @@ def data_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def session(data_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("mailsum-out")
-    overrides = {
-        "data": {"source": str(data_dir)},
-        "report": {"as_of": AS_OF, "output_dir": str(out)},
-    }
-    return open_context(None, overrides, say=lambda _: None)
+    return open_session(data_dir, tmp_path_factory.mktemp("mailsum-out"))
 
 
 def ltm_by_account(data_dir: Path, end: dt.date) -> dict[str, tuple[float, float]]:
