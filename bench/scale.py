@@ -1,14 +1,18 @@
-"""Time and peak memory of loading a large dataset from Parquet plus every portfolio metric.
+"""Time and peak memory of loading a large dataset from Parquet plus every portfolio metric,
+against an independent floor.
 
 Usage: ``.venv/bin/python bench/scale.py [--lines 1000000 10000000] [--accounts 20000]``
 
 For each size the sample generator makes the data (20,000 accounts by default;
 not timed) and writes one Parquet file per table into ``--cache`` (reused by
 later runs). A fresh Python process then does what ``kamreport metrics --all``
-does (read, validate, the portfolio-wide figures: value layer, risk flags, the
-metrics table, likely duplicates, revenue by category) and reports
-the time of each stage and its peak resident memory. Goal for 10M lines:
-≤ 30 s and ≤ 4 GB. Ends with one JSON line per size.
+does (read, validate, the portfolio-wide figures as kamreport.figures computes
+them: value layer with its risk flags, the metrics table, likely duplicates,
+revenue by category) and reports the time of each stage and its peak resident
+memory. Another fresh process runs the floor, ``bench/floor.py``: the core job
+(read Parquet, basic validation, the core per-account metrics) written directly
+in Polars. Goal for 10M lines: ≤ 15 s, ≤ 2.5 GB and ≤ 4× the floor. Ends with one
+JSON line per size: lines, accounts, seconds, peak_gb, floor_s, ratio.
 """
 
 from __future__ import annotations
@@ -58,7 +62,6 @@ def measure(folder: Path) -> dict:
 
     from kamreport.analytics.duplicates import likely_duplicates
     from kamreport.analytics.mix import category_revenue
-    from kamreport.analytics.risk import risk_flags
     from kamreport.analytics.valuation import value_portfolio
     from kamreport.context import resolve_as_of
     from kamreport.dataset import Dataset
@@ -81,11 +84,10 @@ def measure(folder: Path) -> dict:
     del raw, tables
     as_of = resolve_as_of(params, dataset)
     lap("validate")
-    values = value_portfolio(dataset, as_of, params.scoring, params.clv)
-    lap("value layer")
-    flags = risk_flags(dataset, as_of, params.risk, values.accounts)
-    lap("risk flags")
-    table = account_metrics(dataset, as_of, params, values=values.accounts, flags=flags)
+    # As kamreport.figures.compute_figures does, stage by stage.
+    values = value_portfolio(dataset, as_of, params.scoring, params.clv, params.risk)
+    lap("value layer and risk flags")
+    table = account_metrics(dataset, as_of, params, values=values.accounts, flags=values.flags)
     lap("metrics table")
     likely_duplicates(dataset.accounts, params.portfolio.duplicate_similarity)
     lap("duplicates")
@@ -100,33 +102,71 @@ def measure(folder: Path) -> dict:
     }
 
 
+def measure_floor(folder: Path) -> dict:
+    """In this process: the Polars floor (imports included, as in :func:`measure`)."""
+    started = time.perf_counter()
+    sys.path.insert(0, str(ROOT / "bench"))
+    from floor import run
+
+    table = run(folder)
+    return {
+        "accounts": table.height,
+        "seconds": round(time.perf_counter() - started, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def in_fresh_process(flag: str, folder: Path) -> dict:
+    """The JSON result of this script run with ``flag folder`` in a new interpreter."""
+    child = subprocess.run(
+        [sys.executable, __file__, flag, str(folder)],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/kamreport-scale"))
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--measure-floor", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure)))
+        return 0
+    if args.measure_floor:
+        print(json.dumps(measure_floor(args.measure_floor)))
         return 0
     results = []
     for lines in args.lines:
         folder = generate(
             args.cache / f"lines-{lines}-accounts-{args.accounts}", lines, args.accounts
         )
-        child = subprocess.run(
-            [sys.executable, __file__, "--measure", str(folder)],
-            capture_output=True, text=True, check=True, cwd=ROOT,
-        )  # fmt: skip
-        result = json.loads(child.stdout.strip().splitlines()[-1])
-        results.append(result)
+        result = in_fresh_process("--measure", folder)
+        floor = in_fresh_process("--measure-floor", folder)
+        ratio = result["seconds"] / floor["seconds"]
+        results.append(
+            {
+                "lines": result["order_lines"],
+                "accounts": result["accounts"],
+                "seconds": result["seconds"],
+                "peak_gb": round(result["peak_rss_mb"] / 1024, 2),
+                "floor_s": floor["seconds"],
+                "floor_peak_gb": round(floor["peak_rss_mb"] / 1024, 2),
+                "ratio": round(ratio, 2),
+            }
+        )
         print(f"{result['order_lines']:,} order lines, {result['accounts']:,} accounts:")
         for stage, seconds in result["stages"].items():
             print(f"  {stage:<38} {seconds:7.2f} s")
         print(f"  total {result['seconds']:.2f} s, peak memory {result['peak_rss_mb']} MB")
-    for r in results:
-        line = {k: r[k] for k in ("order_lines", "seconds", "peak_rss_mb")}
+        print(
+            f"  floor (Polars) {floor['seconds']:.2f} s, peak memory {floor['peak_rss_mb']} MB;"
+            f" ratio {ratio:.1f}×"
+        )
+    for line in results:
         print(json.dumps(line))
     return 0
 
