@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import as_timestamp, covers, ltm, recent_and_year_earlier
+from kamreport.analytics.membership import by_position, positions
+from kamreport.analytics.periods import as_timestamp, covers, ltm, recent_and_year_earlier, up_to
 from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
 from kamreport.analytics.receivables import receivables_by_account
 from kamreport.analytics.risk import risk_flags
@@ -50,9 +51,14 @@ def _sales(
     out.insert(2, "revenue_growth", out["revenue_ltm"] / prior.where(prior > 0) - 1)
     revenue = out["revenue_ltm"]
     out["margin_pct_ltm"] = out["gross_margin_ltm"] / revenue.where(revenue > 0)
-    cur = lines.loc[ltm(end).mask(lines["order_date"]), ["account_id", "order_id", "net_amount"]]
-    per_order = cur.groupby(["account_id", "order_id"])["net_amount"].sum()
-    orders = (per_order > 0).groupby(level="account_id").sum()
+    inside = ltm(end).mask(lines["order_date"]).to_numpy()
+    # grouped on integer codes (account positions, order numbers): no text per line
+    account = positions(lines["account_id"], accounts)[inside]
+    order = pd.factorize(lines["order_id"])[0][inside]
+    known = (account >= 0) & (order >= 0)
+    net = lines["net_amount"].loc[inside].loc[known]
+    per_order = net.groupby([account[known], order[known]]).sum()
+    orders = by_position((per_order > 0).groupby(level=0).sum(), accounts)
     out["orders_ltm"] = orders.reindex(accounts, fill_value=0).astype(int)
     return out
 
@@ -93,7 +99,7 @@ def account_metrics(
     """
     end = as_timestamp(as_of)
     accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
-    lines = dataset.order_lines.loc[dataset.order_lines["order_date"] <= end]
+    lines = up_to(dataset.order_lines, "order_date", end)
     if values is None:
         values = value_accounts(dataset, end, params.scoring, params.clv, params.risk)
     if flags is None:

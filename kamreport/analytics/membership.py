@@ -53,12 +53,53 @@ def is_in(values: pd.Series | pd.Index, allowed: Iterable[Any]) -> np.ndarray:
     return np.asarray(result.to_numpy(zero_copy_only=False), dtype=bool)
 
 
+# Recent positions of Arrow text columns: (the immutable Arrow array, the index, positions).
+_KNOWN: list[tuple[pa.ChunkedArray, pd.Index, np.ndarray]] = []
+_KNOWN_SIZE = 4  # the id columns of the large tables of one run
+
+
+def _arrow_chunks(values: Any) -> pa.ChunkedArray | None:
+    """The immutable Arrow array behind Arrow-backed text, or None."""
+    chunks = getattr(getattr(values, "array", None), "_pa_array", None)
+    return chunks if isinstance(chunks, pa.ChunkedArray) else None
+
+
 def positions(values: pd.Series, index: pd.Index) -> np.ndarray:
     """For each of ``values``, its position in ``index`` (-1 when absent).
 
     The same as ``index.get_indexer(values)``, but each distinct value is looked
     up once: Arrow text is encoded in Arrow instead of becoming one Python object
-    per row.
+    per row. The positions of the last few Arrow text columns are remembered (an
+    Arrow array never changes; a changed column is a new array), so the many
+    per-account figures of one run look a table's ten million ids up once. Treat
+    the result as read-only.
     """
+    chunks = _arrow_chunks(values)
+    if chunks is not None:
+        for known, known_index, found in _KNOWN:
+            if known is chunks and (known_index is index or known_index.equals(index)):
+                return found
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    return index.get_indexer(uniques)[codes]
+    found = index.get_indexer(uniques)[codes]
+    if chunks is not None and len(found) >= _REMEMBERED_FROM:
+        found.setflags(write=False)
+        _KNOWN.insert(0, (chunks, index, found))
+        del _KNOWN[_KNOWN_SIZE:]
+    return found
+
+
+_REMEMBERED_FROM = 100_000  # rows: smaller columns are quick to look up again
+
+
+def by_position(result: pd.Series | pd.DataFrame, accounts: pd.Index) -> pd.Series | pd.DataFrame:
+    """A result grouped by :func:`positions` in ``accounts``, labelled with the account ids
+    again (the group of ids not in ``accounts``, position -1, dropped).
+
+    Grouping on integer positions gives pandas' own sums, means and counts without
+    hashing millions of text ids once per figure: ``frame.groupby(codes).sum()``
+    then ``by_position(…, accounts)`` is ``frame.groupby(ids).sum()`` restricted to
+    ``accounts``.
+    """
+    known = result.loc[np.asarray(result.index) >= 0]
+    known.index = accounts[np.asarray(known.index)]
+    return known

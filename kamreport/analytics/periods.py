@@ -32,6 +32,14 @@ def as_timestamp(value: dt.date | pd.Timestamp | str) -> pd.Timestamp:
     return pd.Timestamp(value).normalize()
 
 
+def up_to(frame: pd.DataFrame, column: str, end: pd.Timestamp) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``column`` is ≤ ``end``: the frame itself when all of
+    them are (the usual case at the default as-of date), so ten million order lines are
+    not copied to drop none. Read the result, do not change it."""
+    keep = frame[column] <= end
+    return frame if bool(keep.all()) else frame.loc[keep]
+
+
 def ltm(as_of: dt.date | pd.Timestamp) -> Window:
     """Last twelve months: as_of − 12 months < d ≤ as_of."""
     end = as_timestamp(as_of)

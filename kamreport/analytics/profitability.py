@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.membership import by_position, positions
 from kamreport.analytics.periods import (
     Window,
     as_timestamp,
@@ -53,19 +54,21 @@ def discount_depth_by_account(lines: pd.DataFrame, window: Window, accounts: pd.
     """:func:`discount_depth` per account over ``window`` (NaN without priced lines)."""
     if "list_amount" not in lines:
         return pd.Series(np.nan, index=accounts, dtype=float)
-    columns = ["account_id", "order_date", "net_amount", "list_amount"]
-    priced = lines.loc[lines["list_amount"] > 0, columns]
-    inside = priced.loc[window.mask(priced["order_date"])]
-    sums = inside.groupby("account_id")[["net_amount", "list_amount"]].sum()
+    keep = ((lines["list_amount"] > 0) & window.mask(lines["order_date"])).to_numpy()
+    by = positions(lines["account_id"], accounts)[keep]  # grouped on positions: no text
+    sums = lines[["net_amount", "list_amount"]].loc[keep].groupby(by).sum()
+    sums = by_position(sums, accounts)
     return (1 - sums["net_amount"] / sums["list_amount"]).reindex(accounts).astype(float)
 
 
 def products_by_account(lines: pd.DataFrame, window: Window, accounts: pd.Index) -> pd.Series:
     """Distinct products bought (positive net amount) per account over ``window``; 0 for
     an account that bought nothing."""
-    bought = lines.loc[lines["net_amount"] > 0, ["account_id", "order_date", "product_id"]]
-    inside = bought.loc[window.mask(bought["order_date"])]
-    counts = inside.groupby("account_id")["product_id"].nunique()
+    keep = ((lines["net_amount"] > 0) & window.mask(lines["order_date"])).to_numpy()
+    product, _ = pd.factorize(lines["product_id"])  # -1: no product id, not counted
+    keep = keep & (product >= 0)
+    by = positions(lines["account_id"], accounts)[keep]
+    counts = by_position(pd.Series(product[keep]).groupby(by).nunique(), accounts)
     return counts.reindex(accounts, fill_value=0).astype(int)
 
 

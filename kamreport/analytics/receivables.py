@@ -24,9 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.membership import by_position, positions
 from kamreport.analytics.periods import as_timestamp, ltm
 
 DSO_DAYS = 90
+# The invoice columns the portfolio-wide figures read (not the invoice ids, for instance).
+AMOUNT_COLUMNS = ("account_id", "invoice_date", "due_date", "amount", "paid_amount", "paid_date")
 AGING_BUCKETS = ("not_due", "d1_30", "d31_60", "d61_90", "d90_plus")
 SUMMARY_COLUMNS = (
     "open_amount", "overdue_amount", "not_due", "d1_30", "d31_60", "d61_90", "d90_plus",
@@ -34,9 +37,11 @@ SUMMARY_COLUMNS = (
 )  # fmt: skip
 
 
-def invoice_status(invoices: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
-    """Invoices dated ≤ as_of with paid_asof, outstanding, days_overdue and bucket columns."""
-    end = as_timestamp(as_of)
+def invoice_amounts(
+    invoices: pd.DataFrame, end: pd.Timestamp
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Invoices dated ≤ end with paid_asof, outstanding and days_overdue, and each one's
+    aging bucket as a position in :data:`AGING_BUCKETS`."""
     inv = invoices.loc[invoices["invoice_date"] <= end].copy()
     paid = inv["paid_amount"] if "paid_amount" in inv else pd.Series(0.0, index=inv.index)
     paid = paid.astype(float).fillna(0.0)
@@ -49,6 +54,18 @@ def invoice_status(invoices: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.
     days = (end - inv["due_date"]).dt.days
     inv["days_overdue"] = days.where((days > 0) & (inv["outstanding"] > 0), 0)
     code = np.select([days <= 0, days <= 30, days <= 60, days <= 90], [0, 1, 2, 3], 4)
+    return inv, code
+
+
+def used_columns(invoices: pd.DataFrame) -> list[str]:
+    """The :data:`AMOUNT_COLUMNS` ``invoices`` has: filtering only these copies no text
+    the figures do not read."""
+    return [column for column in AMOUNT_COLUMNS if column in invoices]
+
+
+def invoice_status(invoices: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
+    """Invoices dated ≤ as_of with paid_asof, outstanding, days_overdue and bucket columns."""
+    inv, code = invoice_amounts(invoices, as_timestamp(as_of))
     # text through five categories: no string per invoice is built in Python
     inv["bucket"] = pd.Categorical.from_codes(code, categories=AGING_BUCKETS).astype(str)
     return inv
@@ -61,30 +78,39 @@ def receivables_by_account(
     if invoices is None:
         return pd.DataFrame(np.nan, index=accounts, columns=list(SUMMARY_COLUMNS))
     end = as_timestamp(as_of)
-    inv = invoice_status(invoices, end)
-    by = inv["account_id"]
+    inv, bucket = invoice_amounts(invoices[used_columns(invoices)], end)
+    # grouped on positions in ``accounts``: one lookup of the text ids, not one per figure
+    by = positions(inv["account_id"], accounts)
     out = pd.DataFrame(index=accounts)
-    out["open_amount"] = inv["outstanding"].groupby(by).sum()
-    aging = inv.groupby([by, inv["bucket"]])["outstanding"].sum().unstack(fill_value=0.0)
-    for bucket in AGING_BUCKETS:
-        out[bucket] = aging.get(bucket, 0.0)
+    out["open_amount"] = by_position(inv["outstanding"].groupby(by).sum(), accounts)
+    aging = inv["outstanding"].groupby([by, bucket]).sum().unstack(fill_value=0.0)
+    aging = by_position(aging, accounts)
+    for code, name in enumerate(AGING_BUCKETS):
+        out[name] = aging.get(code, 0.0)
     out = out.fillna(0.0)
     out["overdue_amount"] = out[list(AGING_BUCKETS[1:])].sum(axis=1)
-    recent = inv.loc[inv["invoice_date"] > end - pd.Timedelta(days=DSO_DAYS)]
-    billed = recent.groupby("account_id")["amount"].sum().reindex(accounts)
+    recent = (inv["invoice_date"] > end - pd.Timedelta(days=DSO_DAYS)).to_numpy()
+    billed = by_position(inv["amount"].loc[recent].groupby(by[recent]).sum(), accounts)
+    billed = billed.reindex(accounts)
     out["dso_days"] = out["open_amount"] / billed.where(billed > 0) * DSO_DAYS
-    due = inv.loc[ltm(end).mask(inv["due_date"])]
-    due_by = due["account_id"]
-    amount = due["amount"].groupby(due_by).sum().reindex(accounts)
-    collected = np.minimum(due["paid_asof"], due["amount"]).groupby(due_by).sum()
-    out["collection_rate"] = collected.reindex(accounts) / amount.where(amount > 0)
+    inside = ltm(end).mask(inv["due_date"]).to_numpy()
+    due = inv.loc[inside]
+    due_by = by[inside]
+
+    def per_account(values: pd.Series, how: str) -> pd.Series:
+        return by_position(values.groupby(due_by).agg(how), accounts).reindex(accounts)
+
+    amount = per_account(due["amount"], "sum")
+    collected = per_account(np.minimum(due["paid_asof"], due["amount"]), "sum")
+    out["collection_rate"] = collected / amount.where(amount > 0)
     full = due["paid_asof"] >= due["amount"] - 0.005
     on_time = full & (due["paid_date"] <= due["due_date"])
-    counts = due_by.value_counts().reindex(accounts)
-    out["punctuality"] = on_time.groupby(due_by).sum().reindex(accounts) / counts
+    counts = per_account(on_time, "size")
+    out["punctuality"] = per_account(on_time, "sum") / counts
     late = (due["paid_date"] - due["due_date"]).dt.days.clip(lower=0).where(full)
-    out["avg_days_late"] = late.groupby(due_by).mean().reindex(accounts)
-    out["max_days_overdue"] = inv["days_overdue"].groupby(by).max().reindex(accounts).fillna(0)
+    out["avg_days_late"] = per_account(late, "mean")
+    overdue = by_position(inv["days_overdue"].groupby(by).max(), accounts)
+    out["max_days_overdue"] = overdue.reindex(accounts).fillna(0)
     return out[list(SUMMARY_COLUMNS)]
 
 

@@ -15,10 +15,17 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.membership import is_in
-from kamreport.analytics.periods import Window, as_timestamp, covers, ltm, recent_and_year_earlier
+from kamreport.analytics.membership import by_position, is_in, positions
+from kamreport.analytics.periods import (
+    Window,
+    as_timestamp,
+    covers,
+    ltm,
+    recent_and_year_earlier,
+    up_to,
+)
 from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
-from kamreport.analytics.receivables import invoice_status
+from kamreport.analytics.receivables import invoice_amounts, used_columns
 from kamreport.analytics.relationships import done_activities
 from kamreport.analytics.satisfaction import survey_summary
 from kamreport.analytics.wallet import wallet_by_account
@@ -79,14 +86,21 @@ def _frame(code: str, mask: pd.Series, value, threshold, baseline, high: pd.Seri
 def _order_gap(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
     """Days since the last order against the median interval between order dates."""
     start = end - pd.DateOffset(months=p.order_gap_history_months)
-    used = lines.loc[lines["order_date"] <= end, ["account_id", "order_date", "net_amount"]]
-    daily = used.groupby(["account_id", "order_date"])
-    days = daily["net_amount"].sum()
+    by = positions(lines["account_id"], accounts)  # grouped on positions: no text
+    keep = ((lines["order_date"] <= end).to_numpy()) & (by >= 0)
+    used = pd.DataFrame(
+        {
+            "account": by[keep],
+            "order_date": lines["order_date"].to_numpy()[keep],
+            "net_amount": lines["net_amount"].to_numpy()[keep],
+        }
+    )
+    days = used.groupby(["account", "order_date"])["net_amount"].sum()
     days = days.loc[days > 0].reset_index()
-    last = days.groupby("account_id")["order_date"].max().reindex(accounts)
-    recent = days.loc[days["order_date"] > start].sort_values(["account_id", "order_date"])
-    gaps = recent.groupby("account_id")["order_date"].diff().dt.days
-    usual = gaps.groupby(recent["account_id"]).median().reindex(accounts)
+    last = by_position(days.groupby("account")["order_date"].max(), accounts).reindex(accounts)
+    recent = days.loc[days["order_date"] > start].sort_values(["account", "order_date"])
+    gaps = recent.groupby("account")["order_date"].diff().dt.days
+    usual = by_position(gaps.groupby(recent["account"]).median(), accounts).reindex(accounts)
     since = (end - last).dt.days.astype(float)
     # Too few recent orders to know the rhythm (the account went quiet before the
     # history window): the minimum gap alone is the limit.
@@ -100,10 +114,14 @@ def _order_gap(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: 
 def _revenue_decline(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
     now = ltm(end)
     before = Window(now.start - pd.DateOffset(months=12), now.start)
-    used = lines[["account_id", "net_amount"]]
-    cur = used.loc[now.mask(lines["order_date"])].groupby("account_id")["net_amount"].sum()
-    pri = used.loc[before.mask(lines["order_date"])].groupby("account_id")["net_amount"].sum()
-    cur, pri = cur.reindex(accounts, fill_value=0.0), pri.reindex(accounts, fill_value=0.0)
+    by = positions(lines["account_id"], accounts)  # grouped on positions: no text
+
+    def total(window: Window) -> pd.Series:
+        inside = window.mask(lines["order_date"]).to_numpy()
+        sums = lines["net_amount"].loc[inside].groupby(by[inside]).sum()
+        return by_position(sums, accounts).reindex(accounts, fill_value=0.0)
+
+    cur, pri = total(now), total(before)
     growth = cur / pri.where(pri > 0) - 1
     mask = growth <= -p.revenue_decline
     high = growth <= -2 * p.revenue_decline
@@ -125,11 +143,14 @@ def _overdue(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.In
     invoices = dataset.get("invoices")
     if invoices is None:
         return None
-    inv = invoice_status(invoices, end)
-    by = inv["account_id"]
-    open_ = inv["outstanding"].groupby(by).sum().reindex(accounts, fill_value=0.0)
-    late = inv["outstanding"].where(inv["days_overdue"] > p.overdue_grace_days, 0.0)
-    late = late.groupby(by).sum().reindex(accounts, fill_value=0.0)
+    inv, _ = invoice_amounts(invoices[used_columns(invoices)], end)
+    by = positions(inv["account_id"], accounts)
+
+    def per_account(values: pd.Series) -> pd.Series:
+        return by_position(values.groupby(by).sum(), accounts).reindex(accounts, fill_value=0.0)
+
+    open_ = per_account(inv["outstanding"])
+    late = per_account(inv["outstanding"].where(inv["days_overdue"] > p.overdue_grace_days, 0.0))
     share = late / open_.where(open_ > 0)
     mask = (late > 0) & (share >= p.overdue_min_share)
     high = share >= 2 * p.overdue_min_share
@@ -154,12 +175,24 @@ def _complaint_spike(dataset: Dataset, end: pd.Timestamp, p: RiskParams, account
     return _frame("COMPLAINT_SPIKE", mask, recent, limit, usual, high)
 
 
-def _decision_maker(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
-    contacts, activities = dataset.get("contacts"), dataset.get("activities")
-    if contacts is None or activities is None or "contact_id" not in activities:
+def _done(dataset: Dataset, end: pd.Timestamp) -> pd.DataFrame | None:
+    """The activities done by ``end`` (relationships.done_activities), with only the
+    columns the flags read: the notes of millions of activities are not copied."""
+    activities = dataset.get("activities")
+    if activities is None:
+        return None
+    read = [c for c in ("account_id", "contact_id", "date", "type", "status") if c in activities]
+    return done_activities(activities[read], end)
+
+
+def _decision_maker(
+    dataset: Dataset, done: pd.DataFrame | None, end: pd.Timestamp, p: RiskParams,
+    accounts: pd.Index,
+):  # fmt: skip
+    contacts = dataset.get("contacts")
+    if contacts is None or done is None or "contact_id" not in done:
         return None
     dms = contacts.loc[contacts["role"] == "decision_maker", ["contact_id", "account_id"]]
-    done = done_activities(activities, end)
     met = done.loc[is_in(done["contact_id"], dms["contact_id"])]
     last = met.groupby("account_id")["date"].max().reindex(accounts)
     since = (end - last).dt.days.astype(float)
@@ -172,11 +205,9 @@ def _decision_maker(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts
     return _frame("NO_DECISION_MAKER_CONTACT", mask, since, p.decision_maker_days, None, high)
 
 
-def _senior_visit(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
-    activities = dataset.get("activities")
-    if activities is None:
+def _senior_visit(done: pd.DataFrame | None, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+    if done is None:
         return None
-    done = done_activities(activities, end)
     senior = done.loc[done["type"] == "senior_visit"]
     last = senior.groupby("account_id")["date"].max().reindex(accounts)
     since = (end - last).dt.days.astype(float)
@@ -267,15 +298,16 @@ def risk_flags(
     """
     end = as_timestamp(as_of)
     accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
-    lines = dataset.order_lines.loc[dataset.order_lines["order_date"] <= end]
+    lines = up_to(dataset.order_lines, "order_date", end)
+    done = _done(dataset, end)
     parts = [
         _order_gap(lines, end, risk, accounts),
         _revenue_decline(lines, end, risk, accounts),
         _wallet_fall(dataset, end, risk, accounts),
         _overdue(dataset, end, risk, accounts),
         _complaint_spike(dataset, end, risk, accounts),
-        _decision_maker(dataset, end, risk, accounts),
-        _senior_visit(dataset, end, risk, accounts),
+        _decision_maker(dataset, done, end, risk, accounts),
+        _senior_visit(done, end, risk, accounts),
         _discount(lines, end, risk, accounts),
         _breadth(lines, end, risk, accounts),
         _satisfaction_fall(dataset, end, risk, accounts),

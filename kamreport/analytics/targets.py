@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import Window, as_timestamp, year_elapsed, ytd
+from kamreport.analytics.membership import by_position, positions
+from kamreport.analytics.periods import Window, as_timestamp, up_to, year_elapsed, ytd
 
 TARGET_COLUMNS = ("revenue_ytd", "target_ytd", "attainment_ytd", "target_fy", "forecast_fy")
 # The forecast's working columns (targets_by_account returns them after TARGET_COLUMNS).
@@ -58,16 +59,23 @@ def inactive_accounts(flags: pd.DataFrame | None, accounts: pd.Index) -> pd.Data
     return out
 
 
+def revenue_by_account(lines: pd.DataFrame, window: Window, accounts: pd.Index) -> pd.Series:
+    """Σ net amount per account over ``window`` (0 without lines), grouped on account
+    positions instead of the text ids."""
+    inside = window.mask(lines["order_date"]).to_numpy()
+    by = positions(lines["account_id"], accounts)[inside]
+    sums = lines["net_amount"].loc[inside].groupby(by).sum()
+    return by_position(sums, accounts).reindex(accounts, fill_value=0.0)
+
+
 def revenue_per_day(
     lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index, inactive: pd.Series
 ) -> tuple[pd.Series, pd.Series]:
     """(revenue of the recent window, revenue per day going forward): YTD / days elapsed,
     or for an inactive account the recent window's revenue / its days (at least 0)."""
     window = recent_window(end)
-    inside = lines.loc[window.mask(lines["order_date"])]
-    recent = inside.groupby("account_id")["net_amount"].sum().reindex(accounts, fill_value=0.0)
-    year = lines.loc[ytd(end).mask(lines["order_date"])]
-    revenue_ytd = year.groupby("account_id")["net_amount"].sum().reindex(accounts, fill_value=0.0)
+    recent = revenue_by_account(lines, window, accounts)
+    revenue_ytd = revenue_by_account(lines, ytd(end), accounts)
     elapsed, _ = year_elapsed(end)
     days = (window.end - window.start).days
     rate = (revenue_ytd / elapsed).where(~inactive, (recent / days).clip(lower=0.0))
@@ -85,12 +93,9 @@ def targets_by_account(
     NaN without a targets table. ``flags`` (risk.risk_flags as of ``as_of``) marks the
     inactive accounts; without it every forecast is the run rate."""
     end = as_timestamp(as_of)
-    lines = order_lines.loc[order_lines["order_date"] <= end]
+    lines = up_to(order_lines, "order_date", end)
     out = pd.DataFrame(index=accounts)
-    year = lines.loc[ytd(end).mask(lines["order_date"])]
-    out["revenue_ytd"] = (
-        year.groupby("account_id")["net_amount"].sum().reindex(accounts, fill_value=0.0)
-    )
+    out["revenue_ytd"] = revenue_by_account(lines, ytd(end), accounts)
     if targets is None:
         for column in TARGET_COLUMNS[1:-1]:
             out[column] = np.nan
