@@ -37,9 +37,7 @@ SUMMARY_COLUMNS = (
 )  # fmt: skip
 
 
-def invoice_amounts(
-    invoices: pd.DataFrame, end: pd.Timestamp
-) -> tuple[pd.DataFrame, np.ndarray]:
+def invoice_amounts(invoices: pd.DataFrame, end: pd.Timestamp) -> tuple[pd.DataFrame, np.ndarray]:
     """Invoices dated ≤ end with paid_asof, outstanding and days_overdue, and each one's
     aging bucket as a position in :data:`AGING_BUCKETS`."""
     inv = invoices.loc[invoices["invoice_date"] <= end].copy()
