@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.membership import by_position, positions
+from kamreport.analytics.membership import by_position, factorized, positions
 from kamreport.analytics.periods import as_timestamp, covers, ltm, recent_and_year_earlier, up_to
 from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
 from kamreport.analytics.receivables import receivables_by_account
@@ -54,7 +54,7 @@ def _sales(
     inside = ltm(end).mask(lines["order_date"]).to_numpy()
     # grouped on integer codes (account positions, order numbers): no text per line
     account = positions(lines["account_id"], accounts)[inside]
-    order = pd.factorize(lines["order_id"])[0][inside]
+    order = factorized(lines["order_id"])[0][inside]
     known = (account >= 0) & (order >= 0)
     net = lines["net_amount"].loc[inside].loc[known]
     per_order = net.groupby([account[known], order[known]]).sum()

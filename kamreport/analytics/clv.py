@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.membership import factorized
 from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm
 from kamreport.errors import KamReportError
 
@@ -383,17 +384,29 @@ def daily_net(order_lines: pd.DataFrame, as_of) -> pd.DataFrame:
     if not keep.any():
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
             columns, ("object", "datetime64[ns]", "float"), strict=True)})  # fmt: skip
-    codes, accounts = pd.factorize(order_lines["account_id"], sort=True)  # in Arrow
-    codes = codes[keep]
+    codes, uniques = factorized(order_lines["account_id"])  # encoded once per run
+    keep = keep & (codes >= 0)  # a line without an account belongs to no account's days
+    order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    accounts = np.asarray(uniques, dtype=object)[order]
+    codes = rank[codes[keep]]  # accounts in sorted order, as factorize(sort=True) numbers them
     days = order_lines["order_date"].to_numpy()[keep].astype("datetime64[D]").astype(np.int64)
     first_day = days.min()
     span = int(days.max() - first_day) + 1
-    key = codes.astype(np.int64) * span + (days - first_day)
-    inverse, unique_keys = pd.factorize(key, sort=True)
-    net = np.bincount(inverse, weights=order_lines["net_amount"].to_numpy(float)[keep])
+    key = codes * span + (days - first_day)
+    net = order_lines["net_amount"].to_numpy(float)[keep]
+    if len(accounts) * span <= max(4 * len(key), 1_000_000):
+        # every (account, day) has a slot: sums in row order, as over factorised keys
+        lines_per_key = np.bincount(key, minlength=len(accounts) * span)
+        unique_keys = np.flatnonzero(lines_per_key)
+        net = np.bincount(key, weights=net, minlength=len(accounts) * span)[unique_keys]
+    else:
+        inverse, unique_keys = pd.factorize(key, sort=True)
+        net = np.bincount(inverse, weights=net)
     return pd.DataFrame(
         {
-            "account_id": np.asarray(accounts)[unique_keys // span],
+            "account_id": accounts[unique_keys // span],
             "order_date": (unique_keys % span + first_day)
             .astype("datetime64[D]")
             .astype("datetime64[ns]"),

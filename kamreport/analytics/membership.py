@@ -53,9 +53,10 @@ def is_in(values: pd.Series | pd.Index, allowed: Iterable[Any]) -> np.ndarray:
     return np.asarray(result.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-# Recent positions of Arrow text columns: (the immutable Arrow array, the index, positions).
-_KNOWN: list[tuple[pa.ChunkedArray, pd.Index, np.ndarray]] = []
-_KNOWN_SIZE = 4  # the id columns of the large tables of one run
+# Recently encoded Arrow text columns: (the immutable Arrow array, its codes, its uniques).
+_KNOWN: list[tuple[pa.ChunkedArray, np.ndarray, pd.Index]] = []
+_KNOWN_SIZE = 6  # the id columns of the large tables of one run
+_REMEMBERED_FROM = 100_000  # rows: smaller columns are quick to encode again
 
 
 def _arrow_chunks(values: Any) -> pa.ChunkedArray | None:
@@ -64,31 +65,38 @@ def _arrow_chunks(values: Any) -> pa.ChunkedArray | None:
     return chunks if isinstance(chunks, pa.ChunkedArray) else None
 
 
+def factorized(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values)`` (codes, -1 for a missing value, and the distinct values in
+    order of appearance), remembered for the last few large Arrow text columns: an
+    Arrow array never changes (a changed column is a new array), so the many
+    per-account figures of one run encode a table's ten million ids once. Treat
+    the codes as read-only.
+    """
+    chunks = _arrow_chunks(values)
+    if chunks is not None:
+        for known, codes, uniques in _KNOWN:
+            if known is chunks:
+                return codes, uniques
+    codes, uniques = pd.factorize(values)
+    uniques = pd.Index(uniques)
+    if chunks is not None and len(codes) >= _REMEMBERED_FROM:
+        codes = codes.astype(np.int32) if len(uniques) < 2**31 - 1 else codes  # half the memory
+        codes.setflags(write=False)
+        _KNOWN.insert(0, (chunks, codes, uniques))
+        del _KNOWN[_KNOWN_SIZE:]
+    return codes, uniques
+
+
 def positions(values: pd.Series, index: pd.Index) -> np.ndarray:
     """For each of ``values``, its position in ``index`` (-1 when absent).
 
     The same as ``index.get_indexer(values)``, but each distinct value is looked
-    up once: Arrow text is encoded in Arrow instead of becoming one Python object
-    per row. The positions of the last few Arrow text columns are remembered (an
-    Arrow array never changes; a changed column is a new array), so the many
-    per-account figures of one run look a table's ten million ids up once. Treat
-    the result as read-only.
+    up once (:func:`factorized`): Arrow text is encoded in Arrow instead of
+    becoming one Python object per row.
     """
-    chunks = _arrow_chunks(values)
-    if chunks is not None:
-        for known, known_index, found in _KNOWN:
-            if known is chunks and (known_index is index or known_index.equals(index)):
-                return found
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    found = index.get_indexer(uniques)[codes]
-    if chunks is not None and len(found) >= _REMEMBERED_FROM:
-        found.setflags(write=False)
-        _KNOWN.insert(0, (chunks, index, found))
-        del _KNOWN[_KNOWN_SIZE:]
-    return found
-
-
-_REMEMBERED_FROM = 100_000  # rows: smaller columns are quick to look up again
+    codes, uniques = factorized(values)
+    found = np.append(index.get_indexer(uniques), index.get_indexer(pd.Index([None])))
+    return found[codes]  # code -1, a missing value, takes the last: where index has one
 
 
 def by_position(result: pd.Series | pd.DataFrame, accounts: pd.Index) -> pd.Series | pd.DataFrame:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.membership import by_position, positions
+from kamreport.analytics.membership import by_position, factorized, positions
 from kamreport.analytics.periods import (
     Window,
     as_timestamp,
@@ -65,7 +65,7 @@ def products_by_account(lines: pd.DataFrame, window: Window, accounts: pd.Index)
     """Distinct products bought (positive net amount) per account over ``window``; 0 for
     an account that bought nothing."""
     keep = ((lines["net_amount"] > 0) & window.mask(lines["order_date"])).to_numpy()
-    product, _ = pd.factorize(lines["product_id"])  # -1: no product id, not counted
+    product, _ = factorized(lines["product_id"])  # -1: no product id, not counted
     keep = keep & (product >= 0)
     by = positions(lines["account_id"], accounts)[keep]
     counts = by_position(pd.Series(product[keep]).groupby(by).nunique(), accounts)

@@ -88,15 +88,20 @@ def _order_gap(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: 
     start = end - pd.DateOffset(months=p.order_gap_history_months)
     by = positions(lines["account_id"], accounts)  # grouped on positions: no text
     keep = ((lines["order_date"] <= end).to_numpy()) & (by >= 0)
-    used = pd.DataFrame(
+    # one integer per (account, day): one key to group on instead of text and a date
+    day = lines["order_date"].to_numpy()[keep].astype("datetime64[D]").astype(np.int64)
+    first = int(day.min()) if len(day) else 0
+    span = int(day.max()) - first + 1 if len(day) else 1
+    key = by[keep].astype(np.int64) * span + (day - first)
+    sums = lines["net_amount"].loc[keep].groupby(key).sum()
+    sums = sums.loc[sums.to_numpy() > 0]
+    key = sums.index.to_numpy()
+    days = pd.DataFrame(
         {
-            "account": by[keep],
-            "order_date": lines["order_date"].to_numpy()[keep],
-            "net_amount": lines["net_amount"].to_numpy()[keep],
+            "account": key // span,
+            "order_date": (key % span + first).astype("datetime64[D]").astype("datetime64[ns]"),
         }
     )
-    days = used.groupby(["account", "order_date"])["net_amount"].sum()
-    days = days.loc[days > 0].reset_index()
     last = by_position(days.groupby("account")["order_date"].max(), accounts).reindex(accounts)
     recent = days.loc[days["order_date"] > start].sort_values(["account", "order_date"])
     gaps = recent.groupby("account")["order_date"].diff().dt.days

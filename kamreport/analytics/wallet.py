@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.membership import factorized
 from kamreport.analytics.periods import Window, as_timestamp, covers, year_elapsed
 
 WALLET_COLUMNS = (
@@ -46,9 +47,15 @@ def latest_spend(wallet: pd.DataFrame | None, year: int, accounts: pd.Index) -> 
 def calendar_revenue(lines: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.Series:
     """Revenue per (account_id, year) of the lines dated ≤ A; A's year annualised."""
     end = as_timestamp(as_of)
-    used = lines.loc[lines["order_date"] <= end, ["account_id", "order_date", "net_amount"]]
-    by = used.groupby([used["account_id"].astype(str), used["order_date"].dt.year.rename("year")])
-    revenue = by["net_amount"].sum().astype(float)
+    keep = (lines["order_date"] <= end).to_numpy()
+    codes, uniques = factorized(lines["account_id"])  # grouped on codes: no text per line
+    keep = keep & (codes >= 0)
+    year = lines["order_date"].dt.year.to_numpy()[keep]
+    revenue = lines["net_amount"].loc[keep].groupby([codes[keep], year]).sum().astype(float)
+    revenue.index = revenue.index.set_levels(
+        [pd.Index(uniques.astype(str)[revenue.index.levels[0]]), revenue.index.levels[1]]
+    ).set_names(["account_id", "year"])
+    revenue = revenue.sort_index()  # by account id, then year, as grouping by the text sorts
     elapsed, days = year_elapsed(end)
     current = revenue.index.get_level_values("year") == end.year
     revenue[current] = revenue[current] / elapsed * days
