@@ -16,13 +16,19 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.membership import by_position, factorized, positions
-from kamreport.analytics.periods import as_timestamp, covers, ltm, recent_and_year_earlier, up_to
+from kamreport.analytics.periods import (
+    as_timestamp,
+    covers,
+    first_date_up_to,
+    ltm,
+    recent_and_year_earlier,
+)
 from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
 from kamreport.analytics.receivables import receivables_by_account
 from kamreport.analytics.risk import risk_flags
 from kamreport.analytics.targets import targets_by_account
 from kamreport.analytics.valuation import value_accounts
-from kamreport.analytics.wallet import wallet_by_account
+from kamreport.analytics.wallet import first_covered_year, wallet_by_account
 from kamreport.dataset import Dataset
 from kamreport.exact import is_money, tidy
 from kamreport.params import Params
@@ -64,13 +70,17 @@ def _sales(
 
 
 def _price_and_breadth(
-    lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index, months: int
+    lines: pd.DataFrame,
+    end: pd.Timestamp,
+    accounts: pd.Index,
+    months: int,
+    data_start: pd.Timestamp,
 ) -> pd.DataFrame:
     """Discount depth and products bought over the last ``months`` months and the same
     months a year earlier (the windows of the account review and its flags); the
     year-earlier ones are null when the data starts after that window does."""
     now, before = recent_and_year_earlier(end, months)
-    known = lines.empty or covers(lines["order_date"].min(), before)
+    known = covers(data_start, before)  # NaT, no lines up to as_of: nothing to compare
     out = pd.DataFrame(index=accounts)
     out["recent_months"] = months
     out["discount_depth"] = discount_depth_by_account(lines, now, accounts)
@@ -99,7 +109,10 @@ def account_metrics(
     """
     end = as_timestamp(as_of)
     accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
-    lines = up_to(dataset.order_lines, "order_date", end)
+    # Every figure below reads windows that end at the as-of date, so the lines are
+    # not copied to drop those after it.
+    lines = dataset.order_lines
+    data_start = first_date_up_to(lines["order_date"], end)
     if values is None:
         values = value_accounts(dataset, end, params.scoring, params.clv, params.risk)
     if flags is None:
@@ -107,9 +120,12 @@ def account_metrics(
     out = _sales(lines, end, accounts, values)
     out.insert(0, "as_of", end.date().isoformat())
     targets = targets_by_account(lines, dataset.get("targets"), end, accounts, flags)
-    wallet = wallet_by_account(lines, dataset.get("wallet"), end, accounts)
+    first_year = first_covered_year(
+        lines.loc[(lines["order_date"] <= end).to_numpy(), ["order_date"]]
+    )
+    wallet = wallet_by_account(lines, dataset.get("wallet"), end, accounts, first_year)
     receivables = receivables_by_account(dataset.get("invoices"), end, accounts)
-    price = _price_and_breadth(lines, end, accounts, params.risk.discount_window_months)
+    price = _price_and_breadth(lines, end, accounts, params.risk.discount_window_months, data_start)
     out = pd.concat(
         [out, targets, wallet, price, receivables[["open_amount", "overdue_amount", "dso_days",
                                              "collection_rate"]]],

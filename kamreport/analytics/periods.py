@@ -32,12 +32,10 @@ def as_timestamp(value: dt.date | pd.Timestamp | str) -> pd.Timestamp:
     return pd.Timestamp(value).normalize()
 
 
-def up_to(frame: pd.DataFrame, column: str, end: pd.Timestamp) -> pd.DataFrame:
-    """The rows of ``frame`` whose ``column`` is ≤ ``end``: the frame itself when all of
-    them are (the usual case at the default as-of date), so ten million order lines are
-    not copied to drop none. Read the result, do not change it."""
-    keep = frame[column] <= end
-    return frame if bool(keep.all()) else frame.loc[keep]
+def first_date_up_to(dates: pd.Series, end: pd.Timestamp) -> pd.Timestamp:
+    """The earliest of ``dates`` that is ≤ ``end`` (NaT when there is none): where the
+    order data starts for figures as of ``end``, found without copying the lines."""
+    return dates.loc[(dates <= end).to_numpy()].min()
 
 
 def ltm(as_of: dt.date | pd.Timestamp) -> Window:

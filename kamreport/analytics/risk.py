@@ -20,9 +20,9 @@ from kamreport.analytics.periods import (
     Window,
     as_timestamp,
     covers,
+    first_date_up_to,
     ltm,
     recent_and_year_earlier,
-    up_to,
 )
 from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
 from kamreport.analytics.receivables import invoice_amounts, used_columns
@@ -233,13 +233,16 @@ def _price_windows(end: pd.Timestamp, months: int) -> tuple[Window, Window]:
     return now, now.shifted_years(1)
 
 
-def _discount(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+def _discount(
+    lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index,
+    data_start: pd.Timestamp,
+):  # fmt: skip
     """Discount depth of the recent months against the same months a year earlier, as the
     account review shows it (analytics.profitability.discount_depth_by_account)."""
     if "list_amount" not in lines:
         return None
     now, before = recent_and_year_earlier(end, p.discount_window_months)
-    if not covers(lines["order_date"].min(), before):
+    if not covers(data_start, before):
         return None  # no year-earlier months to compare with
     cur = discount_depth_by_account(lines, now, accounts)
     pri = discount_depth_by_account(lines, before, accounts)
@@ -249,11 +252,14 @@ def _discount(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: p
     return _frame("DISCOUNT_PRESSURE", mask, cur, p.discount_rise, pri, high)
 
 
-def _breadth(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+def _breadth(
+    lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index,
+    data_start: pd.Timestamp,
+):  # fmt: skip
     """Products bought in the recent months against the same months a year earlier, as
     the account review counts them (analytics.profitability.products_by_account)."""
     now, before = recent_and_year_earlier(end, p.discount_window_months)
-    if not covers(lines["order_date"].min(), before):
+    if not covers(data_start, before):
         return None  # no year-earlier months to compare with
     cur = products_by_account(lines, now, accounts)
     pri = products_by_account(lines, before, accounts)
@@ -303,7 +309,10 @@ def risk_flags(
     """
     end = as_timestamp(as_of)
     accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
-    lines = up_to(dataset.order_lines, "order_date", end)
+    # Every flag below reads windows that end at the as-of date (ORDER_GAP drops later
+    # lines itself), so the lines are not copied to drop those after it.
+    lines = dataset.order_lines
+    data_start = first_date_up_to(lines["order_date"], end)
     done = _done(dataset, end)
     parts = [
         _order_gap(lines, end, risk, accounts),
@@ -313,8 +322,8 @@ def risk_flags(
         _complaint_spike(dataset, end, risk, accounts),
         _decision_maker(dataset, done, end, risk, accounts),
         _senior_visit(done, end, risk, accounts),
-        _discount(lines, end, risk, accounts),
-        _breadth(lines, end, risk, accounts),
+        _discount(lines, end, risk, accounts, data_start),
+        _breadth(lines, end, risk, accounts, data_start),
         _satisfaction_fall(dataset, end, risk, accounts),
         _p_alive(values, risk, accounts) if values is not None else None,
     ]

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.membership import by_position, positions
-from kamreport.analytics.periods import Window, as_timestamp, up_to, year_elapsed, ytd
+from kamreport.analytics.periods import Window, as_timestamp, year_elapsed, ytd
 
 TARGET_COLUMNS = ("revenue_ytd", "target_ytd", "attainment_ytd", "target_fy", "forecast_fy")
 # The forecast's working columns (targets_by_account returns them after TARGET_COLUMNS).
@@ -93,7 +93,7 @@ def targets_by_account(
     NaN without a targets table. ``flags`` (risk.risk_flags as of ``as_of``) marks the
     inactive accounts; without it every forecast is the run rate."""
     end = as_timestamp(as_of)
-    lines = up_to(order_lines, "order_date", end)
+    lines = order_lines  # every window below ends at the as-of date: no copy to drop later lines
     out = pd.DataFrame(index=accounts)
     out["revenue_ytd"] = revenue_by_account(lines, ytd(end), accounts)
     if targets is None:
