@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.membership import by_position, factorized, positions
+from kamreport.analytics.membership import by_position, positions
 from kamreport.analytics.periods import (
     as_timestamp,
     covers,
@@ -60,7 +60,7 @@ def _sales(
     inside = ltm(end).mask(lines["order_date"]).to_numpy()
     # grouped on integer codes (account positions, order numbers): no text per line
     account = positions(lines["account_id"], accounts)[inside]
-    order = factorized(lines["order_id"])[0][inside]
+    order, _ = pd.factorize(lines["order_id"].loc[inside])  # the LTM's order numbers only
     known = (account >= 0) & (order >= 0)
     net = lines["net_amount"].loc[inside].loc[known]
     per_order = net.groupby([account[known], order[known]]).sum()
