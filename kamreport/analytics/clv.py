@@ -132,8 +132,10 @@ def bgnbd_log_likelihood(
     summed in log space with log-sum-exp.
     """
     x, tx, big_t = _arrays(frequency, recency, T)
-    ln_a1 = _special().gammaln(r + x) - _special().gammaln(r) + r * np.log(alpha)
-    ln_a2 = _special().betaln(a, b + x) - _special().betaln(a, b)
+    # the special functions once per distinct frequency (a few hundred, not one per account)
+    distinct, which = np.unique(x, return_inverse=True)
+    ln_a1 = (_special().gammaln(r + distinct) - _special().gammaln(r) + r * np.log(alpha))[which]
+    ln_a2 = (_special().betaln(a, b + distinct) - _special().betaln(a, b))[which]
     ln_a3 = -(r + x) * np.log(alpha + big_t)
     repeat = x > 0
     with np.errstate(divide="ignore", invalid="ignore"):
