@@ -54,3 +54,42 @@ def test_positions_match_get_indexer(values):
     assert positions(pd.Series(["KA1", "KA2", None, "KA3"], dtype="str"), index).tolist() == [
         1, -1, -1, 0,
     ]  # fmt: skip
+
+
+def test_factorized_is_remembered_and_follows_a_changed_column():
+    from kamreport.analytics.membership import factorized
+
+    ids = pd.Series([f"KA{i % 997}" for i in range(150_000)], dtype="str")
+    frame = pd.DataFrame({"account_id": ids})
+    codes, uniques = factorized(frame["account_id"])
+    expected_codes, expected_uniques = pd.factorize(ids)
+    assert codes.tolist() == expected_codes.tolist()
+    assert list(uniques) == list(expected_uniques)
+    again, _ = factorized(frame["account_id"])
+    assert again is codes  # the same column: encoded once
+    frame.loc[0, "account_id"] = "NEW"
+    changed, changed_uniques = factorized(frame["account_id"])
+    assert changed is not codes
+    assert changed_uniques[changed[0]] == "NEW"
+    assert changed_uniques[changed[1]] == "KA1"
+
+
+def test_positions_of_a_remembered_column_in_another_index():
+    ids = pd.Series([f"KA{i % 7}" for i in range(120_000)] + [None], dtype="str")
+    first = pd.Index(["KA1", "KA3"], dtype="str")
+    second = pd.Index(["KA3", "KA6", "KA0"], dtype="str")
+    for index in (first, second, first):
+        assert positions(ids, index).tolist() == index.get_indexer(ids.to_numpy()).tolist()
+
+
+def test_by_position_labels_the_groups_and_drops_unknown_ids():
+    from kamreport.analytics.membership import by_position
+
+    accounts = pd.Index(["KA1", "KA2", "KA3"], dtype="str", name="account_id")
+    ids = pd.Series(["KA2", "KA9", "KA2", "KA1"], dtype="str")
+    values = pd.Series([1.0, 5.0, 2.0, 4.0])
+    grouped = by_position(values.groupby(positions(ids, accounts)).sum(), accounts)
+    expected = values.groupby(ids).sum().reindex(["KA1", "KA2"])
+    assert grouped.index.tolist() == ["KA1", "KA2"]
+    assert grouped.index.name == "account_id"
+    assert grouped.tolist() == expected.tolist() == [4.0, 3.0]
