@@ -65,11 +65,13 @@ def products_by_account(lines: pd.DataFrame, window: Window, accounts: pd.Index)
     """Distinct products bought (positive net amount) per account over ``window``; 0 for
     an account that bought nothing."""
     keep = ((lines["net_amount"] > 0) & window.mask(lines["order_date"])).to_numpy()
-    product, _ = factorized(lines["product_id"])  # -1: no product id, not counted
-    keep = keep & (product >= 0)
-    by = positions(lines["account_id"], accounts)[keep]
-    counts = by_position(pd.Series(product[keep]).groupby(by).nunique(), accounts)
-    return counts.reindex(accounts, fill_value=0).astype(int)
+    product, products = factorized(lines["product_id"])  # -1: no product id, not counted
+    by = positions(lines["account_id"], accounts)
+    keep = keep & (product >= 0) & (by >= 0)
+    # each (account, product) pair once, as one integer; then pairs per account
+    pairs = np.unique(by[keep].astype(np.int64) * len(products) + product[keep])
+    counts = np.bincount(pairs // max(len(products), 1), minlength=len(accounts))
+    return pd.Series(counts, index=accounts).astype(int)
 
 
 def _quarter_index(window: Window) -> pd.PeriodIndex:

@@ -51,10 +51,15 @@ def calendar_revenue(lines: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.S
     codes, uniques = factorized(lines["account_id"])  # grouped on codes: no text per line
     keep = keep & (codes >= 0)
     year = lines["order_date"].dt.year.to_numpy()[keep]
-    revenue = lines["net_amount"].loc[keep].groupby([codes[keep], year]).sum().astype(float)
-    revenue.index = revenue.index.set_levels(
-        [pd.Index(uniques.astype(str)[revenue.index.levels[0]]), revenue.index.levels[1]]
-    ).set_names(["account_id", "year"])
+    first = int(year.min()) if len(year) else 0
+    years = int(year.max()) - first + 1 if len(year) else 1
+    key = codes[keep].astype(np.int64) * years + (year - first)  # one integer per account-year
+    revenue = lines["net_amount"].loc[keep].groupby(key).sum().astype(float)
+    key = revenue.index.to_numpy()
+    revenue.index = pd.MultiIndex.from_arrays(
+        [uniques.astype(str)[key // years], (key % years + first).astype(year.dtype)],
+        names=["account_id", "year"],
+    )
     revenue = revenue.sort_index()  # by account id, then year, as grouping by the text sorts
     elapsed, days = year_elapsed(end)
     current = revenue.index.get_level_values("year") == end.year
