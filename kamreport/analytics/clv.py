@@ -676,6 +676,7 @@ def account_clv(
     interval_level: float = 0.9,
     interval_resamples: int = 20,
     seed: int = 13,
+    daily: pd.DataFrame | None = None,
 ) -> ClvResult:
     """Lifetime value of every account with order lines up to ``as_of``.
 
@@ -690,10 +691,12 @@ def account_clv(
     retention, else ``default_retention``). clv_low/clv_high: the ``interval_level``
     bootstrap interval over ``interval_resamples`` resamples of the accounts (seeded).
     ``margin_rate`` is a float or a Series by account_id (missing: the Series' mean).
+    ``daily`` is :func:`daily_net` of ``order_lines`` as of ``as_of`` when the caller has
+    it already.
     """
     rule = rule if rule is not None else RhythmRule()
     end = as_timestamp(as_of)
-    daily = daily_net(order_lines, end)
+    daily = daily_net(order_lines, end) if daily is None else daily
     accounts = pd.Index(pd.unique(daily["account_id"]), name="account_id")
     summary = _rfm_from_daily(daily, end, "W").reindex(accounts)
     no_occasion = summary["frequency"].isna().to_numpy()

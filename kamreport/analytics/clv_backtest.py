@@ -96,12 +96,15 @@ def clv_backtest(
     *,
     rule: RhythmRule | None = None,
     min_repeat_customers: int = 20,
+    daily: pd.DataFrame | None = None,
 ) -> ClvBacktest:
-    """Back-test of the BG/NBD model and the order-rhythm rule as of as_of − 12 months."""
+    """Back-test of the BG/NBD model and the order-rhythm rule as of as_of − 12 months.
+
+    ``daily`` is ``clv.daily_net(order_lines, as_of)`` when the caller has it already."""
     rule = rule if rule is not None else RhythmRule()
     end = as_timestamp(as_of)
     then = end - pd.DateOffset(months=12)
-    daily = daily_net(order_lines, end)
+    daily = daily_net(order_lines, end) if daily is None else daily
     if daily.empty or daily["order_date"].min() > then - pd.DateOffset(months=MIN_HISTORY_MONTHS):
         return ClvBacktest(then.date(), 0, None, None, unavailable="history_short")
     before = daily.loc[daily["order_date"] <= then]

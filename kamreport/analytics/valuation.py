@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kamreport.analytics.abc import abc_classes
-from kamreport.analytics.clv import ClvResult, RhythmRule, account_clv
+from kamreport.analytics.clv import ClvResult, RhythmRule, account_clv, daily_net
 from kamreport.analytics.clv_backtest import ClvBacktest, clv_backtest
 from kamreport.analytics.risk import risk_flags
 from kamreport.analytics.scoring import account_features, score_accounts, with_flag_risk
@@ -85,9 +85,11 @@ def value_portfolio(
     # the lifetime-value rule uses the ORDER_GAP limits, so P(alive) agrees with that flag;
     # the model is used only when it beats the rule on the back-test
     rule = RhythmRule(risk.order_gap_factor, risk.order_gap_min_days, risk.order_gap_history_months)
+    daily = daily_net(dataset.order_lines, as_of)  # for the back-test and the fit alike
     checked = clv_backtest(
-        dataset.order_lines, as_of, rule=rule, min_repeat_customers=clv.min_repeat_customers
-    )
+        dataset.order_lines, as_of, rule=rule, min_repeat_customers=clv.min_repeat_customers,
+        daily=daily,
+    )  # fmt: skip
     result = account_clv(
         dataset.order_lines,
         as_of,
@@ -103,6 +105,7 @@ def value_portfolio(
         earned_reason=checked.verdict,
         interval_level=clv.interval_level,
         interval_resamples=clv.interval_resamples,
+        daily=daily,
     )
     choice = ClvChoice("model" if result.model_used else "rule", result.reasons, checked)
     per_account = result.accounts.reindex(features.index)
