@@ -4,7 +4,6 @@ inside the figure (English and Chinese), and the same bytes on every render."""
 from __future__ import annotations
 
 import copy
-
 import datetime as dt
 import itertools
 import re
