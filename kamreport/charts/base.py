@@ -96,33 +96,45 @@ class Chart:
     svg_narrow: str = ""
 
 
+_STYLE: dict[str, object] = {}
+
+
+def _apply_style() -> None:
+    """Set the report style in matplotlib's settings (validating them costs a few
+    milliseconds a chart, so only when they differ)."""
+    families = register_matplotlib_fonts()
+    if _STYLE and all(matplotlib.rcParams[k] == v for k, v in _STYLE.items()):
+        return
+    style = {
+        "font.family": "sans-serif",
+        "font.sans-serif": list(families),
+        "font.size": 10,
+        "axes.titlesize": 12,
+        "axes.titleweight": "bold",
+        "axes.titlelocation": "left",
+        "axes.titley": 1.0,  # above the plot area: no axis is drawn on top
+        "axes.edgecolor": COLORS["neutral"],
+        "axes.labelcolor": COLORS["text"],
+        "xtick.color": COLORS["text"],
+        "ytick.color": COLORS["text"],
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "axes.grid.axis": "y",
+        "axes.axisbelow": True,  # gridlines under bars and lines, never over them
+        "grid.color": COLORS["grid"],
+        "axes.unicode_minus": False,
+        "svg.fonttype": "none",
+        "svg.hashsalt": "kamreport",
+    }
+    matplotlib.rcParams.update(style)
+    _STYLE.clear()
+    _STYLE.update({k: matplotlib.rcParams[k] for k in style if k != "svg.hashsalt"})
+
+
 def new_figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, Axes]:
     """A figure in the report style (fonts, grid, spines)."""
-    families = register_matplotlib_fonts()
-    matplotlib.rcParams.update(
-        {
-            "font.family": "sans-serif",
-            "font.sans-serif": list(families),
-            "font.size": 10,
-            "axes.titlesize": 12,
-            "axes.titleweight": "bold",
-            "axes.titlelocation": "left",
-            "axes.titley": 1.0,  # above the plot area: no axis is drawn on top
-            "axes.edgecolor": COLORS["neutral"],
-            "axes.labelcolor": COLORS["text"],
-            "xtick.color": COLORS["text"],
-            "ytick.color": COLORS["text"],
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.grid": True,
-            "axes.grid.axis": "y",
-            "axes.axisbelow": True,  # gridlines under bars and lines, never over them
-            "grid.color": COLORS["grid"],
-            "axes.unicode_minus": False,
-            "svg.fonttype": "none",
-            "svg.hashsalt": "kamreport",
-        }
-    )
+    _apply_style()
     fig = Figure(figsize=(width, height), layout="none")
     ax = fig.add_subplot()
     return fig, ax
@@ -253,6 +265,14 @@ def _adjust(fig: Figure, margins: tuple[float, float, float, float]) -> None:
     )
 
 
+def _renderer(fig: Figure):
+    """The figure's Agg renderer for measuring texts: one per figure and size, so a text
+    measured once (matplotlib keeps its size per renderer) is not measured again."""
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    return fig.canvas.get_renderer()
+
+
 def fit_margins(fig: Figure) -> None:
     """Place the plot area so every text around it lies inside the figure, once.
 
@@ -269,7 +289,7 @@ def fit_margins(fig: Figure) -> None:
     axes = [ax for ax in fig.axes if ax.get_visible()]
     if not axes:
         return
-    renderer = FigureCanvasAgg(fig).get_renderer()
+    renderer = _renderer(fig)
     ticks = _tick_locations(axes)
     margins = _margins(fig, axes, renderer)
     _adjust(fig, margins)
@@ -413,7 +433,7 @@ def narrow_figure(fig: Figure) -> bool:
             text.set_fontsize(NARROW_MIN_PT)
     _FITTED.discard(fig)
     fit_margins(fig)
-    renderer = FigureCanvasAgg(fig).get_renderer()
+    renderer = _renderer(fig)
     _thin_ticks(fig, renderer)
     if _separate_texts(fig, renderer):  # lifted labels may need more room above
         axes = [ax for ax in fig.axes if ax.get_visible()]
