@@ -57,9 +57,7 @@ def over_key_cap(
     if not len(ids):
         return over
     ranked = pd.DataFrame({"score": score.reindex(ids).to_numpy(float)}, index=ids)
-    ranked = ranked.sort_index(kind="stable").sort_values(
-        "score", ascending=False, kind="stable"
-    )
+    ranked = ranked.sort_index(kind="stable").sort_values("score", ascending=False, kind="stable")
     beyond = np.zeros(len(ranked), dtype=bool)
     if rules.tier_key_max_accounts is not None:
         beyond |= np.arange(1, len(ranked) + 1) > rules.tier_key_max_accounts
@@ -118,4 +116,3 @@ def tier_accounts(
 def assign_tiers(scored: pd.DataFrame, features: pd.DataFrame, rules: ScoringParams) -> pd.Series:
     """Tier per account; ``scored`` from score_accounts, ``features`` from account_features."""
     return tier_accounts(scored, features, rules)[0]
-

@@ -213,7 +213,8 @@ def value_accounts(
     Columns: revenue_ltm, gross_margin_ltm, the seven criteria (spend, growth,
     loyalty, profit, potential, influence, risk), score, contrib_<criterion>,
     norm_<criterion>, tier, abc_class (on LTM revenue), abc_class_margin (on LTM
-    gross margin; NaN for an account without a known margin), rank (1 = highest score; ties share the best rank), p_alive,
+    gross margin; NaN for an account without a known margin), rank (1 = highest
+    score; ties share the best rank), p_alive,
     expected_orders_12m, expected_margin_12m, clv, clv_low, clv_high (the interval),
     clv_method ("bgnbd+gg" or "rule"), clv_reason (reason codes joined by ";"),
     clv_margin_basis (MARGIN_FROM_COSTS, MARGIN_ASSUMED or MARGIN_NONE: then the margin
@@ -308,9 +309,9 @@ __all__ = [
     "clv_choice",
     "clv_margin_rates",
     "margin_rates",
+    "shifted_weights",
     "stored_key_cap",
     "stored_score_basis",
-    "shifted_weights",
     "value_accounts",
     "value_portfolio",
     "weight_sensitivity",
