@@ -374,6 +374,7 @@ class ScoreBasis:
 
     weights: Mapping[str, float]
     left_out: tuple[str, ...]
+    strategy: Mapping[str, float]  # the weights of the params file
 
     @property
     def used(self) -> tuple[str, ...]:
@@ -404,7 +405,7 @@ def score_basis(features: pd.DataFrame, weights: Mapping[str, float]) -> ScoreBa
         if anywhere[j] and w[j] > 0 and np.isfinite(effective[j])
     }
     left_out = tuple(c for j, c in enumerate(SCORING_CRITERIA) if w[j] > 0 and not anywhere[j])
-    return ScoreBasis(weights=used, left_out=left_out)
+    return ScoreBasis(weights=used, left_out=left_out, strategy=dict(weights))
 
 
 def account_weights(norms: pd.Series, weights: Mapping[str, float]) -> pd.Series:
