@@ -235,6 +235,8 @@ def test_portfolio_shows_the_criteria_used_and_left_out(views):
     assert "Potential (no wallet estimates (wallet table))" in intro
     labels = [c.label for c in tiers.scores.table.columns]
     assert "Profit" not in labels and "Spend" in labels
+    sensitivity = [dict(r.attrs)["data-criterion"] for r in tiers.sensitivity.rows]
+    assert "profit" not in sensitivity and "spend" in sensitivity
     assert "Key tier capped (at most 40 accounts)" in views["assumed"].tiers.tiers.note
     assert "capped" not in tiers.tiers.note
 

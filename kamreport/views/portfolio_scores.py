@@ -339,6 +339,8 @@ def _migration(ctx: Context, migration: pd.DataFrame) -> Table:
 def _sensitivity(ctx: Context) -> Table:
     """Per criterion: its weight and how many accounts change tier when it moves."""
     d, t = ctx.display, ctx.t
+    basis = stored_score_basis(ctx.review.values)
+    left_out = set(basis.left_out) if basis is not None else set()
     rows = tuple(
         Row(
             (
@@ -350,6 +352,7 @@ def _sensitivity(ctx: Context) -> Table:
             attrs=attrs(criterion=c),
         )
         for c, row in ctx.review.sensitivity_summary.iterrows()
+        if c not in left_out  # no data for any account: the scores section says why
     )
     columns = ctx.columns(
         "portfolio.tiers.criterion",
