@@ -154,6 +154,24 @@ def test_the_key_tier_is_capped_by_count_lowest_scores_first(dataset, plain):
     assert len(capped.key_cap.demoted) == len(qualified) - 40
 
 
+def test_a_capped_account_says_so_in_its_report(dataset):
+    params = Params(scoring=ScoringParams(tier_key_max_accounts=40))
+    figures = compute_figures(dataset, AS_OF.date(), params)
+    capped = figures.values.index[figures.values["key_capped"]]
+    assert len(capped) > 0
+    kept = figures.values.index[figures.values["tier"] == "key"][0]
+    for account, expected in ((capped[0], True), (kept, False)):
+        review = customer_report.analyse(dataset, account, AS_OF.date(), params, figures)
+        shown = customer_report.view(
+            review,
+            dict.fromkeys(customer_report.CHART_KEYS),
+            Formatter("en", "GBP"),
+            make_provenance(params, dataset, AS_OF.date(), data_hash="0" * 64, now=NOW),
+            params,
+        ).value
+        assert ("over the key-tier cap" in shown.cards[2].note) == expected
+
+
 def test_the_key_tier_is_capped_by_share_of_revenue(dataset):
     scoring = ScoringParams(tier_key_max_revenue_share=0.2)
     values = value_portfolio(dataset, AS_OF, scoring, ClvParams(), RiskParams()).accounts

@@ -163,6 +163,7 @@ def value_portfolio(
         [features[["revenue_ltm", "gross_margin_ltm"]], features[criteria], scored], axis=1
     )
     out["tier"], cap = tier_accounts(scored, features, scoring)
+    out["key_capped"] = out.index.isin(cap.demoted)  # key score, but over the key-tier cap
     basis = score_basis(features, scoring.weights)
     out["abc_class"] = abc_classes(
         features["revenue_ltm"], scoring.abc_a_threshold, scoring.abc_b_threshold
@@ -212,7 +213,8 @@ def value_accounts(
 
     Columns: revenue_ltm, gross_margin_ltm, the seven criteria (spend, growth,
     loyalty, profit, potential, influence, risk), score, contrib_<criterion>,
-    norm_<criterion>, tier, abc_class (on LTM revenue), abc_class_margin (on LTM
+    norm_<criterion>, tier, key_capped (reached the key score but fell to another tier
+    under the key-tier cap), abc_class (on LTM revenue), abc_class_margin (on LTM
     gross margin; NaN for an account without a known margin), rank (1 = highest
     score; ties share the best rank), p_alive,
     expected_orders_12m, expected_margin_12m, clv, clv_low, clv_high (the interval),

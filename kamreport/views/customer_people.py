@@ -420,6 +420,7 @@ def value(review: AccountReview, display: Display, params: Params) -> ValueSecti
         Kpi(
             f"{t('review.value.tier')} · {t('review.value.abc')}",
             f"{display.tier(row.get('tier'))} · {abc}",
+            note=t("review.value.tier_capped") if _key_capped(row) else "",
         ),
     )
     table = figures(
@@ -450,6 +451,12 @@ def value(review: AccountReview, display: Display, params: Params) -> ValueSecti
         score=display.number(row["score"], 1),
         notes=tuple(n for n in (clv_margin_note(display, v.clv), *_score_notes(v, display)) if n),
     )
+
+
+def _key_capped(row: pd.Series) -> bool:
+    """Whether the account reached the key score but fell under the key-tier cap."""
+    capped = row.get("key_capped")
+    return not missing(capped) and bool(capped)
 
 
 def _score_notes(v: AccountValue, display: Display) -> tuple[str, ...]:
