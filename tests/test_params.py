@@ -109,7 +109,8 @@ def test_value_parameters_for_data_without_costs_or_with_many_small_accounts():
         }
     )
     assert set_.clv.assumed_margin == 0.25
-    assert (set_.scoring.tier_key_max_accounts, set_.scoring.tier_key_max_revenue_share) == (50, 0.6)
+    scoring = set_.scoring
+    assert (scoring.tier_key_max_accounts, scoring.tier_key_max_revenue_share) == (50, 0.6)
     with pytest.raises(ParamsError, match=r"clv\.assumed_margin must be between"):
         load_params(overrides={"clv": {"assumed_margin": 25}})
     with pytest.raises(ParamsError, match=r"scoring\.tier_key_max_revenue_share must be between"):

@@ -249,8 +249,8 @@ def test_portfolio_shows_the_criteria_used_and_left_out(views):
     tiers = views["plain"].tiers
     intro = tiers.scores.intro
     assert "Spend 41%" in intro and "Risk 10%" in intro
-    assert "Profit (no costs (cost_amount) in the order lines)" in intro
-    assert "Potential (no wallet estimates (wallet table))" in intro
+    assert "Profit — no cost_amount in the order lines" in intro
+    assert "Potential — no wallet estimates (the wallet table)" in intro
     labels = [c.label for c in tiers.scores.table.columns]
     assert "Profit" not in labels and "Spend" in labels
     sensitivity = [dict(r.attrs)["data-criterion"] for r in tiers.sensitivity.rows]
@@ -274,7 +274,7 @@ def test_customer_report_labels_value_and_score_basis(dataset):
     assert "assumed margin 25%" in shown.cards[0].label
     notes = " ".join(shown.notes)
     assert "assumed gross margin of 25%" in notes
-    assert "Purchase power" in notes and "Profit contribution (no costs" in notes
+    assert "Purchase power" in notes and "Profit contribution — no cost_amount" in notes
     assert "Profit contribution" not in [c.label for c in shown.criteria]
 
     plain_params = Params()

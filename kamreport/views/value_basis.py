@@ -56,8 +56,10 @@ def left_out_text(display: Display, basis: ScoreBasis, criterion_key: str) -> st
     if not basis.left_out:
         return ""
     criteria = "; ".join(
-        display.aside(
-            display.t(f"{criterion_key}.{c}"), display.t(f"review.value.left_out_reason.{c}")
+        display.t(
+            "review.value.left_out_item",
+            criterion=display.t(f"{criterion_key}.{c}"),
+            reason=display.t(f"review.value.left_out_reason.{c}"),
         )
         for c in basis.left_out
     )
