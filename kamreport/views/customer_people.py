@@ -472,7 +472,10 @@ def _score_notes(v: AccountValue, display: Display) -> tuple[str, ...]:
     ]
     return (
         display.t("review.value.weights_used", weights=weights_text(display, used, key)),
-        display.t("review.value.account_missing", criteria=", ".join(missing_here))
+        display.t(
+            "review.value.account_missing",
+            criteria=display.t("attention.separator").join(missing_here),
+        )
         if missing_here
         else "",
         left_out_text(display, v.basis, key),

@@ -55,7 +55,7 @@ def left_out_text(display: Display, basis: ScoreBasis, criterion_key: str) -> st
     """The criteria no account has data for, each with the reason; "" when none."""
     if not basis.left_out:
         return ""
-    criteria = "; ".join(
+    criteria = display.t("review.value.left_out_separator").join(
         display.t(
             "review.value.left_out_item",
             criterion=display.t(f"{criterion_key}.{c}"),
@@ -78,7 +78,7 @@ def key_cap_text(display: Display, cap: KeyCap | None) -> str:
         limits.append(display.t("review.value.cap_share", share=share))
     return display.t(
         "review.value.key_cap",
-        limits=", ".join(limits),
+        limits=display.t("attention.separator").join(limits),
         demoted=display.number(len(cap.demoted)),
         qualified=display.number(cap.qualified),
     )
