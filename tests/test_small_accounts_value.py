@@ -301,3 +301,35 @@ def test_metrics_carry_the_assumed_margin(dataset):
     plain = compute_figures(dataset, AS_OF.date(), Params()).metrics
     assert plain["clv_assumed_margin"].isna().all() and plain["clv"].isna().all()
     assert np.isnan(plain["clv"]).all()
+
+
+def test_accounts_without_costs_have_no_margin_class_when_others_have_one(dataset):
+    lines = dataset.order_lines
+    costed = lines["account_id"] <= "C00300"
+    lines = lines.assign(cost_amount=(lines["net_amount"] * 0.7).where(costed))
+    partial = type(dataset)({"accounts": dataset.accounts, "order_lines": lines})
+    params = load_params()
+    review = portfolio_report.analyse(partial, AS_OF.date(), params)
+    values = review.values
+    known = values["gross_margin_ltm"].notna()
+    assert values.loc[~known, "abc_class_margin"].isna().all()
+    assert values.loc[known, "abc_class_margin"].isin(["A", "B", "C"]).all()
+    # the margin ABC table counts the accounts with a known margin only
+    assert int(review.margin.table["accounts"].sum()) == int(known.sum())
+    fmt = Formatter("en", "GBP")
+    provenance = make_provenance(params, partial, AS_OF.date(), data_hash="0" * 64, now=NOW)
+    view = portfolio_view(
+        review, portfolio_report.charts(review, fmt), portfolio_display(fmt, review),
+        provenance, params, {},
+    )  # fmt: skip
+    unknown = int((~known).sum())
+    assert f"{unknown} of 600 accounts have no known margin" in view.concentration.abc[1].note
+    margin_cells = {
+        dict(row.attrs).get("data-account"): row.cells[5].text
+        for row in view.concentration.top.table.rows
+    }
+    assert "Class (margin)" in [c.label for c in view.concentration.top.table.columns]
+    assert set(margin_cells) <= set(values.index)
+    assert "n/a" in margin_cells.values()  # the top accounts include some without costs
+    for account, text in margin_cells.items():
+        assert (text == "n/a") == (not known[account])
