@@ -20,7 +20,7 @@ from kamreport.analytics.profitability import discount_depth_by_account, product
 from kamreport.analytics.receivables import receivables_by_account
 from kamreport.analytics.risk import risk_flags
 from kamreport.analytics.targets import targets_by_account
-from kamreport.analytics.valuation import value_accounts
+from kamreport.analytics.valuation import MARGIN_ASSUMED, value_accounts
 from kamreport.analytics.wallet import wallet_by_account
 from kamreport.dataset import Dataset
 from kamreport.exact import is_money, tidy
@@ -34,7 +34,7 @@ KEYS = (
     "recent_months", "discount_depth", "discount_depth_year_earlier", "products_bought",
     "products_bought_year_earlier", "open_amount", "overdue_amount", "dso_days",
     "collection_rate", "p_alive", "expected_orders_12m", "expected_margin_12m", "clv",
-    "clv_method", "score", "rank", "tier", "abc_class", "risk_flags",
+    "clv_method", "clv_assumed_margin", "score", "rank", "tier", "abc_class", "risk_flags",
 )  # fmt: skip
 
 
@@ -112,6 +112,10 @@ def account_metrics(
     value_columns = ["p_alive", "expected_orders_12m", "expected_margin_12m", "clv", "clv_method",
                      "score", "rank", "tier", "abc_class"]  # fmt: skip
     out = out.join(values[value_columns].reindex(accounts))
+    # the gross margin assumed for CLV and expected margin (clv.assumed_margin), null
+    # when they come from the data's costs or there is no lifetime value
+    assumed = values["clv_margin_basis"].reindex(accounts).eq(MARGIN_ASSUMED)
+    out["clv_assumed_margin"] = values["margin_rate"].reindex(accounts).where(assumed)
     for column in ("wallet_year", "wallet_prior_year"):  # years, not amounts: 2026, not 2026.0
         out[column] = out[column].astype("Int64")
     codes = flags.groupby("account_id")["code"].agg(";".join)

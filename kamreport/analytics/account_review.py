@@ -26,7 +26,9 @@ from kamreport.analytics.receivables import Receivables, account_receivables
 from kamreport.analytics.relationships import Relationships, account_relationships
 from kamreport.analytics.sales import KpiBlock, ltm_kpis, monthly, ytd_kpis
 from kamreport.analytics.satisfaction import Satisfaction, account_satisfaction
+from kamreport.analytics.scoring import ScoreBasis, account_weights
 from kamreport.analytics.targets import TargetStatus, account_targets, monthly_targets
+from kamreport.analytics.valuation import ClvChoice, clv_choice, stored_score_basis
 from kamreport.analytics.wallet import WalletShare, account_wallet
 from kamreport.dataset import Dataset
 from kamreport.errors import Issue
@@ -99,6 +101,9 @@ class AccountValue:
     accounts: int  # accounts in the portfolio (for the rank)
     fallback: bool
     fallback_message: str
+    basis: ScoreBasis | None = None  # the criteria the portfolio's scores use
+    weights: pd.Series | None = None  # this account's effective weight per criterion (NaN: none)
+    clv: ClvChoice | None = None  # method and margin basis of the lifetime value
 
 
 @dataclass(frozen=True)
@@ -143,12 +148,16 @@ def _value(values: pd.DataFrame | None, account_id: str, message: str) -> Accoun
     row = values.loc[account_id]
     contributions = row[[c for c in values.columns if c.startswith("contrib_")]].astype(float)
     contributions.index = [c.removeprefix("contrib_") for c in contributions.index]
+    basis = stored_score_basis(values)
     return AccountValue(
         row=row,
         contributions=contributions,
         accounts=len(values),
         fallback=row.get("clv_method") == "fallback",
         fallback_message=message,
+        basis=basis,
+        weights=account_weights(row, basis.strategy) if basis is not None else None,
+        clv=clv_choice(values),
     )
 
 

@@ -578,7 +578,9 @@ def rhythm_rule(rhythm: pd.DataFrame) -> pd.DataFrame:
     """The rule's P(alive) and expected orders in the next twelve months.
 
     p_alive = min(1, limit_days / days_since): 1 while the gap is within the ORDER_GAP
-    limit, below 1 exactly when ORDER_GAP is raised, below ½ exactly when it is high.
+    limit, below 1 exactly when ORDER_GAP is raised, below ½ exactly when it is high
+    (for accounts with enough order days to have a usual interval; the flags are not
+    raised for the others, risk.min_orders_for_interval).
     expected_orders_12m = p_alive × occasions_ltm × ltm_days / exposure_days (the LTM's
     orders, annualised for accounts younger than a year). ``annual_factor`` is
     ltm_days / exposure_days, used for the margin the same way.

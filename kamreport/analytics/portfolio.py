@@ -284,7 +284,7 @@ def review_portfolio(
         values=values,
         values_then=values_then,
         revenue=concentration(values["revenue_ltm"], s.abc_a_threshold, s.abc_b_threshold),
-        margin=concentration(margin, s.abc_a_threshold, s.abc_b_threshold)
+        margin=concentration(margin.dropna(), s.abc_a_threshold, s.abc_b_threshold)
         if margin.notna().any()
         else None,
         tier_table=tier_table(values),

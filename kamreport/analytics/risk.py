@@ -76,13 +76,25 @@ def _frame(code: str, mask: pd.Series, value, threshold, baseline, high: pd.Seri
     )
 
 
-def _order_gap(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
-    """Days since the last order against the median interval between order dates."""
-    start = end - pd.DateOffset(months=p.order_gap_history_months)
+def _order_days(lines: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Order days up to ``end``: dates whose lines of the account sum to a positive net
+    amount (credit notes alone are no order). Columns account_id, order_date."""
     used = lines.loc[lines["order_date"] <= end, ["account_id", "order_date", "net_amount"]]
-    daily = used.groupby(["account_id", "order_date"])
-    days = daily["net_amount"].sum()
-    days = days.loc[days > 0].reset_index()
+    days = used.groupby(["account_id", "order_date"])["net_amount"].sum()
+    return days.loc[days > 0].reset_index()[["account_id", "order_date"]]
+
+
+def _order_gap(
+    days: pd.DataFrame,
+    end: pd.Timestamp,
+    p: RiskParams,
+    accounts: pd.Index,
+    counts: pd.Series,
+):
+    """Days since the last order against the median interval between order dates; only
+    for accounts with at least ``min_orders_for_interval`` order days (``counts``): a
+    one-off or occasional buyer has no usual interval to fall behind."""
+    start = end - pd.DateOffset(months=p.order_gap_history_months)
     last = days.groupby("account_id")["order_date"].max().reindex(accounts)
     recent = days.loc[days["order_date"] > start].sort_values(["account_id", "order_date"])
     gaps = recent.groupby("account_id")["order_date"].diff().dt.days
@@ -92,12 +104,18 @@ def _order_gap(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: 
     # history window): the minimum gap alone is the limit.
     limit = (usual * p.order_gap_factor).clip(lower=p.order_gap_min_days)
     limit = limit.fillna(float(p.order_gap_min_days))
-    mask = since > limit
+    rhythm = counts.reindex(accounts, fill_value=0) >= p.min_orders_for_interval
+    mask = rhythm & (since > limit)
     high = since > 2 * limit
     return _frame("ORDER_GAP", mask, since, limit, usual, high)
 
 
-def _revenue_decline(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
+def _revenue_decline(
+    lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index, counts: pd.Series
+):
+    """LTM revenue against the prior LTM; only for accounts with at least
+    ``min_orders_for_interval`` order days (``counts``): a one-off or occasional buyer
+    whose order fell in the prior year has no run of business to decline from."""
     now = ltm(end)
     before = Window(now.start - pd.DateOffset(months=12), now.start)
     used = lines[["account_id", "net_amount"]]
@@ -105,7 +123,8 @@ def _revenue_decline(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, acco
     pri = used.loc[before.mask(lines["order_date"])].groupby("account_id")["net_amount"].sum()
     cur, pri = cur.reindex(accounts, fill_value=0.0), pri.reindex(accounts, fill_value=0.0)
     growth = cur / pri.where(pri > 0) - 1
-    mask = growth <= -p.revenue_decline
+    regular = counts.reindex(accounts, fill_value=0) >= p.min_orders_for_interval
+    mask = regular & (growth <= -p.revenue_decline)
     high = growth <= -2 * p.revenue_decline
     return _frame("REVENUE_DECLINE", mask, growth, -p.revenue_decline, pri, high)
 
@@ -245,9 +264,19 @@ def _satisfaction_fall(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accou
     )  # fmt: skip
 
 
-def _p_alive(values: pd.DataFrame, p: RiskParams, accounts: pd.Index):
+def _p_alive(values: pd.DataFrame, p: RiskParams, accounts: pd.Index, counts: pd.Series):
+    """P(alive) below the threshold. Where P(alive) comes from the order-rhythm rule (which
+    measures the gap against the usual order interval, as ORDER_GAP does), only for
+    accounts with at least ``min_orders_for_interval`` order days."""
     alive = values["p_alive"].reindex(accounts).astype(float)
-    mask = alive < p.p_alive_min
+    method_column = "method" if "method" in values else "clv_method"
+    method = (
+        values[method_column].reindex(accounts)
+        if method_column in values
+        else pd.Series("rule", index=accounts)
+    )
+    rhythm = counts.reindex(accounts, fill_value=0) >= p.min_orders_for_interval
+    mask = (rhythm | (method != "rule")) & (alive < p.p_alive_min)
     high = alive < p.p_alive_min / 2
     return _frame("LOW_P_ALIVE", mask, alive, p.p_alive_min, None, high)
 
@@ -262,15 +291,20 @@ def risk_flags(
 
     ``values`` is the value layer's table for the same as-of date
     (``valuation.value_accounts``); LOW_P_ALIVE is only evaluated when it is
-    given. Flags whose table is missing are not evaluated. Only data dated
-    ≤ as_of is used, so the flags can be computed for any past date.
+    given. Flags whose table is missing are not evaluated; the flags that need a usual
+    order interval or a run of business (ORDER_GAP, LOW_P_ALIVE from the order-rhythm
+    rule, REVENUE_DECLINE) are not evaluated for accounts with fewer than
+    ``risk.min_orders_for_interval`` order days. Only data
+    dated ≤ as_of is used, so the flags can be computed for any past date.
     """
     end = as_timestamp(as_of)
     accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
     lines = dataset.order_lines.loc[dataset.order_lines["order_date"] <= end]
+    days = _order_days(lines, end)
+    counts = days.groupby("account_id").size().reindex(accounts, fill_value=0)
     parts = [
-        _order_gap(lines, end, risk, accounts),
-        _revenue_decline(lines, end, risk, accounts),
+        _order_gap(days, end, risk, accounts, counts),
+        _revenue_decline(lines, end, risk, accounts, counts),
         _wallet_fall(dataset, end, risk, accounts),
         _overdue(dataset, end, risk, accounts),
         _complaint_spike(dataset, end, risk, accounts),
@@ -279,7 +313,7 @@ def risk_flags(
         _discount(lines, end, risk, accounts),
         _breadth(lines, end, risk, accounts),
         _satisfaction_fall(dataset, end, risk, accounts),
-        _p_alive(values, risk, accounts) if values is not None else None,
+        _p_alive(values, risk, accounts, counts) if values is not None else None,
     ]
     frames = [f for f in parts if f is not None and not f.empty]
     if not frames:

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kamreport.analytics.segments import UNKNOWN
+from kamreport.analytics.valuation import clv_choice
 from kamreport.views.blocks import Cell, ChartView, Kpi, Row, Table, attrs
 from kamreport.views.portfolio_parts import Context, Part
+from kamreport.views.value_basis import clv_margin_note, no_lifetime_value, with_assumed_margin
 
 
 @dataclass(frozen=True)
@@ -192,13 +194,16 @@ def value(ctx: Context, chart: ChartView | None) -> ValueSection:
     """The portfolio's lifetime value and the accounts holding most of it."""
     r, d, t = ctx.review, ctx.display, ctx.t
     v = r.values
+    choice = clv_choice(v)
+    if no_lifetime_value(choice):  # no costs and no assumed margin: say why and what to set
+        return ValueSection(no_data=clv_margin_note(d, choice))
     if not (v["clv"] > 0).any():
         return ValueSection(no_data=t("portfolio.no_data.clv"))
     total = float(v["clv"].sum())
     flagged = float(v.loc[v.index.isin(r.at_risk.index), "clv"].sum())
     kpis = (
         Kpi(
-            t("portfolio.value.total"),
+            with_assumed_margin(d, t("portfolio.value.total"), choice),
             d.money(total, compact=True),
             t("portfolio.value.horizon", months=d.number(ctx.params.clv.horizon_months)),
         ),
@@ -232,7 +237,7 @@ def value(ctx: Context, chart: ChartView | None) -> ValueSection:
     rows, more = ctx.account_rows(ranked, ctx.rows, cells)
     columns = ctx.columns(
         "portfolio.col.account",
-        "portfolio.value.clv",
+        with_assumed_margin(d, t("portfolio.value.clv"), choice),
         t("portfolio.value.range", level=d.percent(ctx.params.clv.interval_level, 0)),
         "portfolio.value.p_alive",
         "portfolio.col.revenue_ltm",
@@ -243,6 +248,7 @@ def value(ctx: Context, chart: ChartView | None) -> ValueSection:
     top = Part(
         t("portfolio.value.most"),
         Table("clv", columns, rows, more=more),
+        intro=clv_margin_note(d, choice),
         note=t("portfolio.value.definition"),
     )
     return ValueSection(kpis, chart, top)

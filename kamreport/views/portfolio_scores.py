@@ -14,9 +14,11 @@ import pandas as pd
 
 from kamreport.analytics.clv_backtest import ClvBacktest, MethodScore
 from kamreport.analytics.portfolio import Concentration
-from kamreport.analytics.valuation import clv_choice
+from kamreport.analytics.scoring import ScoreBasis
+from kamreport.analytics.valuation import clv_choice, stored_key_cap, stored_score_basis
 from kamreport.views.blocks import Cell, ChartView, Kpi, Row, Table, attrs
 from kamreport.views.portfolio_parts import Context, Part, bar_width
+from kamreport.views.value_basis import key_cap_text, left_out_text, weights_text
 
 
 @dataclass(frozen=True)
@@ -102,20 +104,37 @@ def concentration(ctx: Context, chart: ChartView | None) -> ConcentrationSection
         a=d.percent(s.abc_a_threshold, 0),
         b=d.percent(s.abc_b_threshold, 0),
     )
+    no_margin = int(r.values["abc_class_margin"].isna().sum())
+    margin_note = (
+        t(
+            "portfolio.concentration.margin_missing",
+            n=d.number(no_margin),
+            total=d.number(len(r.values)),
+        )
+        if r.margin is not None and no_margin
+        else ""
+    )
     abc = (
         _abc(ctx, t("portfolio.concentration.by_revenue"), r.revenue, "abc-1"),
-        _abc(ctx, t("portfolio.concentration.by_margin"), r.margin, "abc-2"),
+        _abc(ctx, t("portfolio.concentration.by_margin"), r.margin, "abc-2", margin_note),
     )
     v = r.values
+    # without any cost data there are no margin classes: the column is left out
+    with_margin = r.margin is not None
 
     def cells(account_id: str, row: pd.Series) -> tuple[Cell, ...]:
+        margin_class = v.at[account_id, "abc_class_margin"]
         return (
             Cell(d.number(row["rank"]), numeric=True),
             ctx.account(account_id),
             d.money_cell(row["value"]),
             d.percent_cell(row["value_share"]),
             Cell(d.value("abc_class", v.at[account_id, "abc_class"])),
-            Cell(d.value("abc_class", v.at[account_id, "abc_class_margin"])),
+            *(
+                (Cell(d.na if pd.isna(margin_class) else d.value("abc_class", margin_class)),)
+                if with_margin
+                else ()
+            ),
         )
 
     rows, more = ctx.account_rows(c.curve, ctx.rows, cells)
@@ -125,7 +144,7 @@ def concentration(ctx: Context, chart: ChartView | None) -> ConcentrationSection
         "portfolio.col.revenue_ltm",
         "portfolio.col.cum_share",
         "portfolio.concentration.class_revenue",
-        "portfolio.concentration.class_margin",
+        *(("portfolio.concentration.class_margin",) if with_margin else ()),
         numeric=(0, 2, 3),
     )
     top = Part(
@@ -134,8 +153,10 @@ def concentration(ctx: Context, chart: ChartView | None) -> ConcentrationSection
     return ConcentrationSection(kpis, chart, rule, abc, top)
 
 
-def _abc(ctx: Context, title: str, conc: Concentration | None, table_id: str) -> Part:
-    """ABC classes of one value: accounts, amount and share per class."""
+def _abc(
+    ctx: Context, title: str, conc: Concentration | None, table_id: str, note: str = ""
+) -> Part:
+    """ABC classes of one value: accounts, amount and share per class (``note`` after)."""
     if conc is None:
         return Part(title, empty=ctx.t("portfolio.no_data.margin"))
     d = ctx.display
@@ -158,7 +179,7 @@ def _abc(ctx: Context, title: str, conc: Concentration | None, table_id: str) ->
         "portfolio.col.share",
         numeric=(1, 2, 3),
     )
-    return Part(title, Table(table_id, columns, rows))
+    return Part(title, Table(table_id, columns, rows), note=note)
 
 
 def tiers(ctx: Context) -> TiersSection:
@@ -199,13 +220,24 @@ def tiers(ctx: Context) -> TiersSection:
         growth_score=d.number(s.tier_growth_min_score),
         maintain=d.number(s.tier_maintain_min_score),
     )
-    weights = " · ".join(
-        f"{t(f'portfolio.criterion.{c}')} {d.percent(w, 0)}" for c, w in s.weights.items()
+    basis = stored_score_basis(v)
+    weights = (
+        _basis_text(ctx, basis)
+        if basis is not None
+        else t(
+            "review.value.weights_portfolio",
+            weights=weights_text(
+                d, {c: w for c, w in s.weights.items() if w > 0}, "portfolio.criterion"
+            ),
+        )
     )
     migration = r.migration
     moves = r.moves["direction"].value_counts()
     return TiersSection(
-        tiers=Part(table=Table("tiers", tier_columns, tier_rows), note=rules),
+        tiers=Part(
+            table=Table("tiers", tier_columns, tier_rows),
+            note=" ".join(x for x in (rules, key_cap_text(d, stored_key_cap(v))) if x),
+        ),
         scores=Part(
             t("portfolio.tiers.scores"),
             _scores(ctx, v.sort_values("score", ascending=False, kind="stable")),
@@ -227,10 +259,22 @@ def tiers(ctx: Context) -> TiersSection:
     )
 
 
+def _basis_text(ctx: Context, basis: ScoreBasis) -> str:
+    """The criteria used with their effective weights, and those left out with why."""
+    d = ctx.display
+    used = d.t(
+        "review.value.weights_portfolio",
+        weights=weights_text(d, basis.weights, "portfolio.criterion"),
+    )
+    return " ".join(x for x in (used, left_out_text(d, basis, "portfolio.criterion")) if x)
+
+
 def _scores(ctx: Context, ranked: pd.DataFrame) -> Table:
     """Each account's score with the contribution of every criterion (they add up)."""
     d = ctx.display
-    criteria = tuple(ctx.params.scoring.weights)
+    basis = stored_score_basis(ctx.review.values)
+    # criteria no account has data for get no column (the basis note says why)
+    criteria = basis.used if basis is not None else tuple(ctx.params.scoring.weights)
 
     def cells(account_id: str, row: pd.Series) -> tuple[Cell, ...]:
         return (
@@ -295,6 +339,8 @@ def _migration(ctx: Context, migration: pd.DataFrame) -> Table:
 def _sensitivity(ctx: Context) -> Table:
     """Per criterion: its weight and how many accounts change tier when it moves."""
     d, t = ctx.display, ctx.t
+    basis = stored_score_basis(ctx.review.values)
+    left_out = set(basis.left_out) if basis is not None else set()
     rows = tuple(
         Row(
             (
@@ -306,6 +352,7 @@ def _sensitivity(ctx: Context) -> Table:
             attrs=attrs(criterion=c),
         )
         for c, row in ctx.review.sensitivity_summary.iterrows()
+        if c not in left_out  # no data for any account: the scores section says why
     )
     columns = ctx.columns(
         "portfolio.tiers.criterion",
