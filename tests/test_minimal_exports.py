@@ -187,3 +187,69 @@ def test_order_lines_alone_load_from_a_folder(tmp_path: Path):
     assert dataset is not None, report.format()
     assert dataset.accounts["account_id"].tolist() == ["A1", "A2"]
     assert dataset.get("products") is None
+
+
+# --- no products table: no mix by category ------------------------------------------------
+
+
+def _mix(products: pd.DataFrame | None):
+    from kamreport.analytics.mix import account_mix, category_revenue
+    from kamreport.analytics.periods import months_back
+
+    as_of = dt.date(2026, 9, 30)
+    own = pd.DataFrame(
+        {
+            "account_id": ["A1", "A1"],
+            "product_id": ["P1", "P2"],
+            "order_date": pd.to_datetime(["2026-03-10", "2026-08-20"]),
+            "net_amount": [100.0, 50.0],
+        }
+    )
+    accounts = pd.DataFrame({"account_id": ["A1"], "name": ["A1"]})
+    by_category = category_revenue(own, products, as_of)
+    window = months_back(as_of, 36)
+    return account_mix(own, products, accounts, "A1", window, as_of, by_category)
+
+
+@pytest.mark.parametrize(
+    "products",
+    [None, pd.DataFrame({"product_id": ["P1", "P2"], "name": ["P1", "P2"]})],
+    ids=["no products table", "no category column"],
+)
+def test_without_categories_the_mix_says_why_and_draws_no_chart(products):
+    from kamreport.i18n import Formatter
+    from tests.test_customer_view import hand_review, view
+
+    review = hand_review(mix=_mix(products))
+    assert review.mix.has_categories is False
+    charts = report_charts(review)
+    assert charts["mix"] is None  # no "Other 100%" chart
+    shown = view(review, charts=charts).mix
+    assert shown.no_data == Formatter("en").t("review.mix.no_categories")
+    assert shown.no_data.startswith("n/a")
+    assert shown.chart is None and shown.categories is None and shown.whitespace is None
+
+
+def test_with_categories_the_mix_is_shown():
+    from tests.test_customer_view import hand_review, view
+
+    products = pd.DataFrame(
+        {"product_id": ["P1", "P2"], "name": ["P1", "P2"], "category": ["resin", None]}
+    )
+    review = hand_review(mix=_mix(products))
+    assert review.mix.has_categories is True
+    charts = report_charts(review)
+    assert charts["mix"] is not None
+    shown = view(review, charts=charts).mix
+    assert shown.no_data == "" and shown.categories is not None
+
+
+def report_charts(review):
+    """The report's charts; the monthly trend left out (the hand-made review has none)."""
+    from dataclasses import replace
+
+    from kamreport.i18n import Formatter
+    from kamreport.reports import customer as report
+
+    quiet = replace(review, monthly=review.monthly.assign(revenue=0.0))
+    return report.charts(quiet, Formatter("en", "GBP"))
