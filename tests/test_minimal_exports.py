@@ -253,3 +253,33 @@ def report_charts(review):
 
     quiet = replace(review, monthly=review.monthly.assign(revenue=0.0))
     return report.charts(quiet, Formatter("en", "GBP"))
+
+
+# --- the portfolio on a minimal export ------------------------------------------------------
+
+
+def test_segments_without_values_say_na_instead_of_one_unknown_segment():
+    from kamreport.dataset import Dataset
+    from kamreport.i18n import Formatter
+    from kamreport.provenance import make_provenance
+    from kamreport.reports import portfolio as report
+    from kamreport.sample.wholesale import generate_wholesale
+    from kamreport.views.portfolio import portfolio_display, portfolio_view
+
+    tables = generate_wholesale(seed=2, n_accounts=60)
+    lines = tables["order_lines"]
+    accounts = tables["accounts"].assign(name=tables["accounts"]["account_id"])
+    dataset = Dataset({"accounts": accounts, "order_lines": lines.loc[lines["account_id"] != ""]})
+    as_of = dt.date(2026, 9, 30)
+    params = load_params()
+    review = report.analyse(dataset, as_of, params)
+    provenance = make_provenance(params, dataset, as_of, data_hash="0" * 64)
+    view = portfolio_view(
+        review, {}, portfolio_display(Formatter("en"), review), provenance, params, {}
+    )
+    parts = {p.title: p for p in view.segments.parts}
+    unknown = Formatter("en").t("portfolio.no_data.segment_unknown")
+    for title in ("By region", "By industry", "By product category", "By KA manager"):
+        assert parts[title].table is None and parts[title].empty == unknown
+    country = parts["By country"]
+    assert country.table is not None and len(country.table.rows) > 1

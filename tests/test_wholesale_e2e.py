@@ -146,6 +146,9 @@ def test_one_customer_report_renders(export: Path, params: dict[str, Path]) -> N
     assert "n/a: the products have no categories" in text
     mix = section(text, "mix")
     assert "chart-figure" not in mix and "Other" not in mix
+    breadth = section(text, "profitability")
+    assert 'data-metric="products"' in breadth
+    assert 'data-metric="categories"' not in breadth  # every line "other": no count of 1
 
 
 def section(page: str, name: str) -> str:

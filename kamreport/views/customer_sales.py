@@ -318,7 +318,8 @@ def profitability_section(
             metric=column,
         )
         for column, key in (("products", "products_short"), ("categories", "categories"))
-    )
+        if column != "categories" or review.mix is None or review.mix.has_categories
+    )  # without categories every line is "other": a count of 1 would say nothing
     heads = (Column(t("review.profitability.quarter")), *quarters)
     return ProfitabilitySection(
         note="" if pr.cost_to_serve is not None else t("review.profitability.no_costs"),
