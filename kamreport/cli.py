@@ -107,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="number of accounts (default: 260 for kam, 4000 for wholesale)",
     )
+    sample.add_argument(
+        "--lines",
+        type=int,
+        metavar="N",
+        help="about this many order lines (default: about 110,000 for kam, 120 per account "
+        "for wholesale)",
+    )
 
     email = sub.add_parser("email", help="email a report's summary (recipients in email.*)")
     email.add_argument("--report", choices=("portfolio", "customer"), default="portfolio")
@@ -284,6 +291,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     print(f"Generating the {args.profile} sample data into {args.out}…", file=sys.stderr)
     size = {"n_accounts": args.accounts} if args.accounts else {}
+    if args.lines:
+        size["target_lines"] = args.lines
     files = export_sample(args.out, args.format, seed=args.seed, profile=args.profile, **size)
     print(f"Wrote {len(files)} file(s) to {args.out}")
     return 0

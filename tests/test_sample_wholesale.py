@@ -110,3 +110,20 @@ def test_command_writes_the_profile(tmp_path: Path, fmt: str) -> None:
 def test_unknown_profile_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ParamsError, match="Expected one of: kam, wholesale"):
         export_sample(tmp_path / "x", "csv", profile="retail")
+
+
+def test_target_lines_sets_the_size() -> None:
+    lines = generate_wholesale(seed=4, n_accounts=100, target_lines=50_000)["order_lines"]
+    assert 45_000 <= len(lines) <= 55_000
+    assert 0.17 < (lines["account_id"] == "").mean() < 0.23
+    with pytest.raises(ParamsError, match="target_lines must be at least 1000"):
+        generate_wholesale(seed=4, n_accounts=100, target_lines=10)
+
+
+def test_order_ids_count_up_in_date_order(wholesale: dict[str, pd.DataFrame]) -> None:
+    lines = wholesale["order_lines"]
+    numbers = lines["order_id"].str.lstrip("C").astype(int)
+    assert numbers.is_monotonic_increasing
+    assert lines["order_date"].is_monotonic_increasing
+    per_order = lines.groupby("order_id")["order_date"].nunique()
+    assert (per_order == 1).all()  # one date per order

@@ -246,7 +246,7 @@ def _wholesale_readme(
     without = int((lines["account_id"] == "").sum())
     credit = int((lines["net_amount"] < 0).sum())
     options = "".join(f" --{k.replace('_', '-')} {v}" for k, v in sorted(generate_kwargs.items()))
-    options = options.replace("--n-accounts", "--accounts")
+    options = options.replace("--n-accounts", "--accounts").replace("--target-lines", "--lines")
     return f"""kamreport sample data: the wholesale profile
 ============================================
 

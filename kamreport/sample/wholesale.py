@@ -27,6 +27,8 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kamreport.errors import ParamsError
 
@@ -40,6 +42,7 @@ FIRST_ACCOUNT_ID = 12346
 FIRST_ORDER_NO = 536365
 CREDIT_NOTE_SHARE = 0.02  # of the lines with an account
 PRODUCTS = 3_600
+BASKET_LINES = 18.0  # mean lines of an order with an account
 
 ACCOUNT_COLUMNS = ("account_id", "country")
 LINE_COLUMNS = ("order_id", "account_id", "product_id", "order_date", "quantity", "net_amount")
@@ -72,13 +75,15 @@ def generate_wholesale(
     n_accounts: int = DEFAULT_ACCOUNTS,
     end: dt.date = DEFAULT_END,
     share_without_account: float = DEFAULT_SHARE_WITHOUT_ACCOUNT,
+    target_lines: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The two tables of a minimal distributor export: ``accounts`` and ``order_lines``.
 
-    About 120 order lines per account in total, a ``share_without_account`` of them
-    without an account; the lines cover the thirteen months up to ``end``.
+    About 120 order lines per account in total, or about ``target_lines`` (larger
+    baskets, same number of orders), a ``share_without_account`` of them without an
+    account; the lines cover the thirteen months up to ``end``.
     """
-    end = _check(n_accounts, end, share_without_account)
+    end = _check(n_accounts, end, share_without_account, target_lines)
 
     def rng(part: str) -> np.random.Generator:
         return np.random.default_rng([seed, 100 + _STREAMS.index(part)])
@@ -87,17 +92,26 @@ def generate_wholesale(
     start = (stop.to_period("M") - (MONTHS - 1)).start_time  # thirteen calendar months
     accounts = _accounts(rng("accounts"), n_accounts)
     prices = _prices(rng("products"))
-    orders = _account_orders(rng("orders"), accounts["account_id"].to_numpy(), start, stop)
-    lines = _lines(rng("lines"), orders, prices, mean_lines=18.0)
+    owner, day = _account_orders(rng("orders"), n_accounts, start, stop)
+    basket = BASKET_LINES
+    if target_lines is not None:
+        with_account = target_lines * (1 - share_without_account) / (1 + CREDIT_NOTE_SHARE)
+        basket = max(1.0, with_account / len(owner))
+    lines = _lines(rng("lines"), owner, day, prices, basket, key_offset=0)
     credit = _credit_notes(rng("credit_notes"), lines, stop)
-    known = pd.concat([lines, credit], ignore_index=True)
-    guests = _guest_lines(rng("guests"), len(known), share_without_account, prices, start, stop)
-    order_lines = _number_orders(pd.concat([known, guests], ignore_index=True))
-    return {"accounts": accounts, "order_lines": order_lines}
+    known = {k: np.concatenate([lines[k], credit[k]]) for k in lines}
+    guests = _guest_lines(
+        rng("guests"), len(known["key"]), share_without_account, prices, start, stop
+    )
+    every = {k: np.concatenate([known[k], guests[k]]) for k in known}
+    ids = np.append(accounts["account_id"].to_numpy(dtype=object), "")  # code -1: no account
+    return {"accounts": accounts, "order_lines": _order_lines(every, ids, prices.index)}
 
 
-def _check(n_accounts: int, end: dt.date, share: float) -> dt.date:
+def _check(n_accounts: int, end: dt.date, share: float, target_lines: int | None) -> dt.date:
     end = end.date() if isinstance(end, dt.datetime) else end
+    if target_lines is not None and target_lines < 1000:
+        raise ParamsError(f"target_lines must be at least 1000; got {target_lines}.")
     if n_accounts < MIN_ACCOUNTS:
         raise ParamsError(
             f"The wholesale sample needs at least {MIN_ACCOUNTS} accounts; got {n_accounts}."
@@ -129,14 +143,11 @@ def _prices(rng: np.random.Generator) -> pd.Series:
 
 
 def _account_orders(
-    rng: np.random.Generator, ids: np.ndarray, start: pd.Timestamp, stop: pd.Timestamp
-) -> pd.DataFrame:
-    """Orders per account: a long tail of one-off buyers and a few frequent ones.
-
-    Each account starts buying somewhere in the period (earlier is more likely) and
-    orders at random dates from then on.
-    """
-    n = len(ids)
+    rng: np.random.Generator, n: int, start: pd.Timestamp, stop: pd.Timestamp
+) -> tuple[np.ndarray, np.ndarray]:
+    """Orders per account (the account's position, and the day): a long tail of one-off
+    buyers and a few frequent ones. Each account starts buying somewhere in the period
+    (earlier is more likely) and orders at random dates from then on."""
     days = (stop - start).days
     counts = 1 + np.floor(rng.lognormal(mean=0.9, sigma=1.1, size=n)).astype(int)
     counts = np.minimum(counts, 200)
@@ -147,56 +158,60 @@ def _account_orders(
     later = offset + np.floor(rng.random(len(owner)) * (span + 1)).astype(int)
     is_first = np.r_[True, owner[1:] != owner[:-1]]
     day = np.where(is_first, offset, later)
-    return pd.DataFrame({"account_id": ids[owner], "order_date": _weekday(start, day)})
+    return owner, _weekday(start, day)
 
 
 def _weekday(start: pd.Timestamp, day: np.ndarray) -> np.ndarray:
-    """Dates ``start + day``, Saturdays moved to the Friday before (no trading then)."""
-    dates = start.to_datetime64() + day.astype("timedelta64[D]")
-    saturday = pd.DatetimeIndex(dates).day_of_week.to_numpy() == 5
+    """Days ``start + day``, Saturdays moved to the Friday before (no trading then)."""
+    first = start.to_datetime64().astype("datetime64[D]")
+    dates = first + day.astype("timedelta64[D]")
+    saturday = (dates.astype("int64") + 3) % 7 == 5  # 1970-01-01 was a Thursday (3)
     dates[saturday] -= np.timedelta64(1, "D")
-    dates = np.maximum(dates, start.to_datetime64())
-    return dates.astype("datetime64[ns]")
+    return np.maximum(dates, first)
 
 
 def _lines(
-    rng: np.random.Generator, orders: pd.DataFrame, prices: pd.Series, mean_lines: float
-) -> pd.DataFrame:
-    """Order lines for ``orders``: products by popularity, pack quantities, price × quantity."""
-    sizes = 1 + rng.poisson(mean_lines - 1, size=len(orders))
-    order_no = np.repeat(np.arange(len(orders)), sizes)
+    rng: np.random.Generator,
+    owner: np.ndarray,
+    day: np.ndarray,
+    prices: pd.Series,
+    mean_lines: float,
+    key_offset: int,
+) -> dict[str, np.ndarray]:
+    """Order lines of the orders (``owner`` -1: no account): products by popularity, pack
+    quantities, price × quantity. Columns as arrays; ``key`` numbers the orders."""
+    sizes = 1 + rng.poisson(mean_lines - 1, size=len(owner))
+    order_no = np.repeat(np.arange(len(owner)), sizes)
     popularity = 1.0 / np.arange(1, len(prices) + 1) ** 0.9
     product = rng.choice(len(prices), size=len(order_no), p=popularity / popularity.sum())
     quantity = rng.choice(_PACKS, size=len(order_no), p=_PACK_WEIGHTS / _PACK_WEIGHTS.sum())
-    amount = np.round(quantity * prices.to_numpy()[product], 2)
-    return pd.DataFrame(
-        {
-            "order_key": order_no,
-            "account_id": orders["account_id"].to_numpy()[order_no],
-            "product_id": prices.index.to_numpy()[product],
-            "order_date": orders["order_date"].to_numpy()[order_no],
-            "quantity": quantity.astype(float),
-            "net_amount": amount,
-            "credit_note": False,
-        }
-    )
+    return {
+        "key": order_no.astype(np.int64) + key_offset,
+        "account": owner[order_no],
+        "product": product,
+        "day": day[order_no],
+        "quantity": quantity.astype(float),
+        "amount": np.round(quantity * prices.to_numpy()[product], 2),
+        "credit": np.zeros(len(order_no), dtype=bool),
+    }
 
 
 def _credit_notes(
-    rng: np.random.Generator, lines: pd.DataFrame, stop: pd.Timestamp
-) -> pd.DataFrame:
+    rng: np.random.Generator, lines: dict[str, np.ndarray], stop: pd.Timestamp
+) -> dict[str, np.ndarray]:
     """Returns: some lines come back, all or part, on a credit note of their own a few
     days to a month later (negative quantity and amount)."""
-    picked = lines.loc[rng.random(len(lines)) < CREDIT_NOTE_SHARE].copy()
-    part = np.maximum(1, np.floor(picked["quantity"] * rng.uniform(0.2, 1.0, len(picked))))
-    unit = picked["net_amount"] / picked["quantity"]
-    picked["quantity"] = -part
-    picked["net_amount"] = -np.round(part * unit, 2)
-    later = rng.integers(1, 31, size=len(picked)).astype("timedelta64[D]")
-    picked["order_date"] = np.minimum(picked["order_date"].to_numpy() + later, stop.to_datetime64())
-    picked["credit_note"] = True
-    picked["order_key"] = picked["order_key"] + 10**9  # one credit note per returned order
-    return picked
+    picked = rng.random(len(lines["key"])) < CREDIT_NOTE_SHARE
+    out = {k: v[picked] for k, v in lines.items()}
+    part = np.maximum(1, np.floor(out["quantity"] * rng.uniform(0.2, 1.0, picked.sum())))
+    unit = out["amount"] / out["quantity"]
+    out["quantity"] = -part
+    out["amount"] = -np.round(part * unit, 2)
+    later = rng.integers(1, 31, size=picked.sum()).astype("timedelta64[D]")
+    out["day"] = np.minimum(out["day"] + later, stop.to_datetime64().astype("datetime64[D]"))
+    out["credit"] = np.ones(picked.sum(), dtype=bool)
+    out["key"] = out["key"] + 10**9  # one credit note per returned order
+    return out
 
 
 def _guest_lines(
@@ -206,35 +221,39 @@ def _guest_lines(
     prices: pd.Series,
     start: pd.Timestamp,
     stop: pd.Timestamp,
-) -> pd.DataFrame:
+) -> dict[str, np.ndarray]:
     """Lines of orders without a customer id, ``share`` of all lines: larger baskets."""
     wanted = round(known_lines * share / (1 - share))
-    if wanted == 0:
-        return _lines(rng, pd.DataFrame({"account_id": [], "order_date": []}), prices, 2.0)
     mean = 60.0
-    n_orders = max(1, round(wanted / mean))
+    n_orders = 0 if wanted == 0 else max(1, round(wanted / mean))
     days = rng.integers(0, (stop - start).days + 1, size=n_orders)
-    orders = pd.DataFrame({"account_id": "", "order_date": _weekday(start, days)})
-    lines = _lines(rng, orders, prices, mean)
-    lines["order_key"] = lines["order_key"] + 2 * 10**9
-    return lines
+    owner = np.full(n_orders, -1)
+    return _lines(rng, owner, _weekday(start, days), prices, mean, key_offset=2 * 10**9)
 
 
-def _number_orders(lines: pd.DataFrame) -> pd.DataFrame:
-    """Invoice numbers in date order; credit notes get a ``C`` before theirs."""
-    lines = lines.sort_values(["order_date", "order_key"], kind="stable")
-    key = lines["order_key"].to_numpy()
+def _order_lines(lines: dict[str, np.ndarray], ids: np.ndarray, products: pd.Index) -> pd.DataFrame:
+    """The order_lines table: in date order, invoice numbers counted up, credit notes
+    with a ``C`` before theirs; ids as text (taken from small dictionaries: fast)."""
+    order = np.lexsort((lines["key"], lines["day"]))
+    key = lines["key"][order]
     new = np.r_[True, key[1:] != key[:-1]]
-    number = (FIRST_ORDER_NO + np.cumsum(new) - 1).astype(str).astype(object)
-    order_id = np.where(lines["credit_note"].to_numpy(), "C" + number, number)
-    out = pd.DataFrame(
+    number = np.cumsum(new) - 1  # each order's position among the orders
+    credit_order = lines["credit"][order][new]
+    names = (FIRST_ORDER_NO + np.arange(len(credit_order))).astype(str).astype(object)
+    names[credit_order] = "C" + names[credit_order]
+    return pd.DataFrame(
         {
-            "order_id": order_id.astype(str),
-            "account_id": lines["account_id"].astype(str).to_numpy(),
-            "product_id": lines["product_id"].astype(str).to_numpy(),
-            "order_date": lines["order_date"].to_numpy().astype("datetime64[ns]"),
-            "quantity": lines["quantity"].to_numpy(float),
-            "net_amount": lines["net_amount"].to_numpy(float),
+            "order_id": _text(names, number),
+            "account_id": _text(ids, lines["account"][order] % len(ids)),  # -1: the last
+            "product_id": _text(products.to_numpy(dtype=object), lines["product"][order]),
+            "order_date": lines["day"][order].astype("datetime64[ns]"),
+            "quantity": lines["quantity"][order],
+            "net_amount": lines["amount"][order],
         }
     )
-    return out.reset_index(drop=True)
+
+
+def _text(values: np.ndarray, codes: np.ndarray) -> pd.Series:
+    """``values[codes]`` as a text column, the strings copied in Arrow."""
+    taken = pc.take(pa.array(values, type=pa.string()), pa.array(codes))
+    return pd.Series(pd.array(taken, dtype="str"))
