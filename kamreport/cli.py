@@ -90,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
         "params", help="print every parameter with its default and meaning (a params file to copy)"
     )
 
-    sample = sub.add_parser("sample", help="write the bundled sample data as files")
+    sample = sub.add_parser(
+        "sample", help="write sample data as files: the bundled sample, or --profile wholesale"
+    )
     sample.add_argument("--out", required=True, type=Path, help="folder to write into")
     sample.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv")
     sample.add_argument("--seed", type=int, default=20260930)
