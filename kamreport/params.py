@@ -26,6 +26,7 @@ from kamreport.errors import ParamsError
 LOCALES = ("en", "zh-CN")
 FORMATS = ("html", "pdf")
 PAGE_SIZES = ("A4", "Letter")
+WITHOUT_ACCOUNT = ("refuse", "exclude")
 
 
 def _frozen_map(value: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
@@ -69,10 +70,13 @@ class DataParams:
     columns: Mapping[str, Mapping[str, str]] = field(default_factory=_frozen_map)
     currency: str = "CNY"
     bounds: BoundsParams = field(default_factory=BoundsParams)
+    # Order lines and invoices with an empty account_id: an error, or left out and reported.
+    lines_without_account: str = "refuse"
 
     def __post_init__(self) -> None:
         _one_of("data.format", self.format, ("auto", "csv", "xlsx", "sql", "parquet"))
         _one_of("data.encoding", self.encoding, ("auto", "utf-8", "utf-8-sig", "gbk", "gb18030"))
+        _one_of("data.lines_without_account", self.lines_without_account, WITHOUT_ACCOUNT)
 
 
 @dataclass(frozen=True)

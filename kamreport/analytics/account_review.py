@@ -36,7 +36,7 @@ from kamreport.params import RiskParams
 
 # Load warnings about the whole dataset that change every account's figures (no
 # cost column: no margins), shown in each review beside the account's own warnings.
-EVERY_ACCOUNT = frozenset({"missing_cost"})
+EVERY_ACCOUNT = frozenset({"missing_cost", "default_name", "derived_accounts"})
 
 
 @dataclass(frozen=True)

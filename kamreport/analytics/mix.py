@@ -37,6 +37,14 @@ def with_category(lines: pd.DataFrame, products: pd.DataFrame | None) -> pd.Data
     return out
 
 
+def has_categories(products: pd.DataFrame | None) -> bool:
+    """Whether any product has a category: without a products table, or without any
+    category in it, every line is "other" and a mix by category says nothing."""
+    return (
+        products is not None and "category" in products and bool(products["category"].notna().any())
+    )
+
+
 def quarterly_mix(lines: pd.DataFrame, window: Window) -> pd.DataFrame:
     """Revenue per quarter (rows, first day) and category (columns), zero-filled."""
     inside = lines.loc[window.mask(lines["order_date"])]
@@ -169,7 +177,7 @@ def account_mix(
         quarterly=quarterly_mix(own, window),
         ltm_by_category=by_cat,
         whitespace=whitespace(by_category, accounts, account_id),
-        has_categories=products is not None and "category" in products,
+        has_categories=has_categories(products),
         lapsed=lapsed_categories(own, as_of, recent_months),
         recent_months=recent_months,
     )

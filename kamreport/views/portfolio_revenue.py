@@ -70,6 +70,9 @@ def segments(ctx: Context) -> SegmentsSection:
         if not len(table):
             parts.append(Part(title, empty=t("portfolio.no_data.segment")))
             continue
+        if (table.index == UNKNOWN).all():  # e.g. no region column: not "n/a 100%"
+            parts.append(Part(title, empty=t("portfolio.no_data.segment_unknown")))
+            continue
         rows = tuple(
             Row(
                 (
