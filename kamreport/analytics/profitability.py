@@ -26,10 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.coverage import covers
 from kamreport.analytics.periods import (
     Window,
     as_timestamp,
-    covers,
     last_months,
     ltm,
     prior_ltm,
@@ -175,8 +175,8 @@ def account_profitability(
 ) -> Profitability:
     """Profitability of one account; ``lines`` are its lines with a ``category`` column,
     ``recent_months`` the window of discount depth and products bought, ``data_start``
-    the first order date of the whole data (the year-earlier figures are None when the
-    data starts after that window does)."""
+    the first order date of the whole data (the year-earlier and prior-LTM figures are
+    None when the data does not cover their window)."""
     end = as_timestamp(as_of)
     costs = None
     if service_costs is not None:
@@ -196,7 +196,7 @@ def account_profitability(
         gross_margin=sales_figures(lines, now).gross_margin,
         cost_to_serve=by_type,
         contribution=contribution,
-        contribution_prior=contribution_prior,
+        contribution_prior=contribution_prior if covers(data_start, before) else None,
         discount_depth=discount_depth(in_recent),
         discount_depth_year_earlier=discount_depth(in_year_earlier) if known else None,
         products_recent=int(products_by_account(in_recent, recent, own).iloc[0]),
