@@ -248,6 +248,7 @@ def review_account(
             recent_months=risk.discount_window_months,
             complaint_days=risk.complaint_window_days,
             lapsed=mix.lapsed,
+            data_start=covered.data_start,
         )
         highlights = tuple(told(leave_out={item.kind for item in attention[:ACCOUNT_SHOWN]}))
         every = {h.metric: h for h in told(limit=None)}
