@@ -78,6 +78,7 @@ class Coverage:
 
     data_start: dt.date | None
     not_covered: tuple[str, ...]  # codes of COMPARISONS, in that order
+    recent_months: int = 6  # the window of the "recent" comparison
 
     def covered(self, comparison: str) -> bool:
         """Whether the comparison ``comparison`` (one of :data:`COMPARISONS`) is shown."""
@@ -96,7 +97,7 @@ def coverage(lines: pd.DataFrame, as_of: dt.date | pd.Timestamp, recent_months: 
     start = data_start(lines)
     windows = comparison_windows(as_of, recent_months)
     missing = tuple(c for c in COMPARISONS if not covers(start, windows[c]))
-    return Coverage(start.date() if start is not None else None, missing)
+    return Coverage(start.date() if start is not None else None, missing, recent_months)
 
 
 __all__ = [

@@ -19,14 +19,14 @@ def not_covered_cell(display: Display, coverage: Coverage) -> Cell:
     return Cell(not_covered(display, coverage), numeric=True)
 
 
-def coverage_note(display: Display, coverage: Coverage, recent_months: int) -> str:
+def coverage_note(display: Display, coverage: Coverage) -> str:
     """The data-quality sentence: which comparisons are not shown, from which date the data
     starts and the rule; "" when every comparison is covered."""
     if coverage.complete:
         return ""
     t = display.t
     names = t("coverage.sep").join(
-        t(f"coverage.comparison.{code}", months=display.number(recent_months))
+        t(f"coverage.comparison.{code}", months=display.number(coverage.recent_months))
         for code in coverage.not_covered
     )
     return t("coverage.note", date=display.date(coverage.data_start), comparisons=names)

@@ -262,10 +262,10 @@ def _kpis(review: AccountReview, display: Display) -> KeyFiguresSection:
     return KeyFiguresSection(tuple(cards), Table("kpis", heads, tuple(rows), css="kpi-table"))
 
 
-def _data_quality(review: AccountReview, display: Display, params: Params) -> DataQualitySection:
+def _data_quality(review: AccountReview, display: Display) -> DataQualitySection:
     t = display.t
     notes = []
-    told = coverage_note(display, review.coverage, params.risk.discount_window_months)
+    told = coverage_note(display, review.coverage)
     if told:  # once: the comparisons the data does not cover
         notes.append(Line(told, tone="warning", attrs=attrs(coverage="")))
     for n in review.notes:
@@ -314,7 +314,7 @@ def customer_view(
         plan=people.plan(review, display),
         value=people.value(review, display, params),
         risks=people.risks(review, display, params),
-        data_quality=_data_quality(review, display, params),
+        data_quality=_data_quality(review, display),
     )
 
 

@@ -270,7 +270,7 @@ def quality(ctx: Context) -> QualitySection:
         duplicates = Part(title, empty=t("portfolio.quality.no_duplicates"))
     limit = ctx.rows * 2
     return QualitySection(
-        coverage=coverage_note(d, r.coverage, ctx.params.risk.discount_window_months),
+        coverage=coverage_note(d, r.coverage),
         duplicates=duplicates,
         warnings_title=t("portfolio.quality.warnings"),
         warnings=tuple(Line(str(w), tone=w.severity) for w in r.warnings[:limit]),
