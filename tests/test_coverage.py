@@ -314,3 +314,10 @@ def test_the_full_sample_covers_every_comparison_and_keeps_its_new_accounts(samp
         len(new) and figures.metrics.set_index("account_id").loc[new, "revenue_growth"].isna().all()
     )
     assert (figures.metrics.set_index("account_id").loc[new, "revenue_prior_ltm"] == 0).all()
+
+
+def test_lifetime_value_takes_the_default_retention_not_one_observed_on_days(short, figures):
+    from kamreport.analytics.clv import observed_retention
+
+    assert np.isnan(observed_retention(short.order_lines, AS_OF))
+    assert figures.valuation.clv.retention == Params().clv.default_retention
