@@ -39,6 +39,16 @@ D = pd.Timestamp
 # --- the rule --------------------------------------------------------------------------
 
 
+def test_a_trend_begins_with_the_data():
+    from kamreport.analytics.coverage import covered_months
+
+    assert covered_months(D("2023-01-01"), AS_OF, 36) == 36
+    assert covered_months(D("2025-09-22"), AS_OF, 36) == 13  # Sep 2025 … Sep 2026
+    assert covered_months(D("2025-08-31"), AS_OF, 36) == 14  # (Jul 31, Aug 31] covered
+    assert covered_months(D("2026-09-29"), AS_OF, 36) == 1
+    assert covered_months(None, AS_OF, 36) == 36
+
+
 def test_a_window_is_covered_up_to_one_month_after_it_starts():
     window = Window(D("2024-09-30"), D("2025-09-30"))
     assert covers(D("2024-09-01"), window)
@@ -254,6 +264,7 @@ def test_the_accounts_csv_has_no_bridge_category(review, short):
 def test_the_portfolio_email_says_na_with_the_date_and_why_once(short, figures, locale):
     summary = portfolio_summary(short, AS_OF, Params(), figures)
     assert all(k.growth is None for k in summary.kpis)
+    assert summary.monthly["month"].iloc[0] == D("2025-09-01")
     fmt = Formatter(locale, "CNY")
     view = email_view(
         summary,
@@ -273,6 +284,7 @@ def test_the_portfolio_email_says_na_with_the_date_and_why_once(short, figures, 
 def test_the_customer_email_does_not_compare_with_nine_days(short, figures):
     summary = customer_summary(short, "KA0001", AS_OF, Params(), figures)
     assert all(k.prior is None and k.growth is None for k in summary.kpis)
+    assert summary.monthly["month"].iloc[0] == D("2025-09-01")
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -281,6 +293,9 @@ def test_the_account_review_says_na_with_the_date(short, figures, provenance, lo
     assert review.ltm.revenue.prior is None and review.ytd.revenue.prior is None
     assert review.profitability.contribution_prior is None
     assert review.mix.lapsed.empty
+    # the trend begins with the data's month, not with 23 months of zeros before it
+    assert review.monthly["month"].iloc[0] == D("2025-09-01") and len(review.monthly) == 13
+    assert review.mix.quarterly.index[0] == D("2025-07-01")
     fmt = Formatter(locale, "CNY")
     view = customer_report.view(review, {}, fmt, provenance)
     na = na_text(locale)

@@ -14,7 +14,7 @@ from functools import partial
 import pandas as pd
 
 from kamreport.analytics.attention import ACCOUNT_SHOWN, AttentionItem, attention_items
-from kamreport.analytics.coverage import Coverage, coverage, data_start
+from kamreport.analytics.coverage import Coverage, coverage, covered_months, data_start
 from kamreport.analytics.duplicates import duplicates_of
 from kamreport.analytics.highlights import Highlight, build_highlights
 from kamreport.analytics.mix import ProductMix, account_mix, category_revenue, with_category
@@ -180,7 +180,8 @@ def review_account(
     end = pd.Timestamp(as_of)
     all_lines = dataset.order_lines.loc[dataset.order_lines["order_date"] <= end]
     lines = all_lines.loc[all_lines["account_id"] == account_id]
-    window = months_back(as_of, trend_months)
+    # the trend begins with the data: no months of zeros before it
+    window = months_back(as_of, covered_months(data_start(all_lines), as_of, trend_months))
     warnings = tuple(
         w
         for w in dataset.warnings

@@ -25,6 +25,7 @@ import pandas as pd
 from kamreport.analytics.periods import (
     Window,
     as_timestamp,
+    months_back,
     prior_ltm,
     prior_ytd,
     recent_and_year_earlier,
@@ -59,6 +60,18 @@ def covers(start: dt.date | pd.Timestamp | None, window: Window) -> bool:
     if start is None or pd.isna(start):
         return True
     return as_timestamp(start) <= window.start + COVER_SLACK
+
+
+def covered_months(
+    start: dt.date | pd.Timestamp | None, as_of: dt.date | pd.Timestamp, months: int
+) -> int:
+    """How many of the ``months`` calendar months up to the as-of month the data starting on
+    ``start`` covers (at least 1): a trend begins with the data instead of showing the
+    months before it as zero."""
+    shown = months
+    while shown > 1 and not covers(start, months_back(as_of, shown)):
+        shown -= 1
+    return shown
 
 
 def comparison_windows(as_of: dt.date | pd.Timestamp, recent_months: int) -> dict[str, Window]:
@@ -106,6 +119,7 @@ __all__ = [
     "Coverage",
     "comparison_windows",
     "coverage",
+    "covered_months",
     "covers",
     "data_start",
 ]
