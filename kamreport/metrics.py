@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import as_timestamp, covers, ltm, recent_and_year_earlier
+from kamreport.analytics.coverage import covers, data_start
+from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm, recent_and_year_earlier
 from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
 from kamreport.analytics.receivables import receivables_by_account
 from kamreport.analytics.risk import risk_flags
@@ -42,10 +43,14 @@ def _sales(
     lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index, values: pd.DataFrame
 ) -> pd.DataFrame:
     """LTM and prior-LTM revenue, growth and LTM gross margin as the value layer computed
-    them (one computation for every output), and the LTM orders."""
+    them (one computation for every output), and the LTM orders. The prior LTM revenue
+    and the growth are null for every account when the data does not cover the prior LTM."""
     out = values[["revenue_ltm", "revenue_prior_ltm", "gross_margin_ltm"]].reindex(accounts)
-    for column in ("revenue_ltm", "revenue_prior_ltm"):
-        out[column] = out[column].fillna(0.0)
+    out["revenue_ltm"] = out["revenue_ltm"].fillna(0.0)
+    if covers(data_start(lines), prior_ltm(end)):
+        out["revenue_prior_ltm"] = out["revenue_prior_ltm"].fillna(0.0)
+    else:
+        out["revenue_prior_ltm"] = np.nan
     prior = out["revenue_prior_ltm"]
     out.insert(2, "revenue_growth", out["revenue_ltm"] / prior.where(prior > 0) - 1)
     revenue = out["revenue_ltm"]
@@ -64,7 +69,7 @@ def _price_and_breadth(
     months a year earlier (the windows of the account review and its flags); the
     year-earlier ones are null when the data starts after that window does."""
     now, before = recent_and_year_earlier(end, months)
-    known = lines.empty or covers(lines["order_date"].min(), before)
+    known = lines.empty or covers(data_start(lines), before)
     out = pd.DataFrame(index=accounts)
     out["recent_months"] = months
     out["discount_depth"] = discount_depth_by_account(lines, now, accounts)

@@ -50,6 +50,7 @@ LINES = pd.DataFrame(
         line("Z", "2026-05-01", "P1", 100.0, 90.0),
         line("W", "2026-05-01", "P3", 300.0, 100.0),
         line("X", "2026-10-15", "P2", 5000.0, 0.0),  # after the as-of date: never counted
+        line("W", "2024-10-01", "P3", 0.0, 0.0),  # the export starts here: the prior LTM is covered
     ]
 )
 METRICS = pd.DataFrame(

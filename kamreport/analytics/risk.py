@@ -15,8 +15,15 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.membership import is_in
-from kamreport.analytics.periods import Window, as_timestamp, covers, ltm, recent_and_year_earlier
+from kamreport.analytics.periods import (
+    Window,
+    as_timestamp,
+    ltm,
+    prior_ltm,
+    recent_and_year_earlier,
+)
 from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
 from kamreport.analytics.receivables import invoice_status
 from kamreport.analytics.relationships import done_activities
@@ -113,11 +120,14 @@ def _order_gap(
 def _revenue_decline(
     lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index, counts: pd.Series
 ):
-    """LTM revenue against the prior LTM; only for accounts with at least
+    """LTM revenue against the prior LTM's; only for accounts with at least
     ``min_orders_for_interval`` order days (``counts``): a one-off or occasional buyer
-    whose order fell in the prior year has no run of business to decline from."""
-    now = ltm(end)
-    before = Window(now.start - pd.DateOffset(months=12), now.start)
+    whose order fell in the prior year has no run of business to decline from. Not
+    evaluated when the data does not cover the prior LTM (a part of a year is no baseline:
+    every account would look like growing or falling by chance)."""
+    now, before = ltm(end), prior_ltm(end)
+    if not covers(data_start(lines), before):
+        return None  # no prior LTM to compare with
     used = lines[["account_id", "net_amount"]]
     cur = used.loc[now.mask(lines["order_date"])].groupby("account_id")["net_amount"].sum()
     pri = used.loc[before.mask(lines["order_date"])].groupby("account_id")["net_amount"].sum()
@@ -222,7 +232,7 @@ def _discount(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: p
     if "list_amount" not in lines:
         return None
     now, before = recent_and_year_earlier(end, p.discount_window_months)
-    if not covers(lines["order_date"].min(), before):
+    if not covers(data_start(lines), before):
         return None  # no year-earlier months to compare with
     cur = discount_depth_by_account(lines, now, accounts)
     pri = discount_depth_by_account(lines, before, accounts)
@@ -236,7 +246,7 @@ def _breadth(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd
     """Products bought in the recent months against the same months a year earlier, as
     the account review counts them (analytics.profitability.products_by_account)."""
     now, before = recent_and_year_earlier(end, p.discount_window_months)
-    if not covers(lines["order_date"].min(), before):
+    if not covers(data_start(lines), before):
         return None  # no year-earlier months to compare with
     cur = products_by_account(lines, now, accounts)
     pri = products_by_account(lines, before, accounts)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.membership import positions
 from kamreport.analytics.periods import Window, as_timestamp, ltm, prior_ltm
 from kamreport.analytics.wallet import latest_spend
@@ -181,7 +182,9 @@ def account_features(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.Data
     """Raw value of every scoring criterion per account (all accounts), plus their parts.
 
     - spend = LTM revenue;
-    - growth = LTM revenue / prior LTM revenue − 1 (NaN when the prior is ≤ 0);
+    - growth = LTM revenue / prior LTM revenue − 1 (NaN when the prior is ≤ 0; prior and
+      growth NaN for every account when the data does not cover the prior LTM, so the
+      growth criterion drops out and its weight is spread over the others);
     - loyalty = mean of min(tenure_years / 10, 1), min(order_days_ltm / 12, 1) and
       repurchase_quarters (share of the last 4 quarters with an order), 0–1;
     - profit = LTM gross margin − LTM cost-to-serve (gross margin alone without
@@ -203,6 +206,8 @@ def account_features(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.Data
     in_ltm = lines.inside(current)
     revenue = pd.Series(lines.total(in_ltm, lines.net), index=accounts)
     revenue_prior = pd.Series(lines.total(lines.inside(prior), lines.net), index=accounts)
+    if not covers(data_start(dataset.order_lines), prior):
+        revenue_prior[:] = np.nan  # a part of a year: no prior LTM, no growth (n/a)
     margin = pd.Series(_gross_margin(lines, in_ltm), index=accounts)
     cost_to_serve = _cost_to_serve(dataset, current, accounts)
     order_count, repurchase_share = _order_days(lines, in_ltm, end)

@@ -35,7 +35,9 @@ from kamreport.views.blocks import (
     Line,
     Page,
     Table,
+    attrs,
 )
+from kamreport.views.coverage import coverage_note, not_covered
 from kamreport.views.customer_people import columns, label_row
 from kamreport.views.display import Display, number, other_names
 from kamreport.views.page import page
@@ -216,8 +218,11 @@ def _figure(display: Display, kind: str, value: object, compact: bool = False) -
     return display.number(value)
 
 
-def _change(display: Display, kind: str, c: Comparison) -> Change:
-    """Growth of a figure; a percentage changes in points."""
+def _change(display: Display, kind: str, c: Comparison, not_covered: str = "") -> Change:
+    """Growth of a figure; a percentage changes in points; ``not_covered`` instead when the
+    data does not cover the comparison window."""
+    if not_covered:
+        return Change(not_covered)
     return display.change(c.change, "points") if kind == "percent" else display.change(c.growth)
 
 
@@ -225,6 +230,10 @@ def _kpis(review: AccountReview, display: Display) -> KeyFiguresSection:
     t = display.t
     k = review.ltm
     prior = t("report.period_prior_ltm")
+    na = {
+        window: "" if review.coverage.covered(window) else not_covered(display, review.coverage)
+        for window in ("ltm", "ytd")
+    }
 
     def card(key: str, kind: str) -> Kpi:
         c: Comparison = getattr(k, key)
@@ -232,7 +241,8 @@ def _kpis(review: AccountReview, display: Display) -> KeyFiguresSection:
         value, before = shown
         label = sales.windowed(t(f"kpi.{key}"), t("report.period_ltm"))
         note = display.labelled(prior, before)
-        return Kpi(label, value, note=note, change=_change(display, kind, c), metric=key)
+        change = _change(display, kind, c, na["ltm"])
+        return Kpi(label, value, note=note, change=change, metric=key)
 
     cards = [card("revenue", "money")]
     if k.gross_margin.current is not None:
@@ -242,10 +252,10 @@ def _kpis(review: AccountReview, display: Display) -> KeyFiguresSection:
     rows = []
     for key, kind in KPI_ROWS:
         cells: list[Cell] = []
-        for c in (getattr(review.ltm, key), getattr(review.ytd, key)):
+        for c, window in ((getattr(review.ltm, key), "ltm"), (getattr(review.ytd, key), "ytd")):
             cells.append(Cell(_figure(display, kind, c.current), numeric=True))
             cells.append(Cell(_figure(display, kind, c.prior), numeric=True))
-            cells.append(Cell(numeric=True, change=_change(display, kind, c)))
+            cells.append(Cell(numeric=True, change=_change(display, kind, c, na[window])))
         rows.append(label_row(t(f"kpi.{key}"), *cells, metric=key))
     periods = ("#period_ltm", "#period_prior_ltm", "#growth", "#period_ytd", "#period_prior_ytd")
     heads = (Column(t("kpi.metric")), *columns(t, "report.", *periods, "#growth"))
@@ -255,6 +265,9 @@ def _kpis(review: AccountReview, display: Display) -> KeyFiguresSection:
 def _data_quality(review: AccountReview, display: Display) -> DataQualitySection:
     t = display.t
     notes = []
+    told = coverage_note(display, review.coverage)
+    if told:  # once: the comparisons the data does not cover
+        notes.append(Line(told, tone="warning", attrs=attrs(coverage="")))
     for n in review.notes:
         values = {k: display.number(v) if k in COUNTS else str(v) for k, v in n.values.items()}
         notes.append(Line(t(n.message, **values), tone="warning"))

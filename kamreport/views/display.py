@@ -177,7 +177,8 @@ class Display:
 
         Kinds: money, money_full, percent (a fraction), fraction (the same),
         growth (signed %), points (a change in pp, worded: "+1.2 pp", "提高1.2个百分点"),
-        pp (a size in pp, unsigned), count, number, decimal, days, days_ago, category, none.
+        pp (a size in pp, unsigned), count, number, decimal, days, days_ago, date, category,
+        none.
         """
         if kind == "days_ago":
             if missing(value):
@@ -187,6 +188,8 @@ class Display:
             return self.na
         if kind == "days":
             return self.fmt.t("review.unit.days", n=self.number(value))
+        if kind == "date":
+            return self.date(value)
         if kind == "money":
             return self.money(value, compact=True)
         if kind == "money_full":

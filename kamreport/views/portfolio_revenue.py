@@ -15,6 +15,7 @@ import pandas as pd
 from kamreport.analytics.segments import UNKNOWN
 from kamreport.analytics.valuation import clv_choice
 from kamreport.views.blocks import Cell, ChartView, Kpi, Row, Table, attrs
+from kamreport.views.coverage import not_covered, not_covered_cell
 from kamreport.views.portfolio_parts import Context, Part
 from kamreport.views.value_basis import clv_margin_note, no_lifetime_value, with_assumed_margin
 
@@ -64,6 +65,7 @@ def segments(ctx: Context) -> SegmentsSection:
         "portfolio.col.active_accounts",
         numeric=range(1, 7),
     )
+    covered = r.coverage.covered("ltm")
     parts = []
     for dim, table in r.segments.items():
         title = t(f"portfolio.segments.{dim}")
@@ -79,7 +81,7 @@ def segments(ctx: Context) -> SegmentsSection:
                     Cell(d.na if seg == UNKNOWN else d.value(dim, seg), header=True),
                     d.money_cell(row["revenue_ltm"]),
                     d.percent_cell(row["share"]),
-                    d.change_cell(row["growth"]),
+                    d.change_cell(row["growth"]) if covered else not_covered_cell(d, r.coverage),
                     d.money_cell(row["gross_margin_ltm"]),
                     d.percent_cell(row["margin_pct"]),
                     d.number_cell(row["accounts"]),
@@ -97,6 +99,8 @@ def bridge(ctx: Context, chart: ChartView | None) -> BridgeSection:
     """From the prior 12 months' revenue to the last 12 months', component by component."""
     r, d, t = ctx.review, ctx.display, ctx.t
     b = r.bridge
+    if b is None:  # new, lost, grown or shrunk: all need the prior LTM
+        return BridgeSection(no_data=not_covered(d, r.coverage))
     if not (b.prior_total or b.current_total):
         return BridgeSection(no_data=t("portfolio.no_data.revenue"))
     rows = (

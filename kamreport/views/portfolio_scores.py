@@ -17,6 +17,7 @@ from kamreport.analytics.portfolio import Concentration
 from kamreport.analytics.scoring import ScoreBasis
 from kamreport.analytics.valuation import clv_choice, stored_key_cap, stored_score_basis
 from kamreport.views.blocks import Cell, ChartView, Kpi, Row, Table, attrs
+from kamreport.views.coverage import not_covered
 from kamreport.views.portfolio_parts import Context, Part, bar_width
 from kamreport.views.value_basis import key_cap_text, left_out_text, weights_text
 
@@ -231,8 +232,6 @@ def tiers(ctx: Context) -> TiersSection:
             ),
         )
     )
-    migration = r.migration
-    moves = r.moves["direction"].value_counts()
     return TiersSection(
         tiers=Part(
             table=Table("tiers", tier_columns, tier_rows),
@@ -243,16 +242,7 @@ def tiers(ctx: Context) -> TiersSection:
             _scores(ctx, v.sort_values("score", ascending=False, kind="stable")),
             intro=f"{t('portfolio.tiers.scores_note')} {weights}",
         ),
-        migration=Part(
-            t("portfolio.tiers.migration", then=d.date(r.then)),
-            _migration(ctx, migration),
-            note=t(
-                "portfolio.tiers.moves",
-                up=d.number(moves.get("up", 0)),
-                down=d.number(moves.get("down", 0)),
-                new=d.number(moves.get("new", 0)),
-            ),
-        ),
+        migration=_migration_part(ctx),
         sensitivity_title=t("portfolio.tiers.sensitivity", step=d.percent(p.sensitivity_step, 0)),
         sensitivity=_sensitivity(ctx),
         fragile=_fragile(ctx),
@@ -303,6 +293,26 @@ def _scores(ctx: Context, ranked: pd.DataFrame) -> Table:
         numeric=(0, 3, *range(4, 4 + len(criteria))),
     )
     return Table("scores", columns, rows, more=more)
+
+
+def _migration_part(ctx: Context) -> Part:
+    """The tier migration since a year ago; n/a with the data's start when the data does
+    not cover the twelve months before that date (the tiers then are not known)."""
+    r, d, t = ctx.review, ctx.display, ctx.t
+    title = t("portfolio.tiers.migration", then=d.date(r.then))
+    if r.migration is None or r.moves is None:
+        return Part(title, empty=not_covered(d, r.coverage))
+    moves = r.moves["direction"].value_counts()
+    return Part(
+        title,
+        _migration(ctx, r.migration),
+        note=t(
+            "portfolio.tiers.moves",
+            up=d.number(moves.get("up", 0)),
+            down=d.number(moves.get("down", 0)),
+            new=d.number(moves.get("new", 0)),
+        ),
+    )
 
 
 def _migration(ctx: Context, migration: pd.DataFrame) -> Table:
@@ -407,6 +417,8 @@ def _clv_backtest(ctx: Context) -> ClvBacktestPart | None:
         else t("portfolio.clv_backtest.method_rule", reason=clv_reason(t, choice.reasons))
     )
     bt: ClvBacktest = choice.backtest
+    if not ctx.review.coverage.covered("clv_backtest"):
+        return ClvBacktestPart(title, method=method, no_data=not_covered(d, ctx.review.coverage))
     if bt.unavailable or bt.rule is None:
         reason = t("review.value.clv_reason.backtest_unavailable")
         return ClvBacktestPart(
@@ -474,6 +486,8 @@ def backtest(ctx: Context) -> BacktestSection:
     r, d, t = ctx.review, ctx.display, ctx.t
     bt = r.backtest
     clv_part = _clv_backtest(ctx)
+    if not r.coverage.covered("tiers_then"):  # the scores of a year ago are not known
+        return BacktestSection(no_data=not_covered(d, r.coverage), clv=clv_part)
     if bt is None or not bt.followed:
         return BacktestSection(no_data=t("portfolio.no_data.backtest"), clv=clv_part)
     intro = t(
