@@ -116,11 +116,12 @@ def test_no_margin_classes_and_no_profit_points_without_costs(plain):
 
 def test_criteria_without_data_are_left_out_and_the_weights_renormalised(plain):
     basis = plain.score_basis
-    assert basis.left_out == ("profit", "potential", "influence")
+    # thirteen months of data: no prior year either, so growth is left out too
+    assert basis.left_out == ("growth", "profit", "potential", "influence")
     w = ScoringParams().weights
     # risk keeps its weight; the other criteria used share the rest in proportion
-    others = w["spend"] + w["growth"] + w["loyalty"]
-    expected = {c: w[c] * (1 - w["risk"]) / others for c in ("spend", "growth", "loyalty")}
+    others = w["spend"] + w["loyalty"]
+    expected = {c: w[c] * (1 - w["risk"]) / others for c in ("spend", "loyalty")}
     expected["risk"] = w["risk"]
     assert dict(basis.weights) == pytest.approx(expected)
     assert sum(basis.weights.values()) == pytest.approx(1.0)
@@ -248,7 +249,8 @@ def test_portfolio_hides_the_margin_classes(views):
 def test_portfolio_shows_the_criteria_used_and_left_out(views):
     tiers = views["plain"].tiers
     intro = tiers.scores.intro
-    assert "Spend 41%" in intro and "Risk 10%" in intro
+    # spend and loyalty share 90% as 25 : 15, risk keeps its 10%
+    assert "Spend 56%" in intro and "Loyalty 34%" in intro and "Risk 10%" in intro
     assert "Profit — no cost_amount in the order lines" in intro
     assert "Potential — no wallet estimates (the wallet table)" in intro
     labels = [c.label for c in tiers.scores.table.columns]
