@@ -25,9 +25,15 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from kamreport.analytics.name_blocking import MAX_BLOCK, candidate_pairs, name_numbers
+from kamreport.analytics.name_blocking import (
+    MAX_BLOCK,
+    candidate_pairs,
+    name_numbers,
+    unique_codes,
+)
 
 # Longest first, so 股份有限公司 is removed before 有限公司.
 SUFFIXES = (
@@ -40,15 +46,21 @@ _KEEP = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 _COLUMNS = ["account_a", "account_b", "name_a", "name_b", "similarity", "field"]
 
 
+_TRAILING = ",.;()（）"
+
+
 def _without_suffix(text: str) -> str | None:
     """``text`` without its legal-form suffix, or None when it ends in none. A Latin
-    suffix counts only after something other than a Latin letter or digit."""
+    suffix counts only after something other than a Latin letter or digit ("zinc"
+    keeps its "inc", "unlimited" its "limited")."""
+    if not text.endswith(SUFFIXES):
+        return None
     for suffix in SUFFIXES:
         if not text.endswith(suffix) or len(text) <= len(suffix):
             continue
         before = text[-len(suffix) - 1]
         if suffix[0].isascii() and before.isascii() and before.isalnum():
-            continue  # part of a word: "zinc", "unlimited"
+            continue
         return text[: -len(suffix)]
     return None
 
@@ -59,12 +71,13 @@ def normalise_name(name: object) -> str:
         return ""
     text = unicodedata.normalize("NFKC", name).lower().strip()
     while True:
-        text = re.sub(r"[\s,.;()（）]+$", "", text)
-        stripped = _without_suffix(text)
+        end = len(text)
+        while end and (text[end - 1].isspace() or text[end - 1] in _TRAILING):
+            end -= 1
+        stripped = _without_suffix(text[:end])
         if stripped is None:
-            break
+            return _KEEP.sub("", text[:end])
         text = stripped
-    return _KEEP.sub("", text)
 
 
 def similarity(a: str, b: str) -> float:
@@ -75,14 +88,35 @@ def similarity(a: str, b: str) -> float:
     return float(Indel.normalized_similarity(a, b))
 
 
-def _alike(a: str, b: str, min_similarity: float) -> float:
-    """The similarity of two normalised names when they hold the same numbers and
-    reach ``min_similarity``, else 0."""
-    if not a or not b or name_numbers(a) != name_numbers(b):
-        return 0.0
-    if a == b:
-        return 1.0
-    return float(Indel.normalized_similarity(a, b, score_cutoff=min_similarity))
+def _codes(values: list) -> np.ndarray:
+    """One integer per distinct value, -1 for an empty one (to compare pairs at once)."""
+    seen: dict[object, int] = {}
+    return np.fromiter(
+        (seen.setdefault(v, len(seen)) if v else -1 for v in values),
+        dtype=np.int64,
+        count=len(values),
+    )
+
+
+def _scores(names: list[str], i: np.ndarray, j: np.ndarray, min_similarity: float) -> np.ndarray:
+    """The similarity of each pair of names (i, j) that hold the same numbers and reach
+    ``min_similarity``, else 0."""
+    numbers = _codes([name_numbers(n) if n else () for n in names])
+    scores = np.zeros(len(i))
+    lengths = np.fromiter((len(n) for n in names), dtype=np.int64, count=len(names))
+    # the similarity cannot exceed 2·min(len) / (len a + len b): skip hopeless pairs
+    reachable = 2 * np.minimum(lengths[i], lengths[j]) >= min_similarity * (lengths[i] + lengths[j])
+    worth = np.flatnonzero(reachable & (lengths[i] > 0) & (numbers[i] == numbers[j]))
+    if len(worth):
+        scored = process.cpdist(
+            [names[k] for k in i[worth]],
+            [names[k] for k in j[worth]],
+            scorer=Indel.normalized_similarity,
+            score_cutoff=min_similarity,
+            dtype=np.float64,
+        )
+        scores[worth] = np.where(scored >= min_similarity, scored, 0.0)
+    return scores
 
 
 def _same_group(rows: pd.DataFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -126,25 +160,15 @@ def likely_duplicates(
     """
     rows = accounts.sort_values("account_id", kind="stable").reset_index(drop=True)
     names, english = ([normalise_name(v) for v in _column(rows, f)] for f in ("name", "name_en"))
-    pairs = np.unique(
-        np.vstack([candidate_pairs(names, max_block), _english_pairs(english)]), axis=0
-    )
-    lengths = np.fromiter((len(n) for n in names), dtype=np.int64, count=len(names))
-    i, j = pairs[:, 0], pairs[:, 1]
-    # the similarity cannot exceed 2·min(len) / (len a + len b): skip hopeless pairs
-    total = np.maximum(lengths[i] + lengths[j], 1)
-    reachable = 2 * np.minimum(lengths[i], lengths[j]) >= min_similarity * total
-    scores = np.zeros(len(pairs))
-    for k in np.flatnonzero(reachable):
-        scores[k] = _alike(names[i[k]], names[j[k]], min_similarity)
-    same_english = np.fromiter(
-        (bool(english[a]) and english[a] == english[b] for a, b in pairs),
-        dtype=bool,
-        count=len(pairs),
-    )
+    pairs = np.vstack([candidate_pairs(names, max_block), _english_pairs(english)])
+    coded = unique_codes((pairs[:, 0] << 32) | pairs[:, 1])
+    i, j = coded >> 32, coded & 0xFFFFFFFF
+    scores = _scores(names, i, j, min_similarity)
+    english_code = _codes(english)
+    same_english = (english_code[i] >= 0) & (english_code[i] == english_code[j])
     by_name = scores >= min_similarity
     field = np.where(by_name & (scores == 1.0), "name", np.where(same_english, "name_en", "name"))
-    similarity_of = np.where(same_english, 1.0, scores)
+    similarity_of = np.where(same_english & (scores < 1.0), 1.0, scores)
     keep = (by_name | same_english) & ~_same_group(rows, i, j)
     i, j = i[keep], j[keep]
     ids, shown = rows["account_id"].to_numpy(dtype=object), _column(rows, "name")
@@ -173,11 +197,13 @@ def duplicates_of(
     me = own.iloc[0]
     name, english = normalise_name(me.get("name")), normalise_name(me.get("name_en"))
     others = accounts.loc[accounts["account_id"] != account_id]
-    alike = [
-        _alike(name, normalise_name(n), min_similarity) >= min_similarity
-        or (english != "" and english == normalise_name(e))
-        for n, e in zip(_column(others, "name"), _column(others, "name_en"), strict=True)
+    names = [name, *(normalise_name(n) for n in _column(others, "name"))]
+    rest = np.arange(1, len(names))
+    by_name = _scores(names, np.zeros_like(rest), rest, min_similarity) >= min_similarity
+    same_english = [
+        english != "" and english == normalise_name(e) for e in _column(others, "name_en")
     ]
+    alike = by_name | np.asarray(same_english, dtype=bool)
     return likely_duplicates(pd.concat([own.iloc[:1], others.loc[alike]]), min_similarity)
 
 
