@@ -178,6 +178,15 @@ def test_planted_duplicates_among_thousands_are_found_and_blocking_loses_no_pair
     assert found == every_pair_by_brute_force(mix.accounts, 0.9)
 
 
+@pytest.mark.parametrize("threshold", [0.7, 0.8, 0.9])
+def test_on_the_sample_blocking_loses_no_pair(sample_tables, threshold):
+    """Every pair of the rule on the sample's accounts, at lower thresholds too (the
+    blocking by name heads and ends used before missed 江苏金桥水产饲料 / 江西金桥水产饲料)."""
+    frame = sample_tables["accounts"].assign(parent_id=None)  # groups: see above
+    found = pair_set(likely_duplicates(frame, threshold))
+    assert found == every_pair_by_brute_force(frame, threshold)
+
+
 def test_duplicates_of_one_account_are_its_rows_of_the_portfolio_pairs():
     mix = accounts_with_duplicates(1500, 30, seed=5)
     everything = likely_duplicates(mix.accounts, 0.9)

@@ -22,6 +22,7 @@ with its square.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -68,15 +69,16 @@ def candidate_pairs(keys: Sequence[str], max_block: int = MAX_BLOCK) -> np.ndarr
 
     Empty names are never paired. See the module docstring for the rule.
     """
+    numbers = [name_numbers(key) for key in keys]
+    holding = Counter(n for n, key in zip(numbers, keys, strict=True) if key)
     exact: dict[str, list[int]] = {}
     blocks: dict[tuple[tuple[int, ...], str], list[int]] = {}
     for i, key in enumerate(keys):
-        if not key:
-            continue
+        if not key or holding[numbers[i]] < 2:
+            continue  # no other name holds its numbers ("Customer 12346"): nothing to compare
         exact.setdefault(key, []).append(i)
-        numbers = name_numbers(key)
         for token in blocking_tokens(key):
-            blocks.setdefault((numbers, token), []).append(i)
+            blocks.setdefault((numbers[i], token), []).append(i)
     coded = [_pairs_of(m) for m in exact.values() if len(m) > 1]
     coded += [_pairs_of(m) for m in blocks.values() if 1 < len(m) <= max_block]
     if not coded:
