@@ -89,8 +89,10 @@ def one_size(n: int) -> dict:
         f"{row['other_pairs_by_name']} others by name, "
         f"{row['other_pairs_by_name_en']} by English name"
     )
-    for a, b in others[["name_a", "name_b"]].head(3).itertuples(index=False):
-        print(f"        e.g. {a} | {b}")
+    for field, a, b in (
+        others.groupby("field").head(2)[["field", "name_a", "name_b"]].itertuples(index=False)
+    ):
+        print(f"        e.g. by {field}: {a} | {b}")
     return row
 
 
