@@ -5,10 +5,11 @@ Built from the sample's name pools (``names.py``): Chinese names are a place (a
 province or a city), a trade name of two characters taken from two different
 trade names of the pool (瑞 of 瑞丰 and 康 of 康源 → 瑞康, some 4,500 of them), an
 industry word and a legal form, with the English name in pinyin; Latin names are
-a brand (an export stem, or a trade name's pinyin), a trade word and the country's legal form; templated names are "Customer 12346",
-"Customer 12347", … as a system without names exports them. A planted duplicate
-is a second account holding one of these names written differently: another
-legal form, other case, full-width letters, spaces, punctuation or leading zeros.
+a brand (an export stem, or a trade name's pinyin), a trade word and the
+country's legal form; templated names are "Customer 12346", "Customer 12347", …
+as a system without names exports them. A planted duplicate is a second account
+holding one of these names written differently: another legal form, other case,
+full-width letters, spaces, punctuation, leading zeros or a mistyped character.
 """
 
 from __future__ import annotations
