@@ -39,7 +39,7 @@ from kamreport.views.blocks import (
 )
 from kamreport.views.coverage import coverage_note, not_covered
 from kamreport.views.customer_people import columns, label_row
-from kamreport.views.display import Display, number, other_names
+from kamreport.views.display import Display, missing, number, other_names
 from kamreport.views.page import page
 
 # Rows of the key-figures table: metric key and how its figures read.
@@ -127,7 +127,12 @@ def _page(review: AccountReview, display: Display, provenance: Provenance) -> Pa
     t = display.t
     p = review.profile
     name = display.name(p.account_id)
-    parts = [p.account_id, display.value("industry", p.industry), display.value("region", p.region)]
+    # the id unless it is the heading already; industry and region only where known
+    parts = [display.id_note(p.account_id)]
+    parts += [
+        display.value(kind, raw) for kind, raw in (("industry", p.industry), ("region", p.region))
+    ]
+    parts = [part for part in parts if part and part != display.na]
     if p.ka_manager:
         parts.append(display.labelled(t("profile.ka_manager"), p.ka_manager))
     parts.append(t("report.as_of", as_of=display.date(review.as_of)))
@@ -160,7 +165,10 @@ def _attention(review: AccountReview, display: Display, params: Params) -> Atten
     """The issues that need attention; a flag reads as its highlight (naming its window)."""
     year = review.as_of.year
     reasons = tuple(_sentence(h, display, year) if h else "" for h in review.attention_told)
-    return account_block(display, review.attention, ACCOUNT_SHOWN, params.risk, reasons)
+    margin_known = not missing(review.ltm.margin_pct.current)
+    return account_block(
+        display, review.attention, ACCOUNT_SHOWN, params.risk, reasons, margin_known=margin_known
+    )
 
 
 def _highlights(review: AccountReview, display: Display) -> HighlightsSection:

@@ -105,6 +105,11 @@ class Display:
         """The account's display name (its id when the data has none)."""
         return self.names.get(str(account_id), str(account_id))
 
+    def id_note(self, account_id: str) -> str:
+        """The id shown beside an account's name: "" when the name is the id (an export
+        without names), so no table reads "12347 12347"."""
+        return "" if self.name(account_id) == str(account_id) else str(account_id)
+
     def tier(self, tier: object) -> str:
         """The tier's name (key, growth, maintain, ordinary; new = not yet a customer)."""
         return self.na if missing(tier) else self.fmt.t(f"tier.{tier}")
@@ -267,7 +272,7 @@ class Display:
 
     def account_cell(self, account_id: str, link: str = "") -> Cell:
         """An account in a table: its display name (linked to its review) and its id."""
-        return Cell(self.name(account_id), link=link, note=str(account_id))
+        return Cell(self.name(account_id), link=link, note=self.id_note(account_id))
 
     def money_cell(self, value: object, *, compact: bool = False) -> Cell:
         return Cell(self.money(value, compact=compact), numeric=True)

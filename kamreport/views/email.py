@@ -240,7 +240,7 @@ def changes_section(
     rows: list[Row] = []
 
     def row(account_id: str, kind: str, text: str, figure: Cell | None = None) -> None:
-        cells = (Cell(d.name(account_id), header=True, note=account_id), Cell(text))
+        cells = (Cell(d.name(account_id), header=True, note=d.id_note(account_id)), Cell(text))
         figure = figure or Cell(numeric=True)  # only movers have a figure
         rows.append(Row((*cells, figure), attrs=attrs(account=account_id, change=kind)))
 
