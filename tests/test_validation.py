@@ -490,7 +490,8 @@ def test_missing_cost():
     assert warnings(accounts(), lines(cost_amount=None), code="missing_cost") == [
         "[missing_cost] export/order_lines.csv, column 'cost_amount': Column cost_amount not "
         'supplied; margin figures will say "no data". Fix: Add cost_amount (cost of goods sold '
-        "per line) to the order lines to get margins."
+        "per line) to the order lines to get margins; without costs, set clv.assumed_margin "
+        "(e.g. 0.25) in the params file to value the accounts on an assumed margin."
     ]
     assert warnings(accounts(), lines(cost_amount=["", "5"]), code="missing_cost") == [
         "[missing_cost] export/order_lines.csv, column 'cost_amount', row 2: Empty cost_amount. "

@@ -27,6 +27,11 @@ from kamreport.params import TIERS, ScoringParams
 __all__ = ["TIERS", "KeyCap", "assign_tiers", "over_key_cap", "tier_accounts"]
 
 
+# Above this share of the accounts reaching the key score, with no cap set, the portfolio
+# report suggests one (scoring.tier_key_max_accounts / tier_key_max_revenue_share).
+LARGE_KEY_SHARE = 0.2
+
+
 @dataclass(frozen=True)
 class KeyCap:
     """The key-tier caps and what they did: ``qualified`` accounts reached the key
@@ -36,6 +41,18 @@ class KeyCap:
     max_revenue_share: float | None
     qualified: int
     demoted: tuple[str, ...]
+    accounts: int = 0  # accounts scored
+
+    @property
+    def configured(self) -> bool:
+        return self.max_accounts is not None or self.max_revenue_share is not None
+
+    @property
+    def large(self) -> bool:
+        """Whether more than :data:`LARGE_KEY_SHARE` of the accounts reach the key score with
+        no cap set: more than a key-account team can look after closely (a portfolio of
+        thousands of small accounts, where the score ranks them against each other)."""
+        return not self.configured and self.qualified > LARGE_KEY_SHARE * self.accounts
 
     @property
     def applied(self) -> bool:
@@ -109,6 +126,7 @@ def tier_accounts(
         max_revenue_share=rules.tier_key_max_revenue_share,
         qualified=int(key.sum()),
         demoted=tuple(str(a) for a in demoted),
+        accounts=len(score),
     )
     return pd.Series(tier, index=score.index, name="tier", dtype=object), cap
 

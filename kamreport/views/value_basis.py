@@ -67,7 +67,15 @@ def left_out_text(display: Display, basis: ScoreBasis, criterion_key: str) -> st
 
 
 def key_cap_text(display: Display, cap: KeyCap | None) -> str:
-    """What the key-tier cap did, when it moved any account; "" otherwise."""
+    """What the key-tier cap did, when it moved any account; with no cap set and more than
+    a fifth of the accounts at the key score, how to set one; "" otherwise."""
+    if cap is not None and cap.large:
+        return display.t(
+            "review.value.key_large",
+            qualified=display.number(cap.qualified),
+            accounts=display.number(cap.accounts),
+            share=display.percent(cap.qualified / cap.accounts, 0),
+        )
     if cap is None or not cap.applied:
         return ""
     limits = []
