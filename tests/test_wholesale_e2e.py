@@ -13,6 +13,7 @@ import html
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -165,3 +166,111 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         env=dict(os.environ),
         timeout=600,
     )
+
+
+# --- no misleading figure on a thirteen-month export without names or costs -------------
+
+
+@pytest.fixture(scope="module")
+def portfolio_page(params: dict[str, Path]) -> str:
+    done = run_cli(
+        "portfolio", "--params", str(params["exclude"]), "--output-dir", str(params["out"])
+    )
+    assert done.returncode == 0, done.stderr
+    path = params["out"] / "2026-09-30" / "en" / "portfolio" / "portfolio.html"
+    return html.unescape(path.read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def metrics_rows(params: dict[str, Path]) -> list[dict[str, str]]:
+    done = run_cli("metrics", "--all", "--format", "csv", "--params", str(params["exclude"]))
+    assert done.returncode == 0, done.stderr
+    return list(csv.DictReader(io.StringIO(done.stdout)))
+
+
+def test_the_portfolio_compares_nothing_the_data_does_not_cover(portfolio_page: str) -> None:
+    summary = section(portfolio_page, "summary")
+    assert "n/a: the data starts on Sep 1, 2025" in summary
+    assert "%" not in summary.split("Revenue over the last 12 months")[1].split(".")[0]
+    assert "n/a — data starts Sep 1, 2025" in section(portfolio_page, "bridge")
+    for growth in re.findall(r'data-metric="growth"[^>]*>([^<]*)<', portfolio_page):
+        assert growth.startswith("n/a"), growth
+
+
+def test_an_account_named_by_its_id_is_not_named_twice(portfolio_page: str) -> None:
+    """Without names the id is the name: "12347", not "12347 12347"."""
+    doubled = re.findall(
+        r">(\d{5})</a>\s*<span[^>]*>\1</span>|>(\d{5}) <span[^>]*>\2<", portfolio_page
+    )
+    assert doubled == []
+
+
+def test_no_gross_margin_is_promised_without_costs(portfolio_page: str) -> None:
+    assert "cumulative share of LTM revenue and gross margin" not in portfolio_page
+    assert "Pareto curve: cumulative share of LTM revenue" in portfolio_page
+
+
+def test_new_accounts_of_the_year_are_not_counted_from_a_short_history(
+    portfolio_page: str,
+) -> None:
+    """Jan–Sep 2026 against data from Sep 2025: an old customer's first order in the data
+    would count as new, so the year's scorecard says n/a; the month's (Sep 2026, with the
+    twelve months before it in the data) counts."""
+    team = section(portfolio_page, "team")
+    month, ytd = team.split("Scorecard 2026 to date")
+
+    def new_accounts(table: str) -> str:
+        header = re.findall(r"<th[^>]*>([^<]*)</th>", table.split("</thead>")[0])
+        row = table.split("<tbody>")[1].split("</tr>")[0]
+        cells = re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", row)
+        return cells[header.index("New accounts")]
+
+    assert new_accounts(ytd) == "n/a"
+    assert new_accounts(month.split("Scorecard Sep 2026")[1]).replace(",", "").isdigit()
+
+
+def test_a_large_key_tier_comes_with_how_to_cap_it(
+    portfolio_page: str, metrics_rows: list[dict[str, str]]
+) -> None:
+    key = sum(r["tier"] == "key" for r in metrics_rows)
+    hint = "reach the key score: more than a key-account team can look after closely"
+    if key > 0.2 * len(metrics_rows):
+        assert f"{key} of {len(metrics_rows)} accounts" in section(portfolio_page, "tiers")
+        assert hint in portfolio_page and "scoring.tier_key_max_accounts" in portfolio_page
+    else:
+        assert hint not in portfolio_page
+
+
+def test_the_customer_report_claims_no_margin_and_shows_no_na_in_its_heading(
+    export: Path, params: dict[str, Path]
+) -> None:
+    revenue = ltm_revenue(export)
+    account = min(revenue, key=revenue.__getitem__)
+    done = run_cli(
+        "report", "--customer", account, "--params", str(params["exclude"]),
+        "--output-dir", str(params["out"]),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    path = params["out"] / "2026-09-30" / "en" / "customers" / account / "report.html"
+    text = html.unescape(path.read_text("utf-8"))
+    subtitle = re.search(r'<p class="subtitle">([^<]*)</p>', text).group(1)
+    assert "n/a" not in subtitle and account not in subtitle  # the heading is the id already
+    assert "Monthly revenue, last" in text and "Monthly revenue and gross margin" not in text
+    assert "the gross margin is not falling" not in text
+
+
+def test_the_target_workbook_is_made_from_the_export(
+    export: Path, params: dict[str, Path], metrics_rows: list[dict[str, str]]
+) -> None:
+    from openpyxl import load_workbook
+
+    done = run_cli(
+        "targets", "--year", "2027", "--params", str(params["exclude"]),
+        "--output-dir", str(params["out"]),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    book = params["out"] / "2026-09-30" / "en" / "targets" / "targets-2027.xlsx"
+    sheet = load_workbook(book, read_only=True)["Accounts"]
+    ids = {str(row[0]) for row in sheet.iter_rows(values_only=True) if row and row[0]}
+    in_scope = {r["account_id"] for r in metrics_rows if r["tier"] in ("key", "growth", "maintain")}
+    assert in_scope <= ids
