@@ -8,6 +8,14 @@ KAM    := $(BIN)/kamreport
 STAMP  := $(VENV)/.installed-stamp
 SAMPLE := data/sample/.complete
 
+# What a run that reads data needs first. Without PARAMS: the bundled sample, generated
+# on first use. With PARAMS: the environment only; the recipe then generates the sample
+# (make sample) only if that file's data.source is data/sample, so a run on your own
+# data never generates, rewrites or waits for it.
+DATA := $(if $(PARAMS),$(STAMP),$(SAMPLE))
+SAMPLE_IF_READ = $(if $(PARAMS),@if $(BIN)/python -m kamreport.bundled_sample "$(PARAMS)"; \
+                   then $(MAKE) --no-print-directory sample; fi)
+
 # Command-line values become parameter overrides (they win over PARAMS=).
 RUN_ARGS = $(if $(PARAMS),--params $(PARAMS)) $(if $(AS_OF),--as-of $(AS_OF)) \
            $(if $(LOCALE),--locale $(LOCALE)) $(if $(FORMATS),--formats $(FORMATS))
@@ -44,46 +52,55 @@ sample: $(SAMPLE)
 $(SAMPLE): $(STAMP) kamreport/sample/*.py
 	@$(KAM) sample --out data/sample --format csv
 
-report: $(SAMPLE)
+report: $(DATA)
+	$(SAMPLE_IF_READ)
 	@test -n "$(CUSTOMER)" || { echo "Usage: make report CUSTOMER=<id>   (make list shows the ids)" >&2; exit 2; }
 	@$(KAM) report --customer "$(CUSTOMER)" $(RUN_ARGS)
 
 # Every account's review (TIER=key to limit), JOBS workers or EXECUTOR=dask://host:port;
 # unchanged accounts are skipped unless FORCE=1. Index: outputs/<as-of>/<locale>/index.html.
-reports: $(SAMPLE)
+reports: $(DATA)
+	$(SAMPLE_IF_READ)
 	@$(KAM) reports $(RUN_ARGS) $(if $(TIER),--tier "$(TIER)") $(if $(ACCOUNTS),--accounts "$(ACCOUNTS)") $(if $(JOBS),--jobs "$(JOBS)") \
 	  $(if $(EXECUTOR),--executor "$(EXECUTOR)") $(if $(filter 1 yes true,$(FORCE)),--force)
 
 # The portfolio report for leadership: outputs/<as-of>/<locale>/portfolio/portfolio.html.
-portfolio: $(SAMPLE)
+portfolio: $(DATA)
+	$(SAMPLE_IF_READ)
 	@$(KAM) portfolio $(RUN_ARGS)
 
-list: $(SAMPLE)
+list: $(DATA)
+	$(SAMPLE_IF_READ)
 	@$(KAM) list $(if $(PARAMS),--params $(PARAMS)) $(if $(FILTER),"$(FILTER)")
 
 # Account metrics: CUSTOMER=<id> prints its JSON, otherwise every account (FORMAT=csv|json).
-metrics: $(SAMPLE)
+metrics: $(DATA)
+	$(SAMPLE_IF_READ)
 	@$(KAM) metrics $(if $(CUSTOMER),--customer "$(CUSTOMER)",--all --format $(or $(FORMAT),csv)) \
 		$(if $(PARAMS),--params $(PARAMS)) $(if $(AS_OF),--as-of $(AS_OF))
 
-validate: $(SAMPLE)
+validate: $(DATA)
+	$(SAMPLE_IF_READ)
 	@$(KAM) validate $(if $(PARAMS),--params $(PARAMS))
 
 # Emails a report's summary; recipients, sender and SMTP server in the params file (email.*).
-email: $(SAMPLE)
+email: $(DATA)
+	$(SAMPLE_IF_READ)
 	@test "$(REPORT)" != customer || test -n "$(CUSTOMER)" || { echo "Usage: make email REPORT=customer CUSTOMER=<id> [TO=list]" >&2; exit 2; }
 	@$(KAM) email --report "$(or $(REPORT),portfolio)" $(if $(CUSTOMER),--customer "$(CUSTOMER)") \
 	  --to "$(or $(TO),leadership)" $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run) \
 	  $(if $(filter 1 yes true,$(FORCE)),--force) $(RUN_ARGS)
 
 # A KA manager's weekly digest, to the address in email.managers (names: make list).
-digest: $(SAMPLE)
+digest: $(DATA)
+	$(SAMPLE_IF_READ)
 	@test -n "$(MANAGER)" || { echo "Usage: make digest MANAGER=<name> [DRY_RUN=1]   (the ka_manager column of the accounts)" >&2; exit 2; }
 	@$(KAM) digest --manager "$(MANAGER)" $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run) \
 	  $(if $(filter 1 yes true,$(FORCE)),--force) $(RUN_ARGS)
 
 # The target-setting workshop: proposals, workbook and page into outputs/<as-of>/<locale>/targets/.
-targets: $(SAMPLE)
+targets: $(DATA)
+	$(SAMPLE_IF_READ)
 	@$(KAM) targets $(if $(YEAR),--year "$(YEAR)") $(if $(GOAL),--goal "$(GOAL)") $(if $(SPLIT),--split "$(SPLIT)") $(RUN_ARGS)
 
 # Gathers the KA managers' workbooks of a split workshop into targets-<year>-merged.xlsx.

@@ -90,10 +90,32 @@ def build_parser() -> argparse.ArgumentParser:
         "params", help="print every parameter with its default and meaning (a params file to copy)"
     )
 
-    sample = sub.add_parser("sample", help="write the bundled sample data as files")
+    sample = sub.add_parser(
+        "sample", help="write sample data as files: the bundled sample, or --profile wholesale"
+    )
     sample.add_argument("--out", required=True, type=Path, help="folder to write into")
-    sample.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    sample.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv")
     sample.add_argument("--seed", type=int, default=20260930)
+    sample.add_argument(
+        "--profile",
+        choices=("kam", "wholesale"),
+        default="kam",
+        help="kam: the bundled key-account sample; wholesale: a distributor's minimal "
+        "export (ids and countries, invoice lines, no costs, no products)",
+    )
+    sample.add_argument(
+        "--accounts",
+        type=int,
+        metavar="N",
+        help="number of accounts (default: 260 for kam, 4000 for wholesale)",
+    )
+    sample.add_argument(
+        "--lines",
+        type=int,
+        metavar="N",
+        help="about this many order lines (default: about 110,000 for kam, 120 per account "
+        "for wholesale)",
+    )
 
     email = sub.add_parser("email", help="email a report's summary (recipients in email.*)")
     email.add_argument("--report", choices=("portfolio", "customer"), default="portfolio")
@@ -269,8 +291,11 @@ def cmd_params(_args: argparse.Namespace) -> int:
 def cmd_sample(args: argparse.Namespace) -> int:
     from kamreport.sample import export_sample
 
-    print(f"Generating the sample data into {args.out}…", file=sys.stderr)
-    files = export_sample(args.out, args.format, seed=args.seed)
+    print(f"Generating the {args.profile} sample data into {args.out}…", file=sys.stderr)
+    size = {"n_accounts": args.accounts} if args.accounts else {}
+    if args.lines:
+        size["target_lines"] = args.lines
+    files = export_sample(args.out, args.format, seed=args.seed, profile=args.profile, **size)
     print(f"Wrote {len(files)} file(s) to {args.out}")
     return 0
 

@@ -87,7 +87,11 @@ class Reason(StrEnum):
     OUT_OF_RANGE = "out_of_range"
     IMPLAUSIBLE_DATE = "implausible_date"
     DUPLICATE_KEY = "duplicate_key"
+    NO_ACCOUNT = "no_account"
+    EXCLUDED_NO_ACCOUNT = "excluded_no_account"
+    DEFAULT_NAME = "default_name"
     # across tables
+    DERIVED_ACCOUNTS = "derived_accounts"
     UNKNOWN_REFERENCE = "unknown_reference"
     UNKNOWN_PARENT = "unknown_parent"
     NO_ORDERS = "no_orders"

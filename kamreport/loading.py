@@ -35,7 +35,13 @@ def check_dataset(
     """
     raw = read_source(data, base_dir=base_dir, scope=scope)
     currency = data.currency.strip().upper()
-    tables, report = validate(raw, currency, as_of=as_of, bounds=data.bounds)
+    tables, report = validate(
+        raw,
+        currency,
+        as_of=as_of,
+        bounds=data.bounds,
+        lines_without_account=data.lines_without_account,
+    )
     if not report.ok:
         return None, report
     dataset = Dataset(

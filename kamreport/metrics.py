@@ -15,19 +15,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.membership import by_position, positions
 from kamreport.analytics.periods import (
     as_timestamp,
-    covers,
     first_date_up_to,
     ltm,
+    prior_ltm,
     recent_and_year_earlier,
 )
 from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
 from kamreport.analytics.receivables import receivables_by_account
 from kamreport.analytics.risk import risk_flags
 from kamreport.analytics.targets import targets_by_account
-from kamreport.analytics.valuation import value_accounts
+from kamreport.analytics.valuation import MARGIN_ASSUMED, value_accounts
 from kamreport.analytics.wallet import first_covered_year, wallet_by_account
 from kamreport.dataset import Dataset
 from kamreport.exact import is_money, tidy
@@ -41,7 +42,7 @@ KEYS = (
     "recent_months", "discount_depth", "discount_depth_year_earlier", "products_bought",
     "products_bought_year_earlier", "open_amount", "overdue_amount", "dso_days",
     "collection_rate", "p_alive", "expected_orders_12m", "expected_margin_12m", "clv",
-    "clv_method", "score", "rank", "tier", "abc_class", "risk_flags",
+    "clv_method", "clv_assumed_margin", "score", "rank", "tier", "abc_class", "risk_flags",
 )  # fmt: skip
 
 
@@ -49,10 +50,14 @@ def _sales(
     lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index, values: pd.DataFrame
 ) -> pd.DataFrame:
     """LTM and prior-LTM revenue, growth and LTM gross margin as the value layer computed
-    them (one computation for every output), and the LTM orders."""
+    them (one computation for every output), and the LTM orders. The prior LTM revenue
+    and the growth are null for every account when the data does not cover the prior LTM."""
     out = values[["revenue_ltm", "revenue_prior_ltm", "gross_margin_ltm"]].reindex(accounts)
-    for column in ("revenue_ltm", "revenue_prior_ltm"):
-        out[column] = out[column].fillna(0.0)
+    out["revenue_ltm"] = out["revenue_ltm"].fillna(0.0)
+    if covers(data_start(lines), prior_ltm(end)):
+        out["revenue_prior_ltm"] = out["revenue_prior_ltm"].fillna(0.0)
+    else:
+        out["revenue_prior_ltm"] = np.nan
     prior = out["revenue_prior_ltm"]
     out.insert(2, "revenue_growth", out["revenue_ltm"] / prior.where(prior > 0) - 1)
     revenue = out["revenue_ltm"]
@@ -74,13 +79,13 @@ def _price_and_breadth(
     end: pd.Timestamp,
     accounts: pd.Index,
     months: int,
-    data_start: pd.Timestamp,
+    first_day: pd.Timestamp,
 ) -> pd.DataFrame:
     """Discount depth and products bought over the last ``months`` months and the same
     months a year earlier (the windows of the account review and its flags); the
     year-earlier ones are null when the data starts after that window does."""
     now, before = recent_and_year_earlier(end, months)
-    known = covers(data_start, before)  # NaT, no lines up to as_of: nothing to compare
+    known = covers(first_day, before)  # NaT, no lines up to as_of: nothing to compare
     out = pd.DataFrame(index=accounts)
     out["recent_months"] = months
     out["discount_depth"] = discount_depth_by_account(lines, now, accounts)
@@ -112,7 +117,7 @@ def account_metrics(
     # Every figure below reads windows that end at the as-of date, so the lines are
     # not copied to drop those after it.
     lines = dataset.order_lines
-    data_start = first_date_up_to(lines["order_date"], end)
+    first_day = first_date_up_to(lines["order_date"], end)  # where the data starts
     if values is None:
         values = value_accounts(dataset, end, params.scoring, params.clv, params.risk)
     if flags is None:
@@ -125,7 +130,7 @@ def account_metrics(
     )
     wallet = wallet_by_account(lines, dataset.get("wallet"), end, accounts, first_year)
     receivables = receivables_by_account(dataset.get("invoices"), end, accounts)
-    price = _price_and_breadth(lines, end, accounts, params.risk.discount_window_months, data_start)
+    price = _price_and_breadth(lines, end, accounts, params.risk.discount_window_months, first_day)
     out = pd.concat(
         [out, targets, wallet, price, receivables[["open_amount", "overdue_amount", "dso_days",
                                              "collection_rate"]]],
@@ -134,6 +139,10 @@ def account_metrics(
     value_columns = ["p_alive", "expected_orders_12m", "expected_margin_12m", "clv", "clv_method",
                      "score", "rank", "tier", "abc_class"]  # fmt: skip
     out = out.join(values[value_columns].reindex(accounts))
+    # the gross margin assumed for CLV and expected margin (clv.assumed_margin), null
+    # when they come from the data's costs or there is no lifetime value
+    assumed = values["clv_margin_basis"].reindex(accounts).eq(MARGIN_ASSUMED)
+    out["clv_assumed_margin"] = values["margin_rate"].reindex(accounts).where(assumed)
     for column in ("wallet_year", "wallet_prior_year"):  # years, not amounts: 2026, not 2026.0
         out[column] = out[column].astype("Int64")
     codes = flags.groupby("account_id")["code"].agg(";".join)

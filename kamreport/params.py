@@ -26,6 +26,7 @@ from kamreport.errors import ParamsError
 LOCALES = ("en", "zh-CN")
 FORMATS = ("html", "pdf")
 PAGE_SIZES = ("A4", "Letter")
+WITHOUT_ACCOUNT = ("refuse", "exclude")
 
 
 def _frozen_map(value: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
@@ -69,10 +70,13 @@ class DataParams:
     columns: Mapping[str, Mapping[str, str]] = field(default_factory=_frozen_map)
     currency: str = "CNY"
     bounds: BoundsParams = field(default_factory=BoundsParams)
+    # Order lines and invoices with an empty account_id: an error, or left out and reported.
+    lines_without_account: str = "refuse"
 
     def __post_init__(self) -> None:
         _one_of("data.format", self.format, ("auto", "csv", "xlsx", "sql", "parquet"))
         _one_of("data.encoding", self.encoding, ("auto", "utf-8", "utf-8-sig", "gbk", "gb18030"))
+        _one_of("data.lines_without_account", self.lines_without_account, WITHOUT_ACCOUNT)
 
 
 @dataclass(frozen=True)
@@ -172,9 +176,15 @@ class ScoringParams:
         default_factory=lambda: _frozen_map(DEFAULT_RISK_FLAG_WEIGHTS)
     )
     risk_flag_cap: float = 2.0
+    tier_key_max_accounts: int | None = None
+    tier_key_max_revenue_share: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights", _frozen_map(self.weights))
+        if self.tier_key_max_accounts is not None:
+            _in_range("scoring.tier_key_max_accounts", self.tier_key_max_accounts, 0, 10_000_000)
+        if self.tier_key_max_revenue_share is not None:
+            _in_range("scoring.tier_key_max_revenue_share", self.tier_key_max_revenue_share, 0, 1)
         check_weights(self.weights)
         object.__setattr__(
             self, "risk_flag_weights", _frozen_map(_risk_flag_weights(self.risk_flag_weights))
@@ -199,8 +209,11 @@ class ClvParams:
     min_yearly_dropout: float = 0.01
     interval_level: float = 0.9
     interval_resamples: int = 20
+    assumed_margin: float | None = None
 
     def __post_init__(self) -> None:
+        if self.assumed_margin is not None:
+            _in_range("clv.assumed_margin", self.assumed_margin, 0.001, 1)
         _in_range("clv.min_yearly_dropout", self.min_yearly_dropout, 0, 1)
         _in_range("clv.interval_level", self.interval_level, 0.5, 0.99)
         _in_range("clv.interval_resamples", self.interval_resamples, 2, 1000)
@@ -219,6 +232,7 @@ class RiskParams:
     order_gap_factor: float = 2.0
     order_gap_min_days: int = 30
     order_gap_history_months: int = 24
+    min_orders_for_interval: int = 4
     revenue_decline: float = 0.15
     wallet_share_drop: float = 0.05
     overdue_grace_days: int = 30
@@ -240,6 +254,7 @@ class RiskParams:
         _in_range("risk.order_gap_factor", self.order_gap_factor, 1, 100)
         _in_range("risk.order_gap_min_days", self.order_gap_min_days, 0, 3650)
         _in_range("risk.order_gap_history_months", self.order_gap_history_months, 3, 120)
+        _in_range("risk.min_orders_for_interval", self.min_orders_for_interval, 2, 1000)
         _in_range("risk.revenue_decline", self.revenue_decline, 0, 1)
         _in_range("risk.wallet_share_drop", self.wallet_share_drop, 0, 1)
         _in_range("risk.overdue_grace_days", self.overdue_grace_days, 0, 3650)

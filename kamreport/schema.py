@@ -39,6 +39,8 @@ class Table:
     references: tuple[tuple[str, str, str], ...] = ()
     # written by kamreport itself (make targets-import), so not missed when absent
     written_by_import: bool = False
+    # when absent, built from the ids of this table (accounts from order_lines)
+    derived_from: str = ""
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -71,7 +73,13 @@ TABLES: tuple[Table, ...] = (
         "One row per customer account (legal entity we invoice).",
         (
             Column("account_id", STR, description="Unique account id, as in the ERP/CRM."),
-            Column("name", STR, description="Account name (any language; Chinese is fine)."),
+            Column(
+                "name",
+                STR,
+                False,
+                "Account name (any language; Chinese is fine); the account_id when missing.",
+                nullable=True,
+            ),
             Column("name_en", STR, False, "English name, shown in English reports.", nullable=True),
             Column(
                 "parent_id",
@@ -101,7 +109,8 @@ TABLES: tuple[Table, ...] = (
             Column("address", STR, False, "Postal address.", nullable=True),
         ),
         key=("account_id",),
-        required=True,
+        # Without it, the accounts are the account ids seen in order_lines.
+        derived_from="order_lines",
     ),
     Table(
         "order_lines",

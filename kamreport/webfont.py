@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import html as html_lib
-import importlib.util
 import io
 import re
 from functools import cache
@@ -37,9 +36,9 @@ def page_characters(page: str) -> str:
     return "".join(sorted({c for c in text if c.isprintable() and not c.isspace()}))
 
 
-def _flavor() -> str:
-    """WOFF2 when Brotli is installed (it comes with WeasyPrint's font tools), else WOFF."""
-    return "woff2" if importlib.util.find_spec("brotli") else "woff"
+# WOFF (zlib) rather than WOFF2 (Brotli): 8% larger, but cut and packed in about half the
+# time (0.14 s against 0.25 s for an English page with Chinese names), on every report.
+_FLAVOR = "woff"
 
 
 @cache
@@ -49,9 +48,9 @@ def _regular_face() -> bytes:
 
 
 def font_subset(characters: str) -> tuple[str, bytes]:
-    """(format, bytes) of the regular face with only ``characters`` (and .notdef); a few
-    tenths of a second, and nothing kept per page."""
-    flavor = _flavor()
+    """(format, bytes) of the regular face with only ``characters`` (and .notdef); a tenth
+    to half a second, and nothing kept per page."""
+    flavor = _FLAVOR
     font = TTFont(io.BytesIO(_regular_face()), lazy=True, recalcTimestamp=False)
     options = subset.Options()
     options.flavor = flavor

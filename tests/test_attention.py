@@ -50,6 +50,7 @@ LINES = pd.DataFrame(
         line("Z", "2026-05-01", "P1", 100.0, 90.0),
         line("W", "2026-05-01", "P3", 300.0, 100.0),
         line("X", "2026-10-15", "P2", 5000.0, 0.0),  # after the as-of date: never counted
+        line("W", "2024-10-01", "P3", 0.0, 0.0),  # the export starts here: the prior LTM is covered
     ]
 )
 METRICS = pd.DataFrame(
@@ -168,12 +169,13 @@ def test_the_portfolio_block_names_accounts_and_their_other_issues():
         display, by_account(items()), 2, {"X": "customers/X/report.html"}, "Retention and risk"
     )
     y, x = block.entries
-    assert (y.account, y.account_note, y.link, y.owner) == ("Y", "Y", "", "Owner: not assigned")
+    # Y's name is its id: shown once, not "Y Y"
+    assert (y.account, y.account_note, y.link, y.owner) == ("Y", "", "", "Owner: not assigned")
     assert y.also == (
         "Also: Share of wallet falling, Overdue receivables, Rising discount pressure,"
         " Gross margin falling"
     )
-    assert (x.account, x.link) == ("<b>X & Co</b>", "customers/X/report.html")
+    assert (x.account, x.account_note, x.link) == ("<b>X & Co</b>", "X", "customers/X/report.html")
     assert block.more == "1 more account(s) need attention: see Retention and risk."
 
 

@@ -3,6 +3,7 @@ inside the figure (English and Chinese), and the same bytes on every render."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
 import re
@@ -54,13 +55,15 @@ def ka0001_charts(reviews):
 
 @pytest.fixture
 def figures(monkeypatch):
-    """Every figure exported as SVG while the test runs, by chart id."""
+    """Every figure exported as SVG while the test runs, by chart id, as it was exported
+    (a copy: the phone layout is made from the same figure afterwards)."""
     seen: dict[str, Figure] = {}
     export = base.figure_to_svg
 
     def keep(fig, chart_id):
-        seen[chart_id] = fig
-        return export(fig, chart_id)
+        svg = export(fig, chart_id)
+        seen[chart_id] = copy.deepcopy(fig)
+        return svg
 
     monkeypatch.setattr(base, "figure_to_svg", keep)
     return seen

@@ -294,6 +294,7 @@ def test_account_clv_falls_back_when_the_model_cannot_be_fitted():
             ("B", "o3", "2025-01-01", 50.0),
             ("B", "o4", "2026-06-01", 50.0),
             ("C", "o5", "2025-02-01", 80.0),
+            ("C", "o0", "2024-10-01", 0.0),  # nothing bought: the data covers the prior LTM
         ]
     )
     result = account_clv(

@@ -15,7 +15,7 @@ ANALYTICS_ALLOWED = {
     "__future__", "bisect", "collections", "collections.abc", "dataclasses", "datetime",
     "difflib", "enum", "functools", "heapq", "itertools", "math", "operator", "re",
     "statistics", "typing", "unicodedata",
-    "numpy", "pandas", "scipy", "pyarrow",
+    "numpy", "pandas", "scipy", "pyarrow", "rapidfuzz",
     "kamreport.analytics", "kamreport.dataset", "kamreport.schema", "kamreport.params",
     "kamreport.errors",
 }  # fmt: skip

@@ -94,3 +94,26 @@ def test_default_params_file_is_the_defaults():
 
     default = Path(__file__).parents[1] / "params" / "default.yaml"
     assert load_params(default) == load_params()
+
+
+def test_value_parameters_for_data_without_costs_or_with_many_small_accounts():
+    defaults = load_params()
+    assert defaults.clv.assumed_margin is None
+    assert defaults.scoring.tier_key_max_accounts is None
+    assert defaults.scoring.tier_key_max_revenue_share is None
+    assert defaults.risk.min_orders_for_interval == 4
+    set_ = load_params(
+        overrides={
+            "clv": {"assumed_margin": 0.25},
+            "scoring": {"tier_key_max_accounts": 50, "tier_key_max_revenue_share": 0.6},
+        }
+    )
+    assert set_.clv.assumed_margin == 0.25
+    scoring = set_.scoring
+    assert (scoring.tier_key_max_accounts, scoring.tier_key_max_revenue_share) == (50, 0.6)
+    with pytest.raises(ParamsError, match=r"clv\.assumed_margin must be between"):
+        load_params(overrides={"clv": {"assumed_margin": 25}})
+    with pytest.raises(ParamsError, match=r"scoring\.tier_key_max_revenue_share must be between"):
+        load_params(overrides={"scoring": {"tier_key_max_revenue_share": 1.5}})
+    with pytest.raises(ParamsError, match=r"risk\.min_orders_for_interval must be between"):
+        load_params(overrides={"risk": {"min_orders_for_interval": 1}})

@@ -31,9 +31,9 @@ def tiny() -> Dataset:
     )
     lines = pd.DataFrame(
         {
-            "order_id": ["o1", "o2", "o3", "o4", "o5", "o6"],
-            "account_id": ["A", "A", "B", "B", "C", "A"],
-            "product_id": ["p1", "p2", "p1", "p1", "p2", "p1"],
+            "order_id": ["o1", "o2", "o3", "o4", "o5", "o6", "o0"],
+            "account_id": ["A", "A", "B", "B", "C", "A", "C"],
+            "product_id": ["p1", "p2", "p1", "p1", "p2", "p1", "p2"],
             "order_date": [
                 D("2026-09-10"),
                 D("2025-06-01"),
@@ -41,10 +41,11 @@ def tiny() -> Dataset:
                 D("2025-03-01"),
                 D("2026-09-30"),
                 D("2025-09-30"),
+                D("2024-10-01"),  # a line of nothing: the export covers the prior LTM
             ],
-            "quantity": [1.0] * 6,
-            "net_amount": [100.0, 50.0, 200.0, 100.0, 40.0, 10.0],
-            "cost_amount": [60.0, 30.0, 150.0, 80.0, 10.0, 5.0],
+            "quantity": [1.0] * 6 + [0.0],
+            "net_amount": [100.0, 50.0, 200.0, 100.0, 40.0, 10.0, 0.0],
+            "cost_amount": [60.0, 30.0, 150.0, 80.0, 10.0, 5.0, 0.0],
         }
     )
     products = pd.DataFrame(

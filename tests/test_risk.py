@@ -107,10 +107,10 @@ def test_order_gap_against_own_rhythm():
 
 
 def test_order_gap_for_an_account_quiet_longer_than_the_history():
-    # one order day 20 months ago: no rhythm inside the 24-month window's recent part,
+    # four order days, the last 20 months ago: no rhythm inside the window's recent part,
     # so the minimum gap (30 days) is the limit and the flag fires
-    single = lines_every(30, "2025-01-31", 1)
-    out = risk_flags(tiny(order_lines=single), AS_OF, RiskParams())
+    quiet = lines_every(400, "2025-01-31", 4)
+    out = risk_flags(tiny(order_lines=quiet), AS_OF, RiskParams(order_gap_history_months=12))
     gap = out.loc[out["code"] == "ORDER_GAP"].iloc[0]
     assert (gap["value"], gap["threshold"], gap["severity"]) == (607, 30, "high")
     assert pd.isna(gap["baseline"])
@@ -118,6 +118,19 @@ def test_order_gap_for_an_account_quiet_longer_than_the_history():
     old = lines_every(30, "2023-03-31", 6)
     out = risk_flags(tiny(order_lines=old), AS_OF, RiskParams(order_gap_history_months=12))
     assert "ORDER_GAP" in set(out["code"])
+
+
+@pytest.mark.parametrize("order_days", [1, 2, 3])
+def test_too_few_orders_for_a_usual_interval_raise_no_order_gap(order_days):
+    # a one-off or occasional buyer, silent for months: no usual interval to fall behind
+    few = lines_every(30, "2025-01-31", order_days)
+    out = risk_flags(tiny(order_lines=few), AS_OF, RiskParams())
+    assert "ORDER_GAP" not in set(out["code"])
+    # with the minimum lowered to their number of order days, the flag is raised again
+    lowered = RiskParams(min_orders_for_interval=max(order_days, 2))
+    assert ("ORDER_GAP" in set(risk_flags(tiny(order_lines=few), AS_OF, lowered)["code"])) == (
+        order_days >= 2
+    )
 
 
 def test_overdue_receivables_share():

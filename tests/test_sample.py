@@ -532,8 +532,8 @@ def test_export_refuses_a_folder_with_other_files(tmp_path: Path) -> None:
 
 
 def test_export_rejects_an_unknown_format(tmp_path: Path) -> None:
-    with pytest.raises(ParamsError, match="Expected one of: csv, xlsx"):
-        export_sample(tmp_path / "x", "parquet")
+    with pytest.raises(ParamsError, match="Expected one of: csv, xlsx, parquet"):
+        export_sample(tmp_path / "x", "json")
 
 
 def _excerpt(**kwargs: object) -> dict[str, pd.DataFrame]:

@@ -210,7 +210,7 @@ def test_score_by_hand():
     assert scored["score"].tolist() == pytest.approx([80.0, 70.0, 0.0])
     assert scored["norm_risk"].tolist()[:2] == [0.5, 1.0]
     assert scored.loc["y", "contrib_risk"] == pytest.approx(40.0)
-    assert scored.loc["z", "contrib_risk"] == 0.0
+    assert np.isnan(scored.loc["z", "contrib_risk"])  # no value: n/a, not 0 points
     # missing risk for z: its weight moves to spend (z has spend 0 here, so try another)
     features.loc["z", "spend"] = 250.0
     scored = score_accounts(features, weights)
@@ -225,7 +225,7 @@ def test_criterion_missing_for_everyone_has_its_weight_spread_over_the_others():
     scored = score_accounts(features, weights)
     assert scored.loc["y", "contrib_spend"] == pytest.approx(100 * 0.5 / 0.75)
     assert scored.loc["x", "contrib_growth"] == pytest.approx(100 * 0.25 / 0.75)
-    assert (scored["contrib_potential"] == 0).all()
+    assert scored["contrib_potential"].isna().all()  # no data: n/a, not 0 points
 
 
 def test_weights_must_sum_to_one():

@@ -128,7 +128,12 @@ def test_portfolio(english):
 def test_targets_page(chinese):
     s = chinese
     setting = targets.analyse(s.run(), 2027)
-    view = targets_view(setting, Display(s.fmt), s.provenance, targets.workbook_name(2027))
+    view = targets_view(
+        setting,
+        Display.for_accounts(s.fmt, setting.accounts),
+        s.provenance,
+        targets.workbook_name(2027),
+    )
     check("targets-2027-zh-CN.json", view_json(view))
     html = render("targets.html.j2", s.fmt, page=view.page, view=view)
     check("targets-2027-zh-CN.html", page_text(html))

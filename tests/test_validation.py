@@ -211,11 +211,40 @@ def test_missing_required_column():
 
 
 def test_missing_column_suggests_a_similar_header():
-    acc = table("accounts", {"account_id": ["A1"], "Nmae": ["Alpha"]})
-    assert errors(acc, lines(1))[0].endswith(
+    order_lines = lines(1, quantity=None, Quantiy=["1"])
+    assert errors(accounts(), order_lines)[0].endswith(
         "Fix: Add the column, or map the header that holds it in the params file: "
-        "data.columns: {accounts: {Nmae: name}}."
+        "data.columns: {order_lines: {Quantiy: quantity}}."
     )
+
+
+def test_missing_name_column_names_accounts_by_id_and_suggests_a_similar_header():
+    acc = table("accounts", {"account_id": ["A1"], "Nmae": ["Alpha"]})
+    tables, report = run(acc, lines(1))
+    assert report.ok
+    assert tables["accounts"]["name"].tolist() == ["A1"]
+    assert list(tables["accounts"].columns) == ["account_id", "name"]
+    assert warnings(acc, lines(1), code="default_name") == [
+        "[default_name] export/accounts.csv, column 'name': Column 'name' not "
+        "in accounts.csv: every report names the accounts by their account_id. Fix: Add a name "
+        "column to show names, or map the header that holds them in the params file: "
+        "data.columns: {accounts: {Nmae: name}}."
+    ]
+    (issue,) = [i for i in report.warnings if i.code == "default_name"]
+    assert issue.account_ids == ()  # said once in every account's report, not per row
+
+
+def test_empty_names_default_to_the_account_id():
+    tables, report = run(accounts(name=["Alpha", "  "]), lines())
+    assert report.ok
+    assert tables["accounts"]["name"].tolist() == ["Alpha", "A2"]
+    (issue,) = [i for i in report.warnings if i.code == "default_name"]
+    assert str(issue) == (
+        "[default_name] export/accounts.csv, column 'name', row 3: Empty name: the account_id "
+        "is shown instead. Expected a name for every account, found an empty cell. "
+        "Fix: Fill in the names."
+    )
+    assert issue.account_ids == ("A2",)
 
 
 def test_unparsable_date():
@@ -244,10 +273,10 @@ def test_number_that_is_not_whole():
 
 
 def test_empty_value_in_required_column():
-    assert errors(accounts(name=["Alpha", "  "]), lines()) == [
-        "[empty_value] export/accounts.csv, column 'name', row 3: Empty value. Expected a value "
-        "in every row (name is required), found an empty cell. Fix: Fill in name, or remove "
-        "rows that are not data (such as totals or notes)."
+    assert errors(accounts(), lines(product_id=["P1", "  "])) == [
+        "[empty_value] export/order_lines.csv, column 'product_id', row 3: Empty value. "
+        "Expected a value in every row (product_id is required), found an empty cell. "
+        "Fix: Fill in product_id, or remove rows that are not data (such as totals or notes)."
     ]
 
 
@@ -461,7 +490,8 @@ def test_missing_cost():
     assert warnings(accounts(), lines(cost_amount=None), code="missing_cost") == [
         "[missing_cost] export/order_lines.csv, column 'cost_amount': Column cost_amount not "
         'supplied; margin figures will say "no data". Fix: Add cost_amount (cost of goods sold '
-        "per line) to the order lines to get margins."
+        "per line) to the order lines to get margins; without costs, set clv.assumed_margin "
+        "(e.g. 0.25) in the params file to value the accounts on an assumed margin."
     ]
     assert warnings(accounts(), lines(cost_amount=["", "5"]), code="missing_cost") == [
         "[missing_cost] export/order_lines.csv, column 'cost_amount', row 2: Empty cost_amount. "
@@ -487,7 +517,6 @@ def test_every_problem_is_reported_at_once(tmp_path: Path):
         load_dataset(DataParams(source=str(tmp_path)), as_of=AS_OF)
     report = caught.value.report
     assert [(i.code, i.table, i.column) for i in report.errors] == [
-        ("empty_value", "accounts", "name"),
         ("not_allowed", "accounts", "size_band"),
         ("duplicate_key", "accounts", "account_id"),
         ("bad_date", "order_lines", "order_date"),
@@ -496,7 +525,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path):
         ("mixed_currency", "order_lines", "currency"),
     ]
     assert str(caught.value).startswith(
-        "The input data has errors; nothing was written.\n7 error(s), 3 warning(s):\n"
+        "The input data has errors; nothing was written.\n6 error(s), 4 warning(s):\n"
     )
 
 

@@ -8,12 +8,13 @@ account's rows from them and computes the account's own sections.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import pandas as pd
 
 from kamreport.analytics.attention import ACCOUNT_SHOWN, AttentionItem, attention_items
+from kamreport.analytics.coverage import Coverage, coverage, covered_months, data_start
 from kamreport.analytics.duplicates import duplicates_of
 from kamreport.analytics.highlights import Highlight, build_highlights
 from kamreport.analytics.mix import ProductMix, account_mix, category_revenue, with_category
@@ -24,9 +25,11 @@ from kamreport.analytics.profile import ProfileCard, profile_card
 from kamreport.analytics.profitability import Profitability, account_profitability
 from kamreport.analytics.receivables import Receivables, account_receivables
 from kamreport.analytics.relationships import Relationships, account_relationships
-from kamreport.analytics.sales import KpiBlock, ltm_kpis, monthly, ytd_kpis
+from kamreport.analytics.sales import KpiBlock, ltm_kpis, monthly, without_prior, ytd_kpis
 from kamreport.analytics.satisfaction import Satisfaction, account_satisfaction
+from kamreport.analytics.scoring import ScoreBasis, account_weights
 from kamreport.analytics.targets import TargetStatus, account_targets, monthly_targets
+from kamreport.analytics.valuation import ClvChoice, clv_choice, stored_score_basis
 from kamreport.analytics.wallet import WalletShare, account_wallet
 from kamreport.dataset import Dataset
 from kamreport.errors import Issue
@@ -34,7 +37,7 @@ from kamreport.params import RiskParams
 
 # Load warnings about the whole dataset that change every account's figures (no
 # cost column: no margins), shown in each review beside the account's own warnings.
-EVERY_ACCOUNT = frozenset({"missing_cost"})
+EVERY_ACCOUNT = frozenset({"missing_cost", "default_name", "derived_accounts"})
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,9 @@ class AccountValue:
     accounts: int  # accounts in the portfolio (for the rank)
     fallback: bool
     fallback_message: str
+    basis: ScoreBasis | None = None  # the criteria the portfolio's scores use
+    weights: pd.Series | None = None  # this account's effective weight per criterion (NaN: none)
+    clv: ClvChoice | None = None  # method and margin basis of the lifetime value
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,7 @@ class AccountReview:
     # each issue's sentence as the highlights tell it (with its window), None where the
     # highlights have none of its own (a margin fall, a revenue decline)
     attention_told: tuple[Highlight | None, ...] = ()
+    coverage: Coverage = field(default_factory=lambda: Coverage(None, ()))  # what is n/a
 
 
 def account_lines(dataset: Dataset, account_id: str) -> pd.DataFrame:
@@ -143,12 +150,16 @@ def _value(values: pd.DataFrame | None, account_id: str, message: str) -> Accoun
     row = values.loc[account_id]
     contributions = row[[c for c in values.columns if c.startswith("contrib_")]].astype(float)
     contributions.index = [c.removeprefix("contrib_") for c in contributions.index]
+    basis = stored_score_basis(values)
     return AccountValue(
         row=row,
         contributions=contributions,
         accounts=len(values),
         fallback=row.get("clv_method") == "fallback",
         fallback_message=message,
+        basis=basis,
+        weights=account_weights(row, basis.strategy) if basis is not None else None,
+        clv=clv_choice(values),
     )
 
 
@@ -178,7 +189,8 @@ def review_account(
     end = pd.Timestamp(as_of)
     all_lines = dataset.order_lines.loc[dataset.order_lines["order_date"] <= end]
     lines = all_lines.loc[all_lines["account_id"] == account_id]
-    window = months_back(as_of, trend_months)
+    # the trend begins with the data: no months of zeros before it
+    window = months_back(as_of, covered_months(data_start(all_lines), as_of, trend_months))
     warnings = tuple(
         w
         for w in dataset.warnings
@@ -197,6 +209,7 @@ def review_account(
         as_of,
         by_category,
         risk.discount_window_months,
+        data_start(dataset.order_lines),
     )
     wallet = account_wallet(
         all_lines, dataset.get("wallet"), dataset.get("competitors"), account_id, as_of
@@ -211,7 +224,13 @@ def review_account(
     if metrics is not None:
         hit = metrics.loc[metrics["account_id"] == account_id]
         row = hit.iloc[0] if len(hit) else None
+    covered = coverage(dataset.order_lines, end, risk.discount_window_months)
     ltm_block = ltm_kpis(lines, as_of)
+    if not covered.covered("ltm"):
+        ltm_block = without_prior(ltm_block)
+    ytd_block = ytd_kpis(lines, as_of)
+    if not covered.covered("ytd"):
+        ytd_block = without_prior(ytd_block)
     pipeline = account_pipeline(dataset.get("opportunities"), account_id, as_of)
     highlights: tuple[Highlight, ...] = ()
     attention: tuple[AttentionItem, ...] = ()
@@ -239,6 +258,7 @@ def review_account(
             recent_months=risk.discount_window_months,
             complaint_days=risk.complaint_window_days,
             lapsed=mix.lapsed,
+            data_start=covered.data_start,
         )
         highlights = tuple(told(leave_out={item.kind for item in attention[:ACCOUNT_SHOWN]}))
         every = {h.metric: h for h in told(limit=None)}
@@ -248,7 +268,7 @@ def review_account(
         as_of=as_of,
         profile=profile_card(dataset.accounts, dataset.order_lines, account_id, as_of),
         ltm=ltm_block,
-        ytd=ytd_kpis(lines, as_of),
+        ytd=ytd_block,
         monthly=series,
         warnings=warnings,
         monthly_target=monthly_targets(dataset.get("targets"), account_id, series["month"]),
@@ -264,7 +284,7 @@ def review_account(
             as_of,
             window,
             risk.discount_window_months,
-            dataset.order_lines["order_date"].min(),
+            data_start(dataset.order_lines),
         ),
         receivables=account_receivables(dataset.get("invoices"), account_id, as_of),
         relationships=account_relationships(
@@ -286,4 +306,5 @@ def review_account(
         notes=data_notes(dataset, account_id, as_of, duplicates),
         attention=attention,
         attention_told=attention_told,
+        coverage=covered,
     )

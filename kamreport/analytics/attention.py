@@ -17,8 +17,10 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm, recent_and_year_earlier
 from kamreport.analytics.risk import CODES
 from kamreport.analytics.sales import margin_by
@@ -95,10 +97,13 @@ def _positive(value: float) -> float:
     return value if value > 0 else 0.0
 
 
-def margins(lines: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
+def margins(
+    lines: pd.DataFrame, as_of: dt.date | pd.Timestamp, start: pd.Timestamp | None = None
+) -> pd.DataFrame:
     """Gross margin (Σ net_amount − cost_amount) of the LTM and of the prior LTM per account
-    (columns ``margin``, ``margin_prior``; NaN where a line lacks its cost); empty when the
-    data has no costs."""
+    (columns ``margin``, ``margin_prior``; NaN where a line lacks its cost, and the prior
+    NaN throughout when the data, starting on ``start`` — the first of ``lines`` when not
+    given — does not cover the prior LTM); empty when the data has no costs."""
     end = as_timestamp(as_of)
     columns = ["margin", "margin_prior"]
     parts = []
@@ -108,13 +113,24 @@ def margins(lines: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
         if margin is None:
             return pd.DataFrame(columns=columns, dtype=float)
         parts.append(margin)
-    return pd.concat(parts, axis=1, keys=columns).astype(float)
+    out = pd.concat(parts, axis=1, keys=columns).astype(float)
+    if not covers(start if start is not None else data_start(lines), prior_ltm(end)):
+        out["margin_prior"] = np.nan  # a part of a year is no baseline for a fall
+    return out
 
 
-def lapsed_revenue(lines: pd.DataFrame, as_of: dt.date | pd.Timestamp, months: int) -> pd.Series:
+def lapsed_revenue(
+    lines: pd.DataFrame,
+    as_of: dt.date | pd.Timestamp,
+    months: int,
+    start: pd.Timestamp | None = None,
+) -> pd.Series:
     """Per account: revenue, in the ``months`` a year before the last ``months``, of the
-    products it bought then but not in the last ``months``."""
+    products it bought then but not in the last ``months``; empty when the data (starting
+    on ``start``, the first of ``lines`` when not given) does not cover the earlier months."""
     now, before = recent_and_year_earlier(as_of, months)
+    if not covers(start if start is not None else data_start(lines), before):
+        return pd.Series(dtype=float)
     recent = lines.loc[now.mask(lines["order_date"])]
     earlier = lines.loc[before.mask(lines["order_date"])]
     key = ["account_id", "product_id"]
@@ -174,6 +190,7 @@ def attention_items(
     margins and the products no longer bought), ``accounts`` gives the owner
     (``ka_manager``); ``recent_months`` is the window of the breadth flag."""
     end = as_timestamp(as_of)
+    start = data_start(lines)  # the whole data's, before picking accounts
     lines = lines.loc[lines["order_date"] <= end]
     wanted = None if account_ids is None else {str(a) for a in account_ids}
     rows = metrics.set_index(metrics["account_id"].astype(str))
@@ -181,8 +198,8 @@ def attention_items(
         rows = rows.loc[rows.index.isin(wanted)]
         lines = lines.loc[lines["account_id"].astype(str).isin(wanted)]
         flags = flags.loc[flags["account_id"].astype(str).isin(wanted)]
-    rows = rows.join(margins(lines, end), how="left")
-    lapsed = lapsed_revenue(lines, end, recent_months)
+    rows = rows.join(margins(lines, end, start), how="left")
+    lapsed = lapsed_revenue(lines, end, recent_months, start)
     owners: dict[str, str] = {}
     if "ka_manager" in accounts:
         for account_id, manager in zip(accounts["account_id"], accounts["ka_manager"], strict=True):

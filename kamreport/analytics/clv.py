@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.membership import factorized
 from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm
 from kamreport.errors import KamReportError
@@ -478,14 +479,15 @@ def _retention_from_daily(daily: pd.DataFrame, end: pd.Timestamp) -> float:
     revenue_now = _window_sums(daily, now.start, now.end)["revenue"]
     revenue_before = _window_sums(daily, before.start, before.end)["revenue"]
     base = revenue_before.index[revenue_before > 0]
-    if len(base) == 0:
-        return float("nan")
+    if len(base) == 0 or not covers(daily["order_date"].min(), before):
+        return float("nan")  # no buyers a year ago, or not the whole year known
     return float((revenue_now.reindex(base).fillna(0.0) > 0).mean())
 
 
 def observed_retention(order_lines: pd.DataFrame, as_of) -> float:
     """Share of the accounts buying in the prior LTM (positive revenue) that also bought
-    in the LTM; NaN when no account bought in the prior LTM."""
+    in the LTM; NaN when no account bought in the prior LTM or the data does not cover it
+    (kamreport.analytics.coverage)."""
     end = as_timestamp(as_of)
     return _retention_from_daily(daily_net(order_lines, end), end)
 
@@ -593,7 +595,9 @@ def rhythm_rule(rhythm: pd.DataFrame) -> pd.DataFrame:
     """The rule's P(alive) and expected orders in the next twelve months.
 
     p_alive = min(1, limit_days / days_since): 1 while the gap is within the ORDER_GAP
-    limit, below 1 exactly when ORDER_GAP is raised, below ½ exactly when it is high.
+    limit, below 1 exactly when ORDER_GAP is raised, below ½ exactly when it is high
+    (for accounts with enough order days to have a usual interval; the flags are not
+    raised for the others, risk.min_orders_for_interval).
     expected_orders_12m = p_alive × occasions_ltm × ltm_days / exposure_days (the LTM's
     orders, annualised for accounts younger than a year). ``annual_factor`` is
     ltm_days / exposure_days, used for the margin the same way.
@@ -710,6 +714,8 @@ def account_clv(
     in_ltm = _window_sums(daily, now.start, now.end).reindex(accounts, fill_value=0.0)
     revenue_before = _window_sums(daily, before.start, before.end)["revenue"]
     base = revenue_before.index[revenue_before > 0]
+    if not covers(data_start(order_lines), before):  # a part of a year: no observed retention
+        base = base[:0]
     base_kept = (in_ltm["revenue"].reindex(base).fillna(0.0) > 0).to_numpy(float)
     retention = fallback_retention
     retention_draws = np.full(interval_resamples, np.nan)

@@ -29,7 +29,8 @@ from kamreport.analytics.clv import (
     probability_alive,
     rhythm_rule,
 )
-from kamreport.analytics.periods import as_timestamp
+from kamreport.analytics.coverage import covers, data_start
+from kamreport.analytics.periods import Window, as_timestamp
 
 MIN_HISTORY_MONTHS = 12  # orders needed before T for the back-test to run
 
@@ -105,7 +106,8 @@ def clv_backtest(
     end = as_timestamp(as_of)
     then = end - pd.DateOffset(months=12)
     daily = daily_net(order_lines, end) if daily is None else daily
-    if daily.empty or daily["order_date"].min() > then - pd.DateOffset(months=MIN_HISTORY_MONTHS):
+    history = Window(then - pd.DateOffset(months=MIN_HISTORY_MONTHS), then)
+    if daily.empty or not covers(data_start(order_lines), history):
         return ClvBacktest(then.date(), 0, None, None, unavailable="history_short")
     before = daily.loc[daily["order_date"] <= then]
     summary = _rfm_from_daily(before, then, "W")

@@ -9,13 +9,14 @@ prior LTM, every change is n/a rather than a comparison with a part of a year.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.periods import as_timestamp, prior_ltm
-from kamreport.analytics.sales import Comparison, KpiBlock, ltm_kpis, margin_by
+from kamreport.analytics.sales import KpiBlock, ltm_kpis, margin_by, without_prior
 from kamreport.dataset import Dataset
 
 MOVERS = 2  # accounts the headline names behind the change of revenue and of gross margin
@@ -34,12 +35,9 @@ class Headline:
 
 
 def prior_covered(lines: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> bool:
-    """Whether the data covers the prior LTM: its first order line is dated no later
-    than the end of that window's first month (the rule of "covered years")."""
-    if lines.empty:
-        return False
-    start = prior_ltm(as_timestamp(as_of)).start
-    return bool(lines["order_date"].min() <= start + pd.DateOffset(months=1))
+    """Whether the data covers the prior LTM (:func:`kamreport.analytics.coverage.covers`);
+    False without any order line (nothing to compare)."""
+    return not lines.empty and covers(data_start(lines), prior_ltm(as_timestamp(as_of)))
 
 
 def headline_kpis(lines: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> KpiBlock:
@@ -47,11 +45,7 @@ def headline_kpis(lines: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> KpiBloc
     order lines), the prior blanked — so every change reads n/a — when the data does
     not cover the prior LTM."""
     block = ltm_kpis(lines, as_of)
-    if prior_covered(lines, as_of):
-        return block
-    return KpiBlock(
-        **{f.name: Comparison(getattr(block, f.name).current, None) for f in fields(block)}
-    )
+    return block if prior_covered(lines, as_of) else without_prior(block)
 
 
 def movers(current: pd.Series, prior: pd.Series, total_change: float | None) -> pd.Series:

@@ -27,6 +27,7 @@ first (negative, neutral, positive; the rules' order within a tone).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -83,13 +84,15 @@ def build_highlights(
     lapsed: pd.DataFrame | None = None,
     leave_out: Collection[str] = (),
     limit: int | None = MAX_HIGHLIGHTS,
+    data_start: dt.date | None = None,
 ) -> list[Highlight]:
     """Highlights for one account from its metrics row and its risk flags;
     ``recent_months`` is the window of discount depth and products bought,
     ``complaint_days`` that of recent complaints,
     ``lapsed`` the categories it stopped buying (analytics.mix.lapsed_categories),
     ``leave_out`` the issues shown in the attention block (flag codes, MARGIN_FALL),
-    ``limit`` how many (None: every sentence the rules make)."""
+    ``limit`` how many (None: every sentence the rules make), ``data_start`` the first
+    order date of the data (quoted when the prior LTM is not covered)."""
     out: list[Highlight] = []
     years = {
         "year": ("year", _num(metrics.get("wallet_year"))),
@@ -119,6 +122,10 @@ def build_highlights(
                 "flag.action.REVENUE_DECLINE" if "REVENUE_DECLINE" in codes else None,
             )
         )
+    elif revenue is not None and _num(metrics.get("revenue_prior_ltm")) is None:
+        # the data does not cover the prior LTM: its change is unknown, not "no revenue"
+        values = {"revenue": ("money", revenue), "date": ("date", data_start)}
+        out.append(Highlight("review.hl.revenue_not_covered", "revenue_ltm", values))
     elif revenue is not None:
         values = {"revenue": ("money", revenue)}
         out.append(Highlight("review.hl.revenue_new", "revenue_ltm", values))

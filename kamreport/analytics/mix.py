@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from kamreport.analytics.coverage import covers
 from kamreport.analytics.periods import Window, as_timestamp, ltm, recent_and_year_earlier
 
 MIN_PEER_SHARE = 0.5  # "most of its industry peers"
@@ -35,6 +36,14 @@ def with_category(lines: pd.DataFrame, products: pd.DataFrame | None) -> pd.Data
     lookup = products.set_index("product_id")["category"]
     out["category"] = out["product_id"].map(lookup).fillna(OTHER).astype(str)
     return out
+
+
+def has_categories(products: pd.DataFrame | None) -> bool:
+    """Whether any product has a category: without a products table, or without any
+    category in it, every line is "other" and a mix by category says nothing."""
+    return (
+        products is not None and "category" in products and bool(products["category"].notna().any())
+    )
 
 
 def quarterly_mix(lines: pd.DataFrame, window: Window) -> pd.DataFrame:
@@ -113,12 +122,18 @@ LAPSED_COLUMNS = ["category", "revenue_year_earlier", "last_order"]
 
 
 def lapsed_categories(
-    lines: pd.DataFrame, as_of: dt.date | pd.Timestamp, months: int
+    lines: pd.DataFrame,
+    as_of: dt.date | pd.Timestamp,
+    months: int,
+    data_start: dt.date | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Categories one account bought in the ``months`` a year before the last ``months``
     but not in those (``lines`` carry ``category``). Columns :data:`LAPSED_COLUMNS`;
-    largest revenue a year earlier first."""
+    largest revenue a year earlier first; none when the data (starting on ``data_start``,
+    the whole data's first order date) does not cover the earlier months."""
     recent, year_earlier = recent_and_year_earlier(as_of, months)
+    if not covers(data_start, year_earlier):
+        return pd.DataFrame(columns=LAPSED_COLUMNS)
 
     def revenue(window: Window) -> pd.Series:
         inside = lines.loc[window.mask(lines["order_date"])]
@@ -158,10 +173,11 @@ def account_mix(
     as_of: dt.date | pd.Timestamp,
     by_category: pd.DataFrame,
     recent_months: int = 6,
+    data_start: dt.date | pd.Timestamp | None = None,
 ) -> ProductMix:
     """The mix section of one account from its own order lines; ``by_category`` is the
     portfolio's :func:`category_revenue` (for whitespace), ``recent_months`` the window
-    of lapsed categories."""
+    of lapsed categories, ``data_start`` the whole data's first order date."""
     own = with_category(own_lines, products)
     inside = own.loc[ltm(as_timestamp(as_of)).mask(own["order_date"])]
     by_cat = inside.groupby("category")["net_amount"].sum().sort_values(ascending=False)
@@ -169,7 +185,7 @@ def account_mix(
         quarterly=quarterly_mix(own, window),
         ltm_by_category=by_cat,
         whitespace=whitespace(by_category, accounts, account_id),
-        has_categories=products is not None and "category" in products,
-        lapsed=lapsed_categories(own, as_of, recent_months),
+        has_categories=has_categories(products),
+        lapsed=lapsed_categories(own, as_of, recent_months, data_start),
         recent_months=recent_months,
     )

@@ -74,18 +74,6 @@ def recent_and_year_earlier(as_of: dt.date | pd.Timestamp, months: int) -> tuple
     return now, now.shifted_years(1)
 
 
-COVER_SLACK_DAYS = 31  # the data may start this many days after a window it covers starts
-
-
-def covers(data_start: dt.date | pd.Timestamp | None, window: Window) -> bool:
-    """Whether order data starting on ``data_start`` covers ``window`` (it starts at most
-    :data:`COVER_SLACK_DAYS` after the window does): a comparison with a window the data
-    only partly covers would compare with too little. Unknown start: covered."""
-    if data_start is None or pd.isna(data_start):
-        return True
-    return as_timestamp(data_start) <= window.start + pd.Timedelta(days=COVER_SLACK_DAYS)
-
-
 def months_back(as_of: dt.date | pd.Timestamp, months: int) -> Window:
     """The ``months`` whole calendar months ending with the as-of month."""
     end = as_timestamp(as_of)

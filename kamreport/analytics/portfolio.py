@@ -23,6 +23,7 @@ from kamreport.analytics.collections import (
     collection_rate,
     dso_trend,
 )
+from kamreport.analytics.coverage import Coverage, coverage
 from kamreport.analytics.duplicates import likely_duplicates
 from kamreport.analytics.headline import Headline, portfolio_headline
 from kamreport.analytics.migration import NEW, migration_matrix, movements
@@ -66,17 +67,17 @@ class PortfolioReview:
     then: dt.date  # as_of − 12 months: migration and back-test base
     accounts: pd.DataFrame  # index account_id: ACCOUNT_FIELDS
     values: pd.DataFrame  # value_accounts as of as_of
-    values_then: pd.DataFrame  # value_accounts as of then
+    values_then: pd.DataFrame | None  # value_accounts as of then; None when not covered
     revenue: Concentration
     margin: Concentration | None
     tier_table: pd.DataFrame  # per tier: accounts, revenue_ltm, share, score_mean
     sensitivity: pd.DataFrame  # weight_sensitivity
     sensitivity_summary: pd.DataFrame  # per criterion: weight, up, down
     fragile: pd.DataFrame  # fragile_accounts
-    migration: pd.DataFrame  # migration_matrix
-    moves: pd.DataFrame  # migration.movements
+    migration: pd.DataFrame | None  # migration_matrix; None when the data starts too late
+    moves: pd.DataFrame | None  # migration.movements; None likewise
     segments: dict[str, pd.DataFrame]
-    bridge: RevenueBridge
+    bridge: RevenueBridge | None  # None when the data does not cover the prior LTM
     flags: pd.DataFrame  # risk_flags as of as_of
     at_risk: pd.DataFrame  # per flagged account: severity, flags, codes, revenue_ltm
     risk_levels: pd.DataFrame  # per severity: accounts, revenue_ltm, share
@@ -92,6 +93,7 @@ class PortfolioReview:
     backtest: Backtest | None
     duplicates: pd.DataFrame
     warnings: tuple[Issue, ...]
+    coverage: Coverage  # where the data starts, the comparisons it does not cover
     attention: tuple[AccountAttention, ...] = ()  # accounts that need attention, ranked
 
     @property
@@ -218,7 +220,9 @@ def risk_summary(flags: pd.DataFrame, values: pd.DataFrame) -> tuple[pd.DataFram
     return at_risk, levels
 
 
-def _lost(bridge: RevenueBridge, dataset: Dataset, end: pd.Timestamp) -> pd.DataFrame:
+def _lost(bridge: RevenueBridge | None, dataset: Dataset, end: pd.Timestamp) -> pd.DataFrame:
+    if bridge is None:  # no prior LTM: no account can be called lost
+        return pd.DataFrame(columns=["prior", "last_order"])
     lost = bridge.accounts.loc[bridge.accounts["category"] == "lost", ["prior"]].copy()
     lines = dataset.order_lines
     last = lines.loc[(lines["order_date"] <= end) & (lines["net_amount"] > 0)]
@@ -250,19 +254,29 @@ def review_portfolio(
     end = as_timestamp(as_of)
     then = (end - pd.DateOffset(months=12)).date()
     s, p = params.scoring, params.portfolio
+    covered = coverage(dataset.order_lines, end, params.risk.discount_window_months)
     if values is None:
         values = value_accounts(dataset, end, s, params.clv, params.risk)
-    valuation_then = value_portfolio(dataset, then, s, params.clv, params.risk)
-    values_then, flags_then = valuation_then.accounts, valuation_then.flags
-    had_orders = dataset.order_lines.loc[dataset.order_lines["order_date"] <= pd.Timestamp(then)]
-    tiers_then = values_then["tier"].where(values_then.index.isin(had_orders["account_id"]), NEW)
+    values_then = tiers_then = flags_then = None
+    if covered.covered("tiers_then"):  # the scores of a year ago need the year before it
+        valuation_then = value_portfolio(dataset, then, s, params.clv, params.risk)
+        values_then, flags_then = valuation_then.accounts, valuation_then.flags
+        lines = dataset.order_lines
+        had_orders = lines.loc[lines["order_date"] <= pd.Timestamp(then)]
+        tiers_then = values_then["tier"].where(
+            values_then.index.isin(had_orders["account_id"]), NEW
+        )
     margin = values["gross_margin_ltm"]
     if flags is None:
         flags = risk_flags(dataset, end, params.risk, values)
     at_risk, levels = risk_summary(flags, values)
     # values hold every criterion (risk from the flags) and the parts the tiers need
     sensitivity = weight_sensitivity(values, s.weights, s, p.sensitivity_step)
-    bridge = revenue_bridge(values["revenue_prior_ltm"], values["revenue_ltm"])
+    bridge = (
+        revenue_bridge(values["revenue_prior_ltm"], values["revenue_ltm"])
+        if covered.covered("ltm")
+        else None
+    )
     invoices = dataset.get("invoices")
     progress = (
         collection_progress(invoices, months_back(end, 1), end) if invoices is not None else None
@@ -274,7 +288,7 @@ def review_portfolio(
         managers["attainment_ytd"] = managers["revenue_ytd"] / managers["target_ytd"]
         managers["forecast_attainment"] = managers["forecast_fy"] / managers["target_fy"]
         managers = managers.sort_values("revenue_ytd", ascending=False)
-    has_history = bool((values_then["revenue_ltm"] > 0).any())
+    has_history = values_then is not None and bool((values_then["revenue_ltm"] > 0).any())
     accounts = dataset.accounts.set_index("account_id")
     return PortfolioReview(
         as_of=end.date(),
@@ -284,15 +298,15 @@ def review_portfolio(
         values=values,
         values_then=values_then,
         revenue=concentration(values["revenue_ltm"], s.abc_a_threshold, s.abc_b_threshold),
-        margin=concentration(margin, s.abc_a_threshold, s.abc_b_threshold)
+        margin=concentration(margin.dropna(), s.abc_a_threshold, s.abc_b_threshold)
         if margin.notna().any()
         else None,
         tier_table=tier_table(values),
         sensitivity=sensitivity,
         sensitivity_summary=sensitivity_summary(sensitivity, dict(s.weights)),
         fragile=fragile_accounts(sensitivity),
-        migration=migration_matrix(tiers_then, values["tier"]),
-        moves=movements(tiers_then, values["tier"]),
+        migration=migration_matrix(tiers_then, values["tier"]) if tiers_then is not None else None,
+        moves=movements(tiers_then, values["tier"]) if tiers_then is not None else None,
         segments=segment_tables(dataset, end),
         bridge=bridge,
         flags=flags,
@@ -319,6 +333,7 @@ def review_portfolio(
         duplicates=likely_duplicates(dataset.accounts, p.duplicate_similarity)
         if duplicates is None
         else duplicates,
+        coverage=covered,
         # Leadership reads this report: warnings about contacts may quote personal data.
         warnings=tuple(w for w in dataset.warnings if w.table not in PERSONAL_TABLES),
         attention=()

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.coverage import covers
 from kamreport.analytics.membership import by_position, factorized, positions
 from kamreport.analytics.periods import (
     Window,
     as_timestamp,
-    covers,
     last_months,
     ltm,
     prior_ltm,
@@ -100,12 +100,17 @@ def trailing_breadth(lines: pd.DataFrame, ends: list[pd.Timestamp], months: int)
 
 
 def quarterly_profitability(
-    lines: pd.DataFrame, costs: pd.DataFrame | None, window: Window, recent_months: int = 6
+    lines: pd.DataFrame,
+    costs: pd.DataFrame | None,
+    window: Window,
+    recent_months: int = 6,
+    data_start: dt.date | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Per quarter: revenue, gross_margin, cost_to_serve, contribution (of the quarter),
     and discount_depth, products, categories over the ``recent_months`` up to the
     quarter's end or the window's end (lines carry ``category``, see
-    analytics.mix.with_category)."""
+    analytics.mix.with_category). A quarter (or trailing window) the data starting on
+    ``data_start`` does not cover is NaN, not 0: the quarters compare with each other."""
     quarters = _quarter_index(window)
     inside = lines.loc[window.mask(lines["order_date"])]
     q = inside["order_date"].dt.to_period("Q")
@@ -128,6 +133,16 @@ def quarterly_profitability(
     trailing = trailing_breadth(lines, ends, recent_months)
     for column in trailing.columns:
         out[column] = trailing[column].to_numpy()
+    starts = [max(q.start_time.normalize(), window.start + pd.Timedelta(days=1)) for q in quarters]
+    day = pd.Timedelta(days=1)
+    own = [covers(data_start, Window(s - day, e)) for s, e in zip(starts, ends, strict=True)]
+    recent = [covers(data_start, last_months(e, recent_months)) for e in ends]
+    out[["revenue", "gross_margin", "cost_to_serve", "contribution"]] = out[
+        ["revenue", "gross_margin", "cost_to_serve", "contribution"]
+    ].where(pd.Series(own, index=out.index), axis=0)
+    out[list(trailing.columns)] = (
+        out[list(trailing.columns)].astype(float).where(pd.Series(recent, index=out.index), axis=0)
+    )
     out.index = quarters.to_timestamp()
     out.index.name = "quarter"
     return out
@@ -180,8 +195,8 @@ def account_profitability(
 ) -> Profitability:
     """Profitability of one account; ``lines`` are its lines with a ``category`` column,
     ``recent_months`` the window of discount depth and products bought, ``data_start``
-    the first order date of the whole data (the year-earlier figures are None when the
-    data starts after that window does)."""
+    the first order date of the whole data (the year-earlier and prior-LTM figures are
+    None when the data does not cover their window)."""
     end = as_timestamp(as_of)
     costs = None
     if service_costs is not None:
@@ -201,11 +216,11 @@ def account_profitability(
         gross_margin=sales_figures(lines, now).gross_margin,
         cost_to_serve=by_type,
         contribution=contribution,
-        contribution_prior=contribution_prior,
+        contribution_prior=contribution_prior if covers(data_start, before) else None,
         discount_depth=discount_depth(in_recent),
         discount_depth_year_earlier=discount_depth(in_year_earlier) if known else None,
         products_recent=int(products_by_account(in_recent, recent, own).iloc[0]),
         products_year_earlier=products_before if known else None,
-        quarterly=quarterly_profitability(lines, costs, window, recent_months),
+        quarterly=quarterly_profitability(lines, costs, window, recent_months, data_start),
         recent_months=recent_months,
     )

@@ -15,13 +15,14 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.coverage import covers
 from kamreport.analytics.membership import by_position, is_in, positions
 from kamreport.analytics.periods import (
     Window,
     as_timestamp,
-    covers,
     first_date_up_to,
     ltm,
+    prior_ltm,
     recent_and_year_earlier,
 )
 from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
@@ -83,10 +84,11 @@ def _frame(code: str, mask: pd.Series, value, threshold, baseline, high: pd.Seri
     )
 
 
-def _order_gap(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
-    """Days since the last order against the median interval between order dates."""
-    start = end - pd.DateOffset(months=p.order_gap_history_months)
-    by = positions(lines["account_id"], accounts)  # grouped on positions: no text
+def _order_days(lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> pd.DataFrame:
+    """Order days up to ``end``: dates whose lines of the account sum to a positive net
+    amount (credit notes alone are no order). Columns account (the account's position in
+    ``accounts``: grouped on integers, not text) and order_date."""
+    by = positions(lines["account_id"], accounts)
     keep = ((lines["order_date"] <= end).to_numpy()) & (by >= 0)
     # one integer per (account, day): one key to group on instead of text and a date
     day = lines["order_date"].to_numpy()[keep].astype("datetime64[D]").astype(np.int64)
@@ -94,14 +96,26 @@ def _order_gap(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: 
     span = int(day.max()) - first + 1 if len(day) else 1
     key = by[keep].astype(np.int64) * span + (day - first)
     sums = lines["net_amount"].loc[keep].groupby(key).sum()
-    sums = sums.loc[sums.to_numpy() > 0]
-    key = sums.index.to_numpy()
-    days = pd.DataFrame(
+    key = sums.loc[sums.to_numpy() > 0].index.to_numpy()
+    return pd.DataFrame(
         {
             "account": key // span,
             "order_date": (key % span + first).astype("datetime64[D]").astype("datetime64[ns]"),
         }
     )
+
+
+def _order_gap(
+    days: pd.DataFrame,
+    end: pd.Timestamp,
+    p: RiskParams,
+    accounts: pd.Index,
+    counts: pd.Series,
+):
+    """Days since the last order against the median interval between order dates; only
+    for accounts with at least ``min_orders_for_interval`` order days (``counts``): a
+    one-off or occasional buyer has no usual interval to fall behind."""
+    start = end - pd.DateOffset(months=p.order_gap_history_months)
     last = by_position(days.groupby("account")["order_date"].max(), accounts).reindex(accounts)
     recent = days.loc[days["order_date"] > start].sort_values(["account", "order_date"])
     gaps = recent.groupby("account")["order_date"].diff().dt.days
@@ -111,14 +125,29 @@ def _order_gap(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: 
     # history window): the minimum gap alone is the limit.
     limit = (usual * p.order_gap_factor).clip(lower=p.order_gap_min_days)
     limit = limit.fillna(float(p.order_gap_min_days))
-    mask = since > limit
+    rhythm = counts.reindex(accounts, fill_value=0) >= p.min_orders_for_interval
+    mask = rhythm & (since > limit)
     high = since > 2 * limit
     return _frame("ORDER_GAP", mask, since, limit, usual, high)
 
 
-def _revenue_decline(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
-    now = ltm(end)
-    before = Window(now.start - pd.DateOffset(months=12), now.start)
+def _revenue_decline(
+    lines: pd.DataFrame,
+    end: pd.Timestamp,
+    p: RiskParams,
+    accounts: pd.Index,
+    counts: pd.Series,
+    first_day: pd.Timestamp,
+):
+    """LTM revenue against the prior LTM's; only for accounts with at least
+    ``min_orders_for_interval`` order days (``counts``): a one-off or occasional buyer
+    whose order fell in the prior year has no run of business to decline from. Not
+    evaluated when the data (starting on ``first_day``) does not cover the prior LTM (a
+    part of a year is no baseline: every account would look like growing or falling by
+    chance)."""
+    now, before = ltm(end), prior_ltm(end)
+    if not covers(first_day, before):
+        return None  # no prior LTM to compare with
     by = positions(lines["account_id"], accounts)  # grouped on positions: no text
 
     def total(window: Window) -> pd.Series:
@@ -128,7 +157,8 @@ def _revenue_decline(lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, acco
 
     cur, pri = total(now), total(before)
     growth = cur / pri.where(pri > 0) - 1
-    mask = growth <= -p.revenue_decline
+    regular = counts.reindex(accounts, fill_value=0) >= p.min_orders_for_interval
+    mask = regular & (growth <= -p.revenue_decline)
     high = growth <= -2 * p.revenue_decline
     return _frame("REVENUE_DECLINE", mask, growth, -p.revenue_decline, pri, high)
 
@@ -235,14 +265,14 @@ def _price_windows(end: pd.Timestamp, months: int) -> tuple[Window, Window]:
 
 def _discount(
     lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index,
-    data_start: pd.Timestamp,
+    first_day: pd.Timestamp,
 ):  # fmt: skip
     """Discount depth of the recent months against the same months a year earlier, as the
     account review shows it (analytics.profitability.discount_depth_by_account)."""
     if "list_amount" not in lines:
         return None
     now, before = recent_and_year_earlier(end, p.discount_window_months)
-    if not covers(data_start, before):
+    if not covers(first_day, before):
         return None  # no year-earlier months to compare with
     cur = discount_depth_by_account(lines, now, accounts)
     pri = discount_depth_by_account(lines, before, accounts)
@@ -254,12 +284,12 @@ def _discount(
 
 def _breadth(
     lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index,
-    data_start: pd.Timestamp,
+    first_day: pd.Timestamp,
 ):  # fmt: skip
     """Products bought in the recent months against the same months a year earlier, as
     the account review counts them (analytics.profitability.products_by_account)."""
     now, before = recent_and_year_earlier(end, p.discount_window_months)
-    if not covers(data_start, before):
+    if not covers(first_day, before):
         return None  # no year-earlier months to compare with
     cur = products_by_account(lines, now, accounts)
     pri = products_by_account(lines, before, accounts)
@@ -287,9 +317,19 @@ def _satisfaction_fall(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accou
     )  # fmt: skip
 
 
-def _p_alive(values: pd.DataFrame, p: RiskParams, accounts: pd.Index):
+def _p_alive(values: pd.DataFrame, p: RiskParams, accounts: pd.Index, counts: pd.Series):
+    """P(alive) below the threshold. Where P(alive) comes from the order-rhythm rule (which
+    measures the gap against the usual order interval, as ORDER_GAP does), only for
+    accounts with at least ``min_orders_for_interval`` order days."""
     alive = values["p_alive"].reindex(accounts).astype(float)
-    mask = alive < p.p_alive_min
+    method_column = "method" if "method" in values else "clv_method"
+    method = (
+        values[method_column].reindex(accounts)
+        if method_column in values
+        else pd.Series("rule", index=accounts)
+    )
+    rhythm = counts.reindex(accounts, fill_value=0) >= p.min_orders_for_interval
+    mask = (rhythm | (method != "rule")) & (alive < p.p_alive_min)
     high = alive < p.p_alive_min / 2
     return _frame("LOW_P_ALIVE", mask, alive, p.p_alive_min, None, high)
 
@@ -304,28 +344,33 @@ def risk_flags(
 
     ``values`` is the value layer's table for the same as-of date
     (``valuation.value_accounts``); LOW_P_ALIVE is only evaluated when it is
-    given. Flags whose table is missing are not evaluated. Only data dated
-    ≤ as_of is used, so the flags can be computed for any past date.
+    given. Flags whose table is missing are not evaluated; the flags that need a usual
+    order interval or a run of business (ORDER_GAP, LOW_P_ALIVE from the order-rhythm
+    rule, REVENUE_DECLINE) are not evaluated for accounts with fewer than
+    ``risk.min_orders_for_interval`` order days. Only data
+    dated ≤ as_of is used, so the flags can be computed for any past date.
     """
     end = as_timestamp(as_of)
     accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
-    # Every flag below reads windows that end at the as-of date (ORDER_GAP drops later
-    # lines itself), so the lines are not copied to drop those after it.
+    # Every flag below reads windows that end at the as-of date (the order days drop
+    # later lines themselves), so the lines are not copied to drop those after it.
     lines = dataset.order_lines
-    data_start = first_date_up_to(lines["order_date"], end)
+    first_day = first_date_up_to(lines["order_date"], end)  # where the data starts
     done = _done(dataset, end)
+    days = _order_days(lines, end, accounts)
+    counts = by_position(days.groupby("account").size(), accounts).reindex(accounts, fill_value=0)
     parts = [
-        _order_gap(lines, end, risk, accounts),
-        _revenue_decline(lines, end, risk, accounts),
+        _order_gap(days, end, risk, accounts, counts),
+        _revenue_decline(lines, end, risk, accounts, counts, first_day),
         _wallet_fall(dataset, end, risk, accounts),
         _overdue(dataset, end, risk, accounts),
         _complaint_spike(dataset, end, risk, accounts),
         _decision_maker(dataset, done, end, risk, accounts),
         _senior_visit(done, end, risk, accounts),
-        _discount(lines, end, risk, accounts, data_start),
-        _breadth(lines, end, risk, accounts, data_start),
+        _discount(lines, end, risk, accounts, first_day),
+        _breadth(lines, end, risk, accounts, first_day),
         _satisfaction_fall(dataset, end, risk, accounts),
-        _p_alive(values, risk, accounts) if values is not None else None,
+        _p_alive(values, risk, accounts, counts) if values is not None else None,
     ]
     frames = [f for f in parts if f is not None and not f.empty]
     if not frames:

@@ -15,7 +15,7 @@ Definitions (also in docs/metrics.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -111,6 +111,15 @@ def compare(lines: pd.DataFrame, current: Window, prior: Window) -> KpiBlock:
         margin_pct=Comparison(now.margin_pct, before.margin_pct),
         orders=Comparison(float(now.orders), float(before.orders)),
         avg_order_size=Comparison(now.avg_order_size, before.avg_order_size),
+    )
+
+
+def without_prior(block: KpiBlock) -> KpiBlock:
+    """``block`` with every comparison value blanked, so every change reads n/a: what a
+    comparison with a window the data does not cover shows
+    (kamreport.analytics.coverage)."""
+    return KpiBlock(
+        **{f.name: Comparison(getattr(block, f.name).current, None) for f in fields(block)}
     )
 
 

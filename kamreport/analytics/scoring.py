@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.membership import positions
 from kamreport.analytics.periods import Window, as_timestamp, ltm, prior_ltm
 from kamreport.analytics.wallet import latest_spend
@@ -181,7 +182,9 @@ def account_features(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.Data
     """Raw value of every scoring criterion per account (all accounts), plus their parts.
 
     - spend = LTM revenue;
-    - growth = LTM revenue / prior LTM revenue − 1 (NaN when the prior is ≤ 0);
+    - growth = LTM revenue / prior LTM revenue − 1 (NaN when the prior is ≤ 0; prior and
+      growth NaN for every account when the data does not cover the prior LTM, so the
+      growth criterion drops out and its weight is spread over the others);
     - loyalty = mean of min(tenure_years / 10, 1), min(order_days_ltm / 12, 1) and
       repurchase_quarters (share of the last 4 quarters with an order), 0–1;
     - profit = LTM gross margin − LTM cost-to-serve (gross margin alone without
@@ -203,6 +206,8 @@ def account_features(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.Data
     in_ltm = lines.inside(current)
     revenue = pd.Series(lines.total(in_ltm, lines.net), index=accounts)
     revenue_prior = pd.Series(lines.total(lines.inside(prior), lines.net), index=accounts)
+    if not covers(data_start(dataset.order_lines), prior):
+        revenue_prior[:] = np.nan  # a part of a year: no prior LTM, no growth (n/a)
     margin = pd.Series(_gross_margin(lines, in_ltm), index=accounts)
     cost_to_serve = _cost_to_serve(dataset, current, accounts)
     order_count, repurchase_share = _order_days(lines, in_ltm, end)
@@ -336,8 +341,9 @@ def score_accounts(features: pd.DataFrame, weights: Mapping[str, float]) -> pd.D
     the others are renormalised over the criteria the account has a value for (a
     criterion missing for everyone — e.g. no wallet table — thus has its weight
     spread proportionally over the others). Columns: score, contrib_<criterion>
-    (100 × w'_c × norm_c; they add up to score) and norm_<criterion> for every
-    criterion. Raises ParamsError for bad weights.
+    (100 × w'_c × norm_c; they add up to score; NaN for a criterion the account has no
+    value for) and norm_<criterion> for every criterion. Raises ParamsError for bad
+    weights.
     """
     check_weights(weights)
     index = features.index
@@ -352,7 +358,65 @@ def score_accounts(features: pd.DataFrame, weights: Mapping[str, float]) -> pd.D
         score = score + contrib[:, j]
     out["score"] = score
     for j, c in enumerate(SCORING_CRITERIA):
-        out[f"contrib_{c}"] = contrib[:, j]
+        # a criterion the account has no value for contributes n/a, not 0 points
+        out[f"contrib_{c}"] = np.where(available[:, j], contrib[:, j], np.nan)
     for c in SCORING_CRITERIA:
         out[f"norm_{c}"] = norms[c]
     return out
+
+
+@dataclass(frozen=True)
+class ScoreBasis:
+    """Which criteria the portfolio's scores rest on, and with what weight.
+
+    ``weights``: the effective weight of every criterion used (a positive strategy
+    weight and a value for at least one account), as :func:`effective_weights` gives
+    it to an account that has all of them; they add up to 1. ``left_out``: the
+    criteria with a positive strategy weight that no account has a value for (no
+    costs, no wallet estimates, no influence ratings, no prior year …), whose weight
+    is spread over the others exactly as for one account missing a criterion.
+    """
+
+    weights: Mapping[str, float]
+    left_out: tuple[str, ...]
+    strategy: Mapping[str, float]  # the weights of the params file
+
+    @property
+    def used(self) -> tuple[str, ...]:
+        return tuple(self.weights)
+
+    @property
+    def reweighted(self) -> bool:
+        """Whether any criterion with a strategy weight was left out."""
+        return bool(self.left_out)
+
+
+def available_criteria(features: pd.DataFrame) -> pd.DataFrame:
+    """Per account (row) and criterion (column of SCORING_CRITERIA): has it a value?"""
+    return pd.DataFrame(
+        {c: _norm(features, c).notna() for c in SCORING_CRITERIA}, index=features.index
+    )
+
+
+def score_basis(features: pd.DataFrame, weights: Mapping[str, float]) -> ScoreBasis:
+    """The criteria the scores of ``features`` use, with their effective weights (see
+    :class:`ScoreBasis`); the same rule as :func:`score_accounts` applies per account."""
+    w = np.array([float(weights.get(c, 0.0)) for c in SCORING_CRITERIA])
+    anywhere = available_criteria(features).any(axis=0).to_numpy()
+    effective = effective_weights(anywhere[None, :], w)[0]
+    used = {
+        c: float(effective[j])
+        for j, c in enumerate(SCORING_CRITERIA)
+        if anywhere[j] and w[j] > 0 and np.isfinite(effective[j])
+    }
+    left_out = tuple(c for j, c in enumerate(SCORING_CRITERIA) if w[j] > 0 and not anywhere[j])
+    return ScoreBasis(weights=used, left_out=left_out, strategy=dict(weights))
+
+
+def account_weights(norms: pd.Series, weights: Mapping[str, float]) -> pd.Series:
+    """One account's effective weight per criterion (NaN where it has no value), from its
+    norm_<criterion> values: the weights :func:`score_accounts` used for it."""
+    w = np.array([float(weights.get(c, 0.0)) for c in SCORING_CRITERIA])
+    has = np.array([pd.notna(norms.get(f"norm_{c}")) for c in SCORING_CRITERIA])
+    effective = effective_weights(has[None, :], w)[0]
+    return pd.Series(np.where(has, effective, np.nan), index=list(SCORING_CRITERIA))

@@ -14,6 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.periods import ltm, prior_ltm
 from kamreport.analytics.sales import margin_by
 from kamreport.dataset import Dataset
@@ -40,7 +41,8 @@ def segment_table(dataset: Dataset, as_of: dt.date | pd.Timestamp, dimension: st
     """One row per segment of ``dimension``, sorted by LTM revenue (largest first).
 
     Columns: revenue_ltm, revenue_prior_ltm, growth (None when the prior is not
-    positive), gross_margin_ltm (NaN when a line lacks its cost), margin_pct,
+    positive; both NaN when the data does not cover the prior LTM), gross_margin_ltm
+    (NaN when a line lacks its cost), margin_pct,
     accounts (accounts with positive LTM revenue in the segment), share (of the
     LTM revenue of all segments).
     """
@@ -71,6 +73,8 @@ def segment_table(dataset: Dataset, as_of: dt.date | pd.Timestamp, dimension: st
     out["growth"] = (out["revenue_ltm"] / out["revenue_prior_ltm"] - 1).where(
         out["revenue_prior_ltm"] > 0
     )
+    if not covers(data_start(lines), before):  # a part of a year: no prior, no growth
+        out["revenue_prior_ltm"] = out["growth"] = np.nan
     out["margin_pct"] = (out["gross_margin_ltm"] / out["revenue_ltm"]).where(out["revenue_ltm"] > 0)
     total = float(out["revenue_ltm"].sum())
     out["share"] = out["revenue_ltm"] / total if total else np.nan

@@ -49,7 +49,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.periods import as_timestamp, ltm, months_back, year_elapsed
+from kamreport.analytics.coverage import covers, data_start
+from kamreport.analytics.periods import Window, as_timestamp, ltm, months_back, year_elapsed
 from kamreport.analytics.targets import recent_window, targets_by_account
 from kamreport.analytics.wallet import latest_spend
 from kamreport.params import TARGET_METHODS, TargetsParams
@@ -75,9 +76,16 @@ class Proposals:
 
 
 def covered_years(order_lines: pd.DataFrame, first: int, last: int) -> list[int]:
-    """Calendar years in [first, last] whose January lies inside the data."""
-    start = pd.Timestamp(order_lines["order_date"].min())
-    return [y for y in range(first, last + 1) if start <= pd.Timestamp(year=y, month=1, day=31)]
+    """Calendar years in [first, last] the data covers
+    (:func:`kamreport.analytics.coverage.covers`: it starts by the end of their January)."""
+    start = data_start(order_lines)
+    return [y for y in range(first, last + 1) if start is not None and covers(start, _year(y))]
+
+
+def _year(year: int) -> Window:
+    """The calendar year ``year`` as a window."""
+    end = pd.Timestamp(year=year, month=12, day=31)
+    return Window(end - pd.DateOffset(years=1), end)
 
 
 def _yearly(lines: pd.DataFrame, accounts: pd.Index, years: list[int]) -> pd.DataFrame:

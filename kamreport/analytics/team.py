@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.collections import collection_progress
+from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.periods import Window, as_timestamp
 from kamreport.analytics.targets import targets_by_account
 from kamreport.dataset import Dataset
@@ -84,8 +85,10 @@ def scorecards(
     Columns: accounts, revenue, target, revenue_targeted (revenue of the accounts
     with a target), attainment (revenue_targeted / target), visits (done visits and senior
     visits), visits_plan (Σ visits_target), visit_rate, due, collected,
-    collection_rate, new_accounts (first positive order inside the window),
-    complaints (opened inside the window). Sorted by revenue.
+    collection_rate, new_accounts (first positive order inside the window; n/a when the
+    data does not cover the twelve months before the window, where an old customer's
+    first order in the data would count as new), complaints (opened inside the window).
+    Sorted by revenue.
     """
     as_of = window.end if as_of is None else as_timestamp(as_of)
     managers = _managers(dataset.accounts)
@@ -108,15 +111,23 @@ def scorecards(
         progress = collection_progress(invoices, window, as_of)
         frame["due"] = progress["due"]
         frame["collected"] = progress["collected"]
-    firsts = first_order_dates(dataset.order_lines)
-    frame["new_accounts"] = window.mask(firsts).astype(int)
+    lookback = Window(window.start - pd.DateOffset(months=12), window.start)
+    new_known = covers(data_start(dataset.order_lines), lookback)
+    if new_known:
+        frame["new_accounts"] = window.mask(first_order_dates(dataset.order_lines)).astype(int)
+    else:
+        frame["new_accounts"] = np.nan
     complaints = dataset.get("complaints")
     if complaints is not None:
         opened = complaints.loc[window.mask(complaints["opened_date"])]
         frame["complaints"] = opened.groupby("account_id").size()
-    frame = frame.fillna(
-        {c: 0 for c in frame.columns if c not in ("target", "visits_plan", "revenue_targeted")}
+    unknown = (
+        "target",
+        "visits_plan",
+        "revenue_targeted",
+        *(() if new_known else ("new_accounts",)),
     )
+    frame = frame.fillna({c: 0 for c in frame.columns if c not in unknown})
     out = frame.groupby(managers.reindex(frame.index)).sum(min_count=1)
     out.index.name = "ka_manager"
     for column in ("visits", "due", "collected"):

@@ -10,19 +10,32 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from kamreport.analytics.abc import abc_classes
 from kamreport.analytics.clv import ClvResult, RhythmRule, account_clv, daily_net
 from kamreport.analytics.clv_backtest import ClvBacktest, clv_backtest
 from kamreport.analytics.risk import risk_flags
-from kamreport.analytics.scoring import account_features, score_accounts, with_flag_risk
-from kamreport.analytics.tiers import assign_tiers
+from kamreport.analytics.scoring import (
+    ScoreBasis,
+    account_features,
+    score_accounts,
+    score_basis,
+    with_flag_risk,
+)
+from kamreport.analytics.tiers import KeyCap, assign_tiers, tier_accounts
 from kamreport.dataset import Dataset
 from kamreport.params import SCORING_CRITERIA, ClvParams, RiskParams, ScoringParams
 
 CLV_COLUMNS = ("p_alive", "expected_orders_12m", "expected_margin_12m", "clv")
 CLV_ATTR = "clv"  # values.attrs key of the portfolio's ClvChoice
+BASIS_ATTR = "score_basis"  # values.attrs key of the portfolio's ScoreBasis
+CAP_ATTR = "key_cap"  # values.attrs key of the portfolio's KeyCap
+# Where the margin rate of lifetime value comes from (column clv_margin_basis).
+MARGIN_FROM_COSTS = "costs"  # the data's costs (cost_amount)
+MARGIN_ASSUMED = "assumed"  # no costs at all: clv.assumed_margin
+MARGIN_NONE = "none"  # no costs and no assumed margin: lifetime value is n/a
 
 
 @dataclass(frozen=True)
@@ -33,11 +46,23 @@ class ClvChoice:
     method: str
     reasons: tuple[str, ...]
     backtest: ClvBacktest
+    margin_basis: str = MARGIN_FROM_COSTS  # MARGIN_FROM_COSTS, MARGIN_ASSUMED or MARGIN_NONE
+    assumed_margin: float | None = None  # the margin assumed (with MARGIN_ASSUMED)
 
 
 def clv_choice(values: pd.DataFrame) -> ClvChoice | None:
     """The :class:`ClvChoice` stored with a value table (None for tables built elsewhere)."""
     return values.attrs.get(CLV_ATTR)
+
+
+def stored_score_basis(values: pd.DataFrame) -> ScoreBasis | None:
+    """The :class:`ScoreBasis` stored with a value table (None for tables built elsewhere)."""
+    return values.attrs.get(BASIS_ATTR)
+
+
+def stored_key_cap(values: pd.DataFrame) -> KeyCap | None:
+    """The :class:`KeyCap` stored with a value table (None for tables built elsewhere)."""
+    return values.attrs.get(CAP_ATTR)
 
 
 @dataclass(frozen=True)
@@ -50,6 +75,8 @@ class Valuation:
     margin_rate_portfolio: float
     flags: pd.DataFrame  # kamreport.analytics.risk.risk_flags, the same as-of date
     clv_choice: ClvChoice | None = None
+    score_basis: ScoreBasis | None = None
+    key_cap: KeyCap | None = None
 
 
 def margin_rates(features: pd.DataFrame) -> tuple[pd.Series, float]:
@@ -64,6 +91,21 @@ def margin_rates(features: pd.DataFrame) -> tuple[pd.Series, float]:
     )
     own = (margin / revenue).where(usable)
     return own.fillna(portfolio), portfolio
+
+
+def clv_margin_rates(
+    features: pd.DataFrame, assumed_margin: float | None
+) -> tuple[pd.Series, float, str]:
+    """The margin rate lifetime value uses per account, the portfolio's measured rate and
+    where the rates come from: :func:`margin_rates` when the data has any cost data
+    (MARGIN_FROM_COSTS); else ``assumed_margin`` for every account (MARGIN_ASSUMED);
+    else NaN for every account (MARGIN_NONE: no margin, so no lifetime value)."""
+    rates, portfolio = margin_rates(features)
+    if np.isfinite(portfolio):
+        return rates, portfolio, MARGIN_FROM_COSTS
+    if assumed_margin is not None:
+        return pd.Series(float(assumed_margin), index=features.index), portfolio, MARGIN_ASSUMED
+    return rates, portfolio, MARGIN_NONE
 
 
 def value_portfolio(
@@ -81,7 +123,7 @@ def value_portfolio(
     """
     risk = risk if risk is not None else RiskParams()
     features = account_features(dataset, as_of)
-    rates, portfolio_rate = margin_rates(features)
+    rates, portfolio_rate, margin_basis = clv_margin_rates(features, clv.assumed_margin)
     # the lifetime-value rule uses the ORDER_GAP limits, so P(alive) agrees with that flag;
     # the model is used only when it beats the rule on the back-test
     rule = RhythmRule(risk.order_gap_factor, risk.order_gap_min_days, risk.order_gap_history_months)
@@ -107,7 +149,13 @@ def value_portfolio(
         interval_resamples=clv.interval_resamples,
         daily=daily,
     )
-    choice = ClvChoice("model" if result.model_used else "rule", result.reasons, checked)
+    choice = ClvChoice(
+        "model" if result.model_used else "rule",
+        result.reasons,
+        checked,
+        margin_basis=margin_basis,
+        assumed_margin=clv.assumed_margin if margin_basis == MARGIN_ASSUMED else None,
+    )
     per_account = result.accounts.reindex(features.index)
     flags = risk_flags(dataset, as_of, risk, per_account)
     features = with_flag_risk(features, flags, scoring)
@@ -117,31 +165,43 @@ def value_portfolio(
     out = pd.concat(
         [features[["revenue_ltm", "gross_margin_ltm"]], features[criteria], scored], axis=1
     )
-    out["tier"] = assign_tiers(scored, features, scoring)
+    out["tier"], cap = tier_accounts(scored, features, scoring)
+    out["key_capped"] = out.index.isin(cap.demoted)  # key score, but over the key-tier cap
+    basis = score_basis(features, scoring.weights)
     out["abc_class"] = abc_classes(
         features["revenue_ltm"], scoring.abc_a_threshold, scoring.abc_b_threshold
     )
+    margin = features["gross_margin_ltm"]
+    # an account without a known margin has no margin class (n/a, not C)
     out["abc_class_margin"] = abc_classes(
-        features["gross_margin_ltm"], scoring.abc_a_threshold, scoring.abc_b_threshold
-    )
+        margin, scoring.abc_a_threshold, scoring.abc_b_threshold
+    ).where(margin.notna())
     out["rank"] = scored["score"].rank(ascending=False, method="min").astype("Int64")
     out["p_alive"] = per_account["p_alive"]
     never = per_account["method"].isna()  # accounts without any order line up to as_of
     for column in ("expected_orders_12m", "expected_margin_12m", "clv", "clv_low", "clv_high"):
         out[column] = per_account[column].where(~never, 0.0)
+    if margin_basis == MARGIN_NONE:  # no margin to value: n/a, not 0
+        for column in ("expected_margin_12m", "clv", "clv_low", "clv_high"):
+            out[column] = np.nan
     out["clv_method"] = per_account["method"].where(~never, "rule")
     out["clv_reason"] = ";".join(result.reasons)  # why the rule is used ("" with the model)
+    out["clv_margin_basis"] = margin_basis
     out["margin_rate"] = rates
     for column in details:
         if column not in out:
             out[column] = features[column]
     out.attrs[CLV_ATTR] = choice
+    out.attrs[BASIS_ATTR] = basis
+    out.attrs[CAP_ATTR] = cap
     return Valuation(
         accounts=out,
         clv=result,
         margin_rate_portfolio=portfolio_rate,
         flags=flags,
         clv_choice=choice,
+        score_basis=basis,
+        key_cap=cap,
     )
 
 
@@ -156,10 +216,14 @@ def value_accounts(
 
     Columns: revenue_ltm, gross_margin_ltm, the seven criteria (spend, growth,
     loyalty, profit, potential, influence, risk), score, contrib_<criterion>,
-    norm_<criterion>, tier, abc_class (on LTM revenue), abc_class_margin (on LTM
-    gross margin), rank (1 = highest score; ties share the best rank), p_alive,
+    norm_<criterion>, tier, key_capped (reached the key score but fell to another tier
+    under the key-tier cap), abc_class (on LTM revenue), abc_class_margin (on LTM
+    gross margin; NaN for an account without a known margin), rank (1 = highest
+    score; ties share the best rank), p_alive,
     expected_orders_12m, expected_margin_12m, clv, clv_low, clv_high (the interval),
-    clv_method ("bgnbd+gg" or "rule"), clv_reason (reason codes joined by ";"), margin_rate, and
+    clv_method ("bgnbd+gg" or "rule"), clv_reason (reason codes joined by ";"),
+    clv_margin_basis (MARGIN_FROM_COSTS, MARGIN_ASSUMED or MARGIN_NONE: then the margin
+    figures and CLV are NaN), margin_rate (the rate CLV used), and
     the parts of the criteria (revenue_prior_ltm, cost_to_serve_ltm, order_days_ltm,
     tenure_years, repurchase_quarters, category_spend, overdue_share, open_complaints,
     risk_flag_load). ``risk`` are the thresholds of the flags behind the risk
@@ -242,11 +306,17 @@ def weight_sensitivity(
 
 __all__ = [
     "CLV_COLUMNS",
+    "MARGIN_ASSUMED",
+    "MARGIN_FROM_COSTS",
+    "MARGIN_NONE",
     "ClvChoice",
     "Valuation",
     "clv_choice",
+    "clv_margin_rates",
     "margin_rates",
     "shifted_weights",
+    "stored_key_cap",
+    "stored_score_basis",
     "value_accounts",
     "value_portfolio",
     "weight_sensitivity",

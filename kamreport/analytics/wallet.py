@@ -27,8 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.coverage import covers
 from kamreport.analytics.membership import factorized
-from kamreport.analytics.periods import Window, as_timestamp, covers, year_elapsed
+from kamreport.analytics.periods import Window, as_timestamp, year_elapsed
 
 WALLET_COLUMNS = (
     "category_spend", "share_of_wallet", "share_of_wallet_prior", "wallet_change", "wallet_year",

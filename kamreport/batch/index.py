@@ -43,6 +43,7 @@ class IndexRow:
     error: str = ""
     notebook: str = ""
     issues: tuple[AttentionItem, ...] = ()  # what needs attention, in rank order
+    clv_assumed_margin: float = math.nan  # the margin assumed for clv (NaN: from costs)
 
 
 def _text(value: object) -> str:
@@ -103,6 +104,7 @@ def rows(
                 error=error,
                 notebook=_relative(Path(notebook), index_dir) if notebook else "",
                 issues=issues.get(account_id, ()),
+                clv_assumed_margin=_number(m.get("clv_assumed_margin")),
             )
         )
     return out

@@ -85,6 +85,10 @@ def account_hashes(tables: Mapping[str, pd.DataFrame], context: Any, base: str) 
         parts[f"ctx.{name}"] = _per_account(frame, ids.astype(str))
     valuation = context.valuation
     shared.append(f"clv={valuation.clv.message}|{valuation.margin_rate_portfolio!r}")
+    # what every account's value notes say: the margin basis and the score's criteria
+    choice = getattr(valuation, "clv_choice", None)
+    basis = (choice.margin_basis, choice.assumed_margin) if choice is not None else None
+    shared.append(f"value={basis!r}|{getattr(valuation, 'score_basis', None)!r}")
     by_category = getattr(context, "by_category", None)  # whitespace compares with all peers
     if by_category is not None:
         shared.append(f"by_category={_whole(by_category.reset_index())}")

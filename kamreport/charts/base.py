@@ -9,7 +9,7 @@ Margins are measured once per figure, from its own texts, just before the
 first export (:func:`fit_margins`): the plot area is as large as the titles,
 labels, tick labels and legends around it allow.
 
-Every chart is also laid out for phones (:func:`narrow_svg`): the same figure at
+Every chart is also laid out for phones (:func:`narrow_figure`): the same figure at
 :data:`NARROW_WIDTH_IN`, drawn about 1:1 at a 390 px screen, with no text under
 :data:`NARROW_MIN_PT` and tick labels thinned until they no longer touch. Scaling the
 wide SVG down instead would shrink its 8–10 pt labels to 5 px.
@@ -17,7 +17,6 @@ wide SVG down instead would shrink its 8–10 pt labels to 5 px.
 
 from __future__ import annotations
 
-import copy
 import io
 import itertools
 import re
@@ -97,33 +96,45 @@ class Chart:
     svg_narrow: str = ""
 
 
+_STYLE: dict[str, object] = {}
+
+
+def _apply_style() -> None:
+    """Set the report style in matplotlib's settings (validating them costs a few
+    milliseconds a chart, so only when they differ)."""
+    families = register_matplotlib_fonts()
+    if _STYLE and all(matplotlib.rcParams[k] == v for k, v in _STYLE.items()):
+        return
+    style = {
+        "font.family": "sans-serif",
+        "font.sans-serif": list(families),
+        "font.size": 10,
+        "axes.titlesize": 12,
+        "axes.titleweight": "bold",
+        "axes.titlelocation": "left",
+        "axes.titley": 1.0,  # above the plot area: no axis is drawn on top
+        "axes.edgecolor": COLORS["neutral"],
+        "axes.labelcolor": COLORS["text"],
+        "xtick.color": COLORS["text"],
+        "ytick.color": COLORS["text"],
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "axes.grid.axis": "y",
+        "axes.axisbelow": True,  # gridlines under bars and lines, never over them
+        "grid.color": COLORS["grid"],
+        "axes.unicode_minus": False,
+        "svg.fonttype": "none",
+        "svg.hashsalt": "kamreport",
+    }
+    matplotlib.rcParams.update(style)
+    _STYLE.clear()
+    _STYLE.update({k: matplotlib.rcParams[k] for k in style if k != "svg.hashsalt"})
+
+
 def new_figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, Axes]:
     """A figure in the report style (fonts, grid, spines)."""
-    families = register_matplotlib_fonts()
-    matplotlib.rcParams.update(
-        {
-            "font.family": "sans-serif",
-            "font.sans-serif": list(families),
-            "font.size": 10,
-            "axes.titlesize": 12,
-            "axes.titleweight": "bold",
-            "axes.titlelocation": "left",
-            "axes.titley": 1.0,  # above the plot area: no axis is drawn on top
-            "axes.edgecolor": COLORS["neutral"],
-            "axes.labelcolor": COLORS["text"],
-            "xtick.color": COLORS["text"],
-            "ytick.color": COLORS["text"],
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.grid": True,
-            "axes.grid.axis": "y",
-            "axes.axisbelow": True,  # gridlines under bars and lines, never over them
-            "grid.color": COLORS["grid"],
-            "axes.unicode_minus": False,
-            "svg.fonttype": "none",
-            "svg.hashsalt": "kamreport",
-        }
-    )
+    _apply_style()
     fig = Figure(figsize=(width, height), layout="none")
     ax = fig.add_subplot()
     return fig, ax
@@ -254,6 +265,14 @@ def _adjust(fig: Figure, margins: tuple[float, float, float, float]) -> None:
     )
 
 
+def _renderer(fig: Figure):
+    """The figure's Agg renderer for measuring texts: one per figure and size, so a text
+    measured once (matplotlib keeps its size per renderer) is not measured again."""
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    return fig.canvas.get_renderer()
+
+
 def fit_margins(fig: Figure) -> None:
     """Place the plot area so every text around it lies inside the figure, once.
 
@@ -270,7 +289,7 @@ def fit_margins(fig: Figure) -> None:
     axes = [ax for ax in fig.axes if ax.get_visible()]
     if not axes:
         return
-    renderer = FigureCanvasAgg(fig).get_renderer()
+    renderer = _renderer(fig)
     ticks = _tick_locations(axes)
     margins = _margins(fig, axes, renderer)
     _adjust(fig, margins)
@@ -394,36 +413,52 @@ def _stack_legend(ax: Axes) -> None:
     )
 
 
-def narrow_figure(fig: Figure) -> Figure | None:
-    """A copy of ``fig`` laid out for phones, or None when ``fig`` is that narrow already."""
+def narrow_figure(fig: Figure) -> bool:
+    """Lay ``fig`` out for phones, in place; False (and nothing changed) when it is that
+    narrow already. Called after the wide exports: it starts from the figure as it was
+    drawn (:func:`chart_from_figure` puts the titles and plot area back first)."""
     width, height = fig.get_size_inches()
     if width <= NARROW_WIDTH_IN:
-        return None
-    narrow = copy.deepcopy(fig)
-    narrow.set_size_inches(NARROW_WIDTH_IN, max(height, NARROW_WIDTH_IN * 0.7))
-    for ax in narrow.axes:
+        return False
+    fig.set_size_inches(NARROW_WIDTH_IN, max(height, NARROW_WIDTH_IN * 0.7))
+    for ax in fig.axes:
         for axis in ("x", "y"):
             ticks = getattr(ax, f"get_{axis}ticklabels")()
             size = max([t.get_fontsize() for t in ticks] or [0.0])
             ax.tick_params(axis=axis, labelsize=max(size, NARROW_MIN_PT))
-    for ax in narrow.axes:
+    for ax in fig.axes:
         _stack_legend(ax)
-    for text in narrow.findobj(Text):
+    for text in fig.findobj(Text):
         if text.get_fontsize() < NARROW_MIN_PT:
             text.set_fontsize(NARROW_MIN_PT)
-    fit_margins(narrow)
-    renderer = FigureCanvasAgg(narrow).get_renderer()
-    _thin_ticks(narrow, renderer)
-    if _separate_texts(narrow, renderer):  # lifted labels may need more room above
-        axes = [ax for ax in narrow.axes if ax.get_visible()]
-        _adjust(narrow, _margins(narrow, axes, renderer))
-    return narrow
+    _FITTED.discard(fig)
+    fit_margins(fig)
+    renderer = _renderer(fig)
+    _thin_ticks(fig, renderer)
+    if _separate_texts(fig, renderer):  # lifted labels may need more room above
+        axes = [ax for ax in fig.axes if ax.get_visible()]
+        _adjust(fig, _margins(fig, axes, renderer))
+    return True
 
 
-def narrow_svg(fig: Figure, chart_id: str) -> str:
-    """The phone layout of ``fig`` as SVG ("" when the chart is narrow already)."""
-    narrow = narrow_figure(fig)
-    return "" if narrow is None else _svg(narrow, f"{chart_id}-narrow")
+@dataclass(frozen=True)
+class _DrawnLayout:
+    """What fitting the wide layout changes: the plot area and the titles (wrapped)."""
+
+    subplotpars: tuple[float, float, float, float]
+    titles: tuple[tuple[Text, str], ...]
+
+    @classmethod
+    def of(cls, fig: Figure) -> _DrawnLayout:
+        p = fig.subplotpars
+        titles = tuple((t, t.get_text()) for ax in fig.axes for t in _titles(ax))
+        return cls((p.left, p.right, p.bottom, p.top), titles)
+
+    def restore(self, fig: Figure) -> None:
+        left, right, bottom, top = self.subplotpars
+        fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top)
+        for title, text in self.titles:
+            title.set_text(text)
 
 
 def figure_to_svg(fig: Figure, chart_id: str) -> str:
@@ -433,11 +468,17 @@ def figure_to_svg(fig: Figure, chart_id: str) -> str:
 
 
 def chart_from_figure(fig: Figure, chart_id: str, alt: str, with_png: bool = False) -> Chart:
-    """The :class:`Chart` of ``fig``: its phone layout (:func:`narrow_svg`, laid out from
-    the figure as it was drawn), then the wide SVG, then the PNG when asked for."""
-    narrow = "" if fig in _FITTED else narrow_svg(fig, chart_id)
+    """The :class:`Chart` of ``fig``: the wide SVG and the PNG when asked for, then the
+    phone layout (:func:`narrow_figure`), laid out again from the figure as it was drawn.
+    ``fig`` is changed on the way (one figure, not a copy: copying cost as much as drawing)."""
+    drawn = None if fig in _FITTED else _DrawnLayout.of(fig)
     svg = figure_to_svg(fig, chart_id)
     png = figure_to_png(fig) if with_png else None
+    narrow = ""
+    if drawn is not None:
+        drawn.restore(fig)
+        if narrow_figure(fig):
+            narrow = _svg(fig, f"{chart_id}-narrow")
     return Chart(chart_id=chart_id, svg=svg, alt=alt, png=png, svg_narrow=narrow)
 
 

@@ -34,7 +34,14 @@ def pareto_chart(
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(fmt.t("portfolio.chart.pareto_x"))
     ax.set_ylabel(fmt.t("portfolio.chart.pareto_y"))
-    ax.set_title(fmt.t("portfolio.chart.pareto_title"))
+    with_margin = len(curves) > 1  # revenue, then gross margin where the data has costs
+    ax.set_title(
+        fmt.t(
+            "portfolio.chart.pareto_title"
+            if with_margin
+            else "portfolio.chart.pareto_title_revenue"
+        )
+    )
     ax.grid(True, axis="both")
     ax.legend(loc="lower right", frameon=False, fontsize=9)
     first = next(iter(curves.values()))

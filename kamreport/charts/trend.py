@@ -28,7 +28,8 @@ def revenue_trend(
     ax.bar(
         x, monthly["revenue"], color=COLORS["secondary"], width=0.75, label=fmt.t("chart.revenue")
     )
-    if monthly["gross_margin"].notna().any():
+    has_margin = bool(monthly["gross_margin"].notna().any())
+    if has_margin:
         ax.plot(
             x,
             monthly["gross_margin"],
@@ -46,7 +47,8 @@ def revenue_trend(
             linestyle="--",
             label=fmt.t("chart.target"),
         )
-    title = fmt.t("chart.revenue_trend_title", months=len(monthly))
+    key = "chart.revenue_trend_title" if has_margin else "chart.revenue_only_trend_title"
+    title = fmt.t(key, months=len(monthly))
     ax.set_title(title)
     ax.set_ylabel(fmt.t("chart.amount_axis", currency=fmt.currency_symbol()))
     money_axis(ax, fmt)

@@ -20,9 +20,10 @@ import pandas as pd
 
 from kamreport.analytics.attention import attention_items, by_account
 from kamreport.analytics.collections import aging_by_account
+from kamreport.analytics.coverage import Coverage, coverage, covered_months, data_start
 from kamreport.analytics.headline import headline_kpis
-from kamreport.analytics.periods import months_back
-from kamreport.analytics.sales import KpiBlock, ltm_kpis, monthly
+from kamreport.analytics.periods import Window, months_back
+from kamreport.analytics.sales import KpiBlock, ltm_kpis, monthly, without_prior
 from kamreport.analytics.team import attainment
 from kamreport.analytics.tiers import TIERS
 from kamreport.dataset import Dataset
@@ -143,6 +144,7 @@ class EmailSummary:
     attention: tuple[AttentionLine, ...] = ()
     attention_more: int = 0
     changes: Changes | None = None  # None: the email does not compare with an earlier one
+    coverage: Coverage | None = None  # the comparisons the order data does not cover
     state: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
     baseline: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
@@ -231,17 +233,27 @@ def customer_summary(
     lines = dataset.order_lines.loc[dataset.order_lines["account_id"] == account_id]
     risks, more = risk_lines(dataset, figures, [account_id])
     names = _names(dataset)
+    covered = coverage(dataset.order_lines, as_of, params.risk.discount_window_months)
+    block = ltm_kpis(lines, as_of)
     return EmailSummary(
         report="customer",
         as_of=as_of,
         account_id=account_id,
         name=names.get(account_id, account_id),
-        kpis=kpi_lines(ltm_kpis(lines, as_of)),
-        monthly=monthly(lines, months_back(as_of, params.report.trend_months)),
+        kpis=kpi_lines(block if covered.covered("ltm") else without_prior(block)),
+        monthly=monthly(lines, trend_window(dataset, as_of, params.report.trend_months)),
         value=account_line(figures, account_id, names),
         risks=risks,
         risks_more=more,
+        coverage=covered,
     )
+
+
+def trend_window(dataset: Dataset, as_of: dt.date, months: int) -> Window:
+    """The last ``months`` calendar months, from the data's start when it starts later (so
+    the trend shows no months of zeros before the data)."""
+    start = data_start(dataset.order_lines)
+    return months_back(as_of, covered_months(start, as_of, months))
 
 
 def tier_lines(values: pd.DataFrame) -> tuple[TierLine, ...]:
@@ -359,7 +371,7 @@ def portfolio_summary(
         account_id=None,
         name=None,
         kpis=kpi_lines(headline_kpis(lines, as_of)),  # the portfolio headline's figures
-        monthly=monthly(lines, months_back(as_of, params.report.trend_months)),
+        monthly=monthly(lines, trend_window(dataset, as_of, params.report.trend_months)),
         tiers=tier_lines(values),
         top_accounts=top,
         accounts_total=len(dataset.accounts),
@@ -369,6 +381,7 @@ def portfolio_summary(
         attention=attention,
         attention_more=attention_more,
         changes=changes,
+        coverage=coverage(lines, as_of, params.risk.discount_window_months),
         state=state,
         baseline=previous,
     )

@@ -153,7 +153,7 @@ def charts(review: AccountReview, fmt: Formatter) -> dict[str, Chart | None]:
         else None
     }
     mix = review.mix
-    has_mix = mix is not None and bool(mix.quarterly.to_numpy().sum())
+    has_mix = mix is not None and mix.has_categories and bool(mix.quarterly.to_numpy().sum())
     out["mix"] = mix_chart(mix.quarterly, fmt) if has_mix else None
     out["wallet"] = _wallet_chart(review, fmt)
     out["contribution"] = _contribution_chart(review, fmt)

@@ -71,7 +71,7 @@ def charts(review: PortfolioReview, fmt: Formatter) -> dict[str, Chart | None]:
             curves[fmt.t("portfolio.chart.gross_margin")] = review.margin.curve
         out["pareto"] = pareto_chart(curves, fmt)
     b = review.bridge
-    if b.prior_total or b.current_total:
+    if b is not None and (b.prior_total or b.current_total):
         steps = [(fmt.t(f"portfolio.bridge.{c}"), b.components[c]) for c in b.components]
         steps = [s for s in steps if s[1] != 0]
         out["bridge"] = waterfall_chart(
@@ -139,8 +139,10 @@ def accounts_table(
         )
     attrs = review.accounts.reset_index()
     out = attrs.merge(metrics, on="account_id", how="right")
-    extra = review.values[["abc_class_margin"]].join(review.bridge.accounts[["category"]])
-    extra = extra.rename(columns={"category": "bridge_category"})
+    extra = review.values[["abc_class_margin"]].copy()
+    if review.bridge is not None:  # no bridge when the data does not cover the prior LTM
+        extra = extra.join(review.bridge.accounts[["category"]])
+    extra["bridge_category"] = extra.pop("category") if "category" in extra else None
     out = out.merge(extra, left_on="account_id", right_index=True, how="left")
     return out.sort_values(["revenue_ltm", "account_id"], ascending=[False, True], kind="stable")
 

@@ -1,4 +1,4 @@
-"""Write the sample data as files: one CSV per table, or one Excel workbook.
+"""Write the sample data as files: one CSV or Parquet file per table, or one Excel workbook.
 
 Writing is atomic: everything goes into a temporary sibling folder first,
 which then replaces ``out_dir`` in one rename, so an interrupted run never
@@ -22,8 +22,11 @@ import pandas as pd
 from kamreport import schema
 from kamreport.errors import KamReportError, ParamsError
 from kamreport.sample.generator import DEFAULT_SEED, generate_sample
+from kamreport.sample.wholesale import CURRENCY as WHOLESALE_CURRENCY
+from kamreport.sample.wholesale import generate_wholesale
 
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx", "parquet")
+PROFILES = ("kam", "wholesale")
 MARKER = ".complete"
 README = "README.txt"
 WORKBOOK = "sample.xlsx"
@@ -31,20 +34,32 @@ EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, header included
 
 
 def export_sample(
-    out_dir: Path, fmt: str = "csv", seed: int = DEFAULT_SEED, **generate_kwargs: Any
+    out_dir: Path,
+    fmt: str = "csv",
+    seed: int = DEFAULT_SEED,
+    profile: str = "kam",
+    **generate_kwargs: Any,
 ) -> list[Path]:
     """Generate the sample and write it into ``out_dir``; returns the files written.
 
-    ``fmt`` is ``csv`` (``<table>.csv`` per table, UTF-8, dates YYYY-MM-DD) or
-    ``xlsx`` (``sample.xlsx``, one sheet per table). ``generate_kwargs`` go to
-    :func:`~kamreport.sample.generate_sample`. ``out_dir/.complete`` marks a
-    finished sample.
+    ``fmt`` is ``csv`` (``<table>.csv`` per table, UTF-8, dates YYYY-MM-DD), ``parquet``
+    (``<table>.parquet`` per table) or ``xlsx`` (``sample.xlsx``, one sheet per table).
+    ``profile`` is ``kam`` (the bundled key-account sample,
+    :func:`~kamreport.sample.generate_sample`) or ``wholesale`` (a distributor's
+    minimal export, :func:`~kamreport.sample.wholesale.generate_wholesale`);
+    ``generate_kwargs`` go to that function. ``out_dir/.complete`` marks a finished
+    sample.
     """
     if fmt not in FORMATS:
         raise ParamsError(f"Unknown sample format {fmt!r}. Expected one of: {', '.join(FORMATS)}.")
+    if profile not in PROFILES:
+        raise ParamsError(
+            f"Unknown sample profile {profile!r}. Expected one of: {', '.join(PROFILES)}."
+        )
     out_dir = Path(out_dir)
     _check_replaceable(out_dir)
-    tables = generate_sample(seed=seed, **generate_kwargs)
+    generate = generate_wholesale if profile == "wholesale" else generate_sample
+    tables = generate(seed=seed, **generate_kwargs)
     if fmt == "xlsx":
         too_big = {name: len(f) for name, f in tables.items() if len(f) >= EXCEL_MAX_ROWS}
         if too_big:
@@ -61,11 +76,19 @@ def export_sample(
     try:
         if fmt == "csv":
             names = [_write_csv(frame, staging / f"{name}.csv") for name, frame in tables.items()]
+        elif fmt == "parquet":
+            names = [
+                _write_parquet(frame, staging / f"{name}.parquet") for name, frame in tables.items()
+            ]
         else:
             names = [_write_xlsx(tables, staging / WORKBOOK)]
-        (staging / README).write_text(_readme(tables, fmt, seed, generate_kwargs), "utf-8")
+        readme = _readme if profile == "kam" else _wholesale_readme
+        (staging / README).write_text(readme(tables, fmt, seed, generate_kwargs), "utf-8")
         names.append(README)
-        (staging / MARKER).write_text(f"seed={seed}\nformat={fmt}\n", "utf-8")
+        marker = f"seed={seed}\nformat={fmt}\n" + (
+            f"profile={profile}\n" if profile != "kam" else ""
+        )
+        (staging / MARKER).write_text(marker, "utf-8")
         _swap_in(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -75,7 +98,10 @@ def export_sample(
 
 def sample_file_names() -> set[str]:
     """Every file name a sample folder may hold."""
-    return {f"{t.name}.csv" for t in schema.TABLES} | {WORKBOOK, README, MARKER}
+    tables = {t.name for t in schema.TABLES}
+    return (
+        {f"{n}.csv" for n in tables} | {f"{n}.parquet" for n in tables} | {WORKBOOK, README, MARKER}
+    )
 
 
 def _check_replaceable(out_dir: Path) -> None:
@@ -116,6 +142,12 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
 def _write_csv(frame: pd.DataFrame, path: Path) -> str:
     """One table as UTF-8 CSV: no index, dates as YYYY-MM-DD, numbers never in e-notation."""
     _plain_numbers(frame).to_csv(path, index=False, encoding="utf-8", date_format="%Y-%m-%d")
+    return path.name
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> str:
+    """One table as a Parquet file (no index; dates as timestamps, text as strings)."""
+    frame.to_parquet(path, index=False)
     return path.name
 
 
@@ -171,14 +203,13 @@ def _readme(
     """What the files are, how they were made and how to make them again."""
     lines = tables["order_lines"]["order_date"]
     accounts = len(tables["accounts"])
-    files = (
-        "one CSV file per table (UTF-8, dates YYYY-MM-DD)"
-        if fmt == "csv"
-        else (f"{WORKBOOK}, one sheet per table (dates as Excel dates)")
-    )
+    files = {
+        "csv": "one CSV file per table (UTF-8, dates YYYY-MM-DD)",
+        "parquet": "one Parquet file per table",
+    }.get(fmt, f"{WORKBOOK}, one sheet per table (dates as Excel dates)")
     options = "".join(f", {k}={v}" for k, v in sorted(generate_kwargs.items()))
     listing = "\n".join(
-        f"  {name + ('.csv' if fmt == 'csv' else ''):<22}{len(frame):>11,} rows  "
+        f"  {name + ('.' + fmt if fmt != 'xlsx' else ''):<22}{len(frame):>11,} rows  "
         f"{schema.table(name).description}"
         for name, frame in tables.items()
     )
@@ -202,5 +233,38 @@ each story is planted in kamreport/sample/stories.py.
 
 Make it again with:
   kamreport sample --out <folder> --format {fmt} --seed {seed}
+The next run replaces this folder: do not keep other files in it.
+"""
+
+
+def _wholesale_readme(
+    tables: dict[str, pd.DataFrame], fmt: str, seed: int, generate_kwargs: dict[str, Any]
+) -> str:
+    """What the wholesale files are, how to read them and how to make them again."""
+    lines = tables["order_lines"]
+    dates = lines["order_date"]
+    without = int((lines["account_id"] == "").sum())
+    credit = int((lines["net_amount"] < 0).sum())
+    options = "".join(f" --{k.replace('_', '-')} {v}" for k, v in sorted(generate_kwargs.items()))
+    options = options.replace("--n-accounts", "--accounts").replace("--target-lines", "--lines")
+    return f"""kamreport sample data: the wholesale profile
+============================================
+
+Generated by `kamreport sample --profile wholesale` (kamreport.sample.wholesale,
+seed={seed}). A fictitious distributor's minimal export, as many companies can give
+no more: {len(tables["accounts"]):,} customers with an id and a country (no names),
+and {len(lines):,} invoice lines from {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d} without
+costs or a product table. {credit:,} lines are credit notes (negative, order ids
+starting with C) and {without:,} lines have no customer id (guest orders).
+
+Amounts are in {WHOLESALE_CURRENCY}. Read it with a params file such as:
+
+  data:
+    source: <this folder>
+    currency: {WHOLESALE_CURRENCY}
+    lines_without_account: exclude   # the default, refuse, reports them as an error
+
+Make it again with:
+  kamreport sample --profile wholesale --out <folder> --format {fmt} --seed {seed}{options}
 The next run replaces this folder: do not keep other files in it.
 """

@@ -20,6 +20,7 @@ from kamreport.params import BoundsParams
 from kamreport.schema import TABLES
 from kamreport.sources.raw import RawData
 from kamreport.validation.bounds import bound_issues
+from kamreport.validation.derived import accounts_from_lines, default_names
 from kamreport.validation.relations import (
     account_warnings,
     convert_currencies,
@@ -28,6 +29,7 @@ from kamreport.validation.relations import (
     references,
 )
 from kamreport.validation.tables import Checked, check_table
+from kamreport.validation.unassigned import split_unassigned
 
 __all__ = ["validate"]
 
@@ -45,6 +47,7 @@ def validate(
     *,
     as_of: dt.date | None = None,
     bounds: BoundsParams | None = None,
+    lines_without_account: str = "refuse",
 ) -> tuple[dict[str, pd.DataFrame], ValidationReport]:
     """Check and type every table of ``raw``; amounts end up in ``currency``.
 
@@ -52,7 +55,9 @@ def validate(
     the report. ``as_of`` (default: the end of the last complete month in the
     data) decides which order lines fall after it, which is a warning, and with
     ``bounds`` (default :class:`BoundsParams`) which event dates lie too far in
-    the future (without ``as_of``, counted from today).
+    the future (without ``as_of``, counted from today). ``lines_without_account``
+    (``refuse`` or ``exclude``, ``data.lines_without_account``) says what happens
+    to order lines and invoices with an empty account_id.
     """
     currency = currency.strip().upper()
     issues: list[Issue] = list(raw.issues)
@@ -62,7 +67,7 @@ def validate(
     for spec in TABLES:
         table_raw = raw.tables.get(spec.name)
         if table_raw is None:
-            if spec.name in raw.unreadable:
+            if spec.name in raw.unreadable or spec.derived_from:
                 continue
             if spec.required:
                 issues.append(missing_table(raw, spec.name))
@@ -70,10 +75,20 @@ def validate(
                 absent.append(spec.name)
             continue
         skip = {column for name, column in wrongly_mapped if name == spec.name and column}
+        table_raw, unassigned = split_unassigned(table_raw, lines_without_account, currency)
+        if unassigned is not None:
+            issues.append(unassigned)
         result = check_table(table_raw, skip)
         checked[spec.name] = result
         issues.extend(result.issues)
 
+    if "accounts" in checked:
+        issues.extend(default_names(checked["accounts"]))
+    elif "accounts" not in raw.unreadable:
+        derived, note = accounts_from_lines(raw, checked.get("order_lines"))
+        if derived is not None and note is not None:
+            checked = {"accounts": derived, **checked}
+            issues.append(note)
     issues.extend(bound_issues(checked, bounds or BoundsParams(), as_of))
     issues.extend(references(checked))
     issues.extend(convert_currencies(checked, currency))

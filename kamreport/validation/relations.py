@@ -126,7 +126,8 @@ def cost_warnings(tables: dict[str, Checked]) -> list[Issue]:
                 source=lines.raw.source,
                 column="cost_amount",
                 fix="Add cost_amount (cost of goods sold per line) to the order lines to get "
-                "margins.",
+                "margins; without costs, set clv.assumed_margin (e.g. 0.25) in the params file "
+                "to value the accounts on an assumed margin.",
             )
         ]
     empty = lines.frame["cost_amount"].isna().to_numpy() & ~lines.invalid["cost_amount"]

@@ -211,9 +211,6 @@ def _check_range(raw: RawTable, column: Column, values: pd.Series, checked: Chec
 
 def missing_column(raw: RawTable, spec: Table, name: str) -> Issue:
     """``Column 'order_date' not in orders.csv. Columns in file: [...]`` with a mapping hint."""
-    spare = [h for h in raw.headers if normalize_header(h) not in spec.column_names]
-    close = difflib.get_close_matches(name, [normalize_header(h) for h in spare], n=1, cutoff=0.6)
-    example = next((h for h in spare if close and normalize_header(h) == close[0]), "<your header>")
     return Issue(
         "error",
         "missing_column",
@@ -222,8 +219,17 @@ def missing_column(raw: RawTable, spec: Table, name: str) -> Issue:
         source=raw.source,
         column=name,
         fix=f"Add the column, or map the header that holds it in the params file: "
-        f"data.columns: {{{raw.name}: {{{example}: {name}}}}}.",
+        f"{mapping_hint(raw, spec, name)}.",
     )
+
+
+def mapping_hint(raw: RawTable, spec: Table, name: str) -> str:
+    """``data.columns: {accounts: {Nmae: name}}`` with the closest unmapped header of the
+    table, or ``<your header>`` when none is close."""
+    spare = [h for h in raw.headers if normalize_header(h) not in spec.column_names]
+    close = difflib.get_close_matches(name, [normalize_header(h) for h in spare], n=1, cutoff=0.6)
+    example = next((h for h in spare if close and normalize_header(h) == close[0]), "<your header>")
+    return f"data.columns: {{{raw.name}: {{{example}: {name}}}}}"
 
 
 def empty_table(raw: RawTable, spec: Table) -> Issue:

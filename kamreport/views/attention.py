@@ -84,7 +84,7 @@ def entry(
         action=display.flag_action(item.kind),
         owner=t("attention.owner", owner=item.owner) if item.owner else t("attention.no_owner"),
         account=display.name(item.account_id) if account is not None else "",
-        account_note=item.account_id if account is not None else "",
+        account_note=display.id_note(item.account_id) if account is not None else "",
         link=link,
         also=t("attention.also", issues=t("attention.separator").join(others)) if others else "",
         attrs=attrs(
@@ -99,12 +99,17 @@ def account_block(
     shown: int,
     risk: RiskParams | None = None,
     reasons: Sequence[str] = (),
+    *,
+    margin_known: bool = True,
 ) -> AttentionBlock:
     """An account review's block: its first ``shown`` issues, and how many more there are;
-    ``reasons`` the issues' sentences as the review words them ("" where it does not)."""
+    ``reasons`` the issues' sentences as the review words them ("" where it does not).
+    ``margin_known``: False when the account's gross margin is unknown (no costs), so
+    "nothing needs attention" does not claim the margin is steady."""
     t = display.t
     if not items:
-        return AttentionBlock(t("attention.title"), none=t("attention.none"))
+        none = "attention.none" if margin_known else "attention.none_no_margin"
+        return AttentionBlock(t("attention.title"), none=t(none))
     more = len(items) - shown
     return AttentionBlock(
         t("attention.title"),

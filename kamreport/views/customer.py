@@ -35,9 +35,11 @@ from kamreport.views.blocks import (
     Line,
     Page,
     Table,
+    attrs,
 )
+from kamreport.views.coverage import coverage_note, not_covered
 from kamreport.views.customer_people import columns, label_row
-from kamreport.views.display import Display, number, other_names
+from kamreport.views.display import Display, missing, number, other_names
 from kamreport.views.page import page
 
 # Rows of the key-figures table: metric key and how its figures read.
@@ -125,7 +127,12 @@ def _page(review: AccountReview, display: Display, provenance: Provenance) -> Pa
     t = display.t
     p = review.profile
     name = display.name(p.account_id)
-    parts = [p.account_id, display.value("industry", p.industry), display.value("region", p.region)]
+    # the id unless it is the heading already; industry and region only where known
+    parts = [display.id_note(p.account_id)]
+    parts += [
+        display.value(kind, raw) for kind, raw in (("industry", p.industry), ("region", p.region))
+    ]
+    parts = [part for part in parts if part and part != display.na]
     if p.ka_manager:
         parts.append(display.labelled(t("profile.ka_manager"), p.ka_manager))
     parts.append(t("report.as_of", as_of=display.date(review.as_of)))
@@ -158,7 +165,10 @@ def _attention(review: AccountReview, display: Display, params: Params) -> Atten
     """The issues that need attention; a flag reads as its highlight (naming its window)."""
     year = review.as_of.year
     reasons = tuple(_sentence(h, display, year) if h else "" for h in review.attention_told)
-    return account_block(display, review.attention, ACCOUNT_SHOWN, params.risk, reasons)
+    margin_known = not missing(review.ltm.margin_pct.current)
+    return account_block(
+        display, review.attention, ACCOUNT_SHOWN, params.risk, reasons, margin_known=margin_known
+    )
 
 
 def _highlights(review: AccountReview, display: Display) -> HighlightsSection:
@@ -216,8 +226,11 @@ def _figure(display: Display, kind: str, value: object, compact: bool = False) -
     return display.number(value)
 
 
-def _change(display: Display, kind: str, c: Comparison) -> Change:
-    """Growth of a figure; a percentage changes in points."""
+def _change(display: Display, kind: str, c: Comparison, not_covered: str = "") -> Change:
+    """Growth of a figure; a percentage changes in points; ``not_covered`` instead when the
+    data does not cover the comparison window."""
+    if not_covered:
+        return Change(not_covered)
     return display.change(c.change, "points") if kind == "percent" else display.change(c.growth)
 
 
@@ -225,6 +238,10 @@ def _kpis(review: AccountReview, display: Display) -> KeyFiguresSection:
     t = display.t
     k = review.ltm
     prior = t("report.period_prior_ltm")
+    na = {
+        window: "" if review.coverage.covered(window) else not_covered(display, review.coverage)
+        for window in ("ltm", "ytd")
+    }
 
     def card(key: str, kind: str) -> Kpi:
         c: Comparison = getattr(k, key)
@@ -232,7 +249,8 @@ def _kpis(review: AccountReview, display: Display) -> KeyFiguresSection:
         value, before = shown
         label = sales.windowed(t(f"kpi.{key}"), t("report.period_ltm"))
         note = display.labelled(prior, before)
-        return Kpi(label, value, note=note, change=_change(display, kind, c), metric=key)
+        change = _change(display, kind, c, na["ltm"])
+        return Kpi(label, value, note=note, change=change, metric=key)
 
     cards = [card("revenue", "money")]
     if k.gross_margin.current is not None:
@@ -242,10 +260,10 @@ def _kpis(review: AccountReview, display: Display) -> KeyFiguresSection:
     rows = []
     for key, kind in KPI_ROWS:
         cells: list[Cell] = []
-        for c in (getattr(review.ltm, key), getattr(review.ytd, key)):
+        for c, window in ((getattr(review.ltm, key), "ltm"), (getattr(review.ytd, key), "ytd")):
             cells.append(Cell(_figure(display, kind, c.current), numeric=True))
             cells.append(Cell(_figure(display, kind, c.prior), numeric=True))
-            cells.append(Cell(numeric=True, change=_change(display, kind, c)))
+            cells.append(Cell(numeric=True, change=_change(display, kind, c, na[window])))
         rows.append(label_row(t(f"kpi.{key}"), *cells, metric=key))
     periods = ("#period_ltm", "#period_prior_ltm", "#growth", "#period_ytd", "#period_prior_ytd")
     heads = (Column(t("kpi.metric")), *columns(t, "report.", *periods, "#growth"))
@@ -255,6 +273,9 @@ def _kpis(review: AccountReview, display: Display) -> KeyFiguresSection:
 def _data_quality(review: AccountReview, display: Display) -> DataQualitySection:
     t = display.t
     notes = []
+    told = coverage_note(display, review.coverage)
+    if told:  # once: the comparisons the data does not cover
+        notes.append(Line(told, tone="warning", attrs=attrs(coverage="")))
     for n in review.notes:
         values = {k: display.number(v) if k in COUNTS else str(v) for k, v in n.values.items()}
         notes.append(Line(t(n.message, **values), tone="warning"))

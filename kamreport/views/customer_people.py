@@ -12,11 +12,18 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kamreport.analytics.account_review import AccountReview
+from kamreport.analytics.account_review import AccountReview, AccountValue
 from kamreport.analytics.satisfaction import Satisfaction
 from kamreport.params import Params
 from kamreport.views.blocks import Cell, ChartView, Column, Kpi, Row, Table, attrs
 from kamreport.views.display import Display, missing, number, text_or_blank
+from kamreport.views.value_basis import (
+    clv_margin_note,
+    left_out_text,
+    no_lifetime_value,
+    weights_text,
+    with_assumed_margin,
+)
 
 PLANNED_SHOWN = 8  # planned activities listed
 BAR_PX_PER_POINT = 6  # width of a score contribution's bar
@@ -112,6 +119,7 @@ class ValueSection:
     table: Table | None = None  # CLV and its parts
     criteria: tuple[Criterion, ...] = ()
     score: str = ""  # the criteria's total
+    notes: tuple[str, ...] = ()  # the margin behind lifetime value; the score's criteria
 
 
 @dataclass(frozen=True)
@@ -389,14 +397,18 @@ def value(review: AccountReview, display: Display, params: Params) -> ValueSecti
     if v is None:
         return ValueSection(no_data=t("review.no_data.value"))
     row = v.row
-    clv_label = t(
-        "review.value.clv",
-        months=display.number(params.clv.horizon_months),
-        rate=display.percent(params.clv.discount_rate, digits=0),
+    clv_label = with_assumed_margin(
+        display,
+        t(
+            "review.value.clv",
+            months=display.number(params.clv.horizon_months),
+            rate=display.percent(params.clv.discount_rate, digits=0),
+        ),
+        v.clv,
     )
     rank = t("review.value.rank_of", rank=display.number(row["rank"]), n=display.number(v.accounts))
     abc = display.na if missing(row.get("abc_class")) else str(row["abc_class"])
-    clv_range = _clv_range(row, display, params)
+    clv_range = display.na if no_lifetime_value(v.clv) else _clv_range(row, display, params)
     cards = (
         Kpi(clv_label, display.money(row["clv"], compact=True), clv_range, metric="clv"),
         Kpi(
@@ -408,6 +420,7 @@ def value(review: AccountReview, display: Display, params: Params) -> ValueSecti
         Kpi(
             f"{t('review.value.tier')} · {t('review.value.abc')}",
             f"{display.tier(row.get('tier'))} · {abc}",
+            note=t("review.value.tier_capped") if _key_capped(row) else "",
         ),
     )
     table = figures(
@@ -420,6 +433,7 @@ def value(review: AccountReview, display: Display, params: Params) -> ValueSecti
         ("expected_margin", display.money_cell(row["expected_margin_12m"]), "expected_margin_12m"),
         ("p_alive", display.percent_cell(row["p_alive"]), "p_alive"),
     )
+    left_out = set(v.basis.left_out) if v.basis is not None else set()
     criteria = tuple(
         Criterion(
             t(f"review.value.criteria.{criterion}"),
@@ -427,6 +441,7 @@ def value(review: AccountReview, display: Display, params: Params) -> ValueSecti
             round(max(number(points) or 0.0, 0.0) * BAR_PX_PER_POINT, 1),
         )
         for criterion, points in v.contributions.items()
+        if criterion not in left_out  # no account has data for it: the notes say why
     )
     return ValueSection(
         fallback=_clv_method(row, t),
@@ -434,6 +449,36 @@ def value(review: AccountReview, display: Display, params: Params) -> ValueSecti
         table=table,
         criteria=criteria,
         score=display.number(row["score"], 1),
+        notes=tuple(n for n in (clv_margin_note(display, v.clv), *_score_notes(v, display)) if n),
+    )
+
+
+def _key_capped(row: pd.Series) -> bool:
+    """Whether the account reached the key score but fell under the key-tier cap."""
+    capped = row.get("key_capped")
+    return not missing(capped) and bool(capped)
+
+
+def _score_notes(v: AccountValue, display: Display) -> tuple[str, ...]:
+    """The account's criteria with their effective weights, those the account has no value
+    for, and those left out for the whole portfolio with the reason."""
+    if v.weights is None or v.basis is None:
+        return ()
+    key = "review.value.criteria"
+    strategy = v.basis.strategy
+    used = {c: float(w) for c, w in v.weights.items() if pd.notna(w) and w > 0}
+    missing_here = [
+        display.t(f"{key}.{c}") for c in v.basis.used if c not in used and strategy.get(c, 0) > 0
+    ]
+    return (
+        display.t("review.value.weights_used", weights=weights_text(display, used, key)),
+        display.t(
+            "review.value.account_missing",
+            criteria=display.t("attention.separator").join(missing_here),
+        )
+        if missing_here
+        else "",
+        left_out_text(display, v.basis, key),
     )
 
 

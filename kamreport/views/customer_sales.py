@@ -35,7 +35,6 @@ class TargetsSection:
 @dataclass(frozen=True)
 class MixSection:
     no_data: str = ""
-    note: str = ""  # products have no categories
     chart: ChartView | None = None
     categories: Table | None = None  # LTM revenue and share by category
     whitespace: Table | None = None
@@ -144,6 +143,8 @@ def targets_section(review: AccountReview, display: Display) -> TargetsSection:
 def mix_section(review: AccountReview, chart: ChartView | None, display: Display) -> MixSection:
     t = display.t
     mx = review.mix
+    if mx is not None and not mx.has_categories:
+        return MixSection(no_data=t("review.mix.no_categories"))
     if mx is None or chart is None:
         return MixSection(no_data=t("review.no_data.mix"))
     total = float(mx.ltm_by_category.sum())
@@ -197,7 +198,6 @@ def mix_section(review: AccountReview, chart: ChartView | None, display: Display
             "review.mix.no_whitespace" if lapsed is None else "review.mix.no_whitespace_but_lapsed"
         )
     return MixSection(
-        note="" if mx.has_categories else t("review.mix.no_categories"),
         chart=chart,
         categories=categories,
         whitespace=whitespace,
@@ -318,7 +318,8 @@ def profitability_section(
             metric=column,
         )
         for column, key in (("products", "products_short"), ("categories", "categories"))
-    )
+        if column != "categories" or review.mix is None or review.mix.has_categories
+    )  # without categories every line is "other": a count of 1 would say nothing
     heads = (Column(t("review.profitability.quarter")), *quarters)
     return ProfitabilitySection(
         note="" if pr.cost_to_serve is not None else t("review.profitability.no_costs"),

@@ -105,6 +105,11 @@ class Display:
         """The account's display name (its id when the data has none)."""
         return self.names.get(str(account_id), str(account_id))
 
+    def id_note(self, account_id: str) -> str:
+        """The id shown beside an account's name: "" when the name is the id (an export
+        without names), so no table reads "12347 12347"."""
+        return "" if self.name(account_id) == str(account_id) else str(account_id)
+
     def tier(self, tier: object) -> str:
         """The tier's name (key, growth, maintain, ordinary; new = not yet a customer)."""
         return self.na if missing(tier) else self.fmt.t(f"tier.{tier}")
@@ -177,7 +182,8 @@ class Display:
 
         Kinds: money, money_full, percent (a fraction), fraction (the same),
         growth (signed %), points (a change in pp, worded: "+1.2 pp", "提高1.2个百分点"),
-        pp (a size in pp, unsigned), count, number, decimal, days, days_ago, category, none.
+        pp (a size in pp, unsigned), count, number, decimal, days, days_ago, date, category,
+        none.
         """
         if kind == "days_ago":
             if missing(value):
@@ -187,6 +193,8 @@ class Display:
             return self.na
         if kind == "days":
             return self.fmt.t("review.unit.days", n=self.number(value))
+        if kind == "date":
+            return self.date(value)
         if kind == "money":
             return self.money(value, compact=True)
         if kind == "money_full":
@@ -264,7 +272,7 @@ class Display:
 
     def account_cell(self, account_id: str, link: str = "") -> Cell:
         """An account in a table: its display name (linked to its review) and its id."""
-        return Cell(self.name(account_id), link=link, note=str(account_id))
+        return Cell(self.name(account_id), link=link, note=self.id_note(account_id))
 
     def money_cell(self, value: object, *, compact: bool = False) -> Cell:
         return Cell(self.money(value, compact=compact), numeric=True)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from kamreport.i18n import Formatter
 from kamreport.views.blocks import Cell, Change, Column, Row, Table, attrs
+from kamreport.views.coverage import coverage_note, not_covered
 from kamreport.views.display import Display, account_names
 
 if TYPE_CHECKING:
@@ -109,8 +110,17 @@ def period(summary: EmailSummary, display: Display) -> str:
     return display.t("email.period", as_of=display.date(summary.as_of))
 
 
-def year_on_year(display: Display, growth: float | None) -> str:
-    """A year-on-year change in words: "up 2.5% year on year", 同比增长2.5%."""
+def _not_covered(summary: EmailSummary, display: Display) -> str:
+    """ "n/a — data starts <date>" when the data does not cover the prior LTM, else ""."""
+    c = summary.coverage
+    return not_covered(display, c) if c is not None and not c.covered("ltm") else ""
+
+
+def year_on_year(display: Display, growth: float | None, na: str = "") -> str:
+    """A year-on-year change in words: "up 2.5% year on year", 同比增长2.5%; ``na`` when the
+    data does not cover the year before."""
+    if na:
+        return na
     if growth is None:
         return display.t("email.yoy_na")
     shown = display.percent(abs(growth))
@@ -147,7 +157,9 @@ def subject(summary: EmailSummary, display: Display) -> str:
         "email.subject_portfolio",
         **values,
         revenue=display.money(revenue.current if revenue else None, compact=True),
-        change=year_on_year(display, revenue.growth if revenue else None),
+        change=year_on_year(
+            display, revenue.growth if revenue else None, _not_covered(summary, display)
+        ),
     )
 
 
@@ -228,7 +240,7 @@ def changes_section(
     rows: list[Row] = []
 
     def row(account_id: str, kind: str, text: str, figure: Cell | None = None) -> None:
-        cells = (Cell(d.name(account_id), header=True, note=account_id), Cell(text))
+        cells = (Cell(d.name(account_id), header=True, note=d.id_note(account_id)), Cell(text))
         figure = figure or Cell(numeric=True)  # only movers have a figure
         rows.append(Row((*cells, figure), attrs=attrs(account=account_id, change=kind)))
 
@@ -306,7 +318,9 @@ def attention_section(
     return EmailSection("attention", title, Table("attention", columns, rows), notes=tuple(notes))
 
 
-def kpi_table(kpis: Sequence[KpiLine], display: Display) -> Table:
+def kpi_table(kpis: Sequence[KpiLine], display: Display, na: str = "") -> Table:
+    """The headline figures, LTM against the prior LTM; ``na`` instead of every change when
+    the data does not cover the prior LTM."""
     t = display.t
     columns = (
         Column(t("kpi.metric")),
@@ -320,7 +334,9 @@ def kpi_table(kpis: Sequence[KpiLine], display: Display) -> Table:
                 Cell(t(f"kpi.{k.key}"), header=True),
                 Cell(display.text(KPI_TEXT[k.kind], k.current), numeric=True),
                 Cell(display.text(KPI_TEXT[k.kind], k.prior), numeric=True),
-                display.change_cell(k.growth, "points" if k.kind == "percent" else "growth"),
+                Cell(na, numeric=True)
+                if na
+                else display.change_cell(k.growth, "points" if k.kind == "percent" else "growth"),
             ),
             attrs=attrs(metric=k.key),
         )
@@ -438,7 +454,13 @@ def email_view(
     cids = cids or {}
     refs = tuple(ChartRef(c.name, cids[c.name], c.alt, c.width, c.height) for c in charts)
     by_name = {c.name: c for c in refs}
-    kpis = EmailSection("kpis", t("email.section.kpis"), kpi_table(summary.kpis, display))
+    told = coverage_note(display, summary.coverage) if summary.coverage is not None else ""
+    kpis = EmailSection(
+        "kpis",
+        t("email.section.kpis"),
+        kpi_table(summary.kpis, display, _not_covered(summary, display)),
+        notes=(told,) if told else (),
+    )
     sections = [kpis]
     if summary.report == "portfolio":
         # what needs attention first, then the figures and what changed

@@ -121,6 +121,11 @@ def accounts_table(
     """The accounts in the order given; ``places`` their place in each order (data-order-*)."""
     t = display.t
     places = places or orders(rows, display.names)
+    assumed = next((r.clv_assumed_margin for r in rows if r.clv_assumed_margin > 0), None)
+    clv_label = t("batch.col.clv")
+    if assumed is not None:  # lifetime value from an assumed margin: say so in the header
+        margin = display.percent(assumed, 0)
+        clv_label = display.aside(clv_label, t("review.value.assumed_margin", margin=margin))
     columns = (
         Column(t("batch.col.rank"), numeric=True),
         Column(t("batch.col.account")),
@@ -131,7 +136,7 @@ def accounts_table(
         Column(t("batch.col.growth"), numeric=True),
         Column(t("batch.col.margin_pct"), numeric=True),
         Column(t("batch.col.score"), numeric=True),
-        Column(t("batch.col.clv"), numeric=True),
+        Column(clv_label, numeric=True),
         Column(t("attention.col.other")),
         Column(t("batch.col.report")),
         Column(t("batch.col.status")),

@@ -233,24 +233,25 @@ def headlines(review: PortfolioReview, display: Display) -> tuple[Line, ...]:
     revenue_text, margin_text = _revenue_and_margin(review, d)
     out = [line(revenue_text, "bridge", "revenue_ltm")]
     b = review.bridge
-    change = b.accounts["change"]
-    # the biggest grower; ties by account id
-    ordered = change.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
-    grower = d.name(ordered.index[0]) if len(ordered) else ""
-    out.append(
-        line(
-            t(
-                "portfolio.summary.bridge",
-                growth=d.money(b.components["growth"], compact=True),
-                decline=d.money(-b.components["decline"], compact=True),
-                lost=d.money(-b.components["lost"], compact=True),
-                new=d.money(b.components["new"], compact=True),
-                top=grower,
-            ),
-            "bridge",
-            "bridge_components",
+    if b is not None:  # no bridge when the data does not cover the prior LTM
+        change = b.accounts["change"]
+        # the biggest grower; ties by account id
+        ordered = change.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+        grower = d.name(ordered.index[0]) if len(ordered) else ""
+        out.append(
+            line(
+                t(
+                    "portfolio.summary.bridge",
+                    growth=d.money(b.components["growth"], compact=True),
+                    decline=d.money(-b.components["decline"], compact=True),
+                    lost=d.money(-b.components["lost"], compact=True),
+                    new=d.money(b.components["new"], compact=True),
+                    top=grower,
+                ),
+                "bridge",
+                "bridge_components",
+            )
         )
-    )
     out.append(line(margin_text, "segments", "gross_margin_ltm"))
     c = review.revenue
     out.append(
@@ -267,20 +268,19 @@ def headlines(review: PortfolioReview, display: Display) -> tuple[Line, ...]:
         )
     )
     key = review.tier_table.loc["key"]
-    moves = review.moves["direction"].value_counts()
-    out.append(
-        line(
-            t(
-                "portfolio.summary.tiers",
-                keys=d.number(key["accounts"]),
-                share=d.percent(key["share"]),
-                up=d.number(moves.get("up", 0)),
-                down=d.number(moves.get("down", 0)),
-            ),
-            "tiers",
-            "tier_table",
+    keys, share = d.number(key["accounts"]), d.percent(key["share"])
+    if review.moves is None:  # the tiers of a year ago are not known
+        tiers_text = t("portfolio.summary.tiers_no_moves", keys=keys, share=share)
+    else:
+        moves = review.moves["direction"].value_counts()
+        tiers_text = t(
+            "portfolio.summary.tiers",
+            keys=keys,
+            share=share,
+            up=d.number(moves.get("up", 0)),
+            down=d.number(moves.get("down", 0)),
         )
-    )
+    out.append(line(tiers_text, "tiers", "tier_table"))
     out.extend(_follow_up(review, d, line))
     return tuple(out[:MAX_HEADLINES])
 
@@ -292,10 +292,12 @@ def _follow_up(
     t, out = d.t, []
     if len(review.at_risk):
         high = review.risk_levels.loc["high"]
+        # lost accounts need the prior LTM: left out when the data does not cover it
+        key = "retention" if review.bridge is not None else "retention_no_lost"
         out.append(
             line(
                 t(
-                    "portfolio.summary.retention",
+                    f"portfolio.summary.{key}",
                     accounts=d.number(high["accounts"]),
                     revenue=d.money(high["revenue_ltm"], compact=True),
                     share=d.percent(high["share"]),

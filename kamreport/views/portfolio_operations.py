@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kamreport.views.blocks import Cell, ChartView, Kpi, Line, Row, Table, attrs
+from kamreport.views.coverage import coverage_note, not_covered
 from kamreport.views.portfolio_parts import Context, Part, bar_width
 
 
@@ -40,10 +41,12 @@ class ReceivablesSection:
 
 @dataclass(frozen=True)
 class QualitySection:
-    """Likely duplicate accounts and the warnings found when the data was loaded."""
+    """The comparisons the data does not cover, likely duplicate accounts and the warnings
+    found when the data was loaded."""
 
     duplicates: Part
     warnings_title: str
+    coverage: str = ""  # the comparisons left out because the data starts too late
     warnings: tuple[Line, ...] = ()
     warnings_more: str = ""
     warnings_empty: str = ""
@@ -118,6 +121,8 @@ def _at_risk(ctx: Context) -> Part:
 def _lost(ctx: Context) -> Part:
     d, t = ctx.display, ctx.t
     title = t("portfolio.retention.lost")
+    if ctx.review.bridge is None:  # lost since the prior LTM: not known without it
+        return Part(title, empty=not_covered(d, ctx.review.coverage))
     if not len(ctx.review.lost):
         return Part(title, empty=t("portfolio.retention.none_lost"))
 
@@ -265,6 +270,7 @@ def quality(ctx: Context) -> QualitySection:
         duplicates = Part(title, empty=t("portfolio.quality.no_duplicates"))
     limit = ctx.rows * 2
     return QualitySection(
+        coverage=coverage_note(d, r.coverage),
         duplicates=duplicates,
         warnings_title=t("portfolio.quality.warnings"),
         warnings=tuple(Line(str(w), tone=w.severity) for w in r.warnings[:limit]),

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kamreport.analytics.segments import UNKNOWN
+from kamreport.analytics.valuation import clv_choice
 from kamreport.views.blocks import Cell, ChartView, Kpi, Row, Table, attrs
+from kamreport.views.coverage import not_covered, not_covered_cell
 from kamreport.views.portfolio_parts import Context, Part
+from kamreport.views.value_basis import clv_margin_note, no_lifetime_value, with_assumed_margin
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,15 @@ def segments(ctx: Context) -> SegmentsSection:
         "portfolio.col.active_accounts",
         numeric=range(1, 7),
     )
+    covered = r.coverage.covered("ltm")
     parts = []
     for dim, table in r.segments.items():
         title = t(f"portfolio.segments.{dim}")
         if not len(table):
             parts.append(Part(title, empty=t("portfolio.no_data.segment")))
+            continue
+        if (table.index == UNKNOWN).all():  # e.g. no region column: not "n/a 100%"
+            parts.append(Part(title, empty=t("portfolio.no_data.segment_unknown")))
             continue
         rows = tuple(
             Row(
@@ -74,7 +81,7 @@ def segments(ctx: Context) -> SegmentsSection:
                     Cell(d.na if seg == UNKNOWN else d.value(dim, seg), header=True),
                     d.money_cell(row["revenue_ltm"]),
                     d.percent_cell(row["share"]),
-                    d.change_cell(row["growth"]),
+                    d.change_cell(row["growth"]) if covered else not_covered_cell(d, r.coverage),
                     d.money_cell(row["gross_margin_ltm"]),
                     d.percent_cell(row["margin_pct"]),
                     d.number_cell(row["accounts"]),
@@ -92,6 +99,8 @@ def bridge(ctx: Context, chart: ChartView | None) -> BridgeSection:
     """From the prior 12 months' revenue to the last 12 months', component by component."""
     r, d, t = ctx.review, ctx.display, ctx.t
     b = r.bridge
+    if b is None:  # new, lost, grown or shrunk: all need the prior LTM
+        return BridgeSection(no_data=not_covered(d, r.coverage))
     if not (b.prior_total or b.current_total):
         return BridgeSection(no_data=t("portfolio.no_data.revenue"))
     rows = (
@@ -192,13 +201,16 @@ def value(ctx: Context, chart: ChartView | None) -> ValueSection:
     """The portfolio's lifetime value and the accounts holding most of it."""
     r, d, t = ctx.review, ctx.display, ctx.t
     v = r.values
+    choice = clv_choice(v)
+    if no_lifetime_value(choice):  # no costs and no assumed margin: say why and what to set
+        return ValueSection(no_data=clv_margin_note(d, choice))
     if not (v["clv"] > 0).any():
         return ValueSection(no_data=t("portfolio.no_data.clv"))
     total = float(v["clv"].sum())
     flagged = float(v.loc[v.index.isin(r.at_risk.index), "clv"].sum())
     kpis = (
         Kpi(
-            t("portfolio.value.total"),
+            with_assumed_margin(d, t("portfolio.value.total"), choice),
             d.money(total, compact=True),
             t("portfolio.value.horizon", months=d.number(ctx.params.clv.horizon_months)),
         ),
@@ -232,7 +244,7 @@ def value(ctx: Context, chart: ChartView | None) -> ValueSection:
     rows, more = ctx.account_rows(ranked, ctx.rows, cells)
     columns = ctx.columns(
         "portfolio.col.account",
-        "portfolio.value.clv",
+        with_assumed_margin(d, t("portfolio.value.clv"), choice),
         t("portfolio.value.range", level=d.percent(ctx.params.clv.interval_level, 0)),
         "portfolio.value.p_alive",
         "portfolio.col.revenue_ltm",
@@ -243,6 +255,7 @@ def value(ctx: Context, chart: ChartView | None) -> ValueSection:
     top = Part(
         t("portfolio.value.most"),
         Table("clv", columns, rows, more=more),
+        intro=clv_margin_note(d, choice),
         note=t("portfolio.value.definition"),
     )
     return ValueSection(kpis, chart, top)

@@ -14,9 +14,12 @@ import pandas as pd
 
 from kamreport.analytics.clv_backtest import ClvBacktest, MethodScore
 from kamreport.analytics.portfolio import Concentration
-from kamreport.analytics.valuation import clv_choice
+from kamreport.analytics.scoring import ScoreBasis
+from kamreport.analytics.valuation import clv_choice, stored_key_cap, stored_score_basis
 from kamreport.views.blocks import Cell, ChartView, Kpi, Row, Table, attrs
+from kamreport.views.coverage import not_covered
 from kamreport.views.portfolio_parts import Context, Part, bar_width
+from kamreport.views.value_basis import key_cap_text, left_out_text, weights_text
 
 
 @dataclass(frozen=True)
@@ -102,20 +105,37 @@ def concentration(ctx: Context, chart: ChartView | None) -> ConcentrationSection
         a=d.percent(s.abc_a_threshold, 0),
         b=d.percent(s.abc_b_threshold, 0),
     )
+    no_margin = int(r.values["abc_class_margin"].isna().sum())
+    margin_note = (
+        t(
+            "portfolio.concentration.margin_missing",
+            n=d.number(no_margin),
+            total=d.number(len(r.values)),
+        )
+        if r.margin is not None and no_margin
+        else ""
+    )
     abc = (
         _abc(ctx, t("portfolio.concentration.by_revenue"), r.revenue, "abc-1"),
-        _abc(ctx, t("portfolio.concentration.by_margin"), r.margin, "abc-2"),
+        _abc(ctx, t("portfolio.concentration.by_margin"), r.margin, "abc-2", margin_note),
     )
     v = r.values
+    # without any cost data there are no margin classes: the column is left out
+    with_margin = r.margin is not None
 
     def cells(account_id: str, row: pd.Series) -> tuple[Cell, ...]:
+        margin_class = v.at[account_id, "abc_class_margin"]
         return (
             Cell(d.number(row["rank"]), numeric=True),
             ctx.account(account_id),
             d.money_cell(row["value"]),
             d.percent_cell(row["value_share"]),
             Cell(d.value("abc_class", v.at[account_id, "abc_class"])),
-            Cell(d.value("abc_class", v.at[account_id, "abc_class_margin"])),
+            *(
+                (Cell(d.na if pd.isna(margin_class) else d.value("abc_class", margin_class)),)
+                if with_margin
+                else ()
+            ),
         )
 
     rows, more = ctx.account_rows(c.curve, ctx.rows, cells)
@@ -125,7 +145,7 @@ def concentration(ctx: Context, chart: ChartView | None) -> ConcentrationSection
         "portfolio.col.revenue_ltm",
         "portfolio.col.cum_share",
         "portfolio.concentration.class_revenue",
-        "portfolio.concentration.class_margin",
+        *(("portfolio.concentration.class_margin",) if with_margin else ()),
         numeric=(0, 2, 3),
     )
     top = Part(
@@ -134,8 +154,10 @@ def concentration(ctx: Context, chart: ChartView | None) -> ConcentrationSection
     return ConcentrationSection(kpis, chart, rule, abc, top)
 
 
-def _abc(ctx: Context, title: str, conc: Concentration | None, table_id: str) -> Part:
-    """ABC classes of one value: accounts, amount and share per class."""
+def _abc(
+    ctx: Context, title: str, conc: Concentration | None, table_id: str, note: str = ""
+) -> Part:
+    """ABC classes of one value: accounts, amount and share per class (``note`` after)."""
     if conc is None:
         return Part(title, empty=ctx.t("portfolio.no_data.margin"))
     d = ctx.display
@@ -158,7 +180,7 @@ def _abc(ctx: Context, title: str, conc: Concentration | None, table_id: str) ->
         "portfolio.col.share",
         numeric=(1, 2, 3),
     )
-    return Part(title, Table(table_id, columns, rows))
+    return Part(title, Table(table_id, columns, rows), note=note)
 
 
 def tiers(ctx: Context) -> TiersSection:
@@ -199,38 +221,50 @@ def tiers(ctx: Context) -> TiersSection:
         growth_score=d.number(s.tier_growth_min_score),
         maintain=d.number(s.tier_maintain_min_score),
     )
-    weights = " · ".join(
-        f"{t(f'portfolio.criterion.{c}')} {d.percent(w, 0)}" for c, w in s.weights.items()
+    basis = stored_score_basis(v)
+    weights = (
+        _basis_text(ctx, basis)
+        if basis is not None
+        else t(
+            "review.value.weights_portfolio",
+            weights=weights_text(
+                d, {c: w for c, w in s.weights.items() if w > 0}, "portfolio.criterion"
+            ),
+        )
     )
-    migration = r.migration
-    moves = r.moves["direction"].value_counts()
     return TiersSection(
-        tiers=Part(table=Table("tiers", tier_columns, tier_rows), note=rules),
+        tiers=Part(
+            table=Table("tiers", tier_columns, tier_rows),
+            note=" ".join(x for x in (rules, key_cap_text(d, stored_key_cap(v))) if x),
+        ),
         scores=Part(
             t("portfolio.tiers.scores"),
             _scores(ctx, v.sort_values("score", ascending=False, kind="stable")),
             intro=f"{t('portfolio.tiers.scores_note')} {weights}",
         ),
-        migration=Part(
-            t("portfolio.tiers.migration", then=d.date(r.then)),
-            _migration(ctx, migration),
-            note=t(
-                "portfolio.tiers.moves",
-                up=d.number(moves.get("up", 0)),
-                down=d.number(moves.get("down", 0)),
-                new=d.number(moves.get("new", 0)),
-            ),
-        ),
+        migration=_migration_part(ctx),
         sensitivity_title=t("portfolio.tiers.sensitivity", step=d.percent(p.sensitivity_step, 0)),
         sensitivity=_sensitivity(ctx),
         fragile=_fragile(ctx),
     )
 
 
+def _basis_text(ctx: Context, basis: ScoreBasis) -> str:
+    """The criteria used with their effective weights, and those left out with why."""
+    d = ctx.display
+    used = d.t(
+        "review.value.weights_portfolio",
+        weights=weights_text(d, basis.weights, "portfolio.criterion"),
+    )
+    return " ".join(x for x in (used, left_out_text(d, basis, "portfolio.criterion")) if x)
+
+
 def _scores(ctx: Context, ranked: pd.DataFrame) -> Table:
     """Each account's score with the contribution of every criterion (they add up)."""
     d = ctx.display
-    criteria = tuple(ctx.params.scoring.weights)
+    basis = stored_score_basis(ctx.review.values)
+    # criteria no account has data for get no column (the basis note says why)
+    criteria = basis.used if basis is not None else tuple(ctx.params.scoring.weights)
 
     def cells(account_id: str, row: pd.Series) -> tuple[Cell, ...]:
         return (
@@ -259,6 +293,26 @@ def _scores(ctx: Context, ranked: pd.DataFrame) -> Table:
         numeric=(0, 3, *range(4, 4 + len(criteria))),
     )
     return Table("scores", columns, rows, more=more)
+
+
+def _migration_part(ctx: Context) -> Part:
+    """The tier migration since a year ago; n/a with the data's start when the data does
+    not cover the twelve months before that date (the tiers then are not known)."""
+    r, d, t = ctx.review, ctx.display, ctx.t
+    title = t("portfolio.tiers.migration", then=d.date(r.then))
+    if r.migration is None or r.moves is None:
+        return Part(title, empty=not_covered(d, r.coverage))
+    moves = r.moves["direction"].value_counts()
+    return Part(
+        title,
+        _migration(ctx, r.migration),
+        note=t(
+            "portfolio.tiers.moves",
+            up=d.number(moves.get("up", 0)),
+            down=d.number(moves.get("down", 0)),
+            new=d.number(moves.get("new", 0)),
+        ),
+    )
 
 
 def _migration(ctx: Context, migration: pd.DataFrame) -> Table:
@@ -295,6 +349,8 @@ def _migration(ctx: Context, migration: pd.DataFrame) -> Table:
 def _sensitivity(ctx: Context) -> Table:
     """Per criterion: its weight and how many accounts change tier when it moves."""
     d, t = ctx.display, ctx.t
+    basis = stored_score_basis(ctx.review.values)
+    left_out = set(basis.left_out) if basis is not None else set()
     rows = tuple(
         Row(
             (
@@ -306,6 +362,7 @@ def _sensitivity(ctx: Context) -> Table:
             attrs=attrs(criterion=c),
         )
         for c, row in ctx.review.sensitivity_summary.iterrows()
+        if c not in left_out  # no data for any account: the scores section says why
     )
     columns = ctx.columns(
         "portfolio.tiers.criterion",
@@ -360,6 +417,8 @@ def _clv_backtest(ctx: Context) -> ClvBacktestPart | None:
         else t("portfolio.clv_backtest.method_rule", reason=clv_reason(t, choice.reasons))
     )
     bt: ClvBacktest = choice.backtest
+    if not ctx.review.coverage.covered("clv_backtest"):
+        return ClvBacktestPart(title, method=method, no_data=not_covered(d, ctx.review.coverage))
     if bt.unavailable or bt.rule is None:
         reason = t("review.value.clv_reason.backtest_unavailable")
         return ClvBacktestPart(
@@ -427,6 +486,8 @@ def backtest(ctx: Context) -> BacktestSection:
     r, d, t = ctx.review, ctx.display, ctx.t
     bt = r.backtest
     clv_part = _clv_backtest(ctx)
+    if not r.coverage.covered("tiers_then"):  # the scores of a year ago are not known
+        return BacktestSection(no_data=not_covered(d, r.coverage), clv=clv_part)
     if bt is None or not bt.followed:
         return BacktestSection(no_data=t("portfolio.no_data.backtest"), clv=clv_part)
     intro = t(

@@ -297,7 +297,7 @@ def spread_block(setting: TargetSetting, display: Display) -> TableBlock:
     rows = tuple(
         Row(
             (
-                Cell(display.name(a), header=True, note=str(a)),
+                Cell(display.name(a), header=True, note=display.id_note(a)),
                 Cell(display.tier(tiers.get(a))),
                 display.money_cell(r["start"]),
                 Cell(display.signed_money(r["spread"]), numeric=True),

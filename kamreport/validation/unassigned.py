@@ -1,0 +1,93 @@
+"""Rows without an account: order lines (and invoices) whose ``account_id`` is empty.
+
+Exports often hold sales without a customer (guest orders, cash sales). They cannot
+belong to any account, so by default they are an error with their count and amount;
+``data.lines_without_account: exclude`` leaves them out of every figure instead, and
+a warning with the same count and amount says so (docs/data-model.md, "Rows without
+an account"). Either way the rows are taken out before the other checks, so they are
+not reported a second time as empty cells.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from kamreport.errors import Issue
+from kamreport.sources.raw import RawTable
+from kamreport.validation.messages import row_issue
+from kamreport.validation.parse import as_text, to_float
+
+# The tables with an account on every row whose amount the message totals.
+AMOUNT_OF = {"order_lines": "net_amount", "invoices": "amount"}
+_NOUNS = {"order_lines": ("order line", "order lines"), "invoices": ("invoice", "invoices")}
+
+
+def split_unassigned(raw: RawTable, policy: str, currency: str) -> tuple[RawTable, Issue | None]:
+    """``raw`` without its rows that have no ``account_id``, and the issue about them.
+
+    ``policy`` is ``refuse`` (the issue is an error) or ``exclude`` (a warning). Tables
+    other than those in :data:`AMOUNT_OF`, or without empty ids, come back unchanged.
+    """
+    frame = raw.frame
+    if raw.name not in AMOUNT_OF or "account_id" not in frame or not len(frame):
+        return raw, None
+    empty = as_text(frame["account_id"]).isna().to_numpy()
+    if not empty.any():
+        return raw, None
+    kept = dataclasses.replace(raw, frame=frame.loc[~empty])
+    return kept, _issue(raw, empty, policy, currency)
+
+
+def _issue(raw: RawTable, empty: np.ndarray, policy: str, currency: str) -> Issue:
+    count = int(empty.sum())
+    one, many = _NOUNS[raw.name]
+    what = f"{count:,} {one if count == 1 else many}"
+    amount = _amount(raw, empty, currency)
+    found = f"{what} without one" + (f", {amount}" if amount else "")
+    if policy == "exclude":
+        return row_issue(
+            raw,
+            empty,
+            severity="warning",
+            code="excluded_no_account",
+            problem="Left out of every figure (data.lines_without_account: exclude): no account_id",
+            column="account_id",
+            expected="an account_id in every row",
+            found=found,
+            fix="Nothing to do if these are sales without a customer (such as guest "
+            "orders); otherwise fill in account_id.",
+        )
+    return row_issue(
+        raw,
+        empty,
+        severity="error",
+        code="no_account",
+        problem="No account_id",
+        column="account_id",
+        expected="an account_id in every row",
+        found=found,
+        fix="Fill in account_id; or, if these are sales without a customer (such as guest "
+        "orders), set data.lines_without_account: exclude in the params file to leave them "
+        "out of every figure (their count and amount are then reported as a warning).",
+    )
+
+
+def _amount(raw: RawTable, empty: np.ndarray, currency: str) -> str:
+    """``net_amount 1,234.50 GBP in total`` for the rows, in the file's own currency when
+    lines carry another one (before conversion); empty when there is no amount column."""
+    column = AMOUNT_OF[raw.name]
+    if column not in raw.frame:
+        return ""
+    numbers, _bad = to_float(raw.frame[column])
+    total = float(np.nansum(numbers.to_numpy()[empty]))
+    unit = currency
+    if "currency" in raw.frame:
+        codes = as_text(raw.frame["currency"])[empty].dropna().str.upper().unique()
+        if len(codes) > 1 or (len(codes) == 1 and codes[0] != currency):
+            unit = "in the rows' own currencies"
+    return f"{column} {total:,.2f} {unit} in total"
+
+
+__all__ = ["AMOUNT_OF", "split_unassigned"]
