@@ -18,7 +18,7 @@ from kamreport.analytics.coverage import Coverage, coverage, covered_months, dat
 from kamreport.analytics.duplicates import duplicates_of
 from kamreport.analytics.highlights import Highlight, build_highlights
 from kamreport.analytics.mix import ProductMix, account_mix, category_revenue, with_category
-from kamreport.analytics.periods import ltm, months_back
+from kamreport.analytics.periods import ltm, months_back, up_to
 from kamreport.analytics.pipeline import Pipeline, account_pipeline
 from kamreport.analytics.plan import AccountPlan, account_plan
 from kamreport.analytics.profile import ProfileCard, profile_card
@@ -187,8 +187,8 @@ def review_account(
     """
     risk = risk or RiskParams()
     end = pd.Timestamp(as_of)
-    all_lines = dataset.order_lines.loc[dataset.order_lines["order_date"] <= end]
-    lines = all_lines.loc[all_lines["account_id"] == account_id]
+    all_lines = up_to(dataset.order_lines, end)
+    lines = all_lines.loc[(all_lines["account_id"] == account_id).to_numpy()]
     # the trend begins with the data: no months of zeros before it
     window = months_back(as_of, covered_months(data_start(all_lines), as_of, trend_months))
     warnings = tuple(
