@@ -14,7 +14,12 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.periods import Window, as_timestamp
-from kamreport.analytics.receivables import DSO_DAYS, invoice_status, receivables_by_account
+from kamreport.analytics.receivables import (
+    DSO_DAYS,
+    invoice_amounts,
+    receivables_by_account,
+    used_columns,
+)
 
 
 def aging_by_account(invoices: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
@@ -35,7 +40,8 @@ def collection_progress(
     Columns: due (amount falling due), collected (Σ min(paid by A, amount)),
     outstanding (due − collected), rate (collected / due). Sorted by outstanding.
     """
-    status = invoice_status(invoices, as_of)
+    # the amounts only (no aging bucket, no columns the figures do not read)
+    status, _ = invoice_amounts(invoices[used_columns(invoices)], as_timestamp(as_of))
     inside = status.loc[window.mask(status["due_date"])]
     frame = pd.DataFrame(
         {
@@ -72,8 +78,9 @@ def dso_trend(
     × 90, as in receivables. Columns: month_end, open, overdue, invoiced_90d, dso.
     """
     rows = []
+    used = invoices[used_columns(invoices)]  # not the invoice ids or notes, once
     for month_end in month_ends(as_of, months):
-        status = invoice_status(invoices, month_end)
+        status, _ = invoice_amounts(used, month_end)
         recent = status["invoice_date"] > month_end - pd.Timedelta(days=DSO_DAYS)
         invoiced = float(status.loc[recent, "amount"].sum())
         open_total = float(status["outstanding"].sum())
