@@ -40,37 +40,42 @@ def split_unassigned(raw: RawTable, policy: str, currency: str) -> tuple[RawTabl
     return kept, _issue(raw, empty, policy, currency)
 
 
+# Per policy: severity, code, problem and fix of the issue about the rows.
+_POLICIES = {
+    "exclude": (
+        "warning",
+        "excluded_no_account",
+        "Left out of every figure (data.lines_without_account: exclude): no account_id",
+        "Nothing to do if these are sales without a customer (such as guest orders); "
+        "otherwise fill in account_id.",
+    ),
+    "refuse": (
+        "error",
+        "no_account",
+        "No account_id",
+        "Fill in account_id; or, if these are sales without a customer (such as guest "
+        "orders), set data.lines_without_account: exclude in the params file to leave them "
+        "out of every figure (their count and amount are then reported as a warning).",
+    ),
+}
+
+
 def _issue(raw: RawTable, empty: np.ndarray, policy: str, currency: str) -> Issue:
     count = int(empty.sum())
     one, many = _NOUNS[raw.name]
     what = f"{count:,} {one if count == 1 else many}"
     amount = _amount(raw, empty, currency)
-    found = f"{what} without one" + (f", {amount}" if amount else "")
-    if policy == "exclude":
-        return row_issue(
-            raw,
-            empty,
-            severity="warning",
-            code="excluded_no_account",
-            problem="Left out of every figure (data.lines_without_account: exclude): no account_id",
-            column="account_id",
-            expected="an account_id in every row",
-            found=found,
-            fix="Nothing to do if these are sales without a customer (such as guest "
-            "orders); otherwise fill in account_id.",
-        )
+    severity, code, problem, fix = _POLICIES[policy]
     return row_issue(
         raw,
         empty,
-        severity="error",
-        code="no_account",
-        problem="No account_id",
+        severity=severity,
+        code=code,
+        problem=problem,
         column="account_id",
         expected="an account_id in every row",
-        found=found,
-        fix="Fill in account_id; or, if these are sales without a customer (such as guest "
-        "orders), set data.lines_without_account: exclude in the params file to leave them "
-        "out of every figure (their count and amount are then reported as a warning).",
+        found=f"{what} without one" + (f", {amount}" if amount else ""),
+        fix=fix,
     )
 
 
