@@ -8,29 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from raw_tables import raw, table
 
 from kamreport.errors import DataValidationError, ParamsError
 from kamreport.loading import check_dataset, load_dataset
 from kamreport.params import DataParams, load_params
-from kamreport.sources.raw import RawData, RawTable
+from kamreport.sources.raw import RawTable
 from kamreport.validation import validate
 
 AS_OF = dt.date(2024, 3, 31)
-
-
-def table(name: str, columns: dict[str, list]) -> RawTable:
-    frame = pd.DataFrame({k: pd.Series(v, dtype="str") for k, v in columns.items()})
-    return RawTable(name, frame, f"export/{name}.csv", f"{name}.csv", "file", tuple(columns))
-
-
-def raw(*tables: RawTable) -> RawData:
-    return RawData(
-        {t.name: t for t in tables},
-        "CSV files in export",
-        "export",
-        "csv",
-        available=tuple(f"{t.name}.csv" for t in tables),
-    )
 
 
 def lines(account_ids: list[str], amounts: list[str] | None = None) -> RawTable:

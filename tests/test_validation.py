@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from raw_tables import raw, table
 
 from kamreport.dataset import Dataset
 from kamreport.errors import DataValidationError
 from kamreport.loading import load_dataset
 from kamreport.params import DataParams
-from kamreport.sources.raw import RawData, RawTable
+from kamreport.sources.raw import RawTable
 from kamreport.validation import validate
 from kamreport.validation.messages import rows_phrase
 
@@ -28,25 +29,6 @@ DATE_FIX = (
     "Fix: Write the dates as YYYY-MM-DD (years 1678 to 2261), or format the column as dates in "
     "Excel before exporting."
 )
-
-
-def table(name: str, columns: dict[str, list], *, typed: bool = False, **kw) -> RawTable:
-    """A raw table as a CSV loader delivers it (all text), or typed as given."""
-    frame = pd.DataFrame(
-        {k: (pd.Series(v) if typed else pd.Series(v, dtype="str")) for k, v in columns.items()}
-    )
-    return RawTable(name, frame, f"export/{name}.csv", f"{name}.csv", "file", tuple(columns), **kw)
-
-
-def raw(*tables: RawTable, **kw) -> RawData:
-    return RawData(
-        {t.name: t for t in tables},
-        "CSV files in export",
-        "export",
-        "csv",
-        available=tuple(f"{t.name}.csv" for t in tables),
-        **kw,
-    )
 
 
 def accounts(**extra) -> RawTable:
