@@ -155,6 +155,14 @@ def test_the_key_tier_is_capped_by_count_lowest_scores_first(dataset, plain):
     assert len(capped.key_cap.demoted) == len(qualified) - 40
 
 
+def value_section(dataset, account, params, figures):
+    """The value section of ``account``'s review in English, as the report shows it."""
+    review = customer_report.analyse(dataset, account, AS_OF.date(), params, figures)
+    provenance = make_provenance(params, dataset, AS_OF.date(), data_hash="0" * 64, now=NOW)
+    chart_map = dict.fromkeys(customer_report.CHART_KEYS)
+    return customer_report.view(review, chart_map, Formatter("en", "GBP"), provenance, params).value
+
+
 def test_a_capped_account_says_so_in_its_report(dataset):
     params = Params(scoring=ScoringParams(tier_key_max_accounts=40))
     figures = compute_figures(dataset, AS_OF.date(), params)
@@ -162,14 +170,7 @@ def test_a_capped_account_says_so_in_its_report(dataset):
     assert len(capped) > 0
     kept = figures.values.index[figures.values["tier"] == "key"][0]
     for account, expected in ((capped[0], True), (kept, False)):
-        review = customer_report.analyse(dataset, account, AS_OF.date(), params, figures)
-        shown = customer_report.view(
-            review,
-            dict.fromkeys(customer_report.CHART_KEYS),
-            Formatter("en", "GBP"),
-            make_provenance(params, dataset, AS_OF.date(), data_hash="0" * 64, now=NOW),
-            params,
-        ).value
+        shown = value_section(dataset, account, params, figures)
         assert ("over the key-tier cap" in shown.cards[2].note) == expected
 
 
@@ -265,14 +266,7 @@ def test_customer_report_labels_value_and_score_basis(dataset):
     params = Params(clv=ClvParams(assumed_margin=ASSUMED))
     figures = compute_figures(dataset, AS_OF.date(), params)
     account = figures.values.index[figures.values["clv"] > 0][0]
-    review = customer_report.analyse(dataset, account, AS_OF.date(), params, figures)
-    shown = customer_report.view(
-        review,
-        dict.fromkeys(customer_report.CHART_KEYS),
-        Formatter("en", "GBP"),
-        make_provenance(params, dataset, AS_OF.date(), data_hash="0" * 64, now=NOW),
-        params,
-    ).value
+    shown = value_section(dataset, account, params, figures)
     assert "assumed margin 25%" in shown.cards[0].label
     notes = " ".join(shown.notes)
     assert "assumed gross margin of 25%" in notes
@@ -281,14 +275,7 @@ def test_customer_report_labels_value_and_score_basis(dataset):
 
     plain_params = Params()
     plain_figures = compute_figures(dataset, AS_OF.date(), plain_params)
-    review = customer_report.analyse(dataset, account, AS_OF.date(), plain_params, plain_figures)
-    shown = customer_report.view(
-        review,
-        dict.fromkeys(customer_report.CHART_KEYS),
-        Formatter("en", "GBP"),
-        make_provenance(plain_params, dataset, AS_OF.date(), data_hash="0" * 64, now=NOW),
-        plain_params,
-    ).value
+    shown = value_section(dataset, account, plain_params, plain_figures)
     assert shown.cards[0].value == "n/a"
     assert any("clv.assumed_margin" in n for n in shown.notes)
 
