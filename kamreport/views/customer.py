@@ -226,11 +226,11 @@ def _figure(display: Display, kind: str, value: object, compact: bool = False) -
     return display.number(value)
 
 
-def _change(display: Display, kind: str, c: Comparison, not_covered: str = "") -> Change:
-    """Growth of a figure; a percentage changes in points; ``not_covered`` instead when the
-    data does not cover the comparison window."""
-    if not_covered:
-        return Change(not_covered)
+def _change(display: Display, kind: str, c: Comparison, na: str = "") -> Change:
+    """Growth of a figure; a percentage changes in points; ``na`` (why it is n/a) instead
+    when the data does not cover the comparison window."""
+    if na:
+        return Change(na)
     return display.change(c.change, "points") if kind == "percent" else display.change(c.growth)
 
 

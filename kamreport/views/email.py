@@ -301,7 +301,7 @@ def attention_section(
                     d.name(a.account_id),
                     header=True,
                     note=" · ".join(
-                        x for x in (a.account_id, d.tier(a.tier) if a.tier else "") if x
+                        x for x in (d.id_note(a.account_id), d.tier(a.tier) if a.tier else "") if x
                     ),
                 ),
                 Cell(d.severity(a.severity), badge=a.severity),

@@ -131,11 +131,7 @@ def concentration(ctx: Context, chart: ChartView | None) -> ConcentrationSection
             d.money_cell(row["value"]),
             d.percent_cell(row["value_share"]),
             Cell(d.value("abc_class", v.at[account_id, "abc_class"])),
-            *(
-                (Cell(d.na if pd.isna(margin_class) else d.value("abc_class", margin_class)),)
-                if with_margin
-                else ()
-            ),
+            *((Cell(d.value("abc_class", margin_class)),) if with_margin else ()),
         )
 
     rows, more = ctx.account_rows(c.curve, ctx.rows, cells)
