@@ -22,7 +22,7 @@ import pandas as pd
 
 from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.membership import is_in
-from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm, recent_and_year_earlier
+from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm, recent_and_year_earlier, up_to
 from kamreport.analytics.risk import CODES
 from kamreport.analytics.sales import margin_by
 
@@ -198,7 +198,7 @@ def attention_items(
         rows = rows.loc[rows.index.isin(wanted)]
         lines = lines.loc[is_in(lines["account_id"], sorted(wanted))]
         flags = flags.loc[flags["account_id"].astype(str).isin(wanted)]
-    lines = lines.loc[lines["order_date"] <= end]
+    lines = up_to(lines, end)
     rows = rows.join(margins(lines, end, start), how="left")
     lapsed = lapsed_revenue(lines, end, recent_months, start)
     owners: dict[str, str] = {}

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.coverage import covers, data_start
-from kamreport.analytics.periods import as_timestamp, prior_ltm
+from kamreport.analytics.periods import as_timestamp, prior_ltm, up_to
 from kamreport.analytics.sales import KpiBlock, ltm_kpis, margin_by, without_prior
 from kamreport.dataset import Dataset
 
@@ -62,7 +62,7 @@ def movers(current: pd.Series, prior: pd.Series, total_change: float | None) -> 
 
 def portfolio_headline(dataset: Dataset, end: pd.Timestamp, values: pd.DataFrame) -> Headline:
     """Revenue and gross margin of the portfolio and the accounts behind their change."""
-    lines = dataset.order_lines.loc[dataset.order_lines["order_date"] <= end]
+    lines = up_to(dataset.order_lines, end)
     kpis = headline_kpis(lines, end)
     covered = prior_covered(lines, end)
     empty = pd.Series(dtype=float)

@@ -110,11 +110,11 @@ def _order_gap(
     end: pd.Timestamp,
     p: RiskParams,
     accounts: pd.Index,
-    counts: pd.Series,
+    regular: pd.Series,
 ):
     """Days since the last order against the median interval between order dates; only
-    for accounts with at least ``min_orders_for_interval`` order days (``counts``): a
-    one-off or occasional buyer has no usual interval to fall behind."""
+    for ``regular`` accounts (at least ``min_orders_for_interval`` order days): a one-off
+    or occasional buyer has no usual interval to fall behind."""
     start = end - pd.DateOffset(months=p.order_gap_history_months)
     last = by_position(days.groupby("account")["order_date"].max(), accounts).reindex(accounts)
     recent = days.loc[days["order_date"] > start].sort_values(["account", "order_date"])
@@ -125,8 +125,7 @@ def _order_gap(
     # history window): the minimum gap alone is the limit.
     limit = (usual * p.order_gap_factor).clip(lower=p.order_gap_min_days)
     limit = limit.fillna(float(p.order_gap_min_days))
-    rhythm = counts.reindex(accounts, fill_value=0) >= p.min_orders_for_interval
-    mask = rhythm & (since > limit)
+    mask = regular & (since > limit)
     high = since > 2 * limit
     return _frame("ORDER_GAP", mask, since, limit, usual, high)
 
@@ -136,11 +135,11 @@ def _revenue_decline(
     end: pd.Timestamp,
     p: RiskParams,
     accounts: pd.Index,
-    counts: pd.Series,
+    regular: pd.Series,
     first_day: pd.Timestamp,
 ):
-    """LTM revenue against the prior LTM's; only for accounts with at least
-    ``min_orders_for_interval`` order days (``counts``): a one-off or occasional buyer
+    """LTM revenue against the prior LTM's; only for ``regular`` accounts (at least
+    ``min_orders_for_interval`` order days): a one-off or occasional buyer
     whose order fell in the prior year has no run of business to decline from. Not
     evaluated when the data (starting on ``first_day``) does not cover the prior LTM (a
     part of a year is no baseline: every account would look like growing or falling by
@@ -157,7 +156,6 @@ def _revenue_decline(
 
     cur, pri = total(now), total(before)
     growth = cur / pri.where(pri > 0) - 1
-    regular = counts.reindex(accounts, fill_value=0) >= p.min_orders_for_interval
     mask = regular & (growth <= -p.revenue_decline)
     high = growth <= -2 * p.revenue_decline
     return _frame("REVENUE_DECLINE", mask, growth, -p.revenue_decline, pri, high)
@@ -258,11 +256,6 @@ def _senior_visit(done: pd.DataFrame | None, end: pd.Timestamp, p: RiskParams, a
     return _frame("NO_SENIOR_VISIT", mask, since, limit_days, None, high)
 
 
-def _price_windows(end: pd.Timestamp, months: int) -> tuple[Window, Window]:
-    now = Window(end - pd.DateOffset(months=months), end)
-    return now, now.shifted_years(1)
-
-
 def _discount(
     lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index,
     first_day: pd.Timestamp,
@@ -317,10 +310,10 @@ def _satisfaction_fall(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accou
     )  # fmt: skip
 
 
-def _p_alive(values: pd.DataFrame, p: RiskParams, accounts: pd.Index, counts: pd.Series):
+def _p_alive(values: pd.DataFrame, p: RiskParams, accounts: pd.Index, regular: pd.Series):
     """P(alive) below the threshold. Where P(alive) comes from the order-rhythm rule (which
     measures the gap against the usual order interval, as ORDER_GAP does), only for
-    accounts with at least ``min_orders_for_interval`` order days."""
+    ``regular`` accounts (at least ``min_orders_for_interval`` order days)."""
     alive = values["p_alive"].reindex(accounts).astype(float)
     method_column = "method" if "method" in values else "clv_method"
     method = (
@@ -328,8 +321,7 @@ def _p_alive(values: pd.DataFrame, p: RiskParams, accounts: pd.Index, counts: pd
         if method_column in values
         else pd.Series("rule", index=accounts)
     )
-    rhythm = counts.reindex(accounts, fill_value=0) >= p.min_orders_for_interval
-    mask = (rhythm | (method != "rule")) & (alive < p.p_alive_min)
+    mask = (regular | (method != "rule")) & (alive < p.p_alive_min)
     high = alive < p.p_alive_min / 2
     return _frame("LOW_P_ALIVE", mask, alive, p.p_alive_min, None, high)
 
@@ -359,9 +351,10 @@ def risk_flags(
     done = _done(dataset, end)
     days = _order_days(lines, end, accounts)
     counts = by_position(days.groupby("account").size(), accounts).reindex(accounts, fill_value=0)
+    regular = counts >= risk.min_orders_for_interval  # enough order days for a usual rhythm
     parts = [
-        _order_gap(days, end, risk, accounts, counts),
-        _revenue_decline(lines, end, risk, accounts, counts, first_day),
+        _order_gap(days, end, risk, accounts, regular),
+        _revenue_decline(lines, end, risk, accounts, regular, first_day),
         _wallet_fall(dataset, end, risk, accounts),
         _overdue(dataset, end, risk, accounts),
         _complaint_spike(dataset, end, risk, accounts),
@@ -370,7 +363,7 @@ def risk_flags(
         _discount(lines, end, risk, accounts, first_day),
         _breadth(lines, end, risk, accounts, first_day),
         _satisfaction_fall(dataset, end, risk, accounts),
-        _p_alive(values, risk, accounts, counts) if values is not None else None,
+        _p_alive(values, risk, accounts, regular) if values is not None else None,
     ]
     frames = [f for f in parts if f is not None and not f.empty]
     if not frames:

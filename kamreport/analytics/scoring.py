@@ -385,11 +385,6 @@ class ScoreBasis:
     def used(self) -> tuple[str, ...]:
         return tuple(self.weights)
 
-    @property
-    def reweighted(self) -> bool:
-        """Whether any criterion with a strategy weight was left out."""
-        return bool(self.left_out)
-
 
 def available_criteria(features: pd.DataFrame) -> pd.DataFrame:
     """Per account (row) and criterion (column of SCORING_CRITERIA): has it a value?"""

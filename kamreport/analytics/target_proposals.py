@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.coverage import covers, data_start
-from kamreport.analytics.periods import Window, as_timestamp, ltm, months_back, year_elapsed
+from kamreport.analytics.periods import Window, as_timestamp, ltm, months_back, up_to, year_elapsed
 from kamreport.analytics.targets import recent_window, targets_by_account
 from kamreport.analytics.wallet import latest_spend
 from kamreport.params import TARGET_METHODS, TargetsParams
@@ -160,7 +160,7 @@ def baselines(
     current = end.year
     if target_year <= current:
         raise ValueError(f"target year {target_year} must be after the as-of year {current}")
-    lines = order_lines.loc[order_lines["order_date"] <= end]
+    lines = up_to(order_lines, end)
     out = pd.DataFrame(index=accounts)
     history = [current - 3, current - 2, current - 1]
     yearly = _yearly(lines, accounts, history)
@@ -454,7 +454,7 @@ def propose(
     base["proposal"] = round_to(pd.Series(picked, index=base.index), params.round_to)
     naive = np.array([base.at[a, f"naive_{m}"] for a, m in base["method"].items()], dtype=float)
     base["proposal_unadjusted"] = round_to(pd.Series(naive, index=base.index), params.round_to)
-    lines = order_lines.loc[order_lines["order_date"] <= end]
+    lines = up_to(order_lines, end)
     months = monthly_matrix(lines, end, scope.index)
     by_tier = backtest_factors(detail, methods, params.interval_level, params.backtest_min_accounts)
     ranges = proposal_intervals(base, months, params.interval_level, params.round_to, by_tier)

@@ -58,10 +58,6 @@ class KeyCap:
     def applied(self) -> bool:
         return bool(self.demoted)
 
-    @property
-    def kept(self) -> int:
-        return self.qualified - len(self.demoted)
-
 
 def over_key_cap(
     score: pd.Series, revenue: pd.Series, key: pd.Series, rules: ScoringParams
