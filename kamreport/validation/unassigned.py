@@ -19,19 +19,22 @@ from kamreport.sources.raw import RawTable
 from kamreport.validation.messages import row_issue
 from kamreport.validation.parse import as_text, to_float
 
-# The tables with an account on every row whose amount the message totals.
-AMOUNT_OF = {"order_lines": "net_amount", "invoices": "amount"}
-_NOUNS = {"order_lines": ("order line", "order lines"), "invoices": ("invoice", "invoices")}
+# The tables with an account on every row: the amount column the message totals, and
+# what one row and several rows are called.
+_TABLES = {
+    "order_lines": ("net_amount", "order line", "order lines"),
+    "invoices": ("amount", "invoice", "invoices"),
+}
 
 
 def split_unassigned(raw: RawTable, policy: str, currency: str) -> tuple[RawTable, Issue | None]:
     """``raw`` without its rows that have no ``account_id``, and the issue about them.
 
     ``policy`` is ``refuse`` (the issue is an error) or ``exclude`` (a warning). Tables
-    other than those in :data:`AMOUNT_OF`, or without empty ids, come back unchanged.
+    other than order lines and invoices, or without empty ids, come back unchanged.
     """
     frame = raw.frame
-    if raw.name not in AMOUNT_OF or "account_id" not in frame or not len(frame):
+    if raw.name not in _TABLES or "account_id" not in frame or not len(frame):
         return raw, None
     empty = as_text(frame["account_id"]).isna().to_numpy()
     if not empty.any():
@@ -62,7 +65,7 @@ _POLICIES = {
 
 def _issue(raw: RawTable, empty: np.ndarray, policy: str, currency: str) -> Issue:
     count = int(empty.sum())
-    one, many = _NOUNS[raw.name]
+    _column, one, many = _TABLES[raw.name]
     what = f"{count:,} {one if count == 1 else many}"
     amount = _amount(raw, empty, currency)
     severity, code, problem, fix = _POLICIES[policy]
@@ -82,17 +85,18 @@ def _issue(raw: RawTable, empty: np.ndarray, policy: str, currency: str) -> Issu
 def _amount(raw: RawTable, empty: np.ndarray, currency: str) -> str:
     """``net_amount 1,234.50 GBP in total`` for the rows, in the file's own currency when
     lines carry another one (before conversion); empty when there is no amount column."""
-    column = AMOUNT_OF[raw.name]
+    column = _TABLES[raw.name][0]
     if column not in raw.frame:
         return ""
-    numbers, _bad = to_float(raw.frame[column])
-    total = float(np.nansum(numbers.to_numpy()[empty]))
+    rows = raw.frame.loc[empty]  # only these rows are converted: the others are checked later
+    numbers, _bad = to_float(rows[column])
+    total = float(np.nansum(numbers.to_numpy()))
     unit = currency
-    if "currency" in raw.frame:
-        codes = as_text(raw.frame["currency"])[empty].dropna().str.upper().unique()
+    if "currency" in rows:
+        codes = as_text(rows["currency"]).dropna().str.upper().unique()
         if len(codes) > 1 or (len(codes) == 1 and codes[0] != currency):
             unit = "in the rows' own currencies"
     return f"{column} {total:,.2f} {unit} in total"
 
 
-__all__ = ["AMOUNT_OF", "split_unassigned"]
+__all__ = ["split_unassigned"]
