@@ -16,7 +16,7 @@ import pandas as pd
 from kamreport.errors import Issue
 from kamreport.schema import table
 from kamreport.sources.raw import RawData, RawTable
-from kamreport.validation.messages import row_issue
+from kamreport.validation.messages import empty_cells, row_issue
 from kamreport.validation.parse import TEXT_DTYPE
 from kamreport.validation.tables import Checked, check_table, mapping_hint
 
@@ -86,7 +86,7 @@ def default_names(accounts: Checked) -> list[Issue]:
             problem="Empty name: the account_id is shown instead",
             column="name",
             expected="a name for every account",
-            found="empty cells" if empty.sum() > 1 else "an empty cell",
+            found=empty_cells(empty),
             fix="Fill in the names.",
         )
     ]

@@ -53,6 +53,11 @@ def show(value: object) -> str:
     return str(value)
 
 
+def empty_cells(mask) -> str:
+    """ "an empty cell" or "empty cells", as many as ``mask`` marks."""
+    return "empty cells" if int(mask.sum()) > 1 else "an empty cell"
+
+
 def distinct_first(values: pd.Series) -> tuple[list[object], int]:
     """The first distinct non-missing values in row order, and how many distinct there are."""
     present = values[values.notna()]

@@ -11,7 +11,13 @@ from kamreport.analytics.membership import is_in
 from kamreport.analytics.periods import default_as_of
 from kamreport.errors import Issue
 from kamreport.schema import TABLES
-from kamreport.validation.messages import and_list, distinct_first, row_issue, values_phrase
+from kamreport.validation.messages import (
+    and_list,
+    distinct_first,
+    empty_cells,
+    row_issue,
+    values_phrase,
+)
 from kamreport.validation.parse import TEXT_DTYPE
 from kamreport.validation.tables import Checked
 
@@ -134,7 +140,7 @@ def cost_warnings(tables: dict[str, Checked]) -> list[Issue]:
     if not empty.any():
         return []
     accounts = lines.frame.get("account_id")
-    found = "empty cells" if empty.sum() > 1 else "an empty cell"
+    found = empty_cells(empty)
     if accounts is not None:
         firsts, count = distinct_first(accounts[empty])
         if firsts:

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from kamreport.errors import Issue
 from kamreport.schema import BOOL, DATE, FLOAT, INT, Column, Table, table
 from kamreport.sources.raw import RawTable, normalize_header
-from kamreport.validation.messages import LISTED, row_issue, rows_phrase, show
+from kamreport.validation.messages import LISTED, empty_cells, row_issue, rows_phrase, show
 from kamreport.validation.parse import (
     DATE_FORMATS_TEXT,
     TEXT_DTYPE,
@@ -143,7 +143,7 @@ def _convert(raw: RawTable, column: Column, checked: Checked) -> tuple[pd.Series
                 problem="Empty value",
                 column=name,
                 expected=f"a value in every row ({name} is required)",
-                found="empty cells" if empty.sum() > 1 else "an empty cell",
+                found=empty_cells(empty),
                 fix=f"Fill in {name}, or remove rows that are not data (such as totals or notes).",
             )
         )
