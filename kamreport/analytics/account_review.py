@@ -14,11 +14,11 @@ from functools import partial
 import pandas as pd
 
 from kamreport.analytics.attention import ACCOUNT_SHOWN, AttentionItem, attention_items
-from kamreport.analytics.coverage import Coverage, coverage, covered_months, data_start
+from kamreport.analytics.coverage import Coverage, coverage, data_start, trend_window
 from kamreport.analytics.duplicates import duplicates_of
 from kamreport.analytics.highlights import Highlight, build_highlights
 from kamreport.analytics.mix import ProductMix, account_mix, category_revenue, with_category
-from kamreport.analytics.periods import ltm, months_back, up_to
+from kamreport.analytics.periods import ltm, up_to
 from kamreport.analytics.pipeline import Pipeline, account_pipeline
 from kamreport.analytics.plan import AccountPlan, account_plan
 from kamreport.analytics.profile import ProfileCard, profile_card
@@ -190,7 +190,7 @@ def review_account(
     all_lines = up_to(dataset.order_lines, end)
     lines = all_lines.loc[(all_lines["account_id"] == account_id).to_numpy()]
     # the trend begins with the data: no months of zeros before it
-    window = months_back(as_of, covered_months(data_start(all_lines), as_of, trend_months))
+    window = trend_window(data_start(all_lines), as_of, trend_months)
     warnings = tuple(
         w
         for w in dataset.warnings

@@ -74,6 +74,14 @@ def covered_months(
     return shown
 
 
+def trend_window(
+    start: dt.date | pd.Timestamp | None, as_of: dt.date | pd.Timestamp, months: int
+) -> Window:
+    """The last ``months`` calendar months up to the as-of date, from the data's ``start``
+    when it starts later (:func:`covered_months`): no months of zeros before the data."""
+    return months_back(as_of, covered_months(start, as_of, months))
+
+
 def comparison_windows(as_of: dt.date | pd.Timestamp, recent_months: int) -> dict[str, Window]:
     """The earlier window of each of :data:`COMPARISONS` as of ``as_of``."""
     return {
@@ -122,4 +130,5 @@ __all__ = [
     "covered_months",
     "covers",
     "data_start",
+    "trend_window",
 ]

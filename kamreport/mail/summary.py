@@ -20,9 +20,8 @@ import pandas as pd
 
 from kamreport.analytics.attention import attention_items, by_account
 from kamreport.analytics.collections import aging_by_account
-from kamreport.analytics.coverage import Coverage, coverage, covered_months, data_start
+from kamreport.analytics.coverage import Coverage, coverage, data_start, trend_window
 from kamreport.analytics.headline import headline_kpis
-from kamreport.analytics.periods import Window, months_back
 from kamreport.analytics.sales import KpiBlock, ltm_kpis, monthly, without_prior
 from kamreport.analytics.team import attainment
 from kamreport.analytics.tiers import TIERS
@@ -235,25 +234,19 @@ def customer_summary(
     names = _names(dataset)
     covered = coverage(dataset.order_lines, as_of, params.risk.discount_window_months)
     block = ltm_kpis(lines, as_of)
+    months = params.report.trend_months
     return EmailSummary(
         report="customer",
         as_of=as_of,
         account_id=account_id,
         name=names.get(account_id, account_id),
         kpis=kpi_lines(block if covered.covered("ltm") else without_prior(block)),
-        monthly=monthly(lines, trend_window(dataset, as_of, params.report.trend_months)),
+        monthly=monthly(lines, trend_window(covered.data_start, as_of, months)),
         value=account_line(figures, account_id, names),
         risks=risks,
         risks_more=more,
         coverage=covered,
     )
-
-
-def trend_window(dataset: Dataset, as_of: dt.date, months: int) -> Window:
-    """The last ``months`` calendar months, from the data's start when it starts later (so
-    the trend shows no months of zeros before the data)."""
-    start = data_start(dataset.order_lines)
-    return months_back(as_of, covered_months(start, as_of, months))
 
 
 def tier_lines(values: pd.DataFrame) -> tuple[TierLine, ...]:
@@ -365,13 +358,14 @@ def portfolio_summary(
     e = params.email
     changes = compare(previous, state, names, threshold=e.target_risk_threshold, movers=e.movers)
     lines = dataset.order_lines
+    trend = trend_window(data_start(lines), as_of, params.report.trend_months)
     return EmailSummary(
         report="portfolio",
         as_of=as_of,
         account_id=None,
         name=None,
         kpis=kpi_lines(headline_kpis(lines, as_of)),  # the portfolio headline's figures
-        monthly=monthly(lines, trend_window(dataset, as_of, params.report.trend_months)),
+        monthly=monthly(lines, trend),
         tiers=tier_lines(values),
         top_accounts=top,
         accounts_total=len(dataset.accounts),
