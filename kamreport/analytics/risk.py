@@ -18,7 +18,6 @@ import pandas as pd
 from kamreport.analytics.coverage import covers
 from kamreport.analytics.membership import by_position, is_in, positions
 from kamreport.analytics.periods import (
-    Window,
     as_timestamp,
     first_date_up_to,
     ltm,
@@ -29,6 +28,7 @@ from kamreport.analytics.profitability import discount_depth_by_account, product
 from kamreport.analytics.receivables import invoice_amounts, used_columns
 from kamreport.analytics.relationships import done_activities
 from kamreport.analytics.satisfaction import survey_summary
+from kamreport.analytics.targets import revenue_by_account
 from kamreport.analytics.wallet import wallet_by_account
 from kamreport.dataset import Dataset
 from kamreport.params import RiskParams
@@ -147,14 +147,8 @@ def _revenue_decline(
     now, before = ltm(end), prior_ltm(end)
     if not covers(first_day, before):
         return None  # no prior LTM to compare with
-    by = positions(lines["account_id"], accounts)  # grouped on positions: no text
-
-    def total(window: Window) -> pd.Series:
-        inside = window.mask(lines["order_date"]).to_numpy()
-        sums = lines["net_amount"].loc[inside].groupby(by[inside]).sum()
-        return by_position(sums, accounts).reindex(accounts, fill_value=0.0)
-
-    cur, pri = total(now), total(before)
+    cur = revenue_by_account(lines, now, accounts)
+    pri = revenue_by_account(lines, before, accounts)
     growth = cur / pri.where(pri > 0) - 1
     mask = regular & (growth <= -p.revenue_decline)
     high = growth <= -2 * p.revenue_decline
