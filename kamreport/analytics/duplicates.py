@@ -90,12 +90,9 @@ def similarity(a: str, b: str) -> float:
 
 def _codes(values: list) -> np.ndarray:
     """One integer per distinct value, -1 for an empty one (to compare pairs at once)."""
-    seen: dict[object, int] = {}
-    return np.fromiter(
-        (seen.setdefault(v, len(seen)) if v else -1 for v in values),
-        dtype=np.int64,
-        count=len(values),
-    )
+    column = np.empty(len(values), dtype=object)
+    column[:] = [v or None for v in values]  # tuples stay whole, not a second dimension
+    return pd.factorize(column)[0].astype(np.int64)
 
 
 def _scores(names: list[str], i: np.ndarray, j: np.ndarray, min_similarity: float) -> np.ndarray:
