@@ -18,6 +18,7 @@ from pathlib import Path
 
 from kamreport.errors import KamReportError
 from kamreport.params import load_params
+from kamreport.paths import source_path
 
 BUNDLED_SAMPLE = Path("data/sample")
 
@@ -29,9 +30,7 @@ def reads_bundled_sample(params_file: str | Path | None, base: Path | None = Non
     source = str(load_params(params_file).data.source).strip()
     if not source or "://" in source:
         return False
-    path = Path(source).expanduser()
-    path = path if path.is_absolute() else base / path
-    return path.resolve() == (base / BUNDLED_SAMPLE).resolve()
+    return source_path(source, base).resolve() == (base / BUNDLED_SAMPLE).resolve()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

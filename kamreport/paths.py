@@ -31,6 +31,12 @@ NOTEBOOKS_DIR = RESOURCE_ROOT / "notebooks"
 DEFAULT_PARAMS_FILE = RESOURCE_ROOT / "params" / "default.yaml"
 
 
+def source_path(source: str, base: Path) -> Path:
+    """A file data source (``data.source``) as a path: ``~`` expanded, relative to ``base``."""
+    path = Path(source.strip()).expanduser()
+    return path if path.is_absolute() else base / path
+
+
 def prefer_own_kernel() -> None:
     """Make Jupyter find the kernel of the Python running kamreport first.
 

@@ -43,6 +43,7 @@ import pandas as pd
 from kamreport.errors import DataSourceError
 from kamreport.outputs import atomic_write_bytes
 from kamreport.params import DataParams
+from kamreport.paths import source_path
 from kamreport.schema import table as schema_table
 from kamreport.sources import detect_format
 from kamreport.spreadsheet_safety import as_text
@@ -181,8 +182,7 @@ def write_targets(
     fmt = detect_format(data, base)
     if fmt == "sql":
         return _write_sql(data, updates, base, now)
-    source = Path(str(data.source).strip()).expanduser()
-    source = source if source.is_absolute() else base / source
+    source = source_path(str(data.source), base)
     if fmt == "xlsx":
         return _write_xlsx(source, data, updates, now)
     if fmt == "csv":

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kamreport.errors import DataSourceError
 from kamreport.params import DataParams
+from kamreport.paths import source_path
 from kamreport.sources.pushdown import ReadScope
 from kamreport.sources.raw import RawData, RawTable
 
@@ -49,7 +50,7 @@ def read_source(
         url = source if "://" in source else f"sqlite:///{source}"
         return read_database(url, data, base, scope)
 
-    path = _resolve(source, base)
+    path = source_path(source, base)
     if fmt == "xlsx":
         from kamreport.sources.excel import read_workbook
 
@@ -90,7 +91,7 @@ def detect_format(data: DataParams, base: Path) -> str:
             f"data.format is sql but data.source {source!r} is not a database URL. "
             "Write it as dialect://user:password@host/database, e.g. sqlite:///data/kam.db."
         )
-    path = _resolve(source, base)
+    path = source_path(source, base)
     if not path.exists():
         raise DataSourceError(_not_found(source, path))
     if data.format != "auto":
@@ -132,11 +133,6 @@ def describe_source(data: DataParams) -> str:
 
         return f"database {mask_url(source)}"
     return source
-
-
-def _resolve(source: str, base: Path) -> Path:
-    path = Path(source).expanduser()
-    return path if path.is_absolute() else base / path
 
 
 def _not_found(source: str, path: Path) -> str:
