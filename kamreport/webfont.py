@@ -17,7 +17,7 @@ import io
 import re
 from functools import cache
 
-from fontTools import subset
+import uharfbuzz as hb
 from fontTools.ttLib import TTFont
 
 from kamreport.fonts import FAMILY, FONT_FILES
@@ -36,34 +36,40 @@ def page_characters(page: str) -> str:
     return "".join(sorted({c for c in text if c.isprintable() and not c.isspace()}))
 
 
-# WOFF (zlib) rather than WOFF2 (Brotli): 8% larger, but cut and packed in about half the
-# time (0.14 s against 0.25 s for an English page with Chinese names), on every report.
+# WOFF (zlib) rather than WOFF2 (Brotli): 8% larger, but packed in a millisecond.
 _FLAVOR = "woff"
 
 
 @cache
-def _regular_face() -> bytes:
+def _regular_face() -> hb.Face:
     """The bundled regular face, read once per process (the same for every page)."""
-    return FONT_FILES["regular"].read_bytes()
+    return hb.Face(hb.Blob(FONT_FILES["regular"].read_bytes()))
+
+
+def _tag(name: str) -> int:
+    """An OpenType table tag as HarfBuzz's 32-bit number."""
+    return int.from_bytes(name.ljust(4).encode("ascii"), "big")
 
 
 def font_subset(characters: str) -> tuple[str, bytes]:
-    """(format, bytes) of the regular face with only ``characters`` (and .notdef); a tenth
-    to half a second, and nothing kept per page."""
-    flavor = _FLAVOR
-    font = TTFont(io.BytesIO(_regular_face()), lazy=True, recalcTimestamp=False)
-    options = subset.Options()
-    options.flavor = flavor
-    options.hinting = False
-    options.desubroutinize = True
-    options.drop_tables += list(_DROPPED_TABLES)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=characters)
-    subsetter.subset(font)
+    """(format, bytes) of the regular face with only ``characters`` (and .notdef).
+
+    HarfBuzz cuts the face (about a millisecond, where fontTools' subsetter took
+    0.15–0.4 s a page on this CFF font); fontTools only packs the result as WOFF,
+    copying its tables without reading them.
+    """
+    request = hb.SubsetInput()
+    request.unicode_set.update(ord(c) for c in characters)
+    request.drop_table_tag_set.update(_tag(name) for name in _DROPPED_TABLES)
+    request.flags = hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.DESUBROUTINIZE
+    cut = request.subset(_regular_face())
+    if cut is None:
+        raise RuntimeError(f"HarfBuzz could not cut {FONT_FILES['regular']} to the page's text")
+    font = TTFont(io.BytesIO(cut.blob.data), lazy=True, recalcTimestamp=False)
+    font.flavor = _FLAVOR
     buffer = io.BytesIO()
-    font.flavor = flavor
-    font.save(buffer)
-    return flavor, buffer.getvalue()
+    font.save(buffer, reorderTables=False)
+    return _FLAVOR, buffer.getvalue()
 
 
 def font_face_rule(characters: str) -> str:

@@ -36,3 +36,20 @@ def test_the_rule_is_for_screens_once_and_the_same_for_the_same_page():
     assert embed_font(page) == page  # once
     assert embed_font(PAGE) == page  # same bytes
     assert embed_font("<p>no head</p>") == "<p>no head</p>"
+
+
+def test_the_subset_draws_each_glyph_as_the_bundled_font_does():
+    from fontTools.pens.boundsPen import BoundsPen
+
+    from kamreport.fonts import FONT_FILES
+
+    def shapes(font: TTFont) -> dict[str, tuple]:
+        glyphs, cmap = font.getGlyphSet(), font.getBestCmap()
+        out = {}
+        for char in "客R1.":
+            pen = BoundsPen(glyphs)
+            glyphs[cmap[ord(char)]].draw(pen)
+            out[char] = (pen.bounds, glyphs[cmap[ord(char)]].width)
+        return out
+
+    assert shapes(embedded_font(embed_font(PAGE))) == shapes(TTFont(FONT_FILES["regular"]))
