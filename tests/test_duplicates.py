@@ -29,6 +29,16 @@ from kamreport.sample.stories import DUPLICATE_NAMES, DUPLICATE_PAIR, GROUPS
         ("Acme Zinc", "acmezinc"),  # "inc" only as a word of its own
         ("Unlimited Foods Unlimited", "unlimitedfoodsunlimited"),
         ("Store No. 12", "storeno12"),
+        ("Müller GmbH", "muller"),
+        ("Société Générale S.A.", "societegenerale"),
+        ("Ørsted A/S", "orsted"),
+        ("Straße AG", "strasse"),
+        ("Acme Co.", "acme"),
+        ("Costco", "costco"),
+        ("Casa", "casa"),  # "sa" only as a word of its own
+        ("ООО «Ромашка»", "оооромашка"),
+        ("トヨタ自動車株式会社", "トヨタ自動車"),
+        ("삼성전자", "삼성전자"),
         (None, ""),
     ],
 )
@@ -209,3 +219,20 @@ def test_comparisons_grow_about_linearly_not_with_the_square():
     small, large = comparisons(2000), comparisons(8000)
     assert large / small < 6
     assert large < 8000 * 50  # tens per account, not thousands
+
+
+def test_accented_and_other_script_names_are_found():
+    frame = accounts(
+        [
+            ("K1", "Müller Logistik GmbH", None, None),
+            ("K2", "Muller Logistik", None, None),
+            ("K3", "ООО Ромашка Трейд", None, None),
+            ("K4", "ООО Ромашка Трейд", None, None),
+            ("K5", "Ørsted Sales A/S", None, None),
+            ("K6", "Orsted Sales", None, None),
+            ("K7", "Nordic Paper AB", None, None),
+        ]
+    )
+    found = likely_duplicates(frame, min_similarity=0.9)
+    pairs = {tuple(sorted(p)) for p in zip(found["account_a"], found["account_b"], strict=True)}
+    assert pairs == {("K1", "K2"), ("K3", "K4"), ("K5", "K6")}

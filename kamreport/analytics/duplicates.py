@@ -1,9 +1,11 @@
 """Likely duplicate accounts: the same company entered twice under near-same names.
 
 Names are normalised before comparing: Unicode NFKC (full-width to half-width),
-lower case, legal-form suffixes removed (股份有限公司, 有限责任公司, 有限公司,
-集团, Co., Ltd., Inc., GmbH…; a Latin one only as a word of its own, so "Zinc"
-keeps its "inc"), then everything but letters, digits and CJK characters dropped.
+case folded, accents removed ("Müller" is "muller", "Ørsted" "orsted", "Straße"
+"strasse"), legal-form suffixes removed (股份有限公司, 有限责任公司, 有限公司, 集团,
+Co., Ltd., Inc., GmbH, AG, S.A., B.V., 株式会社…; a Latin one only as a word of its
+own, so "Zinc" keeps its "inc"), then everything but the letters and digits of any
+script dropped (Cyrillic, Greek, kana and Hangul names are compared too).
 Two accounts are a likely duplicate when their normalised names (``name``) hold
 the same numbers and are at least ``min_similarity`` alike (Indel similarity,
 2·LCS / (len a + len b); 1 when identical), or their normalised English names
@@ -35,14 +37,19 @@ from kamreport.analytics.name_blocking import (
     unique_codes,
 )
 
-# Longest first, so 股份有限公司 is removed before 有限公司.
+# Longest first, so 股份有限公司 is removed before 有限公司. A name's trailing full stops and
+# commas are stripped before a suffix is looked for, so "S.A." is found as "s.a".
 SUFFIXES = (
     "股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "股份公司", "集团", "公司",
     "company limited", "co., ltd.", "co., ltd", "co. ltd.", "co ltd", "co.,ltd",
     "corporation", "limited", "ltd.", "ltd", "inc.", "inc", "corp.", "corp", "gmbh",
-    "llc", "plc", "co.", "group",
+    "llc", "plc", "co.", "group", "株式会社", "有限会社", "s.p.a", "s.r.l", "s.a.r.l",
+    "sarl", "s.a", "a/s", "b.v", "n.v", "pty", "ag", "sa", "bv", "nv", "spa", "srl",
+    "company", "co",
 )  # fmt: skip
-_KEEP = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+_KEEP = re.compile(r"[\W_]+")
+# Latin letters that carry no separable accent in Unicode.
+_FOLD = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "ı": "i", "þ": "th", "ð": "d"})
 _COLUMNS = ["account_a", "account_b", "name_a", "name_b", "similarity", "field"]
 
 
@@ -65,11 +72,19 @@ def _without_suffix(text: str) -> str | None:
     return None
 
 
+def _without_accents(text: str) -> str:
+    """``text`` with the accents of its letters removed (é → e, ø → o); other scripts'
+    letters, Hangul syllables included, as they were."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return unicodedata.normalize("NFC", bare)
+
+
 def normalise_name(name: object) -> str:
     """The comparable core of a company name ('' for a missing name)."""
     if not isinstance(name, str):
         return ""
-    text = unicodedata.normalize("NFKC", name).lower().strip()
+    text = _without_accents(unicodedata.normalize("NFKC", name).casefold().strip())
     while True:
         end = len(text)
         while end and (text[end - 1].isspace() or text[end - 1] in _TRAILING):

@@ -6,9 +6,9 @@ candidate pair only when
 - they hold the same numbers (names that differ in their numbers are different
   accounts, so "customer12346" is never compared with "customer12347"), and
 - they are identical, or they share a rare-enough token: a character bigram of a run
-  of Chinese characters, or a character trigram of a run of Latin letters, taken
-  from the name with its digits removed. Chinese names have no spaces, and Latin
-  ones lose theirs when normalised, so grams, not words, are the tokens: a typo or a
+  of CJK characters (kana and Hangul too), or a character trigram of a run of other
+  letters (Latin, Cyrillic, Greek…), taken from the name with its digits removed.
+  Chinese names have no spaces, and the others lose theirs when normalised, so grams, not words, are the tokens: a typo or a
   moved space destroys only the few grams around it. A token held by more than
   ``max_block`` names of the same numbers does not discriminate (a place name, an
   industry word, "customer") and makes no pairs; the grams spanning a place and a
@@ -29,7 +29,10 @@ import numpy as np
 
 MAX_BLOCK = 100  # a token in more names than this does not discriminate
 _DIGITS = re.compile(r"[0-9]+")
-_RUNS = re.compile(r"[a-z]+|[\u3400-\u9fff]+")
+# Scripts written without spaces (CJK characters, kana, Hangul) and the others.
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
+_RUNS = re.compile(rf"[{_CJK}]+|[^\W\d_{_CJK}]+")
+_IS_CJK = re.compile(rf"[{_CJK}]")
 
 
 def name_numbers(key: str) -> tuple[int, ...]:
@@ -38,11 +41,12 @@ def name_numbers(key: str) -> tuple[int, ...]:
 
 
 def blocking_tokens(key: str) -> set[str]:
-    """Chinese character bigrams and Latin letter trigrams of a normalised name's text
-    (digits removed); a run shorter than its gram is a token itself."""
+    """Bigrams of runs of CJK characters (kana and Hangul too) and trigrams of runs of
+    other letters (Latin, Cyrillic, Greek…) of a normalised name's text (digits
+    removed); a run shorter than its gram is a token itself."""
     tokens: set[str] = set()
     for run in _RUNS.findall(_DIGITS.sub("", key)):
-        size = 3 if run[0].isascii() else 2
+        size = 2 if _IS_CJK.match(run) else 3
         if len(run) <= size:
             tokens.add(run)
         else:
