@@ -49,7 +49,9 @@ SUFFIXES = (
 )  # fmt: skip
 _KEEP = re.compile(r"[\W_]+")
 # Latin letters that carry no separable accent in Unicode.
-_FOLD = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "ı": "i", "þ": "th", "ð": "d"})
+_FOLD = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "ı": "i", "þ": "th", "ð": "d"}
+)
 _COLUMNS = ["account_a", "account_b", "name_a", "name_b", "similarity", "field"]
 
 

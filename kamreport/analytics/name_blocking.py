@@ -8,8 +8,9 @@ candidate pair only when
 - they are identical, or they share a rare-enough token: a character bigram of a run
   of CJK characters (kana and Hangul too), or a character trigram of a run of other
   letters (Latin, Cyrillic, Greek…), taken from the name with its digits removed.
-  Chinese names have no spaces, and the others lose theirs when normalised, so grams, not words, are the tokens: a typo or a
-  moved space destroys only the few grams around it. A token held by more than
+  Chinese names have no spaces, and the others lose theirs when normalised, so
+  grams, not words, are the tokens: a typo or a moved space destroys only the few
+  grams around it. A token held by more than
   ``max_block`` names of the same numbers does not discriminate (a place name, an
   industry word, "customer") and makes no pairs; the grams spanning a place and a
   trade name ("坊瑞" in 潍坊瑞丰饲料) are rare and do.
