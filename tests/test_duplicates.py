@@ -149,8 +149,9 @@ def test_a_token_held_by_more_than_max_block_names_makes_no_pair():
     names = ["xqzalpha", "xqzbravo", "xqzcharl"]  # alike only in "xqz"
     assert candidate_pairs(names, max_block=3).tolist() == [[0, 1], [0, 2], [1, 2]]
     assert candidate_pairs(names, max_block=2).tolist() == []
-    # identical names are always compared, however many
-    assert candidate_pairs(["same"] * 3, max_block=1).tolist() == [[0, 1], [0, 2], [1, 2]]
+    # identical names are compared up to max_block of them; more is a placeholder ("N/A")
+    assert candidate_pairs(["same"] * 3, max_block=3).tolist() == [[0, 1], [0, 2], [1, 2]]
+    assert candidate_pairs(["same"] * 3, max_block=2).tolist() == []
 
 
 def test_templated_names_make_no_pair_and_no_comparison():
@@ -236,3 +237,28 @@ def test_accented_and_other_script_names_are_found():
     found = likely_duplicates(frame, min_similarity=0.9)
     pairs = {tuple(sorted(p)) for p in zip(found["account_a"], found["account_b"], strict=True)}
     assert pairs == {("K1", "K2"), ("K3", "K4"), ("K5", "K6")}
+
+
+def test_a_placeholder_name_held_by_many_accounts_pairs_nothing():
+    rows = [(f"P{i:04d}", "N/A", "Unknown", None) for i in range(150)]
+    rows += [("K1", "Acme Trading Ltd", None, None), ("K2", "ACME Trading", None, None)]
+    rows += [("K3", "Cash customer", None, None), ("K4", "Cash Customer", None, None)]
+    frame = accounts(rows)
+    found = likely_duplicates(frame, max_block=100)
+    pairs = {tuple(sorted(p)) for p in zip(found["account_a"], found["account_b"], strict=True)}
+    assert pairs == {("K1", "K2"), ("K3", "K4")}  # two alike are still a pair
+    assert duplicates_of(frame, "P0001").empty
+    assert set(duplicates_of(frame, "K1")["account_b"]) == {"K2"}
+
+
+def test_duplicates_of_one_account_lists_only_its_own_pairs():
+    frame = accounts(
+        [
+            ("K1", "Acme Trading Ltd", None, None),
+            ("K2", "Acme Trading", None, None),
+            ("K3", "Acme Tradings", None, None),
+        ]
+    )
+    found = duplicates_of(frame, "K1", min_similarity=0.9)
+    assert set(found["account_a"]) | set(found["account_b"]) == {"K1", "K2", "K3"}
+    assert all("K1" in pair for pair in zip(found["account_a"], found["account_b"], strict=True))

@@ -34,6 +34,7 @@ from kamreport.analytics.name_blocking import (
     MAX_BLOCK,
     candidate_pairs,
     name_numbers,
+    placeholders,
     unique_codes,
 )
 
@@ -152,11 +153,12 @@ def _column(rows: pd.DataFrame, field: str) -> np.ndarray:
     return np.full(len(rows), None, dtype=object)
 
 
-def _english_pairs(english: list[str]) -> np.ndarray:
-    """Index pairs (i < j) of identical non-empty English names."""
+def _english_pairs(english: list[str], max_block: int) -> np.ndarray:
+    """Index pairs (i < j) of identical non-empty English names, placeholders aside."""
+    skipped = placeholders(english, max_block)
     groups: dict[str, list[int]] = {}
     for i, key in enumerate(english):
-        if key:
+        if key and key not in skipped:
             groups.setdefault(key, []).append(i)
     pairs = [(a, b) for m in groups.values() for x, a in enumerate(m) for b in m[x + 1 :]]
     return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
@@ -174,7 +176,7 @@ def likely_duplicates(
     """
     rows = accounts.sort_values("account_id", kind="stable").reset_index(drop=True)
     names, english = ([normalise_name(v) for v in _column(rows, f)] for f in ("name", "name_en"))
-    pairs = np.vstack([candidate_pairs(names, max_block), _english_pairs(english)])
+    pairs = np.vstack([candidate_pairs(names, max_block), _english_pairs(english, max_block)])
     coded = unique_codes((pairs[:, 0] << 32) | pairs[:, 1])
     i, j = coded >> 32, coded & 0xFFFFFFFF
     scores = _scores(names, i, j, min_similarity)
@@ -218,7 +220,8 @@ def duplicates_of(
         english != "" and english == normalise_name(e) for e in _column(others, "name_en")
     ]
     alike = by_name | np.asarray(same_english, dtype=bool)
-    return likely_duplicates(pd.concat([own.iloc[:1], others.loc[alike]]), min_similarity)
+    found = likely_duplicates(pd.concat([own.iloc[:1], others.loc[alike]]), min_similarity)
+    return found.loc[(found["account_a"] == account_id) | (found["account_b"] == account_id)]
 
 
 __all__ = ["duplicates_of", "likely_duplicates", "normalise_name", "similarity"]

@@ -15,9 +15,10 @@ candidate pair only when
   industry word, "customer") and makes no pairs; the grams spanning a place and a
   trade name ("坊瑞" in 潍坊瑞丰饲料) are rare and do.
 
-Every pair comes from a block of at most ``max_block`` names (identical names
-aside), so the number of comparisons grows linearly with the number of names, not
-with its square.
+A name held by more than ``max_block`` accounts ("N/A", "Unknown", "现金客户") is a
+placeholder, not a company: it is paired with nothing. So every pair comes from a
+block of at most ``max_block`` names, and the number of comparisons grows linearly
+with the number of names, not with its square.
 """
 
 from __future__ import annotations
@@ -69,17 +70,25 @@ def unique_codes(codes: np.ndarray) -> np.ndarray:
     return codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
 
 
+def placeholders(keys: Sequence[str], max_block: int = MAX_BLOCK) -> set[str]:
+    """The non-empty names held by more than ``max_block`` of ``keys``: placeholders
+    such as "N/A" or "Unknown", not companies entered twice."""
+    return {key for key, n in Counter(keys).items() if key and n > max_block}
+
+
 def candidate_pairs(keys: Sequence[str], max_block: int = MAX_BLOCK) -> np.ndarray:
     """Index pairs (i < j) of the names worth scoring, as an (m, 2) array sorted by i, j.
 
-    Empty names are never paired. See the module docstring for the rule.
+    Empty names and placeholders (:func:`placeholders`) are never paired. See the
+    module docstring for the rule.
     """
     numbers = [name_numbers(key) for key in keys]
     holding = Counter(n for n, key in zip(numbers, keys, strict=True) if key)
+    skipped = placeholders(keys, max_block)
     exact: dict[str, list[int]] = {}
     blocks: dict[tuple[tuple[int, ...], str], list[int]] = {}
     for i, key in enumerate(keys):
-        if not key or holding[numbers[i]] < 2:
+        if not key or holding[numbers[i]] < 2 or key in skipped:
             continue  # no other name holds its numbers ("Customer 12346"): nothing to compare
         exact.setdefault(key, []).append(i)
         for token in blocking_tokens(key):
@@ -92,4 +101,11 @@ def candidate_pairs(keys: Sequence[str], max_block: int = MAX_BLOCK) -> np.ndarr
     return np.column_stack([unique >> 32, unique & 0xFFFFFFFF])
 
 
-__all__ = ["MAX_BLOCK", "blocking_tokens", "candidate_pairs", "name_numbers", "unique_codes"]
+__all__ = [
+    "MAX_BLOCK",
+    "blocking_tokens",
+    "candidate_pairs",
+    "name_numbers",
+    "placeholders",
+    "unique_codes",
+]
