@@ -543,7 +543,8 @@ def _excerpt(**kwargs: object) -> dict[str, pd.DataFrame]:
 
 
 def test_xlsx_export_round_trips(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(export_module, "generate_sample", _excerpt)
+    _, readme, marker_line = export_module.PROFILES["kam"]
+    monkeypatch.setitem(export_module.PROFILES, "kam", (_excerpt, readme, marker_line))
     expected = _excerpt(**SMALL)
     files = export_sample(tmp_path / "sample", "xlsx", **SMALL)
     assert [f.name for f in files] == ["sample.xlsx", "README.txt"]

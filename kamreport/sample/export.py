@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,6 @@ from kamreport.sample.wholesale import CURRENCY as WHOLESALE_CURRENCY
 from kamreport.sample.wholesale import generate_wholesale
 
 FORMATS = ("csv", "xlsx", "parquet")
-PROFILES = ("kam", "wholesale")
 MARKER = ".complete"
 README = "README.txt"
 WORKBOOK = "sample.xlsx"
@@ -56,9 +55,9 @@ def export_sample(
         raise ParamsError(
             f"Unknown sample profile {profile!r}. Expected one of: {', '.join(PROFILES)}."
         )
+    generate, readme, marker_line = PROFILES[profile]
     out_dir = Path(out_dir)
     _check_replaceable(out_dir)
-    generate = generate_wholesale if profile == "wholesale" else generate_sample
     tables = generate(seed=seed, **generate_kwargs)
     if fmt == "xlsx":
         too_big = {name: len(f) for name, f in tables.items() if len(f) >= EXCEL_MAX_ROWS}
@@ -82,13 +81,9 @@ def export_sample(
             ]
         else:
             names = [_write_xlsx(tables, staging / WORKBOOK)]
-        readme = _readme if profile == "kam" else _wholesale_readme
         (staging / README).write_text(readme(tables, fmt, seed, generate_kwargs), "utf-8")
         names.append(README)
-        marker = f"seed={seed}\nformat={fmt}\n" + (
-            f"profile={profile}\n" if profile != "kam" else ""
-        )
-        (staging / MARKER).write_text(marker, "utf-8")
+        (staging / MARKER).write_text(f"seed={seed}\nformat={fmt}\n{marker_line}", "utf-8")
         _swap_in(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -268,3 +263,11 @@ Make it again with:
   kamreport sample --profile wholesale --out <folder> --format {fmt} --seed {seed}{options}
 The next run replaces this folder: do not keep other files in it.
 """
+
+
+# profile → (generator, README writer, its line in the .complete marker: none for the
+# bundled sample, so its marker is the same as before profiles existed).
+PROFILES: dict[str, tuple[Callable[..., dict[str, pd.DataFrame]], Callable[..., str], str]] = {
+    "kam": (generate_sample, _readme, ""),
+    "wholesale": (generate_wholesale, _wholesale_readme, "profile=wholesale\n"),
+}
