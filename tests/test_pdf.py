@@ -476,8 +476,9 @@ def content_bottoms(box, out: list[float]) -> list[float]:
 
 
 def sections_moved_needlessly(pages: list) -> list[str]:
-    """Sections that open a page although their heading and the block after it (the first
-    place the section may break) fit in the room the page before left empty."""
+    """Sections that open a page although what must stay with their heading (the block
+    after it, or its introduction and the block after that: print.css) fits in the room
+    the page before left empty."""
     found = []
     for before, laid in itertools.pairwise(pages):
         area = before._page_box
@@ -490,7 +491,8 @@ def sections_moved_needlessly(pages: list) -> list[str]:
         parts = [c for c in section.children if c.is_in_normal_flow()]
         if not parts or parts[0].element.tag != "h2" or section.element.get("id") is None:
             continue  # the section went on from the page before, or is the report's header
-        needed = section.padding_top + sum(c.margin_height() for c in parts[:2])
+        kept = 3 if len(parts) > 2 and parts[1].element.tag == "p" else 2
+        needed = section.padding_top + sum(c.margin_height() for c in parts[:kept])
         if needed < room:
             found.append(f"{section.element.get('id')}: needs {needed:.0f}px of {room:.0f}px")
     return found
