@@ -16,8 +16,8 @@ Definitions (docs/metrics.md, "Quarterly business review"), for quarter Q and as
 - complaints: opened in the window; "resolved" when closed by its end, else "open";
 - agreed actions: account-plan items due in Q, in the plan's state as of A
   (:func:`kamreport.analytics.plan.account_plan`); activities done in the window by type;
-- next quarter: its full target, the plan items due in it and the open or overdue items
-  due before it, and the activities planned in it.
+- next quarter: its full target, the open or overdue plan items due by its end, and the
+  activities planned in it.
 
 The internal figures (:class:`QbrInternal`: gross margin, the score, tier and rank of the
 value layer, the risk flags) are kept apart so a customer-facing deck never holds them.
@@ -142,7 +142,7 @@ class QbrFigures:
     activities: pd.Series  # done in the window, count per type
     next_quarter: Quarter
     next_target: float | None
-    next_actions: pd.DataFrame  # PLAN_COLUMNS: due in the next quarter, or open and due before
+    next_actions: pd.DataFrame  # PLAN_COLUMNS: open or overdue, due by the next quarter's end
     next_activities: pd.DataFrame  # date, type: planned in the next quarter
     has_plan_table: bool
     has_delivery_data: bool = False  # the data model records no delivery dates
@@ -280,10 +280,9 @@ def _plan_items(
     items = plan.items
     due = items["due_date"]
     this = items.loc[quarter.window().mask(due)].sort_values("due_date", kind="stable")
-    following = quarter.shifted(1)
-    carried = (due <= quarter.last_day) & items["state"].isin(["open", "overdue"])
-    upcoming = items.loc[following.window().mask(due) & (items["state"] != "cancelled")]
-    nxt = pd.concat([items.loc[carried], upcoming]).sort_values("due_date", kind="stable")
+    pending = items["state"].isin(["open", "overdue"])
+    nxt = items.loc[pending & (due <= quarter.shifted(1).last_day)]
+    nxt = nxt.sort_values("due_date", kind="stable")
     return this.reset_index(drop=True), nxt.reset_index(drop=True)
 
 
