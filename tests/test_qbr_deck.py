@@ -15,7 +15,8 @@ from kamreport import cli
 from kamreport.analytics.qbr import parse_quarter, qbr_internal
 from kamreport.context import open_context
 from kamreport.i18n import Formatter, catalog
-from kamreport.reports.qbr import figures_of, run_qbr
+from kamreport.reports.qbr import figures_of, render_html, run_qbr
+from kamreport.views.qbr import qbr_view
 from tests.conftest import missing_system_part, require_tool
 
 LOCALES = ("en", "zh-CN")
@@ -197,17 +198,26 @@ def internal_numbers(context, account: str) -> list[str]:
     return sorted(set(numbers))
 
 
+def assert_nothing_internal(text: str, numbers: list[str], what: str) -> None:
+    leaked = [label for label in internal_labels() if present(label, text)]
+    assert leaked == [], f"{what} shows internal labels"
+    shown = [n for n in numbers if re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d%])", text)]
+    assert shown == [], f"{what} shows internal figures"
+
+
 @pytest.mark.parametrize("account", ACCOUNTS)
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_customer_deck_holds_nothing_internal(runs, context, account, locale):
     deck = runs[(account, locale, "customer")]
-    texts = {"pptx": pptx_text(deck), "pdf": pdf_text(deck.with_suffix(".pdf"))}
-    numbers = internal_numbers(context, account)
-    for source, text in texts.items():
-        leaked = [label for label in internal_labels() if present(label, text)]
-        assert leaked == [], f"{source} of {deck.name} shows internal labels"
-        shown = [n for n in numbers if re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d%])", text)]
-        assert shown == [], f"{source} of {deck.name} shows internal figures"
+    assert_nothing_internal(pptx_text(deck), internal_numbers(context, account), deck.name)
+
+
+@pytest.mark.system
+@pytest.mark.parametrize("account", ACCOUNTS)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_customer_pdf_holds_nothing_internal(runs, context, account, locale):
+    pdf = runs[(account, locale, "customer")].with_suffix(".pdf")
+    assert_nothing_internal(pdf_text(pdf), internal_numbers(context, account), pdf.name)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -222,10 +232,23 @@ def test_the_internal_deck_adds_margin_score_and_flags(runs, context, locale):
     messages = catalog(locale)
     for key in ("g.metric.gross_margin", "qbr.kpi.score", "g.flag.ORDER_GAP"):
         assert messages[key] in text
-    pdf = pdf_text(deck.with_suffix(".pdf")).replace(" ", "")
-    assert messages["qbr.kpi.score"].replace(" ", "") in pdf
 
 
+@pytest.mark.system
+def test_the_internal_pdf_has_the_internal_page(runs):
+    pdf = pdf_text(runs[("KA0008", "zh-CN", "internal")].with_suffix(".pdf")).replace(" ", "")
+    assert catalog("zh-CN")["qbr.slide.internal"] in pdf
+    assert catalog("zh-CN")["qbr.kpi.score"] in pdf
+
+
+def test_data_is_escaped_in_the_pdfs_html(context):
+    figures = figures_of(context.dataset, "KA0001", parse_quarter("2026Q3"), context.as_of)
+    fmt = Formatter("en", context.dataset.currency)
+    html = render_html(qbr_view(figures, "<b>A&B</b>", fmt), fmt)
+    assert "<b>A&B</b>" not in html and "&lt;b&gt;A&amp;B&lt;/b&gt;" in html
+
+
+@pytest.mark.system
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_pdf_is_a_landscape_page_per_slide(runs, locale):
     tool = require_tool("pdfinfo")
@@ -239,6 +262,7 @@ def test_the_pdf_is_a_landscape_page_per_slide(runs, locale):
 
 
 @pytest.mark.slow
+@pytest.mark.system
 def test_libreoffice_opens_the_deck(runs, tmp_path):
     """The deck opens in another office suite, every slide a page."""
     soffice = require_tool("soffice", "libreoffice")
