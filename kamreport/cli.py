@@ -57,6 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--customer", required=True, help="account id (see `kamreport list`)")
     _common(report)
 
+    qbr = sub.add_parser(
+        "qbr", help="one account's quarterly business review: PowerPoint deck and PDF"
+    )
+    qbr.add_argument("--customer", required=True, help="account id (see `kamreport list`)")
+    qbr.add_argument(
+        "--quarter",
+        help="the quarter, e.g. 2026Q3 (QUARTER=); default: the quarter of the as-of date",
+    )
+    qbr.add_argument(
+        "--variant",
+        choices=("customer", "internal"),
+        default="customer",
+        help="customer (default): nothing internal; internal: adds margin, score, tier and "
+        "risk flags for the preparation meeting (VARIANT=)",
+    )
+    _common(qbr)
+
     reports = sub.add_parser("reports", help="render every account's review, with an index page")
     reports.add_argument("--tier", help="only this tier: key, growth, maintain or ordinary")
     reports.add_argument("--jobs", type=int, help="parallel workers (JOBS=; default: the cores)")
@@ -186,6 +203,23 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(f"Report written to {result.report}")
     _print_pdfs(result.files)
     print(f"All outputs in {result.directory} ({result.seconds:.1f} s)")
+    return 0
+
+
+def cmd_qbr(args: argparse.Namespace) -> int:
+    from kamreport.reports.qbr import run_qbr
+
+    result = run_qbr(
+        args.customer,
+        args.quarter,
+        args.variant,
+        params_file=args.params,
+        overrides=overrides_from(args),
+        say=_say,
+    )
+    print(f"Deck written to {result.pptx}")
+    print(f"PDF written to {result.pdf}")
+    print(f"QBR {result.quarter.label} ({args.variant}) in {result.seconds:.1f} s")
     return 0
 
 
@@ -408,6 +442,7 @@ def cmd_targets_import(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "report": cmd_report,
+    "qbr": cmd_qbr,
     "reports": cmd_reports,
     "portfolio": cmd_portfolio,
     "validate": cmd_validate,

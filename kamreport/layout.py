@@ -7,6 +7,7 @@ its path, so an English and a Chinese run never overwrite each other::
     <output_dir>/<as-of>/<locale>/portfolio/portfolio.html, accounts.csv, …
     <output_dir>/<as-of>/<locale>/targets/targets-<year>.xlsx, targets-<year>.html, …
     <output_dir>/<as-of>/<locale>/index.html               the batch's index page
+    <output_dir>/<as-of>/<locale>/qbr/<account id>/qbr-<id>-<quarter>-<locale>[-internal].pptx, .pdf
     <output_dir>/<as-of>/<locale>/email/<report>/*.eml      dry-run emails
     <output_dir>/email/send-log.jsonl                       every delivery, all runs
     <output_dir>/.cache/                                    validated data and figures
@@ -68,6 +69,14 @@ def targets_part_workbook(year: int, manager: str) -> str:
     return f"targets-{year}-{slug}.xlsx"
 
 
+def qbr_file(account_id: str, quarter: str, locale: str, variant: str, suffix: str) -> str:
+    """A QBR deck's file name: ``qbr-<id>-<quarter>-<locale>[-internal].<suffix>``. The
+    language and the internal variant are in the name, so an English, a Chinese and an
+    internal deck of one quarter never overwrite each other, even when copied together."""
+    extra = "-internal" if variant == "internal" else ""
+    return f"qbr-{safe_dir_name(str(account_id))}-{quarter}-{locale}{extra}.{suffix}"
+
+
 def pdf_name(html_name: str) -> str:
     """The PDF printed from a report's HTML file: same name, ``.pdf``."""
     return str(Path(html_name).with_suffix(".pdf"))
@@ -124,6 +133,10 @@ class Layout:
 
     def customer_dir(self, account_id: str) -> Path:
         return self._checked(self.run_dir / "customers" / safe_dir_name(str(account_id)))
+
+    def qbr_dir(self, account_id: str) -> Path:
+        """The quarterly business reviews of one account (every quarter and variant)."""
+        return self._checked(self.run_dir / "qbr" / safe_dir_name(str(account_id)))
 
     @property
     def portfolio_dir(self) -> Path:
@@ -322,6 +335,7 @@ __all__ = [
     "make_staging",
     "pdf_name",
     "publish",
+    "qbr_file",
     "read_manifest",
     "relative_link",
     "remove_stale_staging",
