@@ -397,3 +397,22 @@ def test_the_workbook_survives_a_libreoffice_round_trip(overrides, tmp_path):
     result = import_plans(saved, None, overrides, now=NOW, say=quiet)
     assert result.changes == {"added": 2, "changed": 1, "done": 1, "dropped": 1}
     assert "Joint QBR with purchasing" in text(plan_section(render(overrides)))
+
+
+def test_an_import_makes_the_batch_render_that_account_again(overrides, tmp_path):
+    from kamreport.batch.plan import HASH_KEY
+    from kamreport.batch.run import make_plan
+
+    context = open_context(None, overrides, say=quiet)
+
+    def hashes() -> dict[str, str]:
+        plan = make_plan(context, [ACCOUNT, "KA0002"], tmp_path / "snapshot.json", force=True)
+        return {job.parameters["customer"]: job.extra[HASH_KEY] for job in plan.jobs}
+
+    before = hashes()
+    path = written(overrides, customer=ACCOUNT)
+    edit(path, good_edits)
+    import_plans(path, None, overrides, now=NOW, say=quiet)
+    after = hashes()
+    assert after[ACCOUNT] != before[ACCOUNT]
+    assert after["KA0002"] == before["KA0002"]
