@@ -269,6 +269,12 @@ def state(status: str, due_date: dt.date | None, as_of: dt.date) -> str:
     return status
 
 
+def _by_state(items: tuple, as_of: dt.date) -> list[tuple[Any, str]]:
+    order = {"overdue": 0, "open": 1, "done": 2, "dropped": 3}
+    pairs = [(i, state(i.status, i.due_date, as_of)) for i in items]
+    return sorted(pairs, key=lambda p: (order[p[1]], p[0].due_date or dt.date.max))
+
+
 @dataclass(frozen=True)
 class PlanReview:
     """An imported plan as the account review shows it, as of a date."""
@@ -280,13 +286,12 @@ class PlanReview:
     compared_with: str  # "version" (an earlier import) | "data" (the data's plan) | ""
 
     def objective_states(self) -> list[tuple[Objective, str]]:
-        return [(o, state(o.status, o.due_date, self.as_of)) for o in self.document.objectives]
+        """Objectives, overdue first, then open, done and dropped, each by due date."""
+        return _by_state(self.document.objectives, self.as_of)
 
     def action_states(self) -> list[tuple[Action, str]]:
         """Actions, overdue first, then open, done and dropped, each by due date."""
-        order = {"overdue": 0, "open": 1, "done": 2, "dropped": 3}
-        pairs = [(a, state(a.status, a.due_date, self.as_of)) for a in self.document.actions]
-        return sorted(pairs, key=lambda p: (order[p[1]], p[0].due_date or dt.date.max))
+        return _by_state(self.document.actions, self.as_of)
 
     def counts(self) -> dict[str, int]:
         states = [s for _, s in self.objective_states()] + [s for _, s in self.action_states()]

@@ -55,7 +55,7 @@ KIND = "account_plans"
 META_HEADS = ("sheet", "account_id")
 DATE_FORMAT = "yyyy-mm-dd"
 SECTION_FILL = PatternFill("solid", start_color="D9E1F2", end_color="D9E1F2")
-WIDTHS = {"A": 26, "B": 46, "C": 24, "D": 18, "E": 18, "F": 18}
+WIDTHS = {"A": 34, "B": 46, "C": 24, "D": 18, "E": 18, "F": 18}
 INSTRUCTION_STEPS = 8
 
 # (key, kind) per section: "id" (locked, from the plan), "label" (locked), "text", "date",
@@ -180,9 +180,11 @@ class _Sheet:
             if kind in ("id", "label"):
                 if kind == "label":
                     cell.font = Font(bold=True)
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
                 continue
             cell.fill, cell.border, cell.protection = INPUT_FILL, INPUT_BORDER, UNLOCKED
-            cell.alignment = Alignment(wrap_text=kind == "text", vertical="top")
+            centred = "center" if kind in ("date", "status", "attitude") else None
+            cell.alignment = Alignment(wrap_text=kind == "text", vertical="top", horizontal=centred)
             if kind == "date":
                 cell.number_format = DATE_FORMAT
             if kind in self.inputs:
@@ -203,14 +205,8 @@ def _account_sheet(
     sheet: Worksheet, plan: PlanDocument, info: Mapping[str, str], as_of: dt.date
 ) -> None:
     out = _Sheet(sheet)
-    out.title(
-        bilingual(
-            *(
-                f.t("plans.sheet_title", account=plan.account_id, name=info.get("name", ""))
-                for f in (EN, ZH)
-            )
-        )
-    )
+    name = " ".join(part for part in (plan.account_id, info.get("name", "")) if part)
+    out.title(f"{name} — {both('plans.sheet_title')}")
     out.note(
         bilingual(
             *(
