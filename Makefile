@@ -20,7 +20,7 @@ SAMPLE_IF_READ = $(if $(PARAMS),@if $(BIN)/python -m kamreport.bundled_sample "$
 RUN_ARGS = $(if $(PARAMS),--params $(PARAMS)) $(if $(AS_OF),--as-of $(AS_OF)) \
            $(if $(LOCALE),--locale $(LOCALE)) $(if $(FORMATS),--formats $(FORMATS))
 
-.PHONY: help venv sample report qbr reports portfolio list validate metrics test snapshots lint format clean email digest targets targets-import targets-merge
+.PHONY: help venv sample report qbr reports portfolio list validate metrics test snapshots lint format clean email digest targets targets-import targets-merge plans plans-import
 
 help:
 	@echo "make report CUSTOMER=<id> [AS_OF=YYYY-MM-DD] [LOCALE=zh-CN] [PARAMS=file]"
@@ -32,6 +32,8 @@ help:
 	@echo "make targets YEAR=2027 [GOAL=amount] [SPLIT=manager]   target-setting workbook(s) + page"
 	@echo "make targets-merge YEAR=2027 [DIR=folder]     the managers' workbooks into the VP's"
 	@echo "make targets-import FILE=<xlsx> YEAR=2027     agreed targets into the data"
+	@echo "make plans [MANAGER=<name>] [CUSTOMER=<id>]   the account-plan workbook"
+	@echo "make plans-import FILE=<xlsx>                  an edited account-plan workbook, as a new version"
 	@echo "make email REPORT=portfolio|customer [CUSTOMER=<id>] [TO=leadership] [DRY_RUN=1] [FORCE=1]"
 	@echo "make digest MANAGER=<name> [LOCALE=zh-CN] [DRY_RUN=1] [FORCE=1]   a KA manager's weekly digest"
 	@echo "make test                     the whole test suite"
@@ -121,6 +123,17 @@ targets-merge: $(STAMP)
 targets-import: $(STAMP)
 	@test -n "$(FILE)" -a -n "$(YEAR)" || { echo "Usage: make targets-import FILE=outputs/<as-of>/<locale>/targets/targets-<year>.xlsx YEAR=<year> [PARAMS=file]" >&2; exit 2; }
 	@$(KAM) targets-import --file "$(FILE)" --year "$(YEAR)" $(if $(PARAMS),--params $(PARAMS))
+
+# The account-plan workbook, one sheet per account: outputs/<as-of>/<locale>/plans/.
+plans: $(DATA)
+	$(SAMPLE_IF_READ)
+	@$(KAM) plans $(if $(MANAGER),--manager "$(MANAGER)") $(if $(CUSTOMER),--customer "$(CUSTOMER)") $(RUN_ARGS)
+
+# Reads an edited account-plan workbook back into outputs/plans/ (a new version, the old kept).
+plans-import: $(DATA)
+	$(SAMPLE_IF_READ)
+	@test -n "$(FILE)" || { echo "Usage: make plans-import FILE=outputs/<as-of>/<locale>/plans/account-plans.xlsx [PARAMS=file]" >&2; exit 2; }
+	@$(KAM) plans-import --file "$(FILE)" $(RUN_ARGS)
 
 test: $(STAMP)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)

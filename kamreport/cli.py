@@ -181,6 +181,17 @@ def build_parser() -> argparse.ArgumentParser:
     targets_import.add_argument("--file", required=True, type=Path, help="edited workbook (FILE=)")
     targets_import.add_argument("--year", required=True, type=int, help="target year (YEAR=)")
     _common(targets_import)
+
+    plans = sub.add_parser("plans", help="write the account-plan workbook (one sheet per account)")
+    plans.add_argument("--manager", help="only this KA manager's accounts (MANAGER=)")
+    plans.add_argument("--customer", help="only this account (CUSTOMER=)")
+    _common(plans)
+
+    plans_import = sub.add_parser(
+        "plans-import", help="read an edited account-plan workbook back, as a new version"
+    )
+    plans_import.add_argument("--file", required=True, type=Path, help="edited workbook (FILE=)")
+    _common(plans_import)
     return parser
 
 
@@ -440,6 +451,27 @@ def cmd_targets_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plans(args: argparse.Namespace) -> int:
+    from kamreport.reports.plans import write_plans
+
+    result = write_plans(
+        args.params, overrides_from(args), manager=args.manager or "", customer=args.customer or ""
+    )
+    print(f"Wrote {result.path} ({result.accounts} account(s), one sheet each)")
+    print(f"Next: fill in the yellow cells, then make plans-import FILE={result.path}")
+    return 0
+
+
+def cmd_plans_import(args: argparse.Namespace) -> int:
+    from kamreport.reports.plans import import_plans
+
+    result = import_plans(args.file, args.params, overrides_from(args))
+    counts = ", ".join(f"{n} {kind}" for kind, n in result.changes.items())
+    print(f"Stored the plans of {result.accounts} account(s) as {result.version} ({counts})")
+    print("The previous version is kept beside it; account reviews show the new plans.")
+    return 0
+
+
 COMMANDS = {
     "report": cmd_report,
     "qbr": cmd_qbr,
@@ -455,6 +487,8 @@ COMMANDS = {
     "targets": cmd_targets,
     "targets-import": cmd_targets_import,
     "targets-merge": cmd_targets_merge,
+    "plans": cmd_plans,
+    "plans-import": cmd_plans_import,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -53,10 +53,12 @@ class Dataset:
             return pd.Timestamp(self.latest_order_date)
         return pd.Timestamp(self.order_lines["order_date"].max())
 
-    def content_hash(self) -> str:
-        """A SHA-256 of the table contents, independent of file format and row order."""
+    def content_hash(self, names: Iterable[str] | None = None) -> str:
+        """A SHA-256 of the table contents (of ``names`` only, when given), independent of
+        file format and row order."""
         digest = hashlib.sha256()
-        for name in sorted(self.tables):
+        chosen = self.tables if names is None else [n for n in names if n in self.tables]
+        for name in sorted(chosen):
             frame = self.tables[name]
             digest.update(name.encode())
             digest.update(",".join(map(str, frame.columns)).encode())

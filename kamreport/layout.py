@@ -6,10 +6,12 @@ its path, so an English and a Chinese run never overwrite each other::
     <output_dir>/<as-of>/<locale>/customers/<account id>/report.html, report.pdf, manifest.json
     <output_dir>/<as-of>/<locale>/portfolio/portfolio.html, accounts.csv, …
     <output_dir>/<as-of>/<locale>/targets/targets-<year>.xlsx, targets-<year>.html, …
+    <output_dir>/<as-of>/<locale>/plans/account-plans.xlsx  the account-plan workbook(s)
     <output_dir>/<as-of>/<locale>/index.html               the batch's index page
     <output_dir>/<as-of>/<locale>/qbr/<account id>/qbr-<id>-<quarter>-<locale>[-internal].pptx, .pdf
     <output_dir>/<as-of>/<locale>/email/<report>/*.eml      dry-run emails
     <output_dir>/email/send-log.jsonl                       every delivery, all runs
+    <output_dir>/plans/plans-<timestamp>.json, current.json  imported account plans, versioned
     <output_dir>/.cache/                                    validated data and figures
 
 A folder's ``manifest.json`` lists exactly the files its last run made; a file a
@@ -75,6 +77,26 @@ def qbr_file(account_id: str, quarter: str, locale: str, variant: str, suffix: s
     internal deck of one quarter never overwrite each other, even when copied together."""
     extra = "-internal" if variant == "internal" else ""
     return f"qbr-{safe_dir_name(str(account_id))}-{quarter}-{locale}{extra}.{suffix}"
+
+
+def plans_workbook(manager: str = "", customer: str = "") -> str:
+    """The account-plan workbook: ``account-plans.xlsx`` for every account,
+    ``account-plans-<manager>.xlsx`` or ``account-plans-<account id>.xlsx`` for a part."""
+    part = customer or manager
+    if not part:
+        return "account-plans.xlsx"
+    slug = re.sub(r"[^\w.-]+", "_", part).strip("._")[:40] or "part"
+    if slug != part:
+        slug = f"{slug}-{hashlib.sha256(part.encode()).hexdigest()[:6]}"
+    return f"account-plans-{slug}.xlsx"
+
+
+def plans_version(stamp: str) -> str:
+    """A stored version of the imported account plans: ``plans-<YYYYMMDD-HHMMSS>.json``."""
+    return f"plans-{stamp}.json"
+
+
+PLANS_CURRENT = "current.json"  # the pointer to the current version of the plans
 
 
 def pdf_name(html_name: str) -> str:
@@ -145,6 +167,16 @@ class Layout:
     @property
     def targets_dir(self) -> Path:
         return self.run_dir / "targets"
+
+    @property
+    def plans_dir(self) -> Path:
+        """The account-plan workbooks of this as-of date and language."""
+        return self.run_dir / "plans"
+
+    @property
+    def plans_store(self) -> Path:
+        """The imported account plans, every version (shared by dates and languages)."""
+        return self.root / "plans"
 
     @property
     def index_file(self) -> Path:
@@ -325,6 +357,7 @@ __all__ = [
     "INDEX_HTML",
     "MANIFEST",
     "NOTEBOOKS",
+    "PLANS_CURRENT",
     "PORTFOLIO_HTML",
     "PROVENANCE",
     "REPORT_HTML",
@@ -334,6 +367,8 @@ __all__ = [
     "inside",
     "make_staging",
     "pdf_name",
+    "plans_version",
+    "plans_workbook",
     "publish",
     "qbr_file",
     "read_manifest",

@@ -21,6 +21,7 @@ from kamreport.analytics.mix import ProductMix, account_mix, category_revenue, w
 from kamreport.analytics.periods import ltm, up_to
 from kamreport.analytics.pipeline import Pipeline, account_pipeline
 from kamreport.analytics.plan import AccountPlan, account_plan
+from kamreport.analytics.plan_document import PlanReview
 from kamreport.analytics.profile import ProfileCard, profile_card
 from kamreport.analytics.profitability import Profitability, account_profitability
 from kamreport.analytics.receivables import Receivables, account_receivables
@@ -128,6 +129,7 @@ class AccountReview:
     pipeline: Pipeline | None = None
     satisfaction: Satisfaction | None = None
     plan: AccountPlan | None = None
+    written_plan: PlanReview | None = None  # the imported plan (kamreport.plans_store), if any
     value: AccountValue | None = None
     flags: pd.DataFrame | None = None
     highlights: tuple[Highlight, ...] = ()

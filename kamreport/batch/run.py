@@ -10,6 +10,8 @@ written last. One account's failure never stops the others.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -49,9 +51,14 @@ def make_plan(context: RunContext, ids: list[str], snapshot: Path, *, force: boo
     """Jobs for the accounts whose report is missing or out of date (all with ``force``)."""
     base = base_hash(context.params, context.as_of)
     hashes = account_hashes(context.dataset.tables, context.figures(), base)
+    plans = imported_plans(context.layout.plans_store)
     jobs, skipped = [], []
     for account_id in ids:
         content_hash = str(hashes[account_id])
+        if account_id in plans:  # an imported plan is an input of the review too
+            content_hash = hashlib.sha256(
+                f"{content_hash}|{plans[account_id]}".encode()
+            ).hexdigest()
         target = context.layout.customer_dir(account_id)
         if not force and is_current(target, content_hash):
             skipped.append(account_id)
@@ -66,6 +73,14 @@ def make_plan(context: RunContext, ids: list[str], snapshot: Path, *, force: boo
             )
         )
     return Plan(jobs=tuple(jobs), skipped=tuple(skipped))
+
+
+def imported_plans(store: Path) -> dict[str, str]:
+    """Each account's entry in the current version of the imported plans, as JSON text."""
+    from kamreport.plans_store import read_version
+
+    entries = read_version(store).get("accounts", {})
+    return {a: json.dumps(e, sort_keys=True, ensure_ascii=False) for a, e in entries.items()}
 
 
 def _stderr(message: str) -> None:

@@ -9,11 +9,13 @@ numbers.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from kamreport.analytics.account_review import AccountReview, review_account
+from kamreport.analytics.plan_document import plan_review
 from kamreport.charts import Chart, line_chart, mix_chart, relationship_map, revenue_trend
 from kamreport.charts.mix import quarter_label
 from kamreport.context import RunContext
@@ -23,6 +25,7 @@ from kamreport.i18n import Formatter
 from kamreport.layout import REPORT_HTML, write_staged
 from kamreport.metrics import customer_metrics
 from kamreport.params import Params
+from kamreport.plans_store import stored_plan
 from kamreport.provenance import Provenance
 from kamreport.render import render
 from kamreport.views.customer import CustomerView, customer_view, profile_accounts
@@ -43,8 +46,25 @@ def portfolio(dataset: Dataset, as_of: dt.date, params: Params) -> PortfolioFigu
 
 
 def review(run: RunContext, account_id: str) -> AccountReview:
-    """The account review of ``account_id`` from the run context and its figures."""
-    return analyse(run.dataset, account_id, run.as_of, run.params, run.figures())
+    """The account review of ``account_id`` from the run context and its figures, with
+    the account's imported plan (kamreport.plans_store) when there is one."""
+    result = analyse(run.dataset, account_id, run.as_of, run.params, run.figures())
+    return with_written_plan(result, run.layout.plans_store)
+
+
+def with_written_plan(result: AccountReview, store: Path) -> AccountReview:
+    """``result`` with the account's imported plan and its changes, if it has one."""
+    stored = stored_plan(store, result.account_id)
+    if stored is None:
+        return result
+    written = plan_review(
+        stored.document,
+        stored.previous,
+        result.as_of,
+        imported_at=stored.imported_at,
+        compared_with="version" if stored.previous_version else "data",
+    )
+    return replace(result, written_plan=written)
 
 
 def analyse(

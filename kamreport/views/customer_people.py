@@ -96,10 +96,29 @@ class SatisfactionSection:
 
 
 @dataclass(frozen=True)
+class PointList:
+    """A titled list of points (a SWOT quadrant, the customer's strategy)."""
+
+    title: str
+    items: tuple[str, ...]
+    none: str = ""  # shown when there are no items
+
+
+@dataclass(frozen=True)
 class PlanSection:
     no_data: str = ""
     counts: str = ""  # "16 done, 2 open, 2 overdue"
-    table: Table | None = None
+    table: Table | None = None  # the data's plan (no imported plan)
+    # the imported plan (kamreport.plans_store)
+    imported: str = ""  # when it was imported
+    changes: Table | None = None
+    changes_note: str = ""  # what it is compared with, or that nothing changed
+    objectives: Table | None = None
+    actions: Table | None = None
+    swot: tuple[PointList, ...] = ()
+    context: tuple[PointList, ...] = ()
+    people: Table | None = None
+    resources: Table | None = None
 
 
 @dataclass(frozen=True)
@@ -366,7 +385,12 @@ def _latest_survey(sf: Satisfaction, display: Display) -> Kpi:
 
 
 def plan(review: AccountReview, display: Display) -> PlanSection:
-    """The account plan's objectives and actions, overdue first."""
+    """The account plan: the imported one (kamreport.views.customer_plan) when there is
+    one, else the data's objectives and actions, overdue first."""
+    if review.written_plan is not None:
+        from kamreport.views.customer_plan import written_plan
+
+        return written_plan(review.written_plan, display)
     t = display.t
     ap = review.plan
     if ap is None or ap.empty:
