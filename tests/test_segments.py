@@ -109,3 +109,25 @@ def test_segment_tables_without_costs_or_products_and_on_a_short_history(tables)
             ours = segment_table(dataset, AS_OF, dimension)
             theirs = reference(dataset, AS_OF, dimension)
             pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
+
+
+def test_attention_margins_equal_grouping_on_the_account_ids(tables):
+    """attention.margins groups on account codes; the reference on the ids themselves."""
+    from kamreport.analytics.attention import margins
+    from kamreport.analytics.sales import margin_by
+
+    def reference_margins(lines: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+        parts = []
+        for window in (ltm(end), prior_ltm(end)):
+            inside = lines.loc[window.mask(lines["order_date"])]
+            parts.append(margin_by(inside, inside["account_id"].astype(str)))
+        return pd.concat(parts, axis=1, keys=["margin", "margin_prior"]).astype(float)
+
+    lines = tables["order_lines"]
+    end = pd.Timestamp(AS_OF)
+    ours = margins(lines, end)
+    assert ours["margin"].isna().any() and ours["margin"].notna().sum() > 100
+    pd.testing.assert_frame_equal(ours, reference_margins(lines, end), check_exact=True)
+    few = lines.loc[lines["account_id"].isin(lines["account_id"].unique()[:5])]
+    pd.testing.assert_frame_equal(margins(few, end), reference_margins(few, end), check_exact=True)
+    assert margins(lines.drop(columns="cost_amount"), end).empty
