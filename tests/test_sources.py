@@ -541,6 +541,68 @@ def test_parquet_typed_columns_are_accepted_as_they_are(tmp_path):
     assert str(lines["line_no"].dtype) == "Int64"
 
 
+def test_parquet_reads_the_mapped_columns_as_a_frame_would_map_them(tmp_path, monkeypatch):
+    """Only data-model columns are read from the file; mapping, headers and issues are the
+    ones the same table gets as a frame, and a pandas index written with it is no column."""
+    import pyarrow.parquet as pq
+
+    from kamreport.schema import TABLES_BY_NAME
+    from kamreport.sources.raw import map_columns
+
+    accounts = pd.DataFrame(
+        {"Account ID": ["A1", "A2", "A3"], "Kunde": ["x", "y", "z"], "memo": ["m", "n", "o"]},
+        index=[7, 3, 5],  # not a RangeIndex: written as a column __index_level_0__
+    )
+    accounts.to_parquet(tmp_path / "accounts.parquet")
+    pd.DataFrame({"account_id": ["A1"]}).to_parquet(tmp_path / "order_lines.parquet")
+    read_columns = []
+    real_read_table = pq.read_table
+
+    def spy(path, *args, columns=None, **kwargs):
+        read_columns.append((Path(path).name, columns))
+        return real_read_table(path, *args, columns=columns, **kwargs)
+
+    monkeypatch.setattr(pq, "read_table", spy)
+    mapping = {"accounts": {"Kunde": "name"}}
+    raw = read_source(DataParams(source=str(tmp_path), columns=mapping))
+    assert ("accounts.parquet", ["Account ID", "Kunde"]) in read_columns
+    table = raw.tables["accounts"]
+    framed, headers, issues = map_columns(
+        accounts.reset_index(drop=True), TABLES_BY_NAME["accounts"], mapping["accounts"],
+        source=table.source, short=table.short, noun="file",
+    )  # fmt: skip
+    assert table.headers == headers == ("Account ID", "Kunde", "memo")
+    pd.testing.assert_frame_equal(table.frame, framed)
+    assert [i for i in raw.issues if i.table == "accounts"] == issues
+    assert [i.message for i in issues] == ["Columns not in the data model are ignored: ['memo']."]
+
+
+def test_parquet_typed_columns_keep_their_data(tmp_path):
+    """Clean typed columns (dates at midnight, floats, ids) reach the dataset without a copy."""
+    lines = pd.DataFrame(
+        {
+            "order_id": ["SO1", "SO2"], "line_no": [1, 1], "account_id": ["A1", "A2"],
+            "product_id": ["P1", "P1"],
+            "order_date": pd.to_datetime(["2024-01-15", "2024-02-03"]).as_unit("ns"),
+            "quantity": [1.0, 2.0], "net_amount": [100.0, 200.0], "currency": ["CNY", "CNY"],
+        }
+    )  # fmt: skip
+    lines.to_parquet(tmp_path / "order_lines.parquet", index=False)
+    pd.DataFrame({"account_id": ["A1", "A2"]}).to_parquet(tmp_path / "accounts.parquet")
+    data = DataParams(source=str(tmp_path))
+    raw = read_source(data)
+    from kamreport.validation import validate
+
+    tables, report = validate(raw, "CNY", as_of=AS_OF)
+    assert report.ok
+    typed, read = tables["order_lines"], raw.tables["order_lines"].frame
+    for column in ("order_date", "quantity", "net_amount"):
+        assert np.shares_memory(typed[column].to_numpy(), read[column].to_numpy()), column
+    for column in ("order_id", "account_id"):
+        assert typed[column].array._pa_array is read[column].array._pa_array, column
+    pd.testing.assert_frame_equal(typed, load_dataset(data, as_of=AS_OF).order_lines)
+
+
 def test_table_mapping_to_a_missing_file_or_sheet(tmp_path):
     folder = write(tmp_path / "csv", {"accounts.csv": ACCOUNTS, "order_lines.csv": LINES})
     _, report = check_dataset(

@@ -687,3 +687,47 @@ def test_events_far_after_the_as_of_date_are_errors_but_due_dates_are_not():
         "(data.bounds.future_days), found '2099-01-01'. Fix: Correct the dates (look for a "
         "wrong year or day and month swapped); an event cannot lie in the future."
     ]
+
+
+# --- typed columns: the quick paths give what the general conversion gives ----------------
+
+
+def test_typed_whole_numbers_convert_as_through_float():
+    from kamreport.validation.parse import to_float, to_int
+
+    for values in (
+        pd.Series([1, -3, 2**53, -(2**53), 0], dtype="int64"),
+        pd.Series([1, 2**53 + 1, -(2**62), np.iinfo(np.int64).min], dtype="int64"),
+        pd.Series([7, 2**63 + 5], dtype="uint64"),
+        pd.Series([4, 5], dtype="int32"),
+    ):
+        numbers, bad = to_float(values)
+        array = numbers.to_numpy()
+        bad = bad | (np.isfinite(array) & (np.abs(array) > 2**53))
+        general = numbers.where(~bad).astype("Int64")
+        quick, quick_bad = to_int(values)
+        assert quick_bad.tolist() == bad.tolist()
+        pd.testing.assert_series_equal(quick, general)
+
+
+def test_typed_dates_at_midnight_are_kept_and_others_normalised():
+    from kamreport.validation.parse import to_date
+
+    midnight = pd.Series(pd.to_datetime(["1960-02-29", None, "2026-09-30"]).as_unit("ns"))
+    dates, bad = to_date(midnight)
+    assert not bad.any() and dates.dtype == "datetime64[ns]"
+    assert np.shares_memory(dates.to_numpy(), midnight.to_numpy())
+    with_time = pd.Series(pd.to_datetime(["1960-02-29 13:00:00", None, "2026-09-30 00:00:01"]))
+    dates, bad = to_date(with_time.astype("datetime64[ns]"))
+    assert not bad.any()
+    pd.testing.assert_series_equal(dates, midnight)
+
+
+def test_per_unique_keeps_a_column_it_does_not_change():
+    from kamreport.validation.parse import normalize_choice, per_unique
+
+    clean = pd.Series(["cny", "usd", None] * 5_000, dtype="str")
+    assert per_unique(clean, lambda u: u.str.lower()) is clean
+    assert normalize_choice(clean) is clean
+    upper = per_unique(clean, lambda u: u.str.upper())
+    assert upper.tolist()[:3] == ["CNY", "USD", upper.iloc[2]] and pd.isna(upper.iloc[2])

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.coverage import covers, data_start
-from kamreport.analytics.membership import is_in
+from kamreport.analytics.membership import factorized, is_in
 from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm, recent_and_year_earlier, up_to
 from kamreport.analytics.risk import CODES
 from kamreport.analytics.sales import margin_by
@@ -107,13 +107,21 @@ def margins(
     given — does not cover the prior LTM); empty when the data has no costs."""
     end = as_timestamp(as_of)
     columns = ["margin", "margin_prior"]
+    if "cost_amount" not in lines:
+        return pd.DataFrame(columns=columns, dtype=float)
+    # Grouped on the codes of the account ids (encoded once per run), lines in their
+    # own order: the same sums as grouping on the ids, without copying the lines.
+    codes, ids = factorized(lines["account_id"])
+    amounts = {c: lines[c].to_numpy(dtype=float) for c in ("net_amount", "cost_amount")}
     parts = []
     for window in (ltm(end), prior_ltm(end)):
-        inside = lines.loc[window.mask(lines["order_date"])]
-        margin = margin_by(inside, inside["account_id"].astype(str))
-        if margin is None:
-            return pd.DataFrame(columns=columns, dtype=float)
-        parts.append(margin)
+        inside = window.mask(lines["order_date"]).to_numpy() & (codes >= 0)
+        margin = margin_by(
+            pd.DataFrame({c: a[inside] for c, a in amounts.items()}), pd.Series(codes[inside])
+        )
+        labelled = pd.Series(margin.to_numpy(), index=ids[margin.index.to_numpy()])
+        labelled.index.name = "account_id"
+        parts.append(labelled.sort_index())
     out = pd.concat(parts, axis=1, keys=columns).astype(float)
     if not covers(start if start is not None else data_start(lines), prior_ltm(end)):
         out["margin_prior"] = np.nan  # a part of a year is no baseline for a fall

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.coverage import covers, data_start
+from kamreport.analytics.membership import factorized
 from kamreport.analytics.periods import ltm, prior_ltm
 from kamreport.analytics.sales import margin_by
 from kamreport.dataset import Dataset
@@ -23,18 +24,34 @@ DIMENSIONS = ("region", "country", "industry", "size_band", "product_category", 
 UNKNOWN = "—"
 
 
-def _segment_of_lines(dataset: Dataset, lines: pd.DataFrame, dimension: str) -> pd.Series:
+def _segments_of_lines(
+    dataset: Dataset, lines: pd.DataFrame, dimension: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each line the code of its segment, and the segments' labels by code.
+
+    The dimension is looked up once per distinct account (or product) id of the
+    lines (:func:`membership.factorized`, encoded once per run), not once per line;
+    a line whose account or product has no value is in segment ``UNKNOWN``.
+    """
     if dimension == "product_category":
-        products = dataset.get("products")
-        if products is None or "category" not in products:
-            return pd.Series(UNKNOWN, index=lines.index)
-        mapping = products.set_index("product_id")["category"]
-        return lines["product_id"].map(mapping).fillna(UNKNOWN).astype(object)
-    accounts = dataset.accounts
-    if dimension not in accounts:
-        return pd.Series(UNKNOWN, index=lines.index)
-    mapping = accounts.set_index("account_id")[dimension]
-    return lines["account_id"].map(mapping).fillna(UNKNOWN).astype(object)
+        table, key, field, column = dataset.get("products"), "product_id", "category", "product_id"
+    else:
+        table, key, field, column = dataset.accounts, "account_id", dimension, "account_id"
+    if table is None or field not in table:
+        return np.zeros(len(lines), dtype=np.intp), np.array([UNKNOWN], dtype=object)
+    codes, uniques = factorized(lines[column])
+    mapping = table.set_index(key)[field]
+    named = pd.Series(uniques).map(mapping).fillna(UNKNOWN).astype(object).to_numpy()
+    named = np.append(named, UNKNOWN)  # code -1, a line without an id
+    segment, labels = pd.factorize(named)
+    return segment[codes], np.asarray(labels, dtype=object)
+
+
+def _labelled(result: pd.Series, labels: np.ndarray) -> pd.Series:
+    """A result grouped by segment codes, labelled and ordered as grouping on the labels
+    themselves orders it."""
+    out = pd.Series(result.to_numpy(), index=pd.Index(labels[result.index.to_numpy()]))
+    return out.sort_index()
 
 
 def segment_table(dataset: Dataset, as_of: dt.date | pd.Timestamp, dimension: str) -> pd.DataFrame:
@@ -45,23 +62,40 @@ def segment_table(dataset: Dataset, as_of: dt.date | pd.Timestamp, dimension: st
     (NaN when a line lacks its cost), margin_pct,
     accounts (accounts with positive LTM revenue in the segment), share (of the
     LTM revenue of all segments).
+
+    The lines are grouped on integer segment codes (and account codes) in their
+    own order, so every sum adds the same numbers in the same order as grouping
+    on the segment names would.
     """
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown segment dimension {dimension!r}; one of {DIMENSIONS}")
     lines = dataset.order_lines
     now, before = ltm(as_of), prior_ltm(as_of)
-    relevant = lines.loc[now.mask(lines["order_date"]) | before.mask(lines["order_date"])]
-    segment = _segment_of_lines(dataset, relevant, dimension)
-    in_now = now.mask(relevant["order_date"])
-    revenue = relevant["net_amount"].where(in_now, 0.0).groupby(segment).sum()
-    prior = relevant["net_amount"].where(~in_now, 0.0).groupby(segment).sum()
-    margin = margin_by(relevant.loc[in_now], segment[in_now])
+    in_now = now.mask(lines["order_date"]).to_numpy()
+    relevant = in_now | before.mask(lines["order_date"]).to_numpy()
+    segment_codes, labels = _segments_of_lines(dataset, lines, dimension)
+    segment = segment_codes[relevant]
+    in_now = in_now[relevant]
+    net = lines["net_amount"].to_numpy(dtype=float)[relevant]
+    revenue = _labelled(pd.Series(np.where(in_now, net, 0.0)).groupby(segment).sum(), labels)
+    prior = _labelled(pd.Series(np.where(in_now, 0.0, net)).groupby(segment).sum(), labels)
+    current = {"net_amount": net[in_now]}
+    if "cost_amount" in lines:
+        current["cost_amount"] = lines["cost_amount"].to_numpy(dtype=float)[relevant][in_now]
+    margin = margin_by(pd.DataFrame(current), pd.Series(segment[in_now]))
     margin = (
-        pd.Series(np.nan, index=revenue.index) if margin is None else margin.reindex(revenue.index)
+        pd.Series(np.nan, index=revenue.index)
+        if margin is None
+        else _labelled(margin, labels).reindex(revenue.index)
     )
-    cur_lines = relevant.loc[in_now]
-    per_account = cur_lines.groupby([segment[in_now], cur_lines["account_id"]])["net_amount"].sum()
-    active = (per_account > 0).groupby(level=0).sum()
+    account, _ = factorized(lines["account_id"])
+    account = account[relevant][in_now].astype(np.int64)
+    known = account >= 0  # as grouping drops lines without an account
+    width = int(account.max()) + 1 if known.any() else 1
+    pair = segment[in_now][known].astype(np.int64) * width + account[known]
+    per_account = pd.Series(net[in_now][known]).groupby(pair).sum()
+    buying = pd.Series((per_account > 0).to_numpy(), index=per_account.index.to_numpy() // width)
+    active = _labelled(buying.groupby(level=0).sum(), labels)
     out = pd.DataFrame(
         {
             "revenue_ltm": revenue,

@@ -1,23 +1,26 @@
 """A folder of Parquet files, one ``<table>.parquet`` per data-model table.
 
 Parquet columns are typed already; validation accepts them without a detour
-through text, which keeps large order-line tables fast. Needs pyarrow.
+through text, which keeps large order-line tables fast. Parquet is columnar:
+the headers come from the file's schema, and only the columns that map to the
+data model are read, each into its own array (no copy into 2-D blocks, the
+Arrow buffers released as they are converted). Needs pyarrow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-
-import pandas as pd
 
 from kamreport.errors import DataSourceError, Issue
 from kamreport.params import DataParams
-from kamreport.schema import TABLES
+from kamreport.schema import TABLES, Table
 from kamreport.sources.raw import (
     RawData,
     RawTable,
-    mapped_table,
+    column_mapping,
     match_name,
+    renamed_columns,
     unknown_mapped_tables,
     unused_entries,
 )
@@ -63,7 +66,10 @@ def read_folder(folder: Path, label: str, data: DataParams) -> RawData:
         used.add(name)
         source = f"{label.rstrip('/')}/{name}"
         try:
-            frame = pd.read_parquet(folder / name)
+            tables[table.name] = _read_table(
+                folder / name, table, data.columns.get(table.name, {}), issues,
+                source=source, short=name,
+            )  # fmt: skip
         except (OSError, ValueError) as exc:
             issues.append(
                 Issue(
@@ -76,11 +82,6 @@ def read_folder(folder: Path, label: str, data: DataParams) -> RawData:
                 )
             )
             unreadable.add(table.name)
-            continue
-        tables[table.name] = mapped_table(
-            frame.reset_index(drop=True), table, data.columns.get(table.name, {}), issues,
-            source=source, short=name, noun="file", first_row=1,
-        )  # fmt: skip
     issues.extend(unused_entries("file", parquet_names, used, label))
     return RawData(
         tables,
@@ -92,3 +93,48 @@ def read_folder(folder: Path, label: str, data: DataParams) -> RawData:
         tuple(parquet_names),
         frozenset(unreadable),
     )
+
+
+def _read_table(
+    path: Path,
+    table: Table,
+    mapping: Mapping[str, str],
+    issues: list[Issue],
+    *,
+    source: str,
+    short: str,
+) -> RawTable:
+    """One file as a :class:`RawTable`: its data-model columns only, renamed.
+
+    The mapping is decided on the schema's names (the same decision and issues
+    as for a frame), so columns outside the data model are never read. Raises
+    what pyarrow raises for a file it cannot read (OSError, ValueError).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except pa.ArrowException as exc:  # ArrowInvalid is a ValueError, others are not
+        raise ValueError(str(exc)) from exc
+    # A pandas index written as a column (__index_level_0__) is no header of the table.
+    index = (schema.pandas_metadata or {}).get("index_columns", [])
+    names = [n for n in schema.names if n not in {i for i in index if isinstance(i, str)}]
+    rename, headers, found = column_mapping(
+        names, table, mapping, source=source, short=short, noun="file"
+    )
+    keep = sorted(rename)
+    wanted = [names[p] for p in keep]
+    if len(set(wanted)) < len(wanted) or len(set(names)) < len(names):
+        columns = None  # repeated names cannot be read by name: read every column
+    else:
+        columns, rename = wanted, {i: rename[p] for i, p in enumerate(keep)}
+    try:
+        arrow = pq.read_table(path, columns=columns)
+    except pa.ArrowException as exc:
+        raise ValueError(str(exc)) from exc
+    frame = arrow.to_pandas(split_blocks=True, self_destruct=True)
+    del arrow  # self_destruct: the Arrow buffers go as the columns are converted
+    frame = renamed_columns(frame.reset_index(drop=True), rename)
+    issues.extend(found)
+    return RawTable(table.name, frame, source, short, "file", headers, first_row=1)

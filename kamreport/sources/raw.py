@@ -159,9 +159,37 @@ def map_columns(
     Explicit ``data.columns`` entries win; other headers match a data-model
     column when equal up to surrounding whitespace, case and ``_``/space. Returns
     the renamed frame, the headers as found, and the issues (bad mappings are
-    errors, columns outside the data model one warning).
+    errors, columns outside the data model one warning). The frame shares the
+    columns' data (copy-on-write): nothing is copied, however large the table.
     """
-    headers = tuple(clean_header(h) for h in frame.columns)
+    rename, headers, issues = column_mapping(
+        list(frame.columns), table, mapping, source=source, short=short, noun=noun
+    )
+    return renamed_columns(frame, rename), headers, issues
+
+
+def renamed_columns(frame: pd.DataFrame, rename: Mapping[int, str]) -> pd.DataFrame:
+    """The columns of ``frame`` at the positions in ``rename``, in position order and
+    named by it, sharing their data with ``frame``."""
+    keep = sorted(rename)
+    columns = {rename[p]: frame.iloc[:, p] for p in keep}
+    return pd.DataFrame(columns, index=frame.index, copy=False)
+
+
+def column_mapping(
+    names: Sequence[object],
+    table: Table,
+    mapping: Mapping[str, str],
+    *,
+    source: str,
+    short: str,
+    noun: str,
+) -> tuple[dict[int, str], tuple[str, ...], list[Issue]]:
+    """Which header (by position in ``names``) holds which data-model column, as
+    :func:`map_columns` decides it from the headers alone: the positions kept
+    with their data-model names, the headers as found, and the issues. A reader
+    that can read single columns (Parquet) reads only the kept ones."""
+    headers = tuple(clean_header(h) for h in names)
     issues: list[Issue] = []
     model = table.column_names
     rename: dict[int, str] = {}  # position in the frame -> data-model column
@@ -253,10 +281,7 @@ def map_columns(
                 "otherwise nothing to do.",
             )
         )
-    keep = sorted(rename)
-    renamed = frame.iloc[:, keep].copy()
-    renamed.columns = [rename[p] for p in keep]
-    return renamed, headers, issues
+    return rename, headers, issues
 
 
 def _find_header(headers: Sequence[str], wanted: str) -> int | None:

@@ -73,7 +73,10 @@ def per_unique(text: pd.Series, func) -> pd.Series:
     codes, uniques = pd.factorize(text)
     if len(uniques) > len(text) // 2:
         return func(text)
-    done = func(pd.Series(uniques, dtype=text.dtype))
+    distinct = pd.Series(uniques, dtype=text.dtype)
+    done = func(distinct)
+    if done.equals(distinct):
+        return text  # nothing to change (the usual case): no second copy of the column
     taken = done.array.take(codes, allow_fill=True)  # code -1 (missing) stays missing
     return pd.Series(taken, index=text.index)
 
@@ -89,7 +92,7 @@ def to_float(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         numbers = values.astype("float64")
         bad = np.isinf(numbers.to_numpy())
-        return numbers.where(~bad), bad
+        return (numbers.where(~bad) if bad.any() else numbers), bad
     text = as_text(values)
     numbers = pd.to_numeric(text, errors="coerce").astype("float64")
     pending = text.notna().to_numpy() & ~np.isfinite(numbers.to_numpy())
@@ -105,6 +108,14 @@ def to_float(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def to_int(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Whole numbers as nullable Int64; ``3.0`` is fine, ``3.5`` is not, and neither is a
     number beyond 2**53, which a float cannot hold exactly (nor, past 2**63, Int64)."""
+    if pd.api.types.is_integer_dtype(values.dtype) and not isinstance(
+        values.dtype, pd.api.extensions.ExtensionDtype
+    ):
+        # Typed whole numbers (Parquet, SQL): no detour through float64 unless too large.
+        array = values.to_numpy()
+        beyond = (array > 2**53) | (array < -(2**53))
+        if not beyond.any():
+            return values.astype("Int64"), beyond
     numbers, bad = to_float(values)
     array = numbers.to_numpy()
     with np.errstate(invalid="ignore"):
@@ -120,6 +131,9 @@ def to_date(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         values = values.dt.tz_localize(None)
         dtype = values.dtype
     if pd.api.types.is_datetime64_dtype(dtype):
+        if dtype == "datetime64[ns]" and _at_midnight(values):
+            # Typed dates at midnight (Parquet, SQL): always in range, kept as they are.
+            return values, np.zeros(len(values), dtype=bool)
         dates = values.dt.normalize()
         bad = np.zeros(len(values), dtype=bool)
     elif pd.api.types.is_numeric_dtype(dtype):
@@ -145,6 +159,12 @@ def to_date(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     bad = bad | out_of_range
     dates = dates.where(~out_of_range).dt.normalize().astype("datetime64[ns]")
     return dates, bad
+
+
+def _at_midnight(values: pd.Series) -> bool:
+    """Whether every datetime64[ns] value (missing ones aside) is at midnight."""
+    ticks = values.to_numpy().view(np.int64)
+    return not (ticks[ticks != np.iinfo(np.int64).min] % (86_400 * 10**9)).any()
 
 
 def to_bool(values: pd.Series) -> tuple[pd.Series, np.ndarray]:

@@ -100,8 +100,10 @@ def check_table(raw: RawTable, mapped_elsewhere: AbstractSet[str] = frozenset())
     for (table_name, name), default in DEFAULTS.items():
         if table_name == raw.name and name not in typed:
             typed[name] = pd.Series(default, index=range(len(frame)), dtype=TEXT_DTYPE)
-    checked.frame = pd.DataFrame(typed, index=pd.RangeIndex(len(frame)))
-    checked.frame = checked.frame[[c for c in spec.column_names if c in typed]]
+    # Columns in data-model order, sharing their data with the typed values
+    # (copy-on-write): a clean column of the source is never copied.
+    ordered = {c: typed[c] for c in spec.column_names if c in typed}
+    checked.frame = pd.DataFrame(ordered, index=pd.RangeIndex(len(frame)), copy=False)
     if len(frame):
         duplicate = duplicate_keys(checked, spec)
         if duplicate is not None:
