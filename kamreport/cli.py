@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--customer", required=True, help="account id (see `kamreport list`)")
     _common(report)
 
+    visit = sub.add_parser("visit", help="one account's one-page visit card (HTML and PDF)")
+    visit.add_argument("--customer", required=True, help="account id (see `kamreport list`)")
+    _common(visit)
+
     reports = sub.add_parser("reports", help="render every account's review, with an index page")
     reports.add_argument("--tier", help="only this tier: key, growth, maintain or ordinary")
     reports.add_argument("--jobs", type=int, help="parallel workers (JOBS=; default: the cores)")
@@ -186,6 +190,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(f"Report written to {result.report}")
     _print_pdfs(result.files)
     print(f"All outputs in {result.directory} ({result.seconds:.1f} s)")
+    return 0
+
+
+def cmd_visit(args: argparse.Namespace) -> int:
+    from kamreport.reports.visit import run_visit_card
+
+    result = run_visit_card(args.customer, params_file=args.params, overrides=overrides_from(args))
+    print(f"Visit card written to {result.html}")
+    print(f"PDF written to {result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''})")
+    print(f"All outputs in {result.html.parent} ({result.seconds:.1f} s)")
     return 0
 
 
@@ -408,6 +422,7 @@ def cmd_targets_import(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "report": cmd_report,
+    "visit": cmd_visit,
     "reports": cmd_reports,
     "portfolio": cmd_portfolio,
     "validate": cmd_validate,

@@ -7,6 +7,7 @@ its path, so an English and a Chinese run never overwrite each other::
     <output_dir>/<as-of>/<locale>/portfolio/portfolio.html, accounts.csv, …
     <output_dir>/<as-of>/<locale>/targets/targets-<year>.xlsx, targets-<year>.html, …
     <output_dir>/<as-of>/<locale>/index.html               the batch's index page
+    <output_dir>/<as-of>/<locale>/visits/visit-<id>-<locale>.html, .pdf   visit cards
     <output_dir>/<as-of>/<locale>/email/<report>/*.eml      dry-run emails
     <output_dir>/email/send-log.jsonl                       every delivery, all runs
     <output_dir>/.cache/                                    validated data and figures
@@ -66,6 +67,11 @@ def targets_part_workbook(year: int, manager: str) -> str:
     if slug != manager or slug == "merged":
         slug = f"{slug}-{hashlib.sha256(manager.encode()).hexdigest()[:6]}"
     return f"targets-{year}-{slug}.xlsx"
+
+
+def visit_card_name(account_id: str, locale: str, suffix: str) -> str:
+    """A visit card's file name, language included: ``visit-KA0001-zh-CN.pdf``."""
+    return f"visit-{safe_dir_name(str(account_id))}-{locale}.{suffix}"
 
 
 def pdf_name(html_name: str) -> str:
@@ -132,6 +138,16 @@ class Layout:
     @property
     def targets_dir(self) -> Path:
         return self.run_dir / "targets"
+
+    @property
+    def visits_dir(self) -> Path:
+        """The visit cards of every account, one HTML and one PDF each (no manifest: each
+        file is replaced atomically on its own)."""
+        return self.run_dir / "visits"
+
+    def visit_card(self, account_id: str, suffix: str) -> Path:
+        """``visits/visit-<id>-<locale>.<suffix>`` (html or pdf)."""
+        return self._checked(self.visits_dir / visit_card_name(account_id, self.locale, suffix))
 
     @property
     def index_file(self) -> Path:
@@ -331,5 +347,6 @@ __all__ = [
     "staging_prefix",
     "targets_page",
     "targets_workbook",
+    "visit_card_name",
     "write_staged",
 ]

@@ -90,9 +90,13 @@ class ReportParams:
     formats: tuple[str, ...] = ("html",)
     confidentiality: str = "Internal"
     page_size: str = "A4"
+    visit_contact_days: int = 90
+    visit_complaint_days: int = 180
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "locale", normalize_locale(self.locale))
+        _in_range("report.visit_contact_days", self.visit_contact_days, 1, 3650)
+        _in_range("report.visit_complaint_days", self.visit_complaint_days, 1, 3650)
         for fmt in self.formats:
             _one_of("report.formats", fmt, FORMATS)
         _one_of("report.page_size", self.page_size, PAGE_SIZES)
