@@ -20,11 +20,12 @@ SAMPLE_IF_READ = $(if $(PARAMS),@if $(BIN)/python -m kamreport.bundled_sample "$
 RUN_ARGS = $(if $(PARAMS),--params $(PARAMS)) $(if $(AS_OF),--as-of $(AS_OF)) \
            $(if $(LOCALE),--locale $(LOCALE)) $(if $(FORMATS),--formats $(FORMATS))
 
-.PHONY: help venv sample report qbr reports portfolio list validate metrics test snapshots lint format clean email digest targets targets-import targets-merge plans plans-import
+.PHONY: help venv sample report qbr reports portfolio list validate metrics test snapshots lint format clean email digest targets targets-import targets-merge plans plans-import visit
 
 help:
 	@echo "make report CUSTOMER=<id> [AS_OF=YYYY-MM-DD] [LOCALE=zh-CN] [PARAMS=file]"
 	@echo "make qbr CUSTOMER=<id> [QUARTER=2026Q3] [VARIANT=internal] [LOCALE=zh-CN]   quarterly business review deck"
+	@echo "make visit CUSTOMER=<id> [AS_OF=YYYY-MM-DD] [LOCALE=zh-CN]   one-page visit card, HTML and PDF"
 	@echo "make reports [TIER=key] [ACCOUNTS=id,id] [JOBS=n] [EXECUTOR=dask://host:port] [FORCE=1]   every account"
 	@echo "make portfolio [AS_OF=YYYY-MM-DD] [LOCALE=zh-CN] [PARAMS=file]   portfolio report"
 	@echo "make list [FILTER=text]      accounts with their ids"
@@ -67,6 +68,12 @@ qbr: $(DATA)
 	@test -n "$(CUSTOMER)" || { echo "Usage: make qbr CUSTOMER=<id> [QUARTER=2026Q3] [VARIANT=internal] [LOCALE=zh-CN]   (make list shows the ids)" >&2; exit 2; }
 	@$(KAM) qbr --customer "$(CUSTOMER)" $(if $(QUARTER),--quarter "$(QUARTER)") $(if $(VARIANT),--variant "$(VARIANT)") \
 	  $(if $(PARAMS),--params $(PARAMS)) $(if $(AS_OF),--as-of $(AS_OF)) $(if $(LOCALE),--locale $(LOCALE))
+
+# The one-page visit card: outputs/<as-of>/<locale>/visits/visit-<id>-<locale>.html and .pdf.
+visit: $(DATA)
+	$(SAMPLE_IF_READ)
+	@test -n "$(CUSTOMER)" || { echo "Usage: make visit CUSTOMER=<id> [LOCALE=zh-CN]   (make list shows the ids)" >&2; exit 2; }
+	@$(KAM) visit --customer "$(CUSTOMER)" $(RUN_ARGS)
 
 # Every account's review (TIER=key to limit), JOBS workers or EXECUTOR=dask://host:port;
 # unchanged accounts are skipped unless FORCE=1. Index: outputs/<as-of>/<locale>/index.html.

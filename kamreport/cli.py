@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
         "risk flags for the preparation meeting (VARIANT=)",
     )
     _common(qbr)
+    visit = sub.add_parser("visit", help="one account's one-page visit card (HTML and PDF)")
+    visit.add_argument("--customer", required=True, help="account id (see `kamreport list`)")
+    _common(visit)
 
     reports = sub.add_parser("reports", help="render every account's review, with an index page")
     reports.add_argument("--tier", help="only this tier: key, growth, maintain or ordinary")
@@ -231,6 +234,16 @@ def cmd_qbr(args: argparse.Namespace) -> int:
     print(f"Deck written to {result.pptx}")
     print(f"PDF written to {result.pdf}")
     print(f"QBR {result.quarter.label} ({args.variant}) in {result.seconds:.1f} s")
+    return 0
+
+
+def cmd_visit(args: argparse.Namespace) -> int:
+    from kamreport.reports.visit import run_visit_card
+
+    result = run_visit_card(args.customer, params_file=args.params, overrides=overrides_from(args))
+    print(f"Visit card written to {result.html}")
+    print(f"PDF written to {result.pdf} ({result.pages} page{'s' if result.pages != 1 else ''})")
+    print(f"All outputs in {result.html.parent} ({result.seconds:.1f} s)")
     return 0
 
 
@@ -475,6 +488,7 @@ def cmd_plans_import(args: argparse.Namespace) -> int:
 COMMANDS = {
     "report": cmd_report,
     "qbr": cmd_qbr,
+    "visit": cmd_visit,
     "reports": cmd_reports,
     "portfolio": cmd_portfolio,
     "validate": cmd_validate,

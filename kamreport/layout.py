@@ -9,6 +9,7 @@ its path, so an English and a Chinese run never overwrite each other::
     <output_dir>/<as-of>/<locale>/plans/account-plans.xlsx  the account-plan workbook(s)
     <output_dir>/<as-of>/<locale>/index.html               the batch's index page
     <output_dir>/<as-of>/<locale>/qbr/<account id>/qbr-<id>-<quarter>-<locale>[-internal].pptx, .pdf
+    <output_dir>/<as-of>/<locale>/visits/visit-<id>-<locale>.html, .pdf   visit cards
     <output_dir>/<as-of>/<locale>/email/<report>/*.eml      dry-run emails
     <output_dir>/email/send-log.jsonl                       every delivery, all runs
     <output_dir>/plans/plans-<timestamp>.json, current.json  imported account plans, versioned
@@ -99,6 +100,11 @@ def plans_version(stamp: str) -> str:
 PLANS_CURRENT = "current.json"  # the pointer to the current version of the plans
 
 
+def visit_card_name(account_id: str, locale: str, suffix: str) -> str:
+    """A visit card's file name, language included: ``visit-KA0001-zh-CN.pdf``."""
+    return f"visit-{safe_dir_name(str(account_id))}-{locale}.{suffix}"
+
+
 def pdf_name(html_name: str) -> str:
     """The PDF printed from a report's HTML file: same name, ``.pdf``."""
     return str(Path(html_name).with_suffix(".pdf"))
@@ -177,6 +183,16 @@ class Layout:
     def plans_store(self) -> Path:
         """The imported account plans, every version (shared by dates and languages)."""
         return self.root / "plans"
+
+    @property
+    def visits_dir(self) -> Path:
+        """The visit cards of every account, one HTML and one PDF each (no manifest: each
+        file is replaced atomically on its own)."""
+        return self.run_dir / "visits"
+
+    def visit_card(self, account_id: str, suffix: str) -> Path:
+        """``visits/visit-<id>-<locale>.<suffix>`` (html or pdf)."""
+        return self._checked(self.visits_dir / visit_card_name(account_id, self.locale, suffix))
 
     @property
     def index_file(self) -> Path:
@@ -380,5 +396,6 @@ __all__ = [
     "staging_prefix",
     "targets_page",
     "targets_workbook",
+    "visit_card_name",
     "write_staged",
 ]

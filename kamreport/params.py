@@ -90,9 +90,13 @@ class ReportParams:
     formats: tuple[str, ...] = ("html",)
     confidentiality: str = "Internal"
     page_size: str = "A4"
+    visit_contact_days: int = 90
+    visit_complaint_days: int = 180
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "locale", normalize_locale(self.locale))
+        _in_range("report.visit_contact_days", self.visit_contact_days, 1, 3650)
+        _in_range("report.visit_complaint_days", self.visit_complaint_days, 1, 3650)
         for fmt in self.formats:
             _one_of("report.formats", fmt, FORMATS)
         _one_of("report.page_size", self.page_size, PAGE_SIZES)
@@ -245,6 +249,11 @@ class RiskParams:
     discount_window_months: int = 6
     discount_rise: float = 0.03
     breadth_drop: float = 0.35
+    price_buying_discount_rise: float = 0.02
+    price_buying_breadth_drop: float = 0.2
+    price_buying_purchaser_rise: float = 0.2
+    price_buying_min_meetings: int = 3
+    price_buying_min_signs: int = 2
     p_alive_min: float = 0.5
     survey_stale_months: int = 12
     satisfaction_fall: float = 1.5
@@ -267,6 +276,11 @@ class RiskParams:
         _in_range("risk.discount_window_months", self.discount_window_months, 1, 12)
         _in_range("risk.discount_rise", self.discount_rise, 0, 1)
         _in_range("risk.breadth_drop", self.breadth_drop, 0, 1)
+        _in_range("risk.price_buying_discount_rise", self.price_buying_discount_rise, 0, 1)
+        _in_range("risk.price_buying_breadth_drop", self.price_buying_breadth_drop, 0, 1)
+        _in_range("risk.price_buying_purchaser_rise", self.price_buying_purchaser_rise, 0, 1)
+        _in_range("risk.price_buying_min_meetings", self.price_buying_min_meetings, 1, 1000)
+        _in_range("risk.price_buying_min_signs", self.price_buying_min_signs, 1, 3)
         _in_range("risk.p_alive_min", self.p_alive_min, 0, 1)
         _in_range("risk.survey_stale_months", self.survey_stale_months, 1, 120)
         _in_range("risk.satisfaction_fall", self.satisfaction_fall, 0.1, 10)

@@ -155,7 +155,11 @@ def test_mix_shares_add_up_to_the_whole(sample, locale):
 def test_story_account_figures(sample):
     shown = view(sample["KA0013"])
     flags = [(f.code, f.severity_text) for f in shown.risks.flags]
-    assert flags == [("DISCOUNT_PRESSURE", "High"), ("NARROWING_BREADTH", "Medium")]
+    assert flags == [
+        ("DISCOUNT_PRESSURE", "High"),
+        ("NARROWING_BREADTH", "Medium"),
+        ("PRICE_BUYING", "Medium"),
+    ]
     aging = [dict(r.attrs)["data-bucket"] for r in shown.receivables.aging.rows]
     assert aging == ["not_due", "d1_30", "d31_60", "d61_90", "d90_plus"]
     points = sample["KA0013"].value.contributions

@@ -46,7 +46,7 @@ def test_unknown_key_suggests_the_closest():
     assert str(err.value) == (
         "Unknown parameter 'report.locle'. Did you mean 'report.locale'? "
         "Known keys here: locale, as_of, output_dir, trend_months, formats, confidentiality, "
-        "page_size."
+        "page_size, visit_contact_days, visit_complaint_days."
     )
 
 

@@ -65,7 +65,7 @@ def test_missing_tables_say_no_data(sample_tables, locale):
 # Where tests, the metrics output and the print stylesheet find the figures, in page order.
 MARKED = (  # what needs attention, then the highlights (problems first), then the sections
     "metric:MARGIN_FALL metric:NARROWING_BREADTH metric:DISCOUNT_PRESSURE "
-    "metric:revenue_growth metric:attainment_ytd metric:share_of_wallet "
+    "metric:revenue_growth metric:PRICE_BUYING metric:attainment_ytd metric:share_of_wallet "
     "metric:pipeline_weighted metric:revenue metric:gross_margin metric:margin_pct metric:orders "
     "metric:revenue metric:volume metric:gross_margin metric:margin_pct "
     "metric:orders metric:avg_order_size metric:attainment_ytd metric:forecast_fy "
@@ -77,7 +77,8 @@ MARKED = (  # what needs attention, then the highlights (problems first), then t
     "bucket:d31_60 bucket:d61_90 bucket:d90_plus metric:overdue_amount metric:dso_days "
     "metric:collection_rate metric:clv metric:score metric:clv metric:clv_range "
     "metric:expected_orders_12m "
-    "metric:expected_margin_12m metric:p_alive flag:DISCOUNT_PRESSURE flag:NARROWING_BREADTH"
+    "metric:expected_margin_12m metric:p_alive flag:DISCOUNT_PRESSURE flag:NARROWING_BREADTH "
+    "flag:PRICE_BUYING"
 )
 
 

@@ -20,7 +20,7 @@ EXPECTED = {
     "late_payer": {"OVERDUE_RECEIVABLES"},
     "complaint_spike": {"COMPLAINT_SPIKE"},
     "falling_wallet_share": {"WALLET_SHARE_FALL"},
-    "price_buyer": {"DISCOUNT_PRESSURE", "NARROWING_BREADTH"},
+    "price_buyer": {"DISCOUNT_PRESSURE", "NARROWING_BREADTH", "PRICE_BUYING"},
     "no_senior_contact": {"NO_SENIOR_VISIT", "NO_DECISION_MAKER_CONTACT"},
 }
 

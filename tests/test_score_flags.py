@@ -25,7 +25,9 @@ def valuation(sample_tables) -> Valuation:
 
 
 def _load(flags: pd.DataFrame, accounts: pd.Index) -> pd.Series:
-    """Σ severity weight recomputed from the flags (high 1, medium 0.5), independently."""
+    """Σ severity weight recomputed from the flags (high 1, medium 0.5), independently;
+    PRICE_BUYING restates the discount and breadth signs and is not counted again."""
+    flags = flags.loc[flags["code"] != "PRICE_BUYING"]
     weight = flags["severity"].map({"high": 1.0, "medium": 0.5})
     return weight.groupby(flags["account_id"]).sum().reindex(accounts, fill_value=0.0)
 

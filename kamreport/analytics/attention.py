@@ -179,6 +179,10 @@ def money_at_stake(kind: str, row: pd.Series, flag: pd.Series | None, lapsed: fl
         return 0.0 if math.isnan(stake) else _positive(stake)
     if kind == "NARROWING_BREADTH":
         return _positive(lapsed)
+    if kind == "PRICE_BUYING":
+        # what the shift costs already: the discount given away, as for DISCOUNT_PRESSURE
+        # (the products no longer bought are NARROWING_BREADTH's stake, not counted twice)
+        return money_at_stake("DISCOUNT_PRESSURE", row, flag, lapsed)
     return max(revenue, 0.0)
 
 

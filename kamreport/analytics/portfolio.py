@@ -23,12 +23,17 @@ from kamreport.analytics.collections import (
     collection_rate,
     dso_trend,
 )
-from kamreport.analytics.coverage import Coverage, coverage
+from kamreport.analytics.coverage import Coverage, coverage, covers, data_start
 from kamreport.analytics.duplicates import likely_duplicates
+from kamreport.analytics.flag_backtest import (
+    FlagBacktest,
+    falling_recent_revenue,
+    flag_backtest,
+)
 from kamreport.analytics.headline import Headline, portfolio_headline
 from kamreport.analytics.migration import NEW, migration_matrix, movements
-from kamreport.analytics.periods import as_timestamp, months_back, ytd
-from kamreport.analytics.risk import risk_flags
+from kamreport.analytics.periods import as_timestamp, months_back, recent_and_year_earlier, ytd
+from kamreport.analytics.risk import COMPOSITE, risk_flags
 from kamreport.analytics.segments import segment_tables
 from kamreport.analytics.team import attainment, by_manager, scorecards
 from kamreport.analytics.tiers import TIERS
@@ -95,6 +100,9 @@ class PortfolioReview:
     warnings: tuple[Issue, ...]
     coverage: Coverage  # where the data starts, the comparisons it does not cover
     attention: tuple[AccountAttention, ...] = ()  # accounts that need attention, ranked
+    # PRICE_BUYING as of then against the simple rule; None when the data does not cover
+    # the flag's windows as of then
+    price_buying_backtest: FlagBacktest | None = None
 
     @property
     def revenue_ltm(self) -> float:
@@ -231,7 +239,35 @@ def _lost(bridge: RevenueBridge | None, dataset: Dataset, end: pd.Timestamp) -> 
 
 
 def _flag_counts(flags: pd.DataFrame) -> pd.Series:
+    """Risk flags per account, composite flags (risk.COMPOSITE) left out as in the score."""
+    flags = flags.loc[~flags["code"].isin(COMPOSITE)] if not flags.empty else flags
     return flags.groupby("account_id").size() if not flags.empty else pd.Series(dtype=int)
+
+
+def _price_buying_backtest(
+    dataset: Dataset,
+    then: dt.date,
+    values_then: pd.DataFrame | None,
+    flags_then: pd.DataFrame | None,
+    values: pd.DataFrame,
+    params: Params,
+) -> FlagBacktest | None:
+    """PRICE_BUYING raised as of ``then`` against the simple rule (recent revenue below
+    the same months a year earlier, as of ``then``); None when the data does not cover
+    the flag's year-earlier months as of then (the flag could not be raised)."""
+    if values_then is None or flags_then is None:
+        return None
+    now, before = recent_and_year_earlier(then, params.risk.discount_window_months)
+    if not covers(data_start(dataset.order_lines), before):
+        return None
+    accounts = pd.Index(values_then.index.astype(str))
+    lines = dataset.order_lines
+    flagged = flags_then.loc[flags_then["code"] == "PRICE_BUYING", "account_id"].astype(str)
+    rule = falling_recent_revenue(lines, now, before, accounts)
+    return flag_backtest(
+        flagged, rule, values_then["revenue_ltm"], values["revenue_ltm"],
+        params.portfolio.backtest_shrink,
+    )  # fmt: skip
 
 
 def review_portfolio(
@@ -334,6 +370,9 @@ def review_portfolio(
         if duplicates is None
         else duplicates,
         coverage=covered,
+        price_buying_backtest=_price_buying_backtest(
+            dataset, then, values_then, flags_then, values, params
+        ),
         # Leadership reads this report: warnings about contacts may quote personal data.
         warnings=tuple(w for w in dataset.warnings if w.table not in PERSONAL_TABLES),
         attention=()

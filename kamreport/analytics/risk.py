@@ -24,6 +24,7 @@ from kamreport.analytics.periods import (
     prior_ltm,
     recent_and_year_earlier,
 )
+from kamreport.analytics.price_buying import meetings, price_buying_signs
 from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
 from kamreport.analytics.receivables import invoice_amounts, used_columns
 from kamreport.analytics.relationships import done_activities
@@ -43,6 +44,7 @@ CODES = (
     "NO_SENIOR_VISIT",
     "DISCOUNT_PRESSURE",
     "NARROWING_BREADTH",
+    "PRICE_BUYING",
     "SATISFACTION_FALL",
     "LOW_P_ALIVE",
 )
@@ -57,9 +59,13 @@ UNITS: dict[str, tuple[str, str, str]] = {
     "NO_SENIOR_VISIT": ("days_ago", "days", "none"),
     "DISCOUNT_PRESSURE": ("fraction", "pp", "fraction"),
     "NARROWING_BREADTH": ("count", "count", "count"),
+    "PRICE_BUYING": ("count", "count", "count"),
     "SATISFACTION_FALL": ("decimal", "decimal", "decimal"),
     "LOW_P_ALIVE": ("fraction", "fraction", "none"),
 }
+# Flags that combine signs other flags measure: shown like every flag, but not counted
+# again in the score's risk criterion nor in the back-test's number of flags.
+COMPOSITE = ("PRICE_BUYING",)
 COLUMNS = ["account_id", "code", "severity", "value", "threshold", "baseline", "unit"]
 
 
@@ -287,6 +293,26 @@ def _breadth(
     return _frame("NARROWING_BREADTH", mask, cur, limit, pri, high)
 
 
+def _price_buying(
+    dataset: Dataset, done: pd.DataFrame | None, lines: pd.DataFrame, end: pd.Timestamp,
+    p: RiskParams, accounts: pd.Index, first_day: pd.Timestamp,
+):  # fmt: skip
+    """At least ``price_buying_min_signs`` of the three signs of price buying
+    (analytics.price_buying) in the recent months against the same months a year earlier;
+    value: signs seen, threshold: signs needed, baseline: signs known. High when all three
+    are seen."""
+    now, before = recent_and_year_earlier(end, p.discount_window_months)
+    if not covers(first_day, before):
+        return None  # no year-earlier months to compare with
+    held = meetings(done, dataset.get("contacts"))
+    signs = price_buying_signs(lines, held, now, before, accounts, p)
+    mask = signs["signs"] >= p.price_buying_min_signs
+    high = signs["signs"] >= 3
+    return _frame(
+        "PRICE_BUYING", mask, signs["signs"], p.price_buying_min_signs, signs["known"], high
+    )
+
+
 def _satisfaction_fall(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
     """The latest survey (not stale) at least ``satisfaction_fall`` points below the mean
     of the surveys of the ``satisfaction_baseline_months`` before it."""
@@ -356,6 +382,7 @@ def risk_flags(
         _senior_visit(done, end, risk, accounts),
         _discount(lines, end, risk, accounts, first_day),
         _breadth(lines, end, risk, accounts, first_day),
+        _price_buying(dataset, done, lines, end, risk, accounts, first_day),
         _satisfaction_fall(dataset, end, risk, accounts),
         _p_alive(values, risk, accounts, regular) if values is not None else None,
     ]

@@ -25,6 +25,7 @@ import pandas as pd
 from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.membership import positions
 from kamreport.analytics.periods import Window, as_timestamp, ltm, prior_ltm
+from kamreport.analytics.risk import COMPOSITE
 from kamreport.analytics.wallet import latest_spend
 from kamreport.dataset import Dataset
 from kamreport.params import SCORING_CRITERIA, ScoringParams, check_weights
@@ -259,9 +260,12 @@ def flag_load(
 ) -> pd.Series:
     """Σ over the account's risk flags of the weight of their severity (0 without flags).
 
-    ``flags`` is :func:`kamreport.analytics.risk.risk_flags`; a severity without a
-    weight raises KeyError, so a new severity cannot silently count as nothing.
+    ``flags`` is :func:`kamreport.analytics.risk.risk_flags`; composite flags
+    (:data:`kamreport.analytics.risk.COMPOSITE`) restate signs other flags count and are
+    left out. A severity without a weight raises KeyError, so a new severity cannot
+    silently count as nothing.
     """
+    flags = flags.loc[~flags["code"].isin(COMPOSITE)] if "code" in flags else flags
     if flags.empty:
         return pd.Series(0.0, index=accounts)
     weight = flags["severity"].map(lambda level: float(severity_weights[level]))

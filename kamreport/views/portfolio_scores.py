@@ -8,11 +8,13 @@ so the templates only lay it out.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
 
 from kamreport.analytics.clv_backtest import ClvBacktest, MethodScore
+from kamreport.analytics.flag_backtest import MIN_FLAGGED
 from kamreport.analytics.portfolio import Concentration
 from kamreport.analytics.scoring import ScoreBasis
 from kamreport.analytics.valuation import clv_choice, stored_key_cap, stored_score_basis
@@ -62,6 +64,19 @@ class ClvBacktestPart:
 
 
 @dataclass(frozen=True)
+class PriceBuyingPart:
+    """PRICE_BUYING raised a year ago against what happened next, beside the simple rule,
+    and the verdict in words."""
+
+    title: str = ""
+    intro: str = ""
+    table: Table | None = None
+    verdict: str = ""
+    definition: str = ""
+    no_data: str = ""
+
+
+@dataclass(frozen=True)
 class BacktestSection:
     """Last year's score against what happened next: AUCs and hit rates by decile; the
     lifetime-value back-test beside it."""
@@ -72,6 +87,7 @@ class BacktestSection:
     definition: str = ""
     no_data: str = ""
     clv: ClvBacktestPart | None = None
+    price_buying: PriceBuyingPart | None = None
 
 
 def concentration(ctx: Context, chart: ChartView | None) -> ConcentrationSection:
@@ -476,16 +492,94 @@ def _clv_backtest(ctx: Context) -> ClvBacktestPart | None:
     )
 
 
+def _price_buying_backtest(ctx: Context) -> PriceBuyingPart:
+    """The early warning's lift against the simple rule's; n/a when the data does not
+    cover its windows a year ago."""
+    r, d, t = ctx.review, ctx.display, ctx.t
+    bt = r.price_buying_backtest
+    months = d.number(ctx.params.risk.discount_window_months)
+    title = t("portfolio.price_buying_backtest.title")
+    definition = t(
+        "portfolio.price_buying_backtest.definition", min=d.number(MIN_FLAGGED), months=months
+    )
+    if bt is None:
+        start = r.coverage.data_start
+        no_data = (
+            t("coverage.na", date=d.date(start))
+            if start is not None
+            else t("portfolio.no_data.backtest")
+        )
+        return PriceBuyingPart(title=title, no_data=no_data, definition=definition)
+
+    def lift_text(value: float) -> str:
+        if math.isnan(value):
+            return d.na
+        shown = "∞" if math.isinf(value) else d.number(value, 1)
+        return t("portfolio.price_buying_backtest.times", n=shown)
+
+    rows = tuple(
+        Row(
+            (
+                Cell(label, header=True),
+                d.number_cell(lift.flagged.accounts),
+                d.number_cell(lift.flagged.bad),
+                d.percent_cell(lift.flagged.hit_rate),
+                d.percent_cell(lift.others.hit_rate),
+                Cell(lift_text(lift.lift), numeric=True),
+            ),
+            attrs=attrs(rule=key),
+        )
+        for key, label, lift in (
+            ("flag", t("g.flag.PRICE_BUYING"), bt.flag),
+            ("rule", t("portfolio.price_buying_backtest.rule", months=months), bt.rule),
+        )
+    )
+    columns = ctx.columns(
+        "portfolio.price_buying_backtest.signal",
+        "portfolio.price_buying_backtest.flagged",
+        "portfolio.backtest.bad",
+        "portfolio.backtest.hit_rate",
+        "portfolio.price_buying_backtest.others",
+        "portfolio.price_buying_backtest.lift",
+        numeric=(1, 2, 3, 4, 5),
+    )
+    verdict = t(
+        f"portfolio.price_buying_backtest.verdict.{bt.verdict.replace('/', '')}",
+        lift=lift_text(bt.flag.lift),
+        rule=lift_text(bt.rule.lift),
+        flagged=d.number(bt.flag.flagged.accounts),
+        min=d.number(MIN_FLAGGED),
+    )
+    intro = t(
+        "portfolio.price_buying_backtest.intro",
+        then=d.date(r.then),
+        followed=d.number(bt.followed),
+        bad=d.number(bt.bad),
+    )
+    return PriceBuyingPart(
+        title=title,
+        intro=intro,
+        table=Table("price-buying-backtest", columns, rows),
+        verdict=verdict,
+        definition=definition,
+    )
+
+
 def backtest(ctx: Context) -> BacktestSection:
     """Whether last year's score foresaw the accounts that were lost or shrank, and whether
     last year's P(alive) and expected orders foresaw the orders that followed."""
     r, d, t = ctx.review, ctx.display, ctx.t
     bt = r.backtest
     clv_part = _clv_backtest(ctx)
+    price_part = _price_buying_backtest(ctx)
     if not r.coverage.covered("tiers_then"):  # the scores of a year ago are not known
-        return BacktestSection(no_data=not_covered(d, r.coverage), clv=clv_part)
+        return BacktestSection(
+            no_data=not_covered(d, r.coverage), clv=clv_part, price_buying=price_part
+        )
     if bt is None or not bt.followed:
-        return BacktestSection(no_data=t("portfolio.no_data.backtest"), clv=clv_part)
+        return BacktestSection(
+            no_data=t("portfolio.no_data.backtest"), clv=clv_part, price_buying=price_part
+        )
     intro = t(
         "portfolio.backtest.intro",
         then=d.date(r.then),
@@ -541,6 +635,7 @@ def backtest(ctx: Context) -> BacktestSection:
         deciles=Table("deciles", columns, rows, css="bars"),
         definition=t("portfolio.backtest.definition"),
         clv=clv_part,
+        price_buying=price_part,
     )
 
 
@@ -548,6 +643,7 @@ __all__ = [
     "BacktestSection",
     "ClvBacktestPart",
     "ConcentrationSection",
+    "PriceBuyingPart",
     "TiersSection",
     "backtest",
     "clv_reason",
