@@ -125,6 +125,10 @@ class Layout:
     def customer_dir(self, account_id: str) -> Path:
         return self._checked(self.run_dir / "customers" / safe_dir_name(str(account_id)))
 
+    def review_link(self, from_id: str, to_id: str) -> str:
+        """A link from the review of ``from_id`` to the review of ``to_id``."""
+        return relative_link(self.customer_dir(to_id) / REPORT_HTML, self.customer_dir(from_id))
+
     @property
     def portfolio_dir(self) -> Path:
         return self.run_dir / "portfolio"
