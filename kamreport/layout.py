@@ -6,6 +6,7 @@ its path, so an English and a Chinese run never overwrite each other::
     <output_dir>/<as-of>/<locale>/customers/<account id>/report.html, report.pdf, manifest.json
     <output_dir>/<as-of>/<locale>/portfolio/portfolio.html, accounts.csv, …
     <output_dir>/<as-of>/<locale>/targets/targets-<year>.xlsx, targets-<year>.html, …
+    <output_dir>/<as-of>/<locale>/books/<manager>/book-<month>-<manager>-<locale>.html, .pdf
     <output_dir>/<as-of>/<locale>/index.html               the batch's index page
     <output_dir>/<as-of>/<locale>/email/<report>/*.eml      dry-run emails
     <output_dir>/email/send-log.jsonl                       every delivery, all runs
@@ -68,6 +69,20 @@ def targets_part_workbook(year: int, manager: str) -> str:
     return f"targets-{year}-{slug}.xlsx"
 
 
+def manager_slug(manager: str) -> str:
+    """A KA manager's name as a file-name part: letters (Chinese ones too), digits, ``.``,
+    ``_`` and ``-`` kept; a name with anything else gets it replaced and a short hash."""
+    slug = re.sub(r"[^\w.-]+", "_", manager).strip("._")[:40] or "manager"
+    if slug != manager:
+        slug = f"{slug}-{hashlib.sha256(manager.encode()).hexdigest()[:6]}"
+    return slug
+
+
+def book_html(month: str, manager: str, locale: str) -> str:
+    """A KA manager's monthly book: ``book-<YYYY-MM>-<manager>-<locale>.html``."""
+    return f"book-{month}-{manager_slug(manager)}-{locale}.html"
+
+
 def pdf_name(html_name: str) -> str:
     """The PDF printed from a report's HTML file: same name, ``.pdf``."""
     return str(Path(html_name).with_suffix(".pdf"))
@@ -128,6 +143,10 @@ class Layout:
     def review_link(self, from_id: str, to_id: str) -> str:
         """A link from the review of ``from_id`` to the review of ``to_id``."""
         return relative_link(self.customer_dir(to_id) / REPORT_HTML, self.customer_dir(from_id))
+
+    def book_dir(self, manager: str) -> Path:
+        """The folder of a KA manager's monthly book."""
+        return self._checked(self.run_dir / "books" / manager_slug(manager))
 
     @property
     def portfolio_dir(self) -> Path:
@@ -321,9 +340,11 @@ __all__ = [
     "REPORT_HTML",
     "SEND_LOG",
     "Layout",
+    "book_html",
     "failed_notebook",
     "inside",
     "make_staging",
+    "manager_slug",
     "pdf_name",
     "publish",
     "read_manifest",
