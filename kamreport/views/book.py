@@ -14,6 +14,7 @@ from kamreport.views.blocks import Cell, Column, Kpi, Page, Row, Table, attrs
 from kamreport.views.display import Display
 from kamreport.views.page import page
 
+ACTIONS_SHOWN = 25  # the most overdue first
 SECTIONS = ("summary", "accounts", "collection", "actions", "scorecard", "visit-next")
 
 
@@ -193,7 +194,9 @@ def _actions(actions: Sequence[ActionLine], d: Display, links: dict[str, str]) -
     return Section(
         "actions",
         t("book.sections.actions"),
-        table=Table("book-actions", heads, rows),
+        table=Table(
+            "book-actions", heads, rows[:ACTIONS_SHOWN], more=d.cap_note(ACTIONS_SHOWN, len(rows))
+        ),
     )
 
 
