@@ -20,7 +20,7 @@ SAMPLE_IF_READ = $(if $(PARAMS),@if $(BIN)/python -m kamreport.bundled_sample "$
 RUN_ARGS = $(if $(PARAMS),--params $(PARAMS)) $(if $(AS_OF),--as-of $(AS_OF)) \
            $(if $(LOCALE),--locale $(LOCALE)) $(if $(FORMATS),--formats $(FORMATS))
 
-.PHONY: help venv sample report qbr reports portfolio list validate metrics test snapshots lint format clean email digest targets targets-import targets-merge plans plans-import visit
+.PHONY: help venv sample report qbr reports portfolio list validate metrics test snapshots lint format clean email digest targets targets-import targets-merge plans plans-import visit book
 
 help:
 	@echo "make report CUSTOMER=<id> [AS_OF=YYYY-MM-DD] [LOCALE=zh-CN] [PARAMS=file]"
@@ -37,6 +37,7 @@ help:
 	@echo "make plans-import FILE=<xlsx>                  an edited account-plan workbook, as a new version"
 	@echo "make email REPORT=portfolio|customer [CUSTOMER=<id>] [TO=leadership] [DRY_RUN=1] [FORCE=1]"
 	@echo "make digest MANAGER=<name> [LOCALE=zh-CN] [DRY_RUN=1] [FORCE=1]   a KA manager's weekly digest"
+	@echo "make book MANAGER=<name> [MONTH=2026-09] [LOCALE=zh-CN]   a KA manager's monthly book (HTML and PDF)"
 	@echo "make test                     the whole test suite"
 	@echo "make snapshots                rewrite tests/snapshots/ after a deliberate change of what reports show"
 
@@ -115,6 +116,12 @@ digest: $(DATA)
 	@test -n "$(MANAGER)" || { echo "Usage: make digest MANAGER=<name> [DRY_RUN=1]   (the ka_manager column of the accounts)" >&2; exit 2; }
 	@$(KAM) digest --manager "$(MANAGER)" $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run) \
 	  $(if $(filter 1 yes true,$(FORCE)),--force) $(RUN_ARGS)
+
+# A KA manager's monthly book (述职), HTML and PDF, into outputs/<as-of>/<locale>/books/<manager>/.
+book: $(DATA)
+	$(SAMPLE_IF_READ)
+	@test -n "$(MANAGER)" || { echo "Usage: make book MANAGER=<name> [MONTH=YYYY-MM]   (the ka_manager column of the accounts)" >&2; exit 2; }
+	@$(KAM) book --manager "$(MANAGER)" $(if $(MONTH),--month "$(MONTH)") $(RUN_ARGS)
 
 # The target-setting workshop: proposals, workbook and page into outputs/<as-of>/<locale>/targets/.
 targets: $(DATA)

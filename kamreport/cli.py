@@ -151,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--dry-run", action="store_true", help="write .eml files, send nothing")
     digest.add_argument("--force", action="store_true", help="send even if already sent")
     _common(digest)
+    book = sub.add_parser("book", help="a KA manager's monthly book (述职), HTML and PDF")
+    book.add_argument("--manager", required=True, help="a name in the accounts' ka_manager")
+    book.add_argument("--month", help="YYYY-MM (MONTH=); default: the as-of month")
+    _common(book)
     targets = sub.add_parser("targets", help="propose next year's targets: workbook + page")
     targets.add_argument("--year", type=int, help="target year (YEAR=; default: next year)")
     targets.add_argument(
@@ -401,6 +405,19 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return _print_run(run, args.dry_run)
 
 
+def cmd_book(args: argparse.Namespace) -> int:
+    from kamreport.reports.book import run_book
+
+    result = run_book(
+        args.manager, args.month, params_file=args.params, overrides=overrides_from(args)
+    )
+    print(f"Book written to {result.html}")
+    if result.pdf is not None:
+        print(f"PDF written to {result.pdf}")
+    print(f"All outputs in {result.directory} ({result.seconds:.1f} s)")
+    return 0
+
+
 def cmd_targets(args: argparse.Namespace) -> int:
     from kamreport.runner import run_target_setting
 
@@ -498,6 +515,7 @@ COMMANDS = {
     "metrics": cmd_metrics,
     "email": cmd_email,
     "digest": cmd_digest,
+    "book": cmd_book,
     "targets": cmd_targets,
     "targets-import": cmd_targets_import,
     "targets-merge": cmd_targets_merge,

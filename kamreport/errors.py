@@ -94,6 +94,7 @@ class Reason(StrEnum):
     DERIVED_ACCOUNTS = "derived_accounts"
     UNKNOWN_REFERENCE = "unknown_reference"
     UNKNOWN_PARENT = "unknown_parent"
+    PARENT_CYCLE = "parent_cycle"
     NO_ORDERS = "no_orders"
     MISSING_COST = "missing_cost"
     INCOMPLETE_MONTH = "incomplete_month"

@@ -7,6 +7,7 @@ its path, so an English and a Chinese run never overwrite each other::
     <output_dir>/<as-of>/<locale>/portfolio/portfolio.html, accounts.csv, …
     <output_dir>/<as-of>/<locale>/targets/targets-<year>.xlsx, targets-<year>.html, …
     <output_dir>/<as-of>/<locale>/plans/account-plans.xlsx  the account-plan workbook(s)
+    <output_dir>/<as-of>/<locale>/books/<manager>/book-<month>-<manager>-<locale>.html, .pdf
     <output_dir>/<as-of>/<locale>/index.html               the batch's index page
     <output_dir>/<as-of>/<locale>/qbr/<account id>/qbr-<id>-<quarter>-<locale>[-internal].pptx, .pdf
     <output_dir>/<as-of>/<locale>/visits/visit-<id>-<locale>.html, .pdf   visit cards
@@ -84,12 +85,7 @@ def plans_workbook(manager: str = "", customer: str = "") -> str:
     """The account-plan workbook: ``account-plans.xlsx`` for every account,
     ``account-plans-<manager>.xlsx`` or ``account-plans-<account id>.xlsx`` for a part."""
     part = customer or manager
-    if not part:
-        return "account-plans.xlsx"
-    slug = re.sub(r"[^\w.-]+", "_", part).strip("._")[:40] or "part"
-    if slug != part:
-        slug = f"{slug}-{hashlib.sha256(part.encode()).hexdigest()[:6]}"
-    return f"account-plans-{slug}.xlsx"
+    return f"account-plans-{manager_slug(part)}.xlsx" if part else "account-plans.xlsx"
 
 
 def plans_version(stamp: str) -> str:
@@ -103,6 +99,21 @@ PLANS_CURRENT = "current.json"  # the pointer to the current version of the plan
 def visit_card_name(account_id: str, locale: str, suffix: str) -> str:
     """A visit card's file name, language included: ``visit-KA0001-zh-CN.pdf``."""
     return f"visit-{safe_dir_name(str(account_id))}-{locale}.{suffix}"
+
+
+def manager_slug(manager: str) -> str:
+    """A KA manager's name (or an account id) as a file-name part: letters (Chinese ones
+    too), digits, ``.``, ``_`` and ``-`` kept; a name with anything else gets it replaced
+    and a short hash."""
+    slug = re.sub(r"[^\w.-]+", "_", manager).strip("._")[:40] or "manager"
+    if slug != manager:
+        slug = f"{slug}-{hashlib.sha256(manager.encode()).hexdigest()[:6]}"
+    return slug
+
+
+def book_html(month: str, manager: str, locale: str) -> str:
+    """A KA manager's monthly book: ``book-<YYYY-MM>-<manager>-<locale>.html``."""
+    return f"book-{month}-{manager_slug(manager)}-{locale}.html"
 
 
 def pdf_name(html_name: str) -> str:
@@ -165,6 +176,14 @@ class Layout:
     def qbr_dir(self, account_id: str) -> Path:
         """The quarterly business reviews of one account (every quarter and variant)."""
         return self._checked(self.run_dir / "qbr" / safe_dir_name(str(account_id)))
+
+    def review_link(self, from_id: str, to_id: str) -> str:
+        """A link from the review of ``from_id`` to the review of ``to_id``."""
+        return relative_link(self.customer_dir(to_id) / REPORT_HTML, self.customer_dir(from_id))
+
+    def book_dir(self, manager: str) -> Path:
+        """The folder of a KA manager's monthly book."""
+        return self._checked(self.run_dir / "books" / manager_slug(manager))
 
     @property
     def portfolio_dir(self) -> Path:
@@ -379,9 +398,11 @@ __all__ = [
     "REPORT_HTML",
     "SEND_LOG",
     "Layout",
+    "book_html",
     "failed_notebook",
     "inside",
     "make_staging",
+    "manager_slug",
     "pdf_name",
     "plans_version",
     "plans_workbook",

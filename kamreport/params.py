@@ -353,6 +353,7 @@ class PortfolioParams:
     backtest_shrink: float = 0.3
     duplicate_similarity: float = 0.9
     sensitivity_step: float = 0.2
+    group_accounts: bool = False  # groups (集团客户) as one row in the tables that add up
 
     def __post_init__(self) -> None:
         _in_range("portfolio.table_rows", self.table_rows, 1, 10_000)

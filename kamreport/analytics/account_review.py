@@ -16,6 +16,7 @@ import pandas as pd
 from kamreport.analytics.attention import ACCOUNT_SHOWN, AttentionItem, attention_items
 from kamreport.analytics.coverage import Coverage, coverage, data_start, trend_window
 from kamreport.analytics.duplicates import duplicates_of
+from kamreport.analytics.groups import GroupRollup, ancestors, group_rollup
 from kamreport.analytics.highlights import Highlight, build_highlights
 from kamreport.analytics.mix import ProductMix, account_mix, category_revenue, with_category
 from kamreport.analytics.periods import ltm, up_to
@@ -139,6 +140,8 @@ class AccountReview:
     # highlights have none of its own (a margin fall, a revenue decline)
     attention_told: tuple[Highlight | None, ...] = ()
     coverage: Coverage = field(default_factory=lambda: Coverage(None, ()))  # what is n/a
+    group: GroupRollup | None = None  # the account and its subsidiaries, summed (a parent)
+    belongs_to: tuple[str, ...] = ()  # the accounts above it: parent first, group account last
 
 
 def account_lines(dataset: Dataset, account_id: str) -> pd.DataFrame:
@@ -309,4 +312,10 @@ def review_account(
         attention=attention,
         attention_told=attention_told,
         coverage=covered,
+        group=None
+        if metrics is None
+        else group_rollup(
+            dataset.accounts, metrics, dataset.get("contacts"), all_lines, window, account_id
+        ),
+        belongs_to=ancestors(dataset.accounts, account_id),
     )

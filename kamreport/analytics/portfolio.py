@@ -30,9 +30,11 @@ from kamreport.analytics.flag_backtest import (
     falling_recent_revenue,
     flag_backtest,
 )
+from kamreport.analytics.groups import group_ids, roll_up
 from kamreport.analytics.headline import Headline, portfolio_headline
 from kamreport.analytics.migration import NEW, migration_matrix, movements
 from kamreport.analytics.periods import as_timestamp, months_back, recent_and_year_earlier, ytd
+from kamreport.analytics.receivables import AGING_BUCKETS
 from kamreport.analytics.risk import COMPOSITE, risk_flags
 from kamreport.analytics.segments import segment_tables
 from kamreport.analytics.team import attainment, by_manager, scorecards
@@ -103,6 +105,9 @@ class PortfolioReview:
     # PRICE_BUYING as of then against the simple rule; None when the data does not cover
     # the flag's windows as of then
     price_buying_backtest: FlagBacktest | None = None
+    # portfolio.group_accounts: accounts summed per group in the concentration, targets and
+    # aging tables; group account id → members summed in its row (groups of 2+ only)
+    groups: pd.Series | None = None
 
     @property
     def revenue_ltm(self) -> float:
@@ -228,6 +233,29 @@ def risk_summary(flags: pd.DataFrame, values: pd.DataFrame) -> tuple[pd.DataFram
     return at_risk, levels
 
 
+TARGET_SUMS = ["revenue_ytd", "target_ytd", "target_fy", "forecast_fy"]
+
+
+def _grouped_attainment(targets: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """:func:`kamreport.analytics.team.attainment` with each group's accounts in one row."""
+    if targets.empty:
+        return targets
+    out = roll_up(targets, groups, TARGET_SUMS)
+    out["attainment_ytd"] = out["revenue_ytd"] / out["target_ytd"].where(out["target_ytd"] > 0)
+    out["forecast_attainment"] = out["forecast_fy"] / out["target_fy"]
+    out["gap_fy"] = out["target_fy"] - out["forecast_fy"]
+    return out.sort_values("gap_fy", ascending=False, kind="stable")
+
+
+def _grouped_aging(aging: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """:func:`aging_by_account` with each group's accounts in one row (sums of the amounts,
+    the longest overdue of the members); the rates (DSO, collection rate) are left out."""
+    out = roll_up(aging, groups, ["open_amount", "overdue_amount", *AGING_BUCKETS])
+    key = groups.reindex(aging.index).fillna(pd.Series(aging.index, index=aging.index))
+    out["max_days_overdue"] = aging["max_days_overdue"].groupby(key.to_numpy()).max()
+    return out.sort_values(["overdue_amount", "open_amount"], ascending=False, kind="stable")
+
+
 def _lost(bridge: RevenueBridge | None, dataset: Dataset, end: pd.Timestamp) -> pd.DataFrame:
     if bridge is None:  # no prior LTM: no account can be called lost
         return pd.DataFrame(columns=["prior", "last_order"])
@@ -318,14 +346,24 @@ def review_portfolio(
         collection_progress(invoices, months_back(end, 1), end) if invoices is not None else None
     )
     targets = attainment(dataset, end, flags)
-    sums = ["revenue_ytd", "target_ytd", "target_fy", "forecast_fy"]
-    managers = by_manager(targets, dataset.accounts, sums) if not targets.empty else targets
+    managers = by_manager(targets, dataset.accounts, TARGET_SUMS) if not targets.empty else targets
     if not managers.empty:
         managers["attainment_ytd"] = managers["revenue_ytd"] / managers["target_ytd"]
         managers["forecast_attainment"] = managers["forecast_fy"] / managers["target_fy"]
         managers = managers.sort_values("revenue_ytd", ascending=False)
     has_history = values_then is not None and bool((values_then["revenue_ltm"] > 0).any())
     accounts = dataset.accounts.set_index("account_id")
+    revenue, margin_of = values["revenue_ltm"], margin.dropna()
+    aging = aging_by_account(invoices, end) if invoices is not None else None
+    groups = sizes = None
+    if p.group_accounts:  # the tables that add up show each group as one row
+        groups = group_ids(dataset.accounts)
+        revenue = roll_up(values[["revenue_ltm"]], groups, ["revenue_ltm"])["revenue_ltm"]
+        margin_of = roll_up(margin_of.to_frame(), groups, ["gross_margin_ltm"])["gross_margin_ltm"]
+        targets = _grouped_attainment(targets, groups)
+        aging = _grouped_aging(aging, groups) if aging is not None else None
+        counts = groups.value_counts()
+        sizes = counts.loc[counts > 1]
     return PortfolioReview(
         as_of=end.date(),
         headline=portfolio_headline(dataset, end, values),
@@ -333,8 +371,8 @@ def review_portfolio(
         accounts=accounts[[c for c in ACCOUNT_FIELDS if c in accounts]],
         values=values,
         values_then=values_then,
-        revenue=concentration(values["revenue_ltm"], s.abc_a_threshold, s.abc_b_threshold),
-        margin=concentration(margin.dropna(), s.abc_a_threshold, s.abc_b_threshold)
+        revenue=concentration(revenue, s.abc_a_threshold, s.abc_b_threshold),
+        margin=concentration(margin_of, s.abc_a_threshold, s.abc_b_threshold)
         if margin.notna().any()
         else None,
         tier_table=tier_table(values),
@@ -349,7 +387,7 @@ def review_portfolio(
         at_risk=at_risk,
         risk_levels=levels,
         lost=_lost(bridge, dataset, end),
-        aging=aging_by_account(invoices, end) if invoices is not None else None,
+        aging=aging,
         progress=progress,
         progress_rate=collection_rate(progress) if progress is not None else float("nan"),
         dso=dso_trend(invoices, end) if invoices is not None else None,
@@ -387,6 +425,7 @@ def review_portfolio(
                 recent_months=params.risk.discount_window_months,
             )
         ),
+        groups=sizes,
     )
 
 

@@ -22,7 +22,7 @@ from kamreport.context import RunContext
 from kamreport.dataset import Dataset
 from kamreport.figures import PortfolioFigures, compute_figures
 from kamreport.i18n import Formatter
-from kamreport.layout import REPORT_HTML, write_staged
+from kamreport.layout import REPORT_HTML, Layout, write_staged
 from kamreport.metrics import customer_metrics
 from kamreport.params import Params
 from kamreport.plans_store import stored_plan
@@ -38,6 +38,7 @@ SECTION_IDS = (
     "risks", "data-quality",
 )  # fmt: skip
 CHART_KEYS = ("trend", "mix", "wallet", "contribution", "discount", "relmap", "satisfaction")
+GROUP_SECTION = "group"  # after the profile, in the review of an account of a group
 
 
 def portfolio(dataset: Dataset, as_of: dt.date, params: Params) -> PortfolioFigures:
@@ -186,7 +187,18 @@ def charts(review: AccountReview, fmt: Formatter) -> dict[str, Chart | None]:
         else None
     )
     out["satisfaction"] = _satisfaction_chart(review, fmt)
+    if review.group is not None and review.group.monthly["revenue"].abs().sum():
+        out["group"] = revenue_trend(review.group.monthly, fmt, chart_id="group-trend")
     return out
+
+
+def group_links(review: AccountReview, layout: Layout) -> dict[str, str]:
+    """Links from the review to the reviews of the accounts of its group (same as-of date
+    and language): the accounts above it and its members."""
+    ids = list(review.belongs_to)
+    if review.group is not None:
+        ids += [str(a) for a in review.group.tree["account_id"] if a != review.account_id]
+    return {a: layout.review_link(review.account_id, a) for a in ids}
 
 
 def view(
@@ -197,12 +209,14 @@ def view(
     params: Params | None = None,
     *,
     accounts: pd.DataFrame | None = None,
+    links: dict[str, str] | None = None,
 ) -> CustomerView:
     """The review as display-ready text. With ``accounts`` (the accounts table) the parent
-    group is named as in every other report; without it the profile's names are used."""
+    group is named as in every other report; without it the profile's names are used.
+    ``links``: the reviews of the accounts of its group (:func:`group_links`)."""
     names = profile_accounts(review.profile) if accounts is None else accounts
     display = Display.for_accounts(fmt, names)
-    return customer_view(review, chart_map, display, provenance, params or Params())
+    return customer_view(review, chart_map, display, provenance, params or Params(), links)
 
 
 def render_html(
@@ -213,8 +227,9 @@ def render_html(
     params: Params | None = None,
     *,
     accounts: pd.DataFrame | None = None,
+    links: dict[str, str] | None = None,
 ) -> str:
-    shown = view(review, chart_map, fmt, provenance, params, accounts=accounts)
+    shown = view(review, chart_map, fmt, provenance, params, accounts=accounts, links=links)
     return render("customer.html.j2", fmt, page=shown.page, view=shown)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.groups import parent_cycles
 from kamreport.analytics.membership import is_in
 from kamreport.analytics.periods import default_as_of
 from kamreport.errors import Issue
@@ -91,6 +92,7 @@ def account_warnings(tables: dict[str, Checked]) -> list[Issue]:
                     "then these accounts are not grouped.",
                 )
             )
+        issues.extend(_cycles(accounts))
     lines = tables.get("order_lines")
     if lines is not None and "account_id" in lines.frame and len(lines.frame):
         buying = is_in(ids, lines.frame["account_id"].dropna())
@@ -115,6 +117,30 @@ def account_warnings(tables: dict[str, Checked]) -> list[Issue]:
                 )
             )
     return issues
+
+
+def _cycles(accounts: Checked) -> list[Issue]:
+    """An error for accounts whose parent_id leads back to themselves (A → B → A)."""
+    frame = accounts.frame
+    cycles = parent_cycles(frame.loc[frame["account_id"].notna()])
+    if not cycles:
+        return []
+    looped = {a for cycle in cycles for a in cycle}
+    shown = "; ".join(" → ".join((*c, c[0])) for c in cycles)
+    return [
+        row_issue(
+            accounts.raw,
+            frame["account_id"].isin(looped).to_numpy(),
+            severity="error",
+            code="parent_cycle",
+            problem=f"parent_id goes round in a circle ({shown})",
+            column="parent_id",
+            expected="a group company at the top of every chain of parent_id",
+            found_from=frame["parent_id"],
+            fix="Leave parent_id empty for the group company at the top (the account that "
+            "belongs to no other), so every chain of parent_id ends there.",
+        )
+    ]
 
 
 def cost_warnings(tables: dict[str, Checked]) -> list[Issue]:

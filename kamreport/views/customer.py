@@ -10,7 +10,7 @@ here, where it can be tested. Relationships to risk flags are in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -38,6 +38,7 @@ from kamreport.views.blocks import (
     attrs,
 )
 from kamreport.views.coverage import coverage_note, not_covered
+from kamreport.views.customer_group import GroupSection, group_section
 from kamreport.views.customer_people import columns, label_row
 from kamreport.views.display import Display, missing, number, other_names
 from kamreport.views.page import page
@@ -113,6 +114,7 @@ class CustomerView:
     value: people.ValueSection
     risks: people.RisksSection
     data_quality: DataQualitySection
+    group: GroupSection = field(default_factory=GroupSection)  # the group it heads or is in
 
 
 def profile_accounts(profile: ProfileCard) -> pd.DataFrame:
@@ -294,12 +296,14 @@ def customer_view(
     display: Display,
     provenance: Provenance,
     params: Params,
+    links: Mapping[str, str] | None = None,
 ) -> CustomerView:
     """The account review of ``review`` as display-ready text for ``customer.html.j2``.
 
     ``charts`` maps the report's chart keys to charts (None, or left out, where a
     chart's data is missing); ``params`` gives the CLV horizon and discount rate and
-    the decision-maker contact limit quoted in the labels.
+    the decision-maker contact limit quoted in the labels; ``links`` maps the ids of
+    the accounts of its group to their reviews.
     """
     views = {key: ChartView.of(chart) for key, chart in charts.items()}
     trend = views.get("trend")
@@ -323,6 +327,7 @@ def customer_view(
         value=people.value(review, display, params),
         risks=people.risks(review, display, params),
         data_quality=_data_quality(review, display),
+        group=group_section(review, views.get("group"), display, links or {}),
     )
 
 

@@ -139,6 +139,11 @@ def _lost(ctx: Context) -> Part:
     return Part(title, Table("lost", columns, rows, more=more))
 
 
+def _accounts(frame: pd.DataFrame) -> int:
+    """Accounts in a per-account table, or in a table of groups (its members column)."""
+    return int(frame["members"].sum()) if "members" in frame else len(frame)
+
+
 def receivables(ctx: Context, chart: ChartView | None) -> ReceivablesSection:
     """Open and overdue receivables, most overdue accounts first."""
     r, d, t = ctx.review, ctx.display, ctx.t
@@ -152,7 +157,7 @@ def receivables(ctx: Context, chart: ChartView | None) -> ReceivablesSection:
         Kpi(
             t("portfolio.receivables.open"),
             d.money(open_total, compact=True),
-            t("portfolio.receivables.accounts", count=d.number(len(a))),
+            t("portfolio.receivables.accounts", count=d.number(_accounts(a))),
         ),
         Kpi(
             t("portfolio.receivables.overdue"),
@@ -191,6 +196,7 @@ def receivables(ctx: Context, chart: ChartView | None) -> ReceivablesSection:
         aging=Part(
             t("portfolio.receivables.aging"),
             Table("aging", columns, rows, more=more),
+            intro=ctx.grouped,
             note=t("portfolio.receivables.aging_note"),
         ),
         progress=_progress(ctx),

@@ -8,6 +8,7 @@ links and row limit.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -53,8 +54,27 @@ class Context:
         return self.display.t(key, **values)
 
     def account(self, account_id: object) -> Cell:
-        """An account cell, linked to its account review when that exists."""
-        return self.display.account_cell(str(account_id), self.links.get(str(account_id), ""))
+        """An account cell, linked to its account review when that exists; a group's row
+        (portfolio.group_accounts) says how many accounts it sums."""
+        cell = self.display.account_cell(str(account_id), self.links.get(str(account_id), ""))
+        groups = self.review.groups
+        if groups is None or account_id not in groups.index:
+            return cell
+        members = self.t("portfolio.group_row", n=self.display.number(groups[account_id]))
+        note = f"{cell.note} · {members}" if cell.note else members
+        return dataclasses.replace(cell, note=note)
+
+    @property
+    def grouped(self) -> str:
+        """The note over a table that shows groups as one row (portfolio.group_accounts)."""
+        groups = self.review.groups
+        if groups is None or groups.empty:
+            return ""
+        return self.t(
+            "portfolio.grouped_note",
+            groups=self.display.number(len(groups)),
+            accounts=self.display.number(int(groups.sum())),
+        )
 
     def columns(self, *labels: str, numeric: Iterable[int] = ()) -> tuple[Column, ...]:
         """Column headers; a label written as a catalog key ("portfolio.col.account") is

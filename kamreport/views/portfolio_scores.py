@@ -140,13 +140,18 @@ def concentration(ctx: Context, chart: ChartView | None) -> ConcentrationSection
     with_margin = r.margin is not None
 
     def cells(account_id: str, row: pd.Series) -> tuple[Cell, ...]:
-        margin_class = v.at[account_id, "abc_class_margin"]
+        if r.groups is None:
+            revenue_class = v.at[account_id, "abc_class"]
+            margin_class = v.at[account_id, "abc_class_margin"]
+        else:  # a group's classes come from the groups' own Pareto curves
+            revenue_class = c.classes.get(account_id)
+            margin_class = r.margin.classes.get(account_id) if r.margin is not None else None
         return (
             Cell(d.number(row["rank"]), numeric=True),
             ctx.account(account_id),
             d.money_cell(row["value"]),
             d.percent_cell(row["value_share"]),
-            Cell(d.value("abc_class", v.at[account_id, "abc_class"])),
+            Cell(d.value("abc_class", revenue_class)),
             *((Cell(d.value("abc_class", margin_class)),) if with_margin else ()),
         )
 
@@ -161,7 +166,9 @@ def concentration(ctx: Context, chart: ChartView | None) -> ConcentrationSection
         numeric=(0, 2, 3),
     )
     top = Part(
-        t("portfolio.concentration.top_accounts"), Table("abc-accounts", columns, rows, more=more)
+        t("portfolio.concentration.top_accounts"),
+        Table("abc-accounts", columns, rows, more=more),
+        intro=ctx.grouped,
     )
     return ConcentrationSection(kpis, chart, rule, abc, top)
 

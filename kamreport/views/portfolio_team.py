@@ -127,6 +127,7 @@ def targets(ctx: Context) -> TargetsSection:
         accounts=Part(
             t("portfolio.targets.by_account"),
             Table("targets-accounts", account_columns, rows, more=more),
+            intro=ctx.grouped,
         ),
     )
 
