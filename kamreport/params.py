@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from kamreport.errors import ParamsError
+from kamreport.yaml_loader import load_strict
 
 LOCALES = ("en", "zh-CN")
 FORMATS = ("html", "pdf")
@@ -490,23 +491,13 @@ def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
 # --- loading -----------------------------------------------------------------
 
 
-class _NoDatesLoader(yaml.SafeLoader):
-    """A safe YAML loader that leaves dates as strings, so we parse them ourselves."""
-
-
-_NoDatesLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def read_params_file(path: str | Path) -> dict[str, Any]:
     """Read a YAML params file into plain dicts (no date conversion)."""
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"Params file {str(path)!r} not found. Check the PARAMS= path.")
     try:
-        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoDatesLoader)
+        loaded = load_strict(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ParamsError(f"Params file {str(path)!r} is not valid YAML: {exc}") from exc
     if loaded is None:
@@ -523,7 +514,7 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
         if "=" not in pair:
             raise ParamsError(f"Override {pair!r} must look like section.key=value.")
         dotted, raw = pair.split("=", 1)
-        value = yaml.load(raw, Loader=_NoDatesLoader) if raw else ""
+        value = load_strict(raw) if raw else ""
         node = nested
         parts = dotted.strip().split(".")
         for part in parts[:-1]:

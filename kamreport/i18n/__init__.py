@@ -26,9 +26,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from babel import numbers as babel_numbers
 from babel.dates import format_date, format_skeleton
+
+from kamreport.yaml_loader import load_strict
 
 CATALOG_DIR = Path(__file__).parent
 BABEL_LOCALES = {"en": "en_US", "zh-CN": "zh_Hans_CN"}
@@ -45,7 +46,7 @@ def catalog(locale: str) -> dict[str, str]:
     """The flat ``key -> message`` catalog of a locale, merged from its YAML files."""
     merged: dict[str, str] = {}
     for path in sorted((CATALOG_DIR / locale).glob("*.yaml")):
-        nested = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        nested = load_strict(path.read_text(encoding="utf-8")) or {}
         for key, message in _flatten(nested):
             if key in merged:
                 raise ValueError(f"message {key!r} is defined twice ({path.name})")
