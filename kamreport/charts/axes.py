@@ -30,7 +30,7 @@ from kamreport.charts.base import (
     Chart,
 )
 from kamreport.charts.marks import Label, dashes
-from kamreport.charts.scale import Scale, nice_ticks, padded
+from kamreport.charts.scale import NICE_STEPS, Scale, nice_ticks, padded
 from kamreport.charts.svg import Box, Canvas, text_box
 from kamreport.charts.text import ASCENT, DESCENT, LINE_SPACING, block_width, wrap
 
@@ -49,8 +49,8 @@ LINE_WIDTH_PT = 0.8
 class Axis:
     """One axis: its limits (from the data, widened by ``margin``, where not given), its
     ticks (nice ticks where not given, labelled by ``format(value, step)``; or ``ticks``
-    with their ``labels``; whole steps only when ``integer``), its title, tick label size,
-    gridlines, scale and minor ticks."""
+    with their ``labels``; of ``steps`` × 10ⁿ, whole ones only when ``integer``), its
+    title, tick label size, gridlines, scale and minor ticks."""
 
     title: str = ""
     lo: float | None = None
@@ -64,6 +64,7 @@ class Axis:
     minor: Sequence[float] = ()
     margin: float = 0.05
     integer: bool = False
+    steps: tuple[float, ...] = NICE_STEPS
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,9 @@ def _ticks(axis: Axis, lo: float, hi: float, length: float, size: float, vertica
                     shown.append(str(value))
         return _Ticks(values, shown)
     room = int(length // (size * (2 if vertical else 3)))
-    values, step = nice_ticks(low, high, min(max(room, 1), 9) + 1, axis.format, axis.integer)
+    values, step = nice_ticks(
+        low, high, min(max(room, 1), 9) + 1, axis.format, axis.integer, axis.steps
+    )
     fmt = axis.format or (lambda v, _s: f"{v:g}")
     return _Ticks(values, [fmt(v, step) for v in values])
 

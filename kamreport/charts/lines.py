@@ -10,12 +10,14 @@ import pandas as pd
 from kamreport.charts.axes import Axis, Key, Plot, render
 from kamreport.charts.base import SERIES, Chart, money_ticks
 from kamreport.charts.marks import Line
+from kamreport.charts.scale import NICE_STEPS
 from kamreport.i18n import Formatter
 
 
 def _percent(fmt: Formatter) -> Callable[[float, float], str]:
-    """Percent tick labels with the digits their step needs (2.5% steps: one), so every
-    tick reads as the value it marks: no "18%" for 17.5% next to "20%"."""
+    """Percent tick labels with the digits their step needs (0.5% steps: one), so every
+    tick reads as the value it marks: no "18%" for 17.5% next to "20%". Percent axes
+    step by 1, 2 or 5 × 10ⁿ (no 2.5, whose ticks would need a digit more)."""
 
     def label(value: float, step: float) -> str:
         points = step * 100
@@ -62,7 +64,15 @@ def line_chart(
     plot = Plot(
         title=title,
         x=Axis(lo=-0.4, hi=len(x) - 0.6, ticks=list(x[::step]), labels=labels[::step], size=8.5),
-        y=Axis(title=ylabel, lo=lo, hi=hi, format=ticks, grid=True, integer=kind == "number"),
+        y=Axis(
+            title=ylabel,
+            lo=lo,
+            hi=hi,
+            format=ticks,
+            grid=True,
+            integer=kind == "number",
+            steps=(1.0, 2.0, 5.0, 10.0) if kind == "percent" else NICE_STEPS,
+        ),
         marks=marks,
         legend=keys if len(series) > 1 else (),
         legend_at="right",

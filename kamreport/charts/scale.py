@@ -1,8 +1,8 @@
 """Scales (data → points) and nice tick values.
 
-Ticks fall on 1, 2, 2.5 or 5 × 10ⁿ, as many as the axis has room for (one per two label
-heights on a vertical axis, matplotlib's rule, which the charts followed before), and
-labelled so no two read the same.
+Ticks fall on 1, 2, 2.5 or 5 × 10ⁿ: the smallest such step at least the span divided by
+the intervals the axis has room for (one per two label heights on a vertical axis), as
+matplotlib chose them for the charts before, and labelled so no two read the same.
 """
 
 from __future__ import annotations
@@ -20,23 +20,23 @@ def nice_ticks(
     max_ticks: int,
     label: Callable[[float, float], str] | None = None,
     integer: bool = False,
+    steps: tuple[float, ...] = NICE_STEPS,
 ) -> tuple[list[float], float]:
-    """The tick values within ``[lo, hi]`` and their step: the smallest nice step that
-    needs at most ``max_ticks`` ticks, is a whole number when ``integer`` (counts), and,
-    with ``label(value, step)``, gives each tick a label of its own."""
+    """The tick values within ``[lo, hi]`` and their step: the smallest of ``steps`` × 10ⁿ
+    that is at least the span over ``max_ticks - 1`` intervals, a whole number when
+    ``integer`` (counts), and, with ``label(value, step)``, gives each tick a label of its
+    own."""
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return [lo] if math.isfinite(lo) else [], 1.0
     max_ticks = max(max_ticks, 2)
     raw = (hi - lo) / (max_ticks - 1)
     exponent = math.floor(math.log10(raw))
     for power in (exponent - 1, exponent, exponent + 1, exponent + 2):
-        for nice in NICE_STEPS:
+        for nice in steps:
             step = nice * 10.0**power
-            if integer and (step < 1 or step != int(step)):
+            if step < raw * (1 - 1e-9) or (integer and (step < 1 or step != int(step))):
                 continue
             ticks = _multiples(lo, hi, step)
-            if len(ticks) > max_ticks:
-                continue
             if label is not None and len({label(t, step) for t in ticks}) < len(ticks):
                 continue
             return ticks, step
