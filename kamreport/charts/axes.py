@@ -15,6 +15,7 @@ than its room (up to the chart's edge, or a legend in its row) is broken into li
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -558,9 +559,31 @@ def draw(plot: Plot, *, narrow: bool = False, clip_id: str = "plot") -> Canvas:
 def render(plot: Plot, chart_id: str, alt: str) -> Chart:
     """The :class:`Chart` of ``plot``: its SVG, and its phone layout when it is wider.
     Ids are the chart's own (``<chart_id>-plot``), so charts share a page safely."""
+    plot = _remembering_labels(plot)
     svg = draw(plot, clip_id=f"{chart_id}-plot").svg(SVG_FONT_FAMILY)
     narrow = ""
     if plot.width_in > NARROW_WIDTH_IN:
         canvas = draw(plot, narrow=True, clip_id=f"{chart_id}-narrow-plot")
         narrow = canvas.svg(SVG_FONT_FAMILY)
     return Chart(chart_id=chart_id, svg=svg, alt=alt, svg_narrow=narrow)
+
+
+def _remembering_labels(plot: Plot) -> Plot:
+    """``plot`` with tick labels formatted once per value and step: the layout asks again
+    for every size of plot area it tries, in both layouts (locale formatting is slow)."""
+
+    def remember(axis: Axis | None) -> Axis | None:
+        if axis is None or axis.format is None:
+            return axis
+        labels: dict[tuple[float, float], str] = {}
+        format_ = axis.format
+
+        def label(value: float, step: float) -> str:
+            key = (value, step)
+            if key not in labels:
+                labels[key] = format_(value, step)
+            return labels[key]
+
+        return dataclasses.replace(axis, format=label)
+
+    return dataclasses.replace(plot, x=remember(plot.x), y=remember(plot.y), y2=remember(plot.y2))

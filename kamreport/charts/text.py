@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from kamreport.fonts import FONT_FILES
 
@@ -98,6 +98,7 @@ def _tokens(text: str) -> list[str]:
     return tokens
 
 
+@lru_cache(maxsize=4096)
 def wrap(text: str, max_width: float, size: float, bold: bool = False) -> str:
     """``text`` broken into lines no wider than ``max_width`` points where a line may break
     (a single token wider than that keeps its own line)."""
