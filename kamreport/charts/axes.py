@@ -362,6 +362,16 @@ def _place(layout: _Layout) -> _Placed:
     return placed
 
 
+def _tick_room(placed: _Placed, box: Box) -> tuple[float, float, float]:
+    """How far the ticks and their labels reach left of, right of and below the plot area."""
+    texts = placed.boxes
+    return (
+        max([box.x0 - b.x0 for b in texts if b.x1 <= box.x0 + 0.01] + [TICK_LENGTH_PT]),
+        max([b.x1 - box.x1 for b in texts if b.x0 >= box.x1 - 0.01] + [TICK_LENGTH_PT]),
+        max([b.y1 - box.y1 for b in texts if b.y0 >= box.y1 - 0.01] + [TICK_LENGTH_PT]),
+    )
+
+
 def _needed(layout: _Layout, placed: _Placed) -> tuple[float, float, float, float]:
     """The margins (left, right, top, bottom) the texts need around the current plot area."""
     plot, box, size = layout.plot, layout.box, layout.size
@@ -372,16 +382,14 @@ def _needed(layout: _Layout, placed: _Placed) -> tuple[float, float, float, floa
     top = max([box.y0 - b.y0 for b in texts] + [0.0]) + pad
     bottom = max([b.y1 - box.y1 for b in texts] + [0.0]) + pad
     axis_pt = size(AXIS_TITLE_PT)
+    ticks_left, ticks_right, ticks_h = _tick_room(placed, box)
     if layout.ytitle:
         lines = layout.ytitle.count("\n") + 1
-        ticks_w = max([box.x0 - b.x0 for b in texts if b.x1 <= box.x0 + 0.01] + [TICK_LENGTH_PT])
-        left = max(left, ticks_w + LABEL_PAD_PT + _block(axis_pt, lines) + pad)
+        left = max(left, ticks_left + LABEL_PAD_PT + _block(axis_pt, lines) + pad)
     if layout.y2title:
         lines = layout.y2title.count("\n") + 1
-        ticks_w = max([b.x1 - box.x1 for b in texts if b.x0 >= box.x1 - 0.01] + [TICK_LENGTH_PT])
-        right = max(right, ticks_w + LABEL_PAD_PT + _block(axis_pt, lines) + pad)
+        right = max(right, ticks_right + LABEL_PAD_PT + _block(axis_pt, lines) + pad)
     if plot.x.title:
-        ticks_h = max([b.y1 - box.y1 for b in texts if b.y0 >= box.y1 - 0.01] + [TICK_LENGTH_PT])
         bottom = max(
             bottom, ticks_h + LABEL_PAD_PT + _block(axis_pt, plot.x.title.count("\n") + 1) + pad
         )
@@ -512,12 +520,13 @@ def _draw(layout: _Layout, placed: _Placed, clip_id: str) -> Canvas:
     # axis titles
     axis_pt = size(AXIS_TITLE_PT)
     middle_y = (box.y0 + box.y1) / 2
-    if layout.ytitle:
-        x = EDGE_PAD_PT + ASCENT * axis_pt
+    ticks_left, ticks_right, _below = _tick_room(placed, box)
+    if layout.ytitle:  # beside the tick labels, as far out as its lines need
+        lines = layout.ytitle.count("\n")
+        x = box.x0 - ticks_left - LABEL_PAD_PT - (DESCENT + lines * LINE_SPACING) * axis_pt
         _rotated(canvas, x, middle_y, layout.ytitle, axis_pt)
     if layout.y2title:
-        lines = layout.y2title.count("\n")
-        x = layout.width - EDGE_PAD_PT - DESCENT * axis_pt - lines * LINE_SPACING * axis_pt
+        x = box.x1 + ticks_right + LABEL_PAD_PT + ASCENT * axis_pt
         _rotated(canvas, x, middle_y, layout.y2title, axis_pt)
     if plot.x.title:
         ticks_bottom = max(
