@@ -63,11 +63,6 @@ def block_width(text: str, size: float, bold: bool = False) -> float:
     return max(text_width(line, size, bold) for line in text.split("\n"))
 
 
-def block_height(text: str, size: float) -> float:
-    """The height (pt) of the glyph boxes of every line of ``text``."""
-    return ((text.count("\n")) * LINE_SPACING + ASCENT + DESCENT) * size
-
-
 # --- line breaking -----------------------------------------------------------------------
 
 _NO_LINE_START = set("，。、；：？！）」』》〉】〕”’,.;:?!)%")
