@@ -415,16 +415,25 @@ def _block(size: float, lines: int) -> float:
 def _settle(layout: _Layout) -> _Placed:
     """Grow the margins until every text fits (the margins only grow, so this ends)."""
     plot = layout.plot
+    wrapped: dict[tuple[str, float, float, bool], str] = {}
+
+    def fit(text: str, width: float, size: float, bold: bool = False) -> str:
+        """``text`` wrapped to ``width``, once per width while this layout settles."""
+        if not text:
+            return ""
+        key = (text, round(width, 2), size, bold)
+        if key not in wrapped:
+            wrapped[key] = wrap(text, width, size, bold)
+        return wrapped[key]
+
     placed = _place(layout)
     for _ in range(8):
         box = layout.box
         room_y = max(box.y1 - box.y0, 1.0)
         axis_pt = layout.size(AXIS_TITLE_PT)
-        layout.ytitle = wrap(plot.y.title, room_y, axis_pt) if plot.y.title else ""
-        layout.y2title = wrap(plot.y2.title, room_y, axis_pt) if plot.y2 and plot.y2.title else ""
-        layout.title = (
-            wrap(plot.title, _title_room(layout), TITLE_PT, bold=True) if plot.title else ""
-        )
+        layout.ytitle = fit(plot.y.title, room_y, axis_pt)
+        layout.y2title = fit(plot.y2.title, room_y, axis_pt) if plot.y2 else ""
+        layout.title = fit(plot.title, _title_room(layout), TITLE_PT, bold=True)
         left, right, top, bottom = _needed(layout, placed)
         grown = (
             max(left, layout.left), max(right, layout.right),

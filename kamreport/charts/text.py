@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 from kamreport.fonts import FONT_FILES
 
@@ -51,9 +51,9 @@ def _advances(bold: bool) -> _Advances:
     return _Advances(widths)
 
 
-@cache
 def text_width(text: str, size: float, bold: bool = False) -> float:
-    """The width (pt) of one line of ``text`` at ``size`` points."""
+    """The width (pt) of one line of ``text`` at ``size`` points. Not cached by text: a
+    process serving many accounts keeps nothing of one (only the font's widths)."""
     advances = _advances(bold)
     return sum(advances.width(c) for c in text) * size
 
@@ -93,7 +93,6 @@ def _tokens(text: str) -> list[str]:
     return tokens
 
 
-@lru_cache(maxsize=4096)
 def wrap(text: str, max_width: float, size: float, bold: bool = False) -> str:
     """``text`` broken into lines no wider than ``max_width`` points where a line may break
     (a single token wider than that keeps its own line)."""
