@@ -30,7 +30,7 @@ from kamreport.charts.base import (
     SVG_FONT_FAMILY,
     Chart,
 )
-from kamreport.charts.marks import Label, dashes
+from kamreport.charts.marks import Label, Mark, dashes
 from kamreport.charts.scale import NICE_STEPS, Scale, nice_ticks, padded
 from kamreport.charts.svg import Box, Canvas, text_box
 from kamreport.charts.text import ASCENT, DESCENT, LINE_SPACING, block_width, wrap
@@ -89,7 +89,7 @@ class Plot:
     title: str
     x: Axis
     y: Axis
-    marks: Sequence[object]
+    marks: Sequence[Mark]
     labels: Sequence[Label] = ()
     y2: Axis | None = None
     legend: Sequence[Key] = ()
@@ -108,7 +108,7 @@ def _limits(plot: Plot, which: str) -> tuple[float, float]:
     axis = _axis(plot, which)
     if axis.lo is not None and axis.hi is not None:
         return axis.lo, axis.hi
-    marks = [m for m in plot.marks if which == "x" or getattr(m, "axis", "y") == which]
+    marks = [m for m in plot.marks if which == "x" or m.axis == which]
     ranges = [m.x_range() if which == "x" else m.y_range() for m in marks]
     ranges = [r for r in ranges if r is not None]
     if not ranges:
@@ -492,7 +492,7 @@ def _draw(layout: _Layout, placed: _Placed, clip_id: str) -> Canvas:
     canvas.clip(clip_id, box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0)
     canvas.open_group(f'clip-path="url(#{clip_id})"')
     for mark in plot.marks:
-        scale = sy2 if getattr(mark, "axis", "y") == "y2" and sy2 is not None else sy
+        scale = sy2 if mark.axis == "y2" and sy2 is not None else sy
         mark.draw(canvas, sx, scale)
     canvas.close_group()
     # spines and ticks

@@ -11,9 +11,25 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from kamreport.charts.scale import Scale
 from kamreport.charts.svg import Canvas
+
+
+class Mark(Protocol):
+    """What a plot area draws: its data range on each axis (None: any), the values its
+    y axis must not be widened past (a bar's base), and itself through two scales."""
+
+    axis: str  # "y", or "y2" for the right-hand axis
+
+    def x_range(self) -> tuple[float, float] | None: ...
+
+    def y_range(self) -> tuple[float, float] | None: ...
+
+    def sticky_y(self) -> list[float]: ...
+
+    def draw(self, canvas: Canvas, sx: Scale, sy: Scale) -> None: ...
 
 
 def _finite(values: Sequence[float]) -> list[float]:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from kamreport.charts.axes import Axis, Key, Plot, render
 from kamreport.charts.base import COLORS, SERIES, Chart, money_ticks
-from kamreport.charts.marks import Bars, Rule
+from kamreport.charts.marks import Bars, Mark, Rule
 from kamreport.i18n import Formatter
 
 
@@ -19,7 +19,7 @@ def mix_chart(quarterly: pd.DataFrame, fmt: Formatter, *, chart_id: str = "mix")
     """Stacked bars: one per quarter (rows of ``quarterly``), one colour per category."""
     x = np.arange(len(quarterly), dtype=float)
     bottom = np.zeros(len(quarterly))
-    marks: list[object] = []
+    marks: list[Mark] = []
     keys = []
     for i, category in enumerate(quarterly.columns):
         values = quarterly[category].clip(lower=0).to_numpy(float)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from kamreport.charts.axes import Axis, Key, Plot, render
 from kamreport.charts.base import COLORS, Chart
-from kamreport.charts.marks import Line, Rule
+from kamreport.charts.marks import Line, Mark, Rule
 from kamreport.i18n import Formatter
 
 
@@ -21,7 +21,7 @@ def pareto_chart(
     """One line per curve (label → ``abc.pareto_curve`` frame), the diagonal of equal
     accounts, and the A threshold as a dashed line."""
     colors = (COLORS["primary"], COLORS["accent"])
-    marks: list[object] = []
+    marks: list[Mark] = []
     keys = []
     for (label, curve), color in zip(curves.items(), colors, strict=False):
         x = np.concatenate([[0.0], curve["account_share"].to_numpy(float)])

@@ -7,7 +7,7 @@ import pandas as pd
 
 from kamreport.charts.axes import Axis, Key, Plot, render
 from kamreport.charts.base import COLORS, Chart, money_ticks
-from kamreport.charts.marks import Bars, Line, Rule
+from kamreport.charts.marks import Bars, Line, Mark, Rule
 from kamreport.i18n import Formatter
 
 
@@ -28,7 +28,7 @@ def revenue_trend(
     """
     x = np.arange(len(monthly), dtype=float)
     revenue = monthly["revenue"].to_numpy(float)
-    marks: list[object] = [Bars.at(x, revenue, 0.75, COLORS["secondary"])]
+    marks: list[Mark] = [Bars.at(x, revenue, 0.75, COLORS["secondary"])]
     keys: list[Key] = []
     has_margin = bool(monthly["gross_margin"].notna().any())
     if has_margin:
