@@ -84,8 +84,6 @@ def batch(ids: list[str], data: Path, out: Path, jobs: int) -> tuple[float, floa
 
 def floor(ids: list[str], data: Path, out: Path) -> float:
     """The reports without notebooks: the calls of the notebook's cells, made directly."""
-    import matplotlib.pyplot as plt
-
     from kamreport.context import open_context
     from kamreport.reports import customer as report
 
@@ -101,7 +99,6 @@ def floor(ids: list[str], data: Path, out: Path) -> float:
         folder = out / account_id
         folder.mkdir(parents=True, exist_ok=True)
         report.write(folder, html, provenance)
-        plt.close("all")
     return time.perf_counter() - started
 
 

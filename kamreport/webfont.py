@@ -2,11 +2,11 @@
 
 A report read on a machine without CJK fonts would show Chinese (names in an English
 report, everything in a Chinese one) as empty boxes, and chart labels in a font with
-other widths than the ones matplotlib laid them out with. :func:`embed_font` adds one
-``@font-face`` rule for ``KAM Sans SC`` (regular; browsers draw bold from it) with a
-``data:`` URI of a subset holding only the page's characters: a few kilobytes for an
-English page, some 150–300 KB for a Chinese one. The rule is for screens only; the PDF
-engine takes the whole font from ``kamreport.pdf``.
+other widths than the ones the chart layout measured (:mod:`kamreport.charts.text`).
+:func:`embed_font` adds one ``@font-face`` rule for ``KAM Sans SC`` (regular; browsers
+draw bold from it) with a ``data:`` URI of a subset holding only the page's characters: a
+few kilobytes for an English page, some 150–300 KB for a Chinese one. The rule is for
+screens only; the PDF engine takes the whole font from ``kamreport.pdf``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from fontTools.ttLib import TTFont
 
 from kamreport.fonts import FAMILY, FONT_FILES
 
-# Layout tables are left out: the browser then places glyphs as matplotlib measured them
+# Layout tables are left out: the browser then places glyphs as the charts measured them
 # (no kerning), and Simplified Chinese needs no substitutions. Vertical metrics are unused.
 _DROPPED_TABLES = ("GPOS", "GSUB", "BASE", "VORG", "vhea", "vmtx", "DSIG")
 _STYLE_OR_SCRIPT = re.compile(r"<(style|script)\b.*?</\1>", re.S | re.I)

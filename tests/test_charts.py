@@ -1,22 +1,23 @@
-"""Charts: SVG with real text in the report's font stack, margins that keep every text
-inside the figure (English and Chinese), and the same bytes on every render."""
+"""Charts: SVG written directly with real text in the report's font stack, nice ticks, every
+text inside the chart and clear of the others (English and Chinese, wide and phone
+layouts), data escaped, and the same bytes on every render."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import itertools
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.container import BarContainer
-from matplotlib.figure import Figure
 
-from kamreport.charts import base, line_chart
+from kamreport.charts import base, line_chart, revenue_trend
+from kamreport.charts.scale import nice_ticks
+from kamreport.charts.svg import Box, text_box
+from kamreport.charts.text import _tokens, text_width, wrap
 from kamreport.dataset import Dataset
 from kamreport.fonts import FAMILY
 from kamreport.i18n import Formatter
@@ -26,11 +27,7 @@ from kamreport.reports import customer as report
 AS_OF = dt.date(2026, 9, 30)
 LOCALES = ("en", "zh-CN")
 REPORT_CSS = Path(__file__).parents[1] / "templates" / "css" / "report.css"
-# how matplotlib names a glyph it exports as an outline: <path id="DejaVuSans-4f" …>
-GLYPH_OUTLINE = re.compile(r'<path id="[A-Za-z-]+-[0-9a-f]{2,6}"')
-CHART_MODULES = (
-    "trend", "mix", "lines", "relationship_map", "pareto", "dso", "waterfall", "distribution",
-)  # fmt: skip
+NS = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
@@ -53,54 +50,131 @@ def ka0001_charts(reviews):
     return {loc: report.charts(reviews["KA0001"], Formatter(loc, "CNY")) for loc in LOCALES}
 
 
-@pytest.fixture
-def figures(monkeypatch):
-    """Every figure exported as SVG while the test runs, by chart id, as it was exported
-    (a copy: the phone layout is made from the same figure afterwards)."""
-    seen: dict[str, Figure] = {}
-    export = base.figure_to_svg
+@pytest.fixture(scope="module")
+def portfolio_charts(dataset):
+    from kamreport.reports import portfolio
 
-    def keep(fig, chart_id):
-        svg = export(fig, chart_id)
-        seen[chart_id] = copy.deepcopy(fig)
-        return svg
-
-    monkeypatch.setattr(base, "figure_to_svg", keep)
-    return seen
+    review = portfolio.analyse(dataset, AS_OF, Params())
+    return {loc: portfolio.charts(review, Formatter(loc, "CNY")) for loc in LOCALES}
 
 
-def drawn_texts(fig: Figure) -> list:
-    """The texts a draw puts on the figure: titles, axis and tick labels, notes, legends."""
-    texts = []
-    for ax in fig.axes:
-        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
-        texts += ax.texts
-        for axis in (ax.xaxis, ax.yaxis):
-            for tick in axis._update_ticks():  # only the ticks inside the view limits
-                texts += [tick.label1, tick.label2]
-        if ax.get_legend():
-            texts += ax.get_legend().get_texts()
-    return [t for t in texts if t.get_visible() and t.get_text()]
-
-
-def outside(fig: Figure) -> list[str]:
-    """The texts whose box, as matplotlib's renderer measures it, leaves the figure."""
-    renderer = FigureCanvasAgg(fig).get_renderer()
-    fig.draw(renderer)
-    width, height = fig.bbox.width, fig.bbox.height
+def every_svg(charts) -> list[tuple[str, str]]:
+    """(name, svg) of each chart's wide and phone layout."""
     found = []
-    for text in drawn_texts(fig):
-        box = text.get_window_extent(renderer)
-        if box.x0 < -0.5 or box.y0 < -0.5 or box.x1 > width + 0.5 or box.y1 > height + 0.5:
-            found.append(f"{text.get_text()!r} at {[round(v) for v in box.extents]}")
+    for chart in charts.values():
+        if chart is not None:
+            found.append((chart.chart_id, chart.svg))
+            if chart.svg_narrow:
+                found.append((f"{chart.chart_id} (phone)", chart.svg_narrow))
     return found
 
 
 def svg_texts(svg: str) -> list[str]:
-    return re.findall(r"<text\b[^>]*>([^<]*)</text>", svg)
+    return [t.text or "" for t in ET.fromstring(svg).iter(f"{NS}text")]
 
 
-# --- the SVG ----------------------------------------------------------------------------
+def view_box(svg: str) -> tuple[float, float]:
+    _x, _y, width, height = map(float, ET.fromstring(svg).get("viewBox").split())
+    return width, height
+
+
+def text_boxes(svg: str) -> list[tuple[str, Box, float]]:
+    """Each text of ``svg`` with its glyph box, recomputed from its attributes (position,
+    anchor, size, weight, rotation), and its size."""
+    found = []
+    for t in ET.fromstring(svg).iter(f"{NS}text"):
+        x, y, size = float(t.get("x")), float(t.get("y")), float(t.get("font-size"))
+        box = text_box(x, y, t.text or "", size, t.get("text-anchor", "start"),
+                       t.get("font-weight") == "700")  # fmt: skip
+        if t.get("transform"):  # rotate(-90 x y): reads upwards
+            assert t.get("transform").startswith("rotate(-90 ")
+            box = Box(x + box.y0 - y, y - (box.x1 - x), x + box.y1 - y, y - (box.x0 - x))
+        found.append((t.text or "", box, size))
+    return found
+
+
+def plot_area(svg: str) -> Box:
+    rect = ET.fromstring(svg).find(f"{NS}clipPath/{NS}rect")
+    x, y = float(rect.get("x")), float(rect.get("y"))
+    return Box(x, y, x + float(rect.get("width")), y + float(rect.get("height")))
+
+
+def outside(svg: str) -> list[str]:
+    width, height = view_box(svg)
+    return [
+        f"{text!r} at {[round(v, 1) for v in (b.x0, b.y0, b.x1, b.y1)]}"
+        for text, b, _size in text_boxes(svg)
+        if b.x0 < -0.01 or b.y0 < -0.01 or b.x1 > width + 0.01 or b.y1 > height + 0.01
+    ]
+
+
+def overlapping(svg: str) -> list[tuple[str, str]]:
+    boxes = text_boxes(svg)
+    return [(a[0], b[0]) for a, b in itertools.combinations(boxes, 2) if a[1].overlaps(b[1])]
+
+
+# --- the writer's parts -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "most", "ticks", "step"),
+    [
+        (0, 840_000, 10, [0, 100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 700_000,
+                          800_000], 100_000),  # 840K / 9 = 93.3K: 100K
+        (0, 840_000, 9, [0, 200_000, 400_000, 600_000, 800_000], 200_000),  # 105K: 200K
+        (0, 840_000, 5, [0, 250_000, 500_000, 750_000], 250_000),  # 210K: 250K
+        (0, 10, 5, [0, 2.5, 5, 7.5, 10], 2.5),
+        (0, 1.02, 7, [0, 0.2, 0.4, 0.6, 0.8, 1.0], 0.2),  # 0.17: 0.2
+        (0.5, 3.2, 7, [0.5, 1.0, 1.5, 2.0, 2.5, 3.0], 0.5),  # 0.45: 0.5
+        (-35, 12, 6, [-30, -20, -10, 0, 10], 10),  # 9.4: 10
+        (0.081, 0.083, 5, [0.081, 0.0815, 0.082, 0.0825, 0.083], 0.0005),
+    ],
+)  # fmt: skip
+def test_nice_ticks_are_1_2_2_5_or_5_times_a_power_of_ten(lo, hi, most, ticks, step):
+    found, found_step = nice_ticks(lo, hi, most)
+    assert found == pytest.approx(ticks) and found_step == pytest.approx(step)
+
+
+def test_nice_ticks_for_counts_are_whole_and_labels_are_distinct():
+    assert nice_ticks(0, 10, 5, integer=True) == ([0, 5, 10], 5)
+    assert nice_ticks(0, 3, 10, integer=True)[1] == 1
+    whole = lambda v, _s: f"{v:.0f}"  # noqa: E731
+    assert nice_ticks(0, 1, 6, whole) == ([0, 1], 1)  # not 0, 0.2, … read as 0, 0, 0, 1, …
+    assert nice_ticks(0, 0.2, 9, steps=(1, 2, 5, 10)) == ([0, 0.05, 0.1, 0.15, 0.2], 0.05)
+
+
+def test_text_is_measured_with_the_bundled_fonts_advance_widths():
+    # KAM Sans SC: "0" 555, "K" 646, "中" 1000 units of an em of 1000
+    assert text_width("0K", 10) == pytest.approx(12.01)
+    assert text_width("中中", 12) == pytest.approx(24)
+    assert text_width("0K", 10, bold=True) != text_width("0K", 10)
+    assert text_width("\U0002a6a5", 10) == 10  # not in the font: a wide fallback glyph, 1 em
+
+
+def test_lines_break_between_hanzi_and_at_spaces_never_before_closing_punctuation():
+    assert _tokens("Share of wallet") == ["Share ", "of ", "wallet"]
+    assert _tokens("毛利、成本（元）") == ["毛", "利、", "成", "本", "（元）"]
+    assert _tokens("近36个月") == ["近", "36", "个", "月"]
+    lines = wrap("销售额、毛利和服务成本（含税）", 40, 10).split("\n")
+    assert len(lines) > 2 and "".join(lines) == "销售额、毛利和服务成本（含税）"
+    assert all(text_width(line, 10) <= 40 for line in lines)
+    assert not any(line[0] in "、，。）" for line in lines[1:])
+    assert not any(line[-1] in "（" for line in lines)
+
+
+def test_data_is_escaped_and_the_svg_is_well_formed():
+    fmt = Formatter("en")
+    name = "<b>R&D</b> \"Lab\" 'A'"
+    chart = line_chart({name: pd.Series([1.0, 2.0]), "x": pd.Series([2.0, 1.0])}, fmt,
+                       chart_id="esc", title=f"{name} & <script>", ylabel="a<b")  # fmt: skip
+    for svg in (chart.svg, chart.svg_narrow):
+        assert "<b>" not in svg and "<script>" not in svg
+        assert "&lt;b&gt;R&amp;D&lt;/b&gt;" in svg
+        texts = svg_texts(svg)  # parses: well-formed XML
+        assert name in texts and "a<b" in texts
+
+
+# --- every chart of the reports ---------------------------------------------------------
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -112,30 +186,33 @@ def test_every_chart_of_an_account_renders(ka0001_charts, locale):
     assert ids == ["revenue-trend", "mix", "wallet-share", "contribution", "discount-depth",
                    "relmap", "satisfaction"]  # fmt: skip
     for chart in charts.values():
-        root = chart.svg[: chart.svg.index(">") + 1]
-        assert root.startswith('<svg class="chart" aria-hidden="true" '), root
-        assert "viewBox=" in root and " width=" not in root and " height=" not in root
-        assert chart.svg.rstrip().endswith("</svg>") and chart.alt
+        for svg in (chart.svg, chart.svg_narrow):
+            root = svg[: svg.index(">") + 1]
+            assert root.startswith('<svg class="chart" aria-hidden="true" '), root
+            assert "viewBox=" in root and " width=" not in root and " height=" not in root
+            assert svg.rstrip().endswith("</svg>") and chart.alt
+        assert view_box(chart.svg_narrow)[0] == pytest.approx(base.NARROW_WIDTH_IN * 72)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_text_stays_text_without_glyph_outlines(ka0001_charts, locale):
+def test_text_stays_text_in_the_pages_fonts(ka0001_charts, locale):
     fmt = Formatter(locale, "CNY")
     for chart in ka0001_charts[locale].values():
         svg = chart.svg
         assert svg.startswith('<svg class="chart" aria-hidden="true" font-family="')
         assert len(svg_texts(svg)) >= 8, chart.chart_id  # title, axis and tick labels
-        assert not GLYPH_OUTLINE.search(svg), chart.chart_id  # no letters drawn as paths
-        assert "font-family:" not in svg  # once, on the root element, as an attribute
+        assert "font-family" not in svg[svg.index(">") :]  # once, on the root element
         if locale == "zh-CN":
             assert any(re.search(r"[\u4e00-\u9fff]", t) for t in svg_texts(svg)), chart.chart_id
     trend = ka0001_charts[locale]["trend"].svg
     assert fmt.t("chart.revenue_trend_title", months=36) in svg_texts(trend)
+    title = next(t for t in ET.fromstring(trend).iter(f"{NS}text") if t.get("font-weight"))
+    assert title.get("font-size") == "12" and title.get("font-weight") == "700"
 
 
 def test_charts_are_light(ka0001_charts):
-    svgs = [c.svg for c in ka0001_charts["en"].values()]
-    assert sum(len(s) for s in svgs) < 150_000  # text, not glyph paths: was ~330 KB
+    both = [c.svg + c.svg_narrow for c in ka0001_charts["en"].values()]
+    assert sum(len(s) for s in both) < 120_000  # was ~150 KB per layout from matplotlib
 
 
 def test_svg_font_stack_is_the_pages_with_the_bundled_font_first(ka0001_charts):
@@ -145,8 +222,8 @@ def test_svg_font_stack_is_the_pages_with_the_bundled_font_first(ka0001_charts):
     def families(stack: str) -> list[str]:
         return [f.strip().strip("'\"") for f in stack.replace("\n", " ").split(",")]
 
-    svg_stack = re.search(r'<svg [^>]*font-family="([^"]+)"', ka0001_charts["zh-CN"]["mix"].svg)
-    assert svg_stack.group(1) == base.SVG_FONT_FAMILY
+    svg_stack = ET.fromstring(ka0001_charts["zh-CN"]["mix"].svg).get("font-family")
+    assert svg_stack == base.SVG_FONT_FAMILY
     ours = families(base.SVG_FONT_FAMILY)
     assert ours[0] == FAMILY
     assert sorted(ours) == sorted(families(body))  # every font the page text may use
@@ -156,15 +233,16 @@ def test_same_input_same_svg(reviews, ka0001_charts):
     again = report.charts(reviews["KA0001"], Formatter("zh-CN", "CNY"))
     for key, chart in ka0001_charts["zh-CN"].items():
         assert again[key].svg == chart.svg, key
-    assert not re.search(r"\d{4}-\d{2}-\d{2}T", chart.svg)  # no creation date
+        assert again[key].svg_narrow == chart.svg_narrow, key
 
 
 def test_ids_are_unique_on_a_page(ka0001_charts):
-    ids = [i for c in ka0001_charts["en"].values() for i in re.findall(r' id="([^"]+)"', c.svg)]
+    svgs = [svg for _name, svg in every_svg(ka0001_charts["en"])]
+    ids = [i for svg in svgs for i in re.findall(r' id="([^"]+)"', svg)]
     assert ids and len(ids) == len(set(ids))
-    for chart in ka0001_charts["en"].values():  # every reference points into its own chart
-        for target in re.findall(r'(?:href|url\()"?#([^")]+)', chart.svg):
-            assert f'id="{target}"' in chart.svg, (chart.chart_id, target)
+    for svg in svgs:  # every reference points into its own chart
+        for target in re.findall(r"url\(#([^)]+)\)", svg):
+            assert f'id="{target}"' in svg, target
 
 
 # --- layout -----------------------------------------------------------------------------
@@ -172,11 +250,46 @@ def test_ids_are_unique_on_a_page(ka0001_charts):
 
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("account", ["KA0001", "KA0084"])
-def test_every_text_lies_inside_its_figure(reviews, figures, locale, account):
-    report.charts(reviews[account], Formatter(locale, "CNY"))
-    assert len(figures) >= 5
-    for chart_id, fig in figures.items():
-        assert outside(fig) == [], chart_id
+def test_every_text_lies_inside_its_chart_and_clear_of_the_others(reviews, locale, account):
+    charts = report.charts(reviews[account], Formatter(locale, "CNY"))
+    svgs = every_svg(charts)
+    assert len(svgs) >= 10
+    for name, svg in svgs:
+        assert outside(svg) == [], name
+        assert overlapping(svg) == [], name
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_portfolio_charts_keep_their_texts_inside_and_apart(portfolio_charts, locale):
+    svgs = every_svg(portfolio_charts[locale])
+    assert len(svgs) == 8
+    for name, svg in svgs:
+        assert outside(svg) == [], name
+        assert overlapping(svg) == [], name
+
+
+def test_the_phone_layout_has_no_text_under_the_minimum(ka0001_charts, portfolio_charts):
+    for charts in (*ka0001_charts.values(), *portfolio_charts.values()):
+        for chart in charts.values():
+            sizes = [size for _t, _b, size in text_boxes(chart.svg_narrow)]
+            assert sizes and min(sizes) >= base.NARROW_MIN_PT, chart.chart_id
+            wide = [size for _t, _b, size in text_boxes(chart.svg)]
+            assert min(wide) < base.NARROW_MIN_PT, chart.chart_id  # the wide one has smaller
+
+
+def test_phone_tick_labels_are_thinned_until_they_keep_apart(reviews):
+    fmt = Formatter("zh-CN", "CNY")
+    chart = report.charts(reviews["KA0001"], fmt)["mix"]
+
+    def x_labels(svg: str) -> list[Box]:
+        area = plot_area(svg)
+        below = [b for _t, b, _s in text_boxes(svg) if area.y1 < b.y0 < area.y1 + 12]
+        return sorted(below, key=lambda b: b.x0)
+
+    wide, narrow = x_labels(chart.svg), x_labels(chart.svg_narrow)
+    assert len(narrow) < len(wide)
+    gaps = [b.x0 - a.x1 for a, b in itertools.pairwise(narrow)]
+    assert gaps and min(gaps) >= base.NARROW_TICK_GAP_PT
 
 
 LONG_ZH = (
@@ -189,70 +302,47 @@ LONG_EN = (
 )
 
 
+def title_lines(svg: str) -> list[tuple[str, Box]]:
+    return [(t, b) for t, b, s in text_boxes(svg) if s == 12]
+
+
 @pytest.mark.parametrize(("locale", "title"), [("zh-CN", LONG_ZH), ("en", LONG_EN)])
-def test_a_long_title_wraps_inside_the_figure(figures, locale, title):
+def test_a_long_title_wraps_inside_the_chart(locale, title):
     fmt = Formatter(locale, "CNY")
     index = pd.RangeIndex(8)
     series = {"甲": pd.Series(np.linspace(1e5, 9e5, 8), index=index),
               "乙": pd.Series(np.linspace(9e5, 1e5, 8), index=index)}  # fmt: skip
     chart = line_chart(series, fmt, chart_id="long", title=title, ylabel="金额", kind="money")
-    fig = figures["long"]
-    assert outside(fig) == []
-    lines = fig.axes[0]._left_title.get_text().split("\n")
-    assert len(lines) >= 2
-    assert "".join(lines).replace(" ", "") == title.replace(" ", "")  # nothing lost
-    if locale == "en":
-        assert all(word in title.split() for line in lines for word in line.split())
-    assert "\n".join(t for t in svg_texts(chart.svg) if t in lines) == "\n".join(lines)
-    line_chart(series, fmt, chart_id="short", title="短", ylabel="金额", kind="money")
-    short = figures["short"].axes[0].get_position()
-    assert fig.axes[0].get_position().x1 == pytest.approx(short.x1, abs=0.005)  # same plot width
+    short = line_chart(series, fmt, chart_id="short", title="短", ylabel="金额", kind="money")
+    for svg, other in ((chart.svg, short.svg), (chart.svg_narrow, short.svg_narrow)):
+        assert outside(svg) == [] and overlapping(svg) == []
+        lines = [t for t, _b in title_lines(svg)]
+        assert len(lines) >= 2
+        assert "".join(lines).replace(" ", "") == title.replace(" ", "")  # nothing lost
+        if locale == "en":
+            assert all(word in title.split() for line in lines for word in line.split())
+        else:
+            assert not any(line[0] in "，、：）" for line in lines[1:])
+        area, short_area = plot_area(svg), plot_area(other)
+        assert (area.x0, area.x1) == (short_area.x0, short_area.x1)  # only taller above
 
 
-def test_a_long_title_wraps_before_a_legend_in_its_row():
-    fig, ax = base.new_figure()
-    for label in ("毛利", "目标", "销售额"):
-        ax.plot([0, 1, 2], [1.0, 2.0, 3.0], label=label)
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False, ncols=3)
-    ax.set_title(LONG_ZH)
-    base.fit_margins(fig)
-    renderer = FigureCanvasAgg(fig).get_renderer()
-    fig.draw(renderer)
-    title = ax._left_title.get_window_extent(renderer)
-    legend = ax.get_legend().get_window_extent(renderer)
-    assert "\n" in ax._left_title.get_text()
-    assert title.x1 < legend.x0
-    assert outside(fig) == []
-
-
-def test_a_long_title_on_a_plain_figure_is_wrapped_inside_it():
-    fig, ax = base.new_figure()
-    ax.plot([0, 1, 2], [1.0, 2.0, 3.0])
-    ax.set_title("非常长的图表标题，" * 12)
-    base.fit_margins(fig)
-    renderer = FigureCanvasAgg(fig).get_renderer()
-    shown = ax._left_title  # titles are left-aligned in the report style
-    box = shown.get_window_extent(renderer)
-    assert "\n" in shown.get_text()
-    assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
-
-
-def test_lines_break_between_hanzi_and_at_spaces_never_before_closing_punctuation():
-    assert base._tokens("Share of wallet") == ["Share ", "of ", "wallet"]
-    assert base._tokens("毛利、成本（元）") == ["毛", "利、", "成", "本", "（元）"]
-    assert base._tokens("近36个月") == ["近", "36", "个", "月"]
-
-
-def test_png_export_uses_the_same_margins(figures, reviews):
-    chart = report.revenue_trend(
-        reviews["KA0001"].monthly, Formatter("zh-CN", "CNY"), with_png=True
-    )
-    assert chart.png.startswith(b"\x89PNG\r\n\x1a\n")
-    fig = figures["revenue-trend"]
-    position = fig.axes[0].get_position().bounds
-    base.figure_to_png(fig)  # measured once: exporting again changes nothing
-    assert fig.axes[0].get_position().bounds == position
-    assert outside(fig) == []
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_title_wraps_before_the_legend_in_its_row(reviews, locale):
+    fmt = Formatter(locale, "CNY")
+    review = reviews["KA0001"]
+    chart = revenue_trend(review.monthly, fmt, targets=review.monthly_target)
+    keys = {fmt.t("chart.gross_margin"), fmt.t("chart.target"), fmt.t("chart.revenue")}
+    for svg in (chart.svg, chart.svg_narrow):
+        titles = title_lines(svg)
+        legend = [b for t, b, _s in text_boxes(svg) if t in keys]
+        assert len(legend) == 3
+        for _text, box in titles:
+            for other in legend:
+                if box.y0 < other.y1 and other.y0 < box.y1:  # in the same row
+                    assert box.x1 + base.GAP_PT <= other.x0 + 0.01
+    if locale == "en":  # on a phone the legend is a column the title wraps before
+        assert len(title_lines(chart.svg)) == 1 and len(title_lines(chart.svg_narrow)) >= 2
 
 
 @pytest.mark.parametrize(
@@ -264,91 +354,61 @@ def test_percent_ticks_read_as_the_values_they_mark(values, ylim):
     fmt = Formatter("en")
     chart = line_chart({"s": pd.Series(values)}, fmt, chart_id="pct", title="t", ylabel="y",
                        kind="percent", ylim=ylim)  # fmt: skip
-    labels = [t for t in svg_texts(chart.svg) if t.endswith("%")]
-    numbers = [float(t.rstrip("%")) for t in labels]
-    assert len(numbers) >= 3
-    steps = {round(b - a, 6) for a, b in itertools.pairwise(numbers)}
-    assert len(steps) == 1, labels  # evenly spaced as shown
+    for svg in (chart.svg, chart.svg_narrow):
+        labels = [t for t in svg_texts(svg) if t.endswith("%")]
+        numbers = [float(t.rstrip("%")) for t in labels]
+        assert len(numbers) >= 3
+        steps = {round(b - a, 6) for a, b in itertools.pairwise(numbers)}
+        assert len(steps) == 1, labels  # evenly spaced as shown
 
 
 # --- what covers what -------------------------------------------------------------------
 
 
-def bars(ax) -> list:
-    return [p for c in ax.containers if isinstance(c, BarContainer) for p in c if p.get_height()]
+def test_legends_and_titles_above_the_plot_cover_no_data(ka0001_charts, portfolio_charts):
+    """Only value labels and the pareto's inner legend may lie inside the plot area."""
+    charts = [*ka0001_charts["en"].values(), portfolio_charts["en"]["dso"]]
+    for chart in charts:
+        if chart.chart_id == "relmap":
+            continue  # names beside their dots
+        for svg in (chart.svg, chart.svg_narrow):
+            area = plot_area(svg)
+            inside = [t for t, b, _s in text_boxes(svg) if b.overlaps(area)]
+            assert inside == [], chart.chart_id
 
 
-def covered(fig: Figure) -> list[str]:
-    """Bars and data points under a legend, and bars under a gridline (a gridline is drawn
-    with its axis: over the bars of its own axes drawn before it, and over every bar of an
-    axes drawn before its own)."""
-    renderer = FigureCanvasAgg(fig).get_renderer()
-    fig.draw(renderer)
-    found = []
-    order = sorted(fig.axes, key=lambda a: a.get_zorder())  # the figure's drawing order
-    for ax in fig.axes:
-        legend = ax.get_legend()
-        if legend is None:
-            continue
-        box = legend.get_window_extent(renderer)
-        for other in fig.axes:
-            for bar in bars(other):
-                if box.overlaps(bar.get_window_extent(renderer)):
-                    found.append(f"legend over the bar at x={bar.get_x():.1f}")
-            for line in other.lines:
-                points = line.get_transform().transform(line.get_xydata())
-                inside = [p for p in points if box.contains(*p)]
-                if inside and line.get_marker() not in (None, "", "None"):
-                    found.append(f"legend over a point of {line.get_label()!r}")
-    for position, ax in enumerate(order):
-        for axis in (ax.xaxis, ax.yaxis):
-            if not any(g.get_visible() for g in axis.get_gridlines()):
-                continue
-            below = [b for a in order[:position] for b in bars(a)]
-            below += [b for b in bars(ax) if b.get_zorder() < axis.get_zorder()]
-            if below:
-                found.append(f"{axis.axis_name} gridlines over {len(below)} bars")
-    return found
-
-
-def dso_trend_frame() -> pd.DataFrame:
-    """Twelve month ends, the largest overdue amount first (where a legend at the lower
-    left would sit)."""
-    months = pd.date_range("2025-10-31", periods=12, freq="ME")
-    overdue = np.linspace(900_000, 200_000, 12)
-    return pd.DataFrame({"month_end": months, "dso": np.linspace(40, 70, 12), "overdue": overdue})
+def test_gridlines_lie_below_bars(ka0001_charts, portfolio_charts):
+    grid = base.COLORS["grid"]
+    for chart in [*ka0001_charts["en"].values(), *portfolio_charts["en"].values()]:
+        for svg in (chart.svg, chart.svg_narrow):
+            gridlines = [m.start() for m in re.finditer(f'<path [^>]*stroke="{grid}"', svg)]
+            first_mark = svg.index("<g clip-path=")
+            if gridlines:
+                assert max(gridlines) < first_mark, chart.chart_id
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_the_dso_legend_covers_no_bar_and_the_overdue_axis_names_the_currency(
-    figures, sample_tables, locale
-):
-    from kamreport.analytics.collections import dso_trend
-    from kamreport.charts import dso_chart
-
+def test_the_dso_chart_names_the_currency_on_the_overdue_axis(portfolio_charts, locale):
     fmt = Formatter(locale, "CNY")
-    for trend in (dso_trend_frame(), dso_trend(sample_tables["invoices"], AS_OF)):
-        dso_chart(trend, fmt)
-        fig = figures["dso-trend"]
-        assert covered(fig) == []
-        assert outside(fig) == []
-        overdue_axis = next(ax for ax in fig.axes if bars(ax))
-        label = overdue_axis.get_ylabel()
-        assert fmt.currency_symbol() in label and label.startswith(fmt.t("portfolio.chart.overdue"))
+    svg = portfolio_charts[locale]["dso"].svg
+    label = fmt.t("portfolio.chart.overdue_axis", currency=fmt.currency_symbol())
+    assert fmt.currency_symbol() in label and label in svg_texts(svg)
+    rotated = [t for t in ET.fromstring(svg).iter(f"{NS}text") if t.get("transform")]
+    assert [t.text for t in rotated] == [fmt.t("portfolio.chart.days_axis"), label]
 
 
-@pytest.mark.parametrize("account", ["KA0001", "KA0084"])
-def test_gridlines_lie_below_bars_and_legends_cover_no_data(reviews, figures, account):
-    from kamreport.charts import histogram_chart, waterfall_chart
+def test_a_log_histogram_labels_decades(dataset):
+    from kamreport.charts import histogram_chart
 
     fmt = Formatter("en", "CNY")
-    report.charts(reviews[account], fmt)
-    waterfall_chart(("Prior", 5e6), [("New", 1e6), ("Lost", -2e6)], ("Now", 4e6), fmt,
-                    title="Bridge", alt="")  # fmt: skip
-    values = pd.Series(np.geomspace(1e4, 1e8, 40))
-    histogram_chart(values, fmt, title="CLV", xlabel="CLV", alt="", chart_id="clv")
-    assert {"revenue-trend", "mix", "bridge", "clv"} <= set(figures)
-    for chart_id, fig in figures.items():
-        assert covered(fig) == [], chart_id
-        for ax in fig.axes:
-            assert ax.get_axisbelow() is True, chart_id
+    chart = histogram_chart(pd.Series(np.geomspace(1e4, 1e8, 40)), fmt, title="CLV",
+                            xlabel="CLV", alt="", chart_id="clv")  # fmt: skip
+    texts = svg_texts(chart.svg)
+    assert {"10K", "100K", "1M", "10M", "100M"} <= set(texts)
+    assert outside(chart.svg) == [] and overlapping(chart.svg_narrow) == []
+
+
+def test_the_trend_png_for_email_is_a_png(reviews):
+    chart = revenue_trend(reviews["KA0001"].monthly, Formatter("zh-CN", "CNY"), with_png=True)
+    assert chart.png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert revenue_trend(reviews["KA0001"].monthly, Formatter("en")).png is None

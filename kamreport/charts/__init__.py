@@ -1,6 +1,7 @@
-"""Charts for the reports: matplotlib figures, exported as SVG (reports) or PNG (email)."""
+"""Charts for the reports, written as SVG (:mod:`kamreport.charts.axes`); PNG for email
+(:mod:`kamreport.charts.png`)."""
 
-from kamreport.charts.base import Chart, figure_to_png, figure_to_svg, new_figure
+from kamreport.charts.base import Chart
 from kamreport.charts.distribution import histogram_chart
 from kamreport.charts.dso import dso_chart
 from kamreport.charts.lines import line_chart
@@ -13,12 +14,9 @@ from kamreport.charts.waterfall import waterfall_chart
 __all__ = [
     "Chart",
     "dso_chart",
-    "figure_to_png",
-    "figure_to_svg",
     "histogram_chart",
     "line_chart",
     "mix_chart",
-    "new_figure",
     "pareto_chart",
     "relationship_map",
     "revenue_trend",

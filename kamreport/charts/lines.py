@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from kamreport.charts.base import SERIES, Chart, chart_from_figure, money_axis, new_figure
+from kamreport.charts.axes import Axis, Key, Plot, render
+from kamreport.charts.base import SERIES, Chart, money_ticks
+from kamreport.charts.marks import Line
+from kamreport.charts.scale import NICE_STEPS
 from kamreport.i18n import Formatter
+
+
+def _percent(fmt: Formatter) -> Callable[[float, float], str]:
+    """Percent tick labels with the digits their step needs (0.5% steps: one), so every
+    tick reads as the value it marks: no "18%" for 17.5% next to "20%". Percent axes
+    step by 1, 2 or 5 × 10ⁿ (no 2.5, whose ticks would need a digit more)."""
+
+    def label(value: float, step: float) -> str:
+        points = step * 100
+        digits = next((d for d in range(4) if abs(round(points, d) - points) < 1e-9), 3)
+        return fmt.percent(value, digits=digits)
+
+    return label
 
 
 def line_chart(
@@ -29,36 +44,38 @@ def line_chart(
     ``kind`` formats the y axis: "percent" (fractions), "money" or "number".
     ``x_labels`` label the index positions (default: the index as text).
     """
-    fig, ax = new_figure(9.0, 2.9)
     index = next(iter(series.values())).index
-    x = np.arange(len(index))
+    x = np.arange(len(index), dtype=float)
+    marks = []
+    keys = []
     for i, (label, values) in enumerate(series.items()):
-        ax.plot(
-            x, values.to_numpy(float), marker="o", markersize=4, linewidth=2,
-            color=SERIES[i % len(SERIES)], label=label,
-        )  # fmt: skip
-    ax.set_title(title)
-    ax.set_ylabel(ylabel)
+        color = SERIES[i % len(SERIES)]
+        marks.append(Line(x, values.to_numpy(float), color, 2.0, marker=2.0))
+        keys.append(Key(label, color, "line-dot", radius=2.0))
     if kind == "percent":
-        if ylim is not None:
-            ax.set_ylim(*ylim)
-        # ticks at 1, 2 or 5 × a power of ten, labelled with the digits that step needs,
-        # so no tick reads "18%" for 17.5% next to "20%"
-        ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10]))
-        ticks = [t for t in ax.get_yticks() if np.isfinite(t)]
-        tick_step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 0.01
-        digits = 0 if tick_step >= 0.00999 else (1 if tick_step >= 0.000999 else 2)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.percent(v, digits=digits)))
+        ticks = _percent(fmt)
     elif kind == "money":
-        money_axis(ax, fmt)
+        ticks = money_ticks(fmt)
     else:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.number(v, digits=0)))
+        ticks = lambda v, _s: fmt.number(v, digits=0)  # noqa: E731
     labels = x_labels if x_labels is not None else [str(i) for i in index]
     step = max(1, int(np.ceil(len(labels) / 12)))
-    ax.set_xticks(x[::step], labels[::step], fontsize=8.5)
-    ax.set_xlim(-0.4, len(x) - 0.6)
-    if ylim is not None:
-        ax.set_ylim(*ylim)
-    if len(series) > 1:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
-    return chart_from_figure(fig, chart_id, alt or title)
+    lo, hi = ylim if ylim is not None else (None, None)
+    plot = Plot(
+        title=title,
+        x=Axis(lo=-0.4, hi=len(x) - 0.6, ticks=list(x[::step]), labels=labels[::step], size=8.5),
+        y=Axis(
+            title=ylabel,
+            lo=lo,
+            hi=hi,
+            format=ticks,
+            grid=True,
+            integer=kind == "number",
+            steps=(1.0, 2.0, 5.0, 10.0) if kind == "percent" else NICE_STEPS,
+        ),
+        marks=marks,
+        legend=keys if len(series) > 1 else (),
+        legend_at="right",
+        height_in=2.9,
+    )
+    return render(plot, chart_id, alt or title)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kamreport.charts.base import COLORS, SERIES, Chart, chart_from_figure, money_axis, new_figure
+from kamreport.charts.axes import Axis, Key, Plot, render
+from kamreport.charts.base import COLORS, SERIES, Chart, money_ticks
+from kamreport.charts.marks import Bars, Mark, Rule
 from kamreport.i18n import Formatter
 
 
@@ -15,23 +17,28 @@ def quarter_label(fmt: Formatter, quarter: pd.Timestamp) -> str:
 
 def mix_chart(quarterly: pd.DataFrame, fmt: Formatter, *, chart_id: str = "mix") -> Chart:
     """Stacked bars: one per quarter (rows of ``quarterly``), one colour per category."""
-    fig, ax = new_figure(9.0, 3.4)
-    x = np.arange(len(quarterly))
+    x = np.arange(len(quarterly), dtype=float)
     bottom = np.zeros(len(quarterly))
+    marks: list[Mark] = []
+    keys = []
     for i, category in enumerate(quarterly.columns):
         values = quarterly[category].clip(lower=0).to_numpy(float)
-        ax.bar(
-            x, values, bottom=bottom, width=0.7, color=SERIES[i % len(SERIES)],
-            label=fmt.value("category", category),
-        )  # fmt: skip
-        bottom += values
-    ax.set_title(fmt.t("review.chart.mix_title"))
-    ax.set_ylabel(fmt.t("chart.amount_axis", currency=fmt.currency_symbol()))
-    money_axis(ax, fmt)
+        color = SERIES[i % len(SERIES)]
+        marks.append(Bars.at(x, values, 0.7, color, bottoms=bottom.copy()))
+        keys.append(Key(fmt.value("category", category), color))
+        bottom += np.nan_to_num(values)
+    marks.append(Rule(0.0, COLORS["neutral"]))
     labels = [quarter_label(fmt, q) for q in quarterly.index]
     step = 1 if len(labels) <= 12 else 2
-    ax.set_xticks(x[::step], labels[::step], fontsize=8.5)
-    ax.axhline(0, color=COLORS["neutral"], linewidth=0.8)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
+    plot = Plot(
+        title=fmt.t("review.chart.mix_title"),
+        x=Axis(ticks=list(x[::step]), labels=labels[::step], size=8.5),
+        y=Axis(title=fmt.t("chart.amount_axis", currency=fmt.currency_symbol()),
+               format=money_ticks(fmt), grid=True),
+        marks=marks,
+        legend=keys,
+        legend_at="right",
+        height_in=3.4,
+    )  # fmt: skip
     alt = fmt.t("review.chart.mix_alt", quarters=len(quarterly), categories=quarterly.shape[1])
-    return chart_from_figure(fig, chart_id, alt)
+    return render(plot, chart_id, alt)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kamreport.charts.base import COLORS, Chart, chart_from_figure, money_axis, new_figure
+from kamreport.charts.axes import Axis, Key, Plot, render
+from kamreport.charts.base import COLORS, Chart, money_ticks
+from kamreport.charts.marks import Bars, Line, Mark, Rule
 from kamreport.i18n import Formatter
 
 
@@ -20,48 +22,48 @@ def revenue_trend(
     """Bars of monthly revenue, a line of gross margin, and the target line when known.
 
     ``monthly`` has columns month, revenue, gross_margin (see analytics.sales.monthly);
-    ``targets`` is indexed like ``monthly`` (monthly revenue targets).
+    ``targets`` is indexed like ``monthly`` (monthly revenue targets). ``with_png`` adds
+    a PNG of the revenue and margin (:func:`kamreport.charts.png.trend_png`, drawn by
+    matplotlib: the raster picture an email needs).
     """
-
-    fig, ax = new_figure()
-    x = np.arange(len(monthly))
-    ax.bar(
-        x, monthly["revenue"], color=COLORS["secondary"], width=0.75, label=fmt.t("chart.revenue")
-    )
+    x = np.arange(len(monthly), dtype=float)
+    revenue = monthly["revenue"].to_numpy(float)
+    marks: list[Mark] = [Bars.at(x, revenue, 0.75, COLORS["secondary"])]
+    keys: list[Key] = []
     has_margin = bool(monthly["gross_margin"].notna().any())
     if has_margin:
-        ax.plot(
-            x,
-            monthly["gross_margin"],
-            color=COLORS["primary"],
-            linewidth=2,
-            label=fmt.t("chart.gross_margin"),
-        )
+        marks.append(Line(x, monthly["gross_margin"].to_numpy(float), COLORS["primary"], 2.0))
+        keys.append(Key(fmt.t("chart.gross_margin"), COLORS["primary"], "line"))
     if targets is not None and targets.notna().any():
-        ax.step(
-            x,
-            targets.to_numpy(dtype=float),
-            where="mid",
-            color=COLORS["accent"],
-            linewidth=1.8,
-            linestyle="--",
-            label=fmt.t("chart.target"),
-        )
+        marks.append(Line(x, targets.to_numpy(dtype=float), COLORS["accent"], 1.8, "--", step=True))
+        keys.append(Key(fmt.t("chart.target"), COLORS["accent"], "line", "--", 1.8))
+    keys.append(Key(fmt.t("chart.revenue"), COLORS["secondary"]))
+    marks.append(Rule(0.0, COLORS["neutral"]))
     key = "chart.revenue_trend_title" if has_margin else "chart.revenue_only_trend_title"
-    title = fmt.t(key, months=len(monthly))
-    ax.set_title(title)
-    ax.set_ylabel(fmt.t("chart.amount_axis", currency=fmt.currency_symbol()))
-    money_axis(ax, fmt)
     months = pd.to_datetime(monthly["month"])
     ticks = [i for i, m in enumerate(months) if m.month in (1, 4, 7, 10)]
-    ax.set_xticks(ticks, [fmt.month(months.iloc[i]) for i in ticks], rotation=0, fontsize=8.5)
-    ax.set_xlim(-0.6, len(monthly) - 0.4)
-    ax.axhline(0, color=COLORS["neutral"], linewidth=0.8)
-    # Above the plot area, right-aligned, so it never covers a bar or the target line.
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False, ncols=3, fontsize=9)
+    plot = Plot(
+        title=fmt.t(key, months=len(monthly)),
+        x=Axis(lo=-0.6, hi=len(monthly) - 0.4, ticks=ticks, size=8.5,
+               labels=[fmt.month(months.iloc[i]) for i in ticks]),
+        y=Axis(title=fmt.t("chart.amount_axis", currency=fmt.currency_symbol()),
+               format=money_ticks(fmt), grid=True),
+        marks=marks,
+        # above the plot area, right-aligned, so it never covers a bar or the target line
+        legend=keys,
+        legend_at="above",
+        height_in=3.6,
+    )  # fmt: skip
     alt = fmt.t(
         "chart.revenue_trend_alt",
         months=len(monthly),
         total=fmt.money(float(monthly["revenue"].sum()), compact=True),
     )
-    return chart_from_figure(fig, chart_id, alt, with_png)
+    chart = render(plot, chart_id, alt)
+    if with_png:
+        from dataclasses import replace
+
+        from kamreport.charts.png import trend_png
+
+        chart = replace(chart, png=trend_png(monthly, fmt))
+    return chart

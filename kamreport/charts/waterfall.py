@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
-from kamreport.charts.base import COLORS, Chart, chart_from_figure, money_axis, new_figure
+from kamreport.charts.axes import Axis, Plot, render
+from kamreport.charts.base import COLORS, Chart, money_ticks
+from kamreport.charts.marks import Bars, Label
 from kamreport.i18n import Formatter
 
 
@@ -20,8 +22,7 @@ def waterfall_chart(
 ) -> Chart:
     """Bars for ``start`` and ``end`` and floating bars for each step, labelled with
     compact amounts."""
-    fig, ax = new_figure(width=9.0, height=3.8)
-    labels = [start[0], *(s[0] for s in steps), end[0]]
+    names = [start[0], *(s[0] for s in steps), end[0]]
     level = start[1]
     bottoms, heights, colors = [0.0], [start[1]], [COLORS["primary"]]
     for _label, value in steps:
@@ -32,18 +33,21 @@ def waterfall_chart(
     bottoms.append(0.0)
     heights.append(end[1])
     colors.append(COLORS["primary"])
-    x = range(len(labels))
-    ax.bar(x, heights, bottom=bottoms, color=colors, width=0.62)
+    x = [float(i) for i in range(len(names))]
     values = [start[1], *(s[1] for s in steps), end[1]]
+    labels = []
     for i, (b, h, v) in enumerate(zip(bottoms, heights, values, strict=True)):
         text = fmt.money(v, compact=True)
-        if 0 < i < len(labels) - 1 and v > 0:
+        if 0 < i < len(names) - 1 and v > 0:
             text = "+" + text
-        ax.annotate(text, (i, b + h), xytext=(0, 3), textcoords="offset points",
-                    ha="center", fontsize=8.5, color=COLORS["text"])  # fmt: skip
-    ax.set_xticks(list(x), [textwrap.fill(label, 16) for label in labels], fontsize=9)
+        labels.append(Label(x[i], b + h, text, 8.5, 3.0))
     low = min([*bottoms[1:-1], start[1], end[1]])
-    ax.set_ylim(bottom=max(0.0, low * 0.85))
-    money_axis(ax, fmt)
-    ax.set_title(title)
-    return chart_from_figure(fig, chart_id, alt)
+    plot = Plot(
+        title=title,
+        x=Axis(ticks=x, labels=[textwrap.fill(n, 16) for n in names], size=9.0),
+        y=Axis(lo=max(0.0, low * 0.85), format=money_ticks(fmt), grid=True),
+        marks=[Bars.at(x, heights, 0.62, colors, bottoms=bottoms)],
+        labels=labels,
+        height_in=3.8,
+    )  # fmt: skip
+    return render(plot, chart_id, alt)

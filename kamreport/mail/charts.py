@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamreport.charts.base import COLORS, figure_to_png, money_axis, new_figure
+from kamreport.charts.base import COLORS
+from kamreport.charts.png import figure_to_png, money_axis, new_figure, trend_png
 from kamreport.i18n import Formatter
 from kamreport.mail.summary import EmailSummary, TierLine
 
@@ -32,13 +33,7 @@ class EmailChart:
     height: int
 
 
-def _figure(height_in: float):
-    fig, ax = new_figure(width=_WIDTH_IN, height=height_in)
-    return fig, ax
-
-
-def _export(fig, name: str, alt: str, height_in: float) -> EmailChart:
-    png = figure_to_png(fig, dpi=_DPI)
+def _export(png: bytes, name: str, alt: str, height_in: float) -> EmailChart:
     height = round(DISPLAY_WIDTH * height_in / _WIDTH_IN)
     return EmailChart(name=name, png=png, alt=alt, width=DISPLAY_WIDTH, height=height)
 
@@ -48,27 +43,8 @@ def trend_chart(frame: pd.DataFrame, fmt: Formatter) -> EmailChart | None:
     if not len(frame) or not frame["revenue"].abs().sum():
         return None
     height_in = 2.6
-    fig, ax = _figure(height_in)
-    x = np.arange(len(frame))
-    ax.bar(x, frame["revenue"], color=COLORS["secondary"], width=0.75, label=fmt.t("chart.revenue"))
-    if frame["gross_margin"].notna().any():
-        ax.plot(
-            x,
-            frame["gross_margin"],
-            color=COLORS["primary"],
-            linewidth=2,
-            label=fmt.t("chart.gross_margin"),
-        )
-    money_axis(ax, fmt)
+    png = trend_png(frame, fmt, width_in=_WIDTH_IN, height_in=height_in, dpi=_DPI)
     months = pd.to_datetime(frame["month"])
-    ticks = [i for i, m in enumerate(months) if m.month in (1, 7)]
-    ax.set_xticks(ticks, [fmt.month(months.iloc[i]) for i in ticks], fontsize=9)
-    ax.set_xlim(-0.6, len(frame) - 0.4)
-    ax.axhline(0, color=COLORS["neutral"], linewidth=0.8)
-    ax.legend(
-        loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, ncols=2, fontsize=9,
-        borderaxespad=0.2,
-    )  # fmt: skip
     alt = fmt.t(
         "email.chart.trend_alt",
         months=len(frame),
@@ -76,7 +52,7 @@ def trend_chart(frame: pd.DataFrame, fmt: Formatter) -> EmailChart | None:
         last=fmt.month(months.iloc[-1]),
         total=fmt.money(float(frame["revenue"].sum()), compact=True),
     )
-    return _export(fig, "trend", alt, height_in)
+    return _export(png, "trend", alt, height_in)
 
 
 def tier_chart(tiers: tuple[TierLine, ...], fmt: Formatter) -> EmailChart | None:
@@ -84,7 +60,7 @@ def tier_chart(tiers: tuple[TierLine, ...], fmt: Formatter) -> EmailChart | None
     if not tiers or not any(t.revenue_ltm for t in tiers):
         return None
     height_in = 1.9
-    fig, ax = _figure(height_in)
+    fig, ax = new_figure(_WIDTH_IN, height_in)
     labels = [fmt.t(f"email.tier.{t.tier}") for t in tiers]
     y = np.arange(len(tiers))[::-1]
     colors = [COLORS["primary"], COLORS["accent"], COLORS["secondary"], COLORS["neutral"]]
@@ -98,7 +74,7 @@ def tier_chart(tiers: tuple[TierLine, ...], fmt: Formatter) -> EmailChart | None
         for label, t in zip(labels, tiers, strict=True)
     )
     alt = fmt.t("email.chart.tiers_alt", parts=parts)
-    return _export(fig, "tiers", alt, height_in)
+    return _export(figure_to_png(fig, dpi=_DPI), "tiers", alt, height_in)
 
 
 def email_charts(summary: EmailSummary, fmt: Formatter) -> tuple[EmailChart, ...]:
