@@ -182,12 +182,15 @@ class WarmKernel:
         return getattr(process, "pid", None)
 
     def shutdown(self) -> None:
-        """Stop the kernel now (it may be in the middle of a cell); never raises."""
-        try:
+        """Stop the kernel now (it may be in the middle of a cell); never raises.
+
+        Killed outright rather than through jupyter_client's shutdown, which polls for the
+        process's end in steps of a tenth of a second: the kernel holds nothing to save
+        (every output is written by this process), and a command ends 0.1 s sooner.
+        """
+        with contextlib.suppress(BaseException):
             self.kc.stop_channels()
-            run_sync(self.km.shutdown_kernel)(now=True)
-        except BaseException:  # best effort at exit, or with the event loop interrupted
-            self.kill()
+        self.kill()
 
     def kill(self) -> None:
         """End the kernel process outright (when a clean shutdown failed)."""
@@ -199,7 +202,7 @@ class WarmKernel:
         except Exception:  # already gone
             pass
         with contextlib.suppress(Exception):  # the connection file is already gone
-            self.km.cleanup_resources()
+            run_sync(self.km.cleanup_resources)()
 
 
 _kernel: WarmKernel | None = None
