@@ -16,6 +16,9 @@ from kamreport.analytics.attention import (
     AttentionItem,
     attention_items,
     by_account,
+    lapsed_revenue,
+    margins,
+    money_at_stake,
     rank_key,
 )
 from kamreport.dataset import Dataset
@@ -231,3 +234,29 @@ def test_ka0008_tops_the_portfolio(sample):
     lines, accounts = dataset.order_lines, dataset.accounts
     ranked = by_account(attention_items(figures.metrics, figures.flags, lines, accounts, AS_OF))
     assert ranked[0].account_id == "KA0008"
+
+
+def test_sample_items_match_money_at_stake_on_pandas_rows(sample):
+    """Every issue of the sample, against money_at_stake read from each account's pandas
+    row and each flag as a Series (the row-by-row way), to the last digit."""
+    dataset, figures, _ = sample
+    lines, accounts = dataset.order_lines, dataset.accounts
+    got = attention_items(figures.metrics, figures.flags, lines, accounts, AS_OF)
+    rows = figures.metrics.set_index(figures.metrics["account_id"].astype(str))
+    rows = rows.join(margins(lines.loc[lines["order_date"] <= pd.Timestamp(AS_OF)], AS_OF))
+    lapsed = lapsed_revenue(lines, AS_OF, 6)
+    expected = []
+    for _, flag in figures.flags.iterrows():
+        row = rows.loc[str(flag["account_id"])]
+        lost = float(lapsed.get(str(flag["account_id"]), 0.0))
+        expected.append(
+            (str(flag["account_id"]), flag["code"], money_at_stake(flag["code"], row, flag, lost))
+        )
+    fall = (rows["margin_prior"] - rows["margin"]) / rows["margin_prior"].where(
+        rows["margin_prior"] > 0
+    )
+    for account_id in rows.index[(fall >= MARGIN_FALL).to_numpy(bool)]:
+        stake = money_at_stake("MARGIN_FALL", rows.loc[account_id], None, 0.0)
+        expected.append((account_id, "MARGIN_FALL", stake))
+    assert len(got) == len(expected) > 20
+    assert sorted((i.account_id, i.kind, i.at_stake) for i in got) == sorted(expected)

@@ -11,7 +11,12 @@ import pytest
 from kamreport.analytics.collections import collection_progress, collection_rate, dso_trend
 from kamreport.analytics.migration import migration_matrix, movements
 from kamreport.analytics.periods import months_back, ytd
-from kamreport.analytics.portfolio import concentration, risk_summary, sensitivity_summary
+from kamreport.analytics.portfolio import (
+    _ordered_by,
+    concentration,
+    risk_summary,
+    sensitivity_summary,
+)
 from kamreport.analytics.segments import segment_table
 from kamreport.analytics.team import scorecards
 from kamreport.dataset import Dataset
@@ -284,3 +289,47 @@ def test_movers_follow_the_total_and_break_ties_by_account():
     assert movers(now, before, -1.0).to_dict() == {"a": -3.0, "b": -3.0}
     assert movers(now, before, 2.0).to_dict() == {"u": 8.0, "x": 4.0}
     assert movers(now, before, 0.0).empty and movers(now, before, None).empty
+
+
+def test_risk_summary_matches_grouping_per_account():
+    """The flagged accounts, against pandas' groupby with a function per account, exactly:
+    ids out of order, several flags per account, their codes in the flags' order."""
+    rng = np.random.default_rng(7)
+    codes = ["ORDER_GAP", "REVENUE_DECLINE", "NO_SENIOR_VISIT", "LOW_P_ALIVE"]
+    n = 400
+    flags = pd.DataFrame(
+        {
+            "account_id": pd.array([f"K{i:03d}" for i in rng.integers(0, 120, n)], dtype="str"),
+            "code": [codes[i] for i in rng.integers(0, len(codes), n)],
+            "severity": np.where(rng.random(n) < 0.2, "high", "medium"),
+        }
+    )
+    values = pd.DataFrame(
+        {"revenue_ltm": rng.gamma(2.0, 1000.0, 150)},
+        index=pd.Index([f"K{i:03d}" for i in range(150)], dtype="str"),
+    )
+    at_risk, levels = risk_summary(flags, values)
+    grouped = flags.groupby("account_id")
+    high = grouped["severity"].apply(lambda s: bool((s == "high").any()))
+    expected = pd.DataFrame(
+        {
+            "severity": high.map({True: "high", False: "medium"}),
+            "flags": grouped.size(),
+            "codes": grouped["code"].apply(tuple),
+        }
+    )
+    expected["revenue_ltm"] = values["revenue_ltm"].reindex(expected.index).fillna(0.0)
+    expected["_o"] = expected["severity"].map({"high": 0, "medium": 1})
+    expected = expected.sort_values(["_o", "revenue_ltm"], ascending=[True, False])
+    pd.testing.assert_frame_equal(at_risk, expected.drop(columns="_o"), check_exact=True)
+    assert levels["accounts"].sum() == len(values)
+
+
+def test_tiers_then_new_accounts_match_isin_on_the_lines():
+    """Accounts with an order line by a date, against ``isin`` of those lines' ids."""
+    dataset = tiny()
+    lines = dataset.order_lines
+    index = pd.Index(["A", "B", "C", "D"], dtype="str")
+    for day in ("2024-09-30", "2024-10-01", "2025-03-01", "2025-06-01", "2026-09-30"):
+        expected = index.isin(lines.loc[lines["order_date"] <= D(day), "account_id"])
+        assert list(_ordered_by(lines, D(day), index)) == list(expected), day

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,11 @@ PORTFOLIO_SHOWN = 5  # accounts in the portfolio report's
 WHOLE_ACCOUNT = (
     "ORDER_GAP", "LOW_P_ALIVE", "COMPLAINT_SPIKE", "SATISFACTION_FALL",
     "NO_DECISION_MAKER_CONTACT", "NO_SENIOR_VISIT",
+)  # fmt: skip
+# The columns of an account's metrics row (with its margins) that money_at_stake reads.
+STAKE_COLUMNS = (
+    "revenue_ltm", "revenue_prior_ltm", "margin", "margin_prior", "share_of_wallet",
+    "share_of_wallet_prior", "category_spend", "discount_depth", "discount_depth_year_earlier",
 )  # fmt: skip
 
 
@@ -151,12 +157,15 @@ def lapsed_revenue(
     return gone.groupby(gone["account_id"].astype(str))["net_amount"].sum().astype(float)
 
 
-def money_at_stake(kind: str, row: pd.Series, flag: pd.Series | None, lapsed: float) -> float:
+def money_at_stake(
+    kind: str, row: Mapping[str, Any], flag: Mapping[str, Any] | None, lapsed: float
+) -> float:
     """The money an issue puts at stake (reporting currency, never negative).
 
     ``row`` is the account's metrics row (kamreport.metrics) with ``margin`` and
-    ``margin_prior`` added; ``flag`` the risk flag's row; ``lapsed`` the revenue of the
-    products it stopped buying (:func:`lapsed_revenue`)."""
+    ``margin_prior`` added, ``flag`` the risk flag's row (each a Series or a dict;
+    only :data:`STAKE_COLUMNS` and the flag's ``baseline`` are read); ``lapsed`` the
+    revenue of the products it stopped buying (:func:`lapsed_revenue`)."""
     revenue = _num(row.get("revenue_ltm"))
     prior = _num(row.get("revenue_prior_ltm"))
     revenue, prior = (0.0 if math.isnan(v) else v for v in (revenue, prior))
@@ -213,15 +222,18 @@ def attention_items(
     if "ka_manager" in accounts:
         for account_id, manager in zip(accounts["account_id"], accounts["ka_manager"], strict=True):
             owners[str(account_id)] = "" if pd.isna(manager) else str(manager)
+    # The few columns the money at stake reads, one plain dict per account: looked up per
+    # flag without building a pandas row each time.
+    read = [c for c in STAKE_COLUMNS if c in rows]
+    by_id = dict(zip(rows.index, rows[read].to_dict("records"), strict=True))
+    lapsed_by = {str(k): float(v) for k, v in lapsed.items()}
     items = []
     for flag in flags.to_dict("records"):
         account_id = str(flag["account_id"])
-        if account_id not in rows.index:
+        row = by_id.get(account_id)
+        if row is None:
             continue
-        row = rows.loc[account_id]
-        stake = money_at_stake(
-            str(flag["code"]), row, pd.Series(flag), float(lapsed.get(account_id, 0.0))
-        )
+        stake = money_at_stake(str(flag["code"]), row, flag, lapsed_by.get(account_id, 0.0))
         items.append(
             AttentionItem(
                 account_id=account_id,
@@ -237,17 +249,23 @@ def attention_items(
     if "margin" in rows:
         margin, before = rows["margin"].astype(float), rows["margin_prior"].astype(float)
         fall = (before - margin) / before.where(before > 0)
-        for account_id in rows.index[(fall >= MARGIN_FALL).to_numpy(bool)]:
-            row = rows.loc[account_id]
+        falling = (fall >= MARGIN_FALL).to_numpy(bool)
+        for account_id, fallen, now, prior in zip(
+            rows.index[falling],
+            fall.to_numpy(float)[falling],
+            margin.to_numpy(float)[falling],
+            before.to_numpy(float)[falling],
+            strict=True,
+        ):
             items.append(
                 AttentionItem(
                     account_id=str(account_id),
                     kind=MARGIN_FALL_CODE,
-                    severity="high" if fall[account_id] >= 2 * MARGIN_FALL else "medium",
-                    at_stake=money_at_stake(MARGIN_FALL_CODE, row, None, 0.0),
-                    value=float(margin[account_id]),
+                    severity="high" if fallen >= 2 * MARGIN_FALL else "medium",
+                    at_stake=money_at_stake(MARGIN_FALL_CODE, by_id[account_id], None, 0.0),
+                    value=float(now),
                     threshold=MARGIN_FALL,
-                    baseline=float(before[account_id]),
+                    baseline=float(prior),
                     owner=owners.get(str(account_id), ""),
                 )
             )
@@ -270,6 +288,7 @@ __all__ = [
     "MARGIN_FALL_CODE",
     "MEDIUM_WEIGHT",
     "PORTFOLIO_SHOWN",
+    "STAKE_COLUMNS",
     "AccountAttention",
     "AttentionItem",
     "attention_items",
