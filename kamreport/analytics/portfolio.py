@@ -27,7 +27,7 @@ from kamreport.analytics.collections import (
 from kamreport.analytics.coverage import Coverage, coverage
 from kamreport.analytics.duplicates import likely_duplicates
 from kamreport.analytics.headline import Headline, portfolio_headline
-from kamreport.analytics.membership import factorized
+from kamreport.analytics.membership import factorized, grouped_by_id
 from kamreport.analytics.migration import NEW, migration_matrix, movements
 from kamreport.analytics.periods import as_timestamp, months_back, ytd
 from kamreport.analytics.risk import risk_flags
@@ -243,8 +243,9 @@ def _lost(bridge: RevenueBridge | None, dataset: Dataset, end: pd.Timestamp) -> 
         return pd.DataFrame(columns=["prior", "last_order"])
     lost = bridge.accounts.loc[bridge.accounts["category"] == "lost", ["prior"]].copy()
     lines = dataset.order_lines
-    last = lines.loc[(lines["order_date"] <= end) & (lines["net_amount"] > 0)]
-    lost["last_order"] = last.groupby("account_id")["order_date"].max().reindex(lost.index)
+    bought = ((lines["order_date"] <= end) & (lines["net_amount"] > 0)).to_numpy(dtype=bool)
+    last = grouped_by_id(lines["order_date"], lines["account_id"], "max", bought)
+    lost["last_order"] = last.reindex(lost.index)
     return lost.sort_values("prior", ascending=False, kind="stable")
 
 
