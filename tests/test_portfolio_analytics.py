@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamreport.analytics.collections import collection_progress, collection_rate, dso_trend
+from kamreport.analytics.collections import (
+    collection_progress,
+    collection_rate,
+    dso_trend,
+    month_ends,
+)
 from kamreport.analytics.migration import migration_matrix, movements
 from kamreport.analytics.periods import months_back, ytd
 from kamreport.analytics.portfolio import (
@@ -17,6 +22,7 @@ from kamreport.analytics.portfolio import (
     risk_summary,
     sensitivity_summary,
 )
+from kamreport.analytics.receivables import DSO_DAYS, invoice_amounts
 from kamreport.analytics.segments import segment_table
 from kamreport.analytics.team import scorecards
 from kamreport.dataset import Dataset
@@ -333,3 +339,44 @@ def test_tiers_then_new_accounts_match_isin_on_the_lines():
     for day in ("2024-09-30", "2024-10-01", "2025-03-01", "2025-06-01", "2026-09-30"):
         expected = index.isin(lines.loc[lines["order_date"] <= D(day), "account_id"])
         assert list(_ordered_by(lines, D(day), index)) == list(expected), day
+
+
+def _dso_by_month_copies(invoices: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """DSO by month the direct way: each month's invoices copied and their status built
+    (receivables.invoice_amounts), then summed."""
+    rows = []
+    for month_end in month_ends(as_of, 12):
+        status, _ = invoice_amounts(invoices, month_end)
+        recent = status["invoice_date"] > month_end - pd.Timedelta(days=DSO_DAYS)
+        invoiced = float(status.loc[recent, "amount"].sum())
+        open_total = float(status["outstanding"].sum())
+        overdue = float(status.loc[status["days_overdue"] > 0, "outstanding"].sum())
+        dso = open_total / invoiced * DSO_DAYS if invoiced > 0 else float("nan")
+        rows.append({"month_end": month_end, "open": open_total, "overdue": overdue,
+                     "invoiced_90d": invoiced, "dso": dso})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("drop", [(), ("paid_date",), ("paid_amount", "paid_date")])
+def test_dso_trend_matches_each_months_invoices_copied(drop):
+    """Random invoices (amounts of very different sizes, unpaid, paid late, part paid,
+    overpaid, without dates, times of day): every figure as the direct way, exactly."""
+    rng = np.random.default_rng(11)
+    n = 5000
+    issued = D("2025-06-01") + pd.to_timedelta(rng.integers(0, 480, n), unit="D")
+    issued = issued + pd.to_timedelta(rng.integers(0, 2, n) * rng.integers(0, 86400, n), unit="s")
+    due = pd.Series(issued + pd.to_timedelta(rng.integers(-5, 90, n), unit="D"))
+    due[rng.random(n) < 0.02] = pd.NaT
+    amount = rng.standard_normal(n) ** 2 * 10.0 ** rng.integers(0, 7, n)
+    paid_date = pd.Series(due + pd.to_timedelta(rng.integers(-30, 120, n), unit="D"))
+    paid_date[rng.random(n) < 0.2] = pd.NaT
+    paid = amount * rng.choice([0.0, 0.5, 1.0, 1.1], n)
+    paid[rng.random(n) < 0.05] = np.nan
+    invoices = pd.DataFrame(
+        {"account_id": pd.array(rng.choice(["A", "B", "C"], n), dtype="str"),
+         "invoice_date": issued, "due_date": due, "amount": amount,
+         "paid_amount": paid, "paid_date": paid_date}
+    ).drop(columns=list(drop))  # fmt: skip
+    expected = _dso_by_month_copies(invoices, AS_OF)
+    assert expected["overdue"].gt(0).any() and expected["open"].gt(0).all()
+    pd.testing.assert_frame_equal(dso_trend(invoices, AS_OF), expected, check_exact=True)
