@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.coverage import covers, data_start
-from kamreport.analytics.membership import factorized, is_in
+from kamreport.analytics.membership import is_in
 from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm, recent_and_year_earlier, up_to
 from kamreport.analytics.risk import CODES
-from kamreport.analytics.sales import margin_by
+from kamreport.analytics.sales import margin_by_account
 
 MARGIN_FALL_CODE = "MARGIN_FALL"
 KINDS = (MARGIN_FALL_CODE, *CODES)  # the order of issues of equal weight and severity
@@ -117,17 +117,7 @@ def margins(
         return pd.DataFrame(columns=columns, dtype=float)
     # Grouped on the codes of the account ids (encoded once per run), lines in their
     # own order: the same sums as grouping on the ids, without copying the lines.
-    codes, ids = factorized(lines["account_id"])
-    amounts = {c: lines[c].to_numpy(dtype=float) for c in ("net_amount", "cost_amount")}
-    parts = []
-    for window in (ltm(end), prior_ltm(end)):
-        inside = window.mask(lines["order_date"]).to_numpy() & (codes >= 0)
-        margin = margin_by(
-            pd.DataFrame({c: a[inside] for c, a in amounts.items()}), pd.Series(codes[inside])
-        )
-        labelled = pd.Series(margin.to_numpy(), index=ids[margin.index.to_numpy()])
-        labelled.index.name = "account_id"
-        parts.append(labelled.sort_index())
+    parts = [margin_by_account(lines, window) for window in (ltm(end), prior_ltm(end))]
     out = pd.concat(parts, axis=1, keys=columns).astype(float)
     if not covers(start if start is not None else data_start(lines), prior_ltm(end)):
         out["margin_prior"] = np.nan  # a part of a year is no baseline for a fall
