@@ -357,10 +357,9 @@ def _dso_by_month_copies(invoices: pd.DataFrame, as_of: dt.date) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-@pytest.mark.parametrize("drop", [(), ("paid_date",), ("paid_amount", "paid_date")])
-def test_dso_trend_matches_each_months_invoices_copied(drop):
-    """Random invoices (amounts of very different sizes, unpaid, paid late, part paid,
-    overpaid, without dates, times of day): every figure as the direct way, exactly."""
+def _random_invoices(drop: tuple[str, ...]) -> pd.DataFrame:
+    """Invoices with amounts of very different sizes, unpaid, paid late, part paid,
+    overpaid, without dates, times of day; ``drop`` the columns left out."""
     rng = np.random.default_rng(11)
     n = 5000
     issued = D("2025-06-01") + pd.to_timedelta(rng.integers(0, 480, n), unit="D")
@@ -377,6 +376,41 @@ def test_dso_trend_matches_each_months_invoices_copied(drop):
          "invoice_date": issued, "due_date": due, "amount": amount,
          "paid_amount": paid, "paid_date": paid_date}
     ).drop(columns=list(drop))  # fmt: skip
+    invoices.loc[rng.random(n) < 0.01, "account_id"] = None
+    return invoices
+
+
+DROPS = [(), ("paid_date",), ("paid_amount", "paid_date")]
+
+
+@pytest.mark.parametrize("drop", DROPS)
+def test_dso_trend_matches_each_months_invoices_copied(drop):
+    """Every figure of the DSO trend as the direct way, exactly."""
+    invoices = _random_invoices(drop)
     expected = _dso_by_month_copies(invoices, AS_OF)
     assert expected["overdue"].gt(0).any() and expected["open"].gt(0).all()
     pd.testing.assert_frame_equal(dso_trend(invoices, AS_OF), expected, check_exact=True)
+
+
+@pytest.mark.parametrize("drop", DROPS)
+def test_collection_progress_matches_the_invoices_copied(drop):
+    """Collection progress per account against the invoices dated by A and due in the
+    window copied with their status and grouped on their ids, exactly."""
+    invoices = _random_invoices(drop)
+    for window, as_of in ((months_back(AS_OF, 1), AS_OF), (ytd(AS_OF), D("2026-08-14"))):
+        status, _ = invoice_amounts(invoices, D(as_of))
+        inside = status.loc[window.mask(status["due_date"])]
+        frame = pd.DataFrame(
+            {
+                "account_id": inside["account_id"],
+                "due": inside["amount"],
+                "collected": np.minimum(inside["paid_asof"], inside["amount"]),
+            }
+        )
+        expected = frame.groupby("account_id")[["due", "collected"]].sum()
+        expected["outstanding"] = expected["due"] - expected["collected"]
+        expected["rate"] = (expected["collected"] / expected["due"]).where(expected["due"] > 0)
+        expected = expected.sort_values(["outstanding", "due"], ascending=False, kind="stable")
+        got = collection_progress(invoices, window, as_of)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert len(got) == 3
