@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.coverage import covers, data_start
-from kamreport.analytics.membership import is_in
+from kamreport.analytics.membership import factorized, is_in
 from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm, recent_and_year_earlier, up_to
 from kamreport.analytics.risk import CODES
 from kamreport.analytics.sales import margin_by_account
@@ -136,15 +136,33 @@ def lapsed_revenue(
     now, before = recent_and_year_earlier(as_of, months)
     if not covers(start if start is not None else data_start(lines), before):
         return pd.Series(dtype=float)
-    recent = lines.loc[now.mask(lines["order_date"])]
-    earlier = lines.loc[before.mask(lines["order_date"])]
-    key = ["account_id", "product_id"]
-    bought_now = recent.loc[recent["net_amount"] > 0, key].drop_duplicates()
-    then = earlier.groupby(key)["net_amount"].sum()
-    then = then.loc[then > 0].reset_index()
-    merged = then.merge(bought_now, on=key, how="left", indicator=True)
-    gone = merged.loc[merged["_merge"] == "left_only"]
-    return gone.groupby(gone["account_id"].astype(str))["net_amount"].sum().astype(float)
+    # One integer per (account, product), ordered as the ids themselves sort: summing
+    # per pair and then per account adds the same numbers in the same order as grouping
+    # on the two ids as text would, without copying the lines or hashing their ids.
+    account, accounts = factorized(lines["account_id"])
+    product, products = factorized(lines["product_id"])
+    account_rank, product_rank = _ranks(accounts), _ranks(products)
+    known = (account >= 0) & (product >= 0)
+    width = max(len(products), 1)
+    pair = account_rank[account].astype(np.int64) * width + product_rank[product]
+    net = lines["net_amount"].to_numpy(dtype=float)
+    earlier = before.mask(lines["order_date"]).to_numpy(dtype=bool) & known
+    recent = now.mask(lines["order_date"]).to_numpy(dtype=bool) & known & (net > 0)
+    then = pd.Series(net[earlier]).groupby(pair[earlier]).sum()
+    then = then.loc[then.to_numpy() > 0]
+    gone = then.loc[~np.isin(then.index.to_numpy(), pair[recent])]
+    per_account = gone.groupby(gone.index.to_numpy() // width).sum()
+    by_rank = np.argsort(account_rank[:-1], kind="stable")  # account rank → its code
+    index = pd.Index(accounts[by_rank[per_account.index.to_numpy()]], name="account_id")
+    return pd.Series(per_account.to_numpy(dtype=float), index=index.astype(str), name="net_amount")
+
+
+def _ranks(ids: pd.Index) -> np.ndarray:
+    """Each id's place among ``ids`` sorted (as grouping on them orders them), and a last
+    slot for code -1 (no id; such lines are left out)."""
+    ranks = np.zeros(len(ids) + 1, dtype=np.int64)
+    ranks[ids.argsort()] = np.arange(len(ids))
+    return ranks
 
 
 def money_at_stake(
