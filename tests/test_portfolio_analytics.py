@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kamreport.analytics import risk, scoring
 from kamreport.analytics.collections import (
     collection_progress,
     collection_rate,
@@ -26,6 +27,7 @@ from kamreport.analytics.receivables import DSO_DAYS, invoice_amounts
 from kamreport.analytics.segments import segment_table
 from kamreport.analytics.team import scorecards
 from kamreport.dataset import Dataset
+from kamreport.params import RiskParams
 
 AS_OF = dt.date(2026, 9, 30)
 D = pd.Timestamp
@@ -414,3 +416,30 @@ def test_collection_progress_matches_the_invoices_copied(drop):
         got = collection_progress(invoices, window, as_of)
         pd.testing.assert_frame_equal(got, expected, check_exact=True)
         assert len(got) == 3
+
+
+@pytest.mark.parametrize("drop", DROPS)
+def test_overdue_share_and_flag_match_the_invoices_copied(drop):
+    """The score's overdue share and the overdue-receivables flag per account, against
+    the invoices dated by A copied with their status and grouped on their ids, exactly."""
+    invoices = _random_invoices(drop)
+    dataset = Dataset({"accounts": tiny().accounts, "invoices": invoices}, currency="CNY")
+    accounts = pd.Index(["A", "B", "C", "D"], dtype="str", name="account_id")
+    for as_of in (D("2026-09-30"), D("2026-03-14")):
+        status, _ = invoice_amounts(invoices, as_of)
+        grouped = status.groupby("account_id")
+        total = grouped["outstanding"].sum().reindex(accounts, fill_value=0.0)
+        late = status["outstanding"].where(status["days_overdue"] > 7, 0.0)
+        late = late.groupby(status["account_id"]).sum().reindex(accounts, fill_value=0.0)
+        p = RiskParams(overdue_grace_days=7, overdue_min_share=0.01)
+        flags = risk._overdue(dataset, as_of, p, accounts)
+        flagged = flags.set_index("account_id")
+        assert list(flagged.index) == ["A", "B", "C"]
+        assert flagged["baseline"].tolist() == late.loc[flagged.index].tolist()
+        assert flagged["value"].tolist() == (late / total).loc[flagged.index].tolist()
+        # the score's share: outstanding overdue (due before A) over outstanding
+        due_before = status["outstanding"].where(status["due_date"] < as_of, 0.0)
+        share = due_before.groupby(status["account_id"]).sum() / grouped["outstanding"].sum()
+        expected = share.reindex(accounts).fillna(0.0)
+        got = scoring._overdue_share(dataset, as_of, accounts)
+        assert got.tolist() == expected.tolist()
