@@ -60,14 +60,13 @@ class _Lines:
 
     @classmethod
     def build(cls, lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> _Lines:
-        keep = (lines["order_date"] <= end).to_numpy()
-        code = positions(lines["account_id"], accounts)[keep]
-        known = code >= 0
-        cost = lines["cost_amount"].to_numpy(float)[keep][known] if "cost_amount" in lines else None
+        code = positions(lines["account_id"], accounts)
+        keep = (lines["order_date"] <= end).to_numpy() & (code >= 0)  # one selection
+        cost = lines["cost_amount"].to_numpy(float)[keep] if "cost_amount" in lines else None
         return cls(
-            code=code[known],
-            date=lines["order_date"].to_numpy()[keep][known],
-            net=lines["net_amount"].to_numpy(float)[keep][known],
+            code=code[keep],
+            date=lines["order_date"].to_numpy()[keep],
+            net=lines["net_amount"].to_numpy(float)[keep],
             cost=cost,
             n=len(accounts),
         )
