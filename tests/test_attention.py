@@ -7,6 +7,7 @@ import datetime as dt
 import math
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,8 +17,12 @@ from kamreport.analytics.attention import (
     AttentionItem,
     attention_items,
     by_account,
+    lapsed_revenue,
+    margins,
+    money_at_stake,
     rank_key,
 )
+from kamreport.analytics.periods import recent_and_year_earlier
 from kamreport.dataset import Dataset
 from kamreport.i18n import Formatter
 from kamreport.params import Params
@@ -231,3 +236,68 @@ def test_ka0008_tops_the_portfolio(sample):
     lines, accounts = dataset.order_lines, dataset.accounts
     ranked = by_account(attention_items(figures.metrics, figures.flags, lines, accounts, AS_OF))
     assert ranked[0].account_id == "KA0008"
+
+
+def test_sample_items_match_money_at_stake_on_pandas_rows(sample):
+    """Every issue of the sample, against money_at_stake read from each account's pandas
+    row and each flag as a Series (the row-by-row way), to the last digit."""
+    dataset, figures, _ = sample
+    lines, accounts = dataset.order_lines, dataset.accounts
+    got = attention_items(figures.metrics, figures.flags, lines, accounts, AS_OF)
+    rows = figures.metrics.set_index(figures.metrics["account_id"].astype(str))
+    rows = rows.join(margins(lines.loc[lines["order_date"] <= pd.Timestamp(AS_OF)], AS_OF))
+    lapsed = lapsed_revenue(lines, AS_OF, 6)
+    expected = []
+    for _, flag in figures.flags.iterrows():
+        row = rows.loc[str(flag["account_id"])]
+        lost = float(lapsed.get(str(flag["account_id"]), 0.0))
+        expected.append(
+            (str(flag["account_id"]), flag["code"], money_at_stake(flag["code"], row, flag, lost))
+        )
+    fall = (rows["margin_prior"] - rows["margin"]) / rows["margin_prior"].where(
+        rows["margin_prior"] > 0
+    )
+    for account_id in rows.index[(fall >= MARGIN_FALL).to_numpy(bool)]:
+        stake = money_at_stake("MARGIN_FALL", rows.loc[account_id], None, 0.0)
+        expected.append((account_id, "MARGIN_FALL", stake))
+    assert len(got) == len(expected) > 20
+    assert sorted((i.account_id, i.kind, i.at_stake) for i in got) == sorted(expected)
+
+
+def _lapsed_by_merge(lines: pd.DataFrame, as_of: dt.date, months: int) -> pd.Series:
+    """Lapsed revenue the direct way: the two windows' lines copied, grouped on the
+    (account, product) ids and merged."""
+    now, before = recent_and_year_earlier(as_of, months)
+    recent = lines.loc[now.mask(lines["order_date"])]
+    earlier = lines.loc[before.mask(lines["order_date"])]
+    key = ["account_id", "product_id"]
+    bought_now = recent.loc[recent["net_amount"] > 0, key].drop_duplicates()
+    then = earlier.groupby(key)["net_amount"].sum()
+    then = then.loc[then > 0].reset_index()
+    merged = then.merge(bought_now, on=key, how="left", indicator=True)
+    gone = merged.loc[merged["_merge"] == "left_only"]
+    return gone.groupby(gone["account_id"].astype(str))["net_amount"].sum().astype(float)
+
+
+@pytest.mark.parametrize("months", [3, 6])
+def test_lapsed_revenue_matches_the_merge_on_ids(months):
+    """Random lines (amounts of very different sizes, credit notes, lines without an
+    account or product, ids in several scripts and cases out of order), exactly."""
+    rng = np.random.default_rng(months)
+    n = 60_000
+    accounts = [f"{p}{i:03d}" for p in ("KA", "ka", "客户", "Zé") for i in range(60)] + [None]
+    products = [f"{p}{i:02d}" for p in ("P", "p", "产品", "Ä") for i in range(30)] + [None]
+    net = rng.standard_normal(n) * 10.0 ** rng.integers(-2, 8, n)
+    lines = pd.DataFrame(
+        {
+            "account_id": pd.array(rng.choice(np.array(accounts, dtype=object), n), dtype="str"),
+            "product_id": pd.array(rng.choice(np.array(products, dtype=object), n), dtype="str"),
+            "order_date": pd.Timestamp("2024-10-01")
+            + pd.to_timedelta(rng.integers(0, 730, n), unit="D"),
+            "net_amount": net,
+        }
+    )
+    expected = _lapsed_by_merge(lines, AS_OF, months)
+    got = lapsed_revenue(lines, AS_OF, months)
+    assert len(expected) > 100
+    pd.testing.assert_series_equal(got, expected, check_exact=True)

@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kamreport.analytics.periods import default_as_of, ltm, months_back, prior_ltm, ytd
-from kamreport.analytics.sales import growth, ltm_kpis, monthly, sales_figures
+from kamreport.analytics.sales import (
+    growth,
+    ltm_kpis,
+    margin_by,
+    margin_by_account,
+    monthly,
+    sales_figures,
+)
 
 
 def lines_frame(rows):
@@ -149,3 +156,45 @@ def test_margin_by_group_is_no_data_where_a_cost_is_missing():
     margins = margin_by(lines, "account_id")
     assert margins["A"] == 100.0 and np.isnan(margins["B"])
     assert margin_by(lines.drop(columns="cost_amount"), "account_id") is None
+
+
+def _random_lines(n: int = 50_000, seed: int = 5) -> pd.DataFrame:
+    """Lines with amounts of very different sizes (the order of addition shows), credit
+    notes, lines without an order or account id, ids out of order."""
+    rng = np.random.default_rng(seed)
+    accounts = np.array([f"K{i:03d}" for i in rng.permutation(300)] + [None], dtype=object)
+    orders = np.array([f"O{i:05d}" for i in rng.permutation(9000)] + [None], dtype=object)
+    net = rng.standard_normal(n) * 10.0 ** rng.integers(-2, 8, n)
+    return pd.DataFrame(
+        {
+            "order_id": pd.array(orders[rng.integers(0, len(orders), n)], dtype="str"),
+            "account_id": pd.array(accounts[rng.integers(0, len(accounts), n)], dtype="str"),
+            "order_date": pd.Timestamp("2024-06-01")
+            + pd.to_timedelta(rng.integers(0, 860, n), unit="D"),
+            "quantity": rng.integers(0, 50, n).astype(float),
+            "net_amount": net,
+            "cost_amount": net * rng.random(n),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "window", [ltm(pd.Timestamp("2026-09-30")), prior_ltm(pd.Timestamp("2026-09-30"))]
+)
+def test_sales_figures_and_margins_match_the_copied_window(window):
+    """Sales figures and gross margin per account, against the window's lines copied and
+    grouped on their ids, to the last digit."""
+    lines = _random_lines()
+    inside = lines.loc[window.mask(lines["order_date"])]
+    per_order = inside.groupby("order_id", sort=False)["net_amount"].sum()
+    got = sales_figures(lines, window)
+    assert got.revenue == float(inside["net_amount"].sum())
+    assert got.volume == float(inside["quantity"].sum())
+    assert got.gross_margin == float((inside["net_amount"] - inside["cost_amount"]).sum())
+    assert got.orders == int((per_order > 0).sum()) > 100
+    expected = margin_by(inside, "account_id")
+    pd.testing.assert_series_equal(
+        margin_by_account(lines, window), expected, check_exact=True, check_names=False
+    )
+    lines.loc[lines.index[window.mask(lines["order_date"])][:3], "cost_amount"] = np.nan
+    assert sales_figures(lines, window).gross_margin is None

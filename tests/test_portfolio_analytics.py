@@ -8,13 +8,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamreport.analytics.collections import collection_progress, collection_rate, dso_trend
+from kamreport.analytics import risk, scoring
+from kamreport.analytics.collections import (
+    collection_progress,
+    collection_rate,
+    dso_trend,
+    month_ends,
+)
 from kamreport.analytics.migration import migration_matrix, movements
 from kamreport.analytics.periods import months_back, ytd
-from kamreport.analytics.portfolio import concentration, risk_summary, sensitivity_summary
+from kamreport.analytics.portfolio import (
+    _ordered_by,
+    concentration,
+    risk_summary,
+    sensitivity_summary,
+)
+from kamreport.analytics.receivables import DSO_DAYS, invoice_amounts
 from kamreport.analytics.segments import segment_table
 from kamreport.analytics.team import scorecards
 from kamreport.dataset import Dataset
+from kamreport.params import RiskParams
 
 AS_OF = dt.date(2026, 9, 30)
 D = pd.Timestamp
@@ -284,3 +297,149 @@ def test_movers_follow_the_total_and_break_ties_by_account():
     assert movers(now, before, -1.0).to_dict() == {"a": -3.0, "b": -3.0}
     assert movers(now, before, 2.0).to_dict() == {"u": 8.0, "x": 4.0}
     assert movers(now, before, 0.0).empty and movers(now, before, None).empty
+
+
+def test_risk_summary_matches_grouping_per_account():
+    """The flagged accounts, against pandas' groupby with a function per account, exactly:
+    ids out of order, several flags per account, their codes in the flags' order."""
+    rng = np.random.default_rng(7)
+    codes = ["ORDER_GAP", "REVENUE_DECLINE", "NO_SENIOR_VISIT", "LOW_P_ALIVE"]
+    n = 400
+    flags = pd.DataFrame(
+        {
+            "account_id": pd.array([f"K{i:03d}" for i in rng.integers(0, 120, n)], dtype="str"),
+            "code": [codes[i] for i in rng.integers(0, len(codes), n)],
+            "severity": np.where(rng.random(n) < 0.2, "high", "medium"),
+        }
+    )
+    values = pd.DataFrame(
+        {"revenue_ltm": rng.gamma(2.0, 1000.0, 150)},
+        index=pd.Index([f"K{i:03d}" for i in range(150)], dtype="str"),
+    )
+    at_risk, levels = risk_summary(flags, values)
+    grouped = flags.groupby("account_id")
+    high = grouped["severity"].apply(lambda s: bool((s == "high").any()))
+    expected = pd.DataFrame(
+        {
+            "severity": high.map({True: "high", False: "medium"}),
+            "flags": grouped.size(),
+            "codes": grouped["code"].apply(tuple),
+        }
+    )
+    expected["revenue_ltm"] = values["revenue_ltm"].reindex(expected.index).fillna(0.0)
+    expected["_o"] = expected["severity"].map({"high": 0, "medium": 1})
+    expected = expected.sort_values(["_o", "revenue_ltm"], ascending=[True, False])
+    pd.testing.assert_frame_equal(at_risk, expected.drop(columns="_o"), check_exact=True)
+    assert levels["accounts"].sum() == len(values)
+
+
+def test_tiers_then_new_accounts_match_isin_on_the_lines():
+    """Accounts with an order line by a date, against ``isin`` of those lines' ids."""
+    dataset = tiny()
+    lines = dataset.order_lines
+    index = pd.Index(["A", "B", "C", "D"], dtype="str")
+    for day in ("2024-09-30", "2024-10-01", "2025-03-01", "2025-06-01", "2026-09-30"):
+        expected = index.isin(lines.loc[lines["order_date"] <= D(day), "account_id"])
+        assert list(_ordered_by(lines, D(day), index)) == list(expected), day
+
+
+def _dso_by_month_copies(invoices: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """DSO by month the direct way: each month's invoices copied and their status built
+    (receivables.invoice_amounts), then summed."""
+    rows = []
+    for month_end in month_ends(as_of, 12):
+        status, _ = invoice_amounts(invoices, month_end)
+        recent = status["invoice_date"] > month_end - pd.Timedelta(days=DSO_DAYS)
+        invoiced = float(status.loc[recent, "amount"].sum())
+        open_total = float(status["outstanding"].sum())
+        overdue = float(status.loc[status["days_overdue"] > 0, "outstanding"].sum())
+        dso = open_total / invoiced * DSO_DAYS if invoiced > 0 else float("nan")
+        rows.append({"month_end": month_end, "open": open_total, "overdue": overdue,
+                     "invoiced_90d": invoiced, "dso": dso})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _random_invoices(drop: tuple[str, ...]) -> pd.DataFrame:
+    """Invoices with amounts of very different sizes, unpaid, paid late, part paid,
+    overpaid, without dates, times of day; ``drop`` the columns left out."""
+    rng = np.random.default_rng(11)
+    n = 5000
+    issued = D("2025-06-01") + pd.to_timedelta(rng.integers(0, 480, n), unit="D")
+    issued = issued + pd.to_timedelta(rng.integers(0, 2, n) * rng.integers(0, 86400, n), unit="s")
+    due = pd.Series(issued + pd.to_timedelta(rng.integers(-5, 90, n), unit="D"))
+    due[rng.random(n) < 0.02] = pd.NaT
+    amount = rng.standard_normal(n) ** 2 * 10.0 ** rng.integers(0, 7, n)
+    paid_date = pd.Series(due + pd.to_timedelta(rng.integers(-30, 120, n), unit="D"))
+    paid_date[rng.random(n) < 0.2] = pd.NaT
+    paid = amount * rng.choice([0.0, 0.5, 1.0, 1.1], n)
+    paid[rng.random(n) < 0.05] = np.nan
+    invoices = pd.DataFrame(
+        {"account_id": pd.array(rng.choice(["A", "B", "C"], n), dtype="str"),
+         "invoice_date": issued, "due_date": due, "amount": amount,
+         "paid_amount": paid, "paid_date": paid_date}
+    ).drop(columns=list(drop))  # fmt: skip
+    invoices.loc[rng.random(n) < 0.01, "account_id"] = None
+    return invoices
+
+
+DROPS = [(), ("paid_date",), ("paid_amount", "paid_date")]
+
+
+@pytest.mark.parametrize("drop", DROPS)
+def test_dso_trend_matches_each_months_invoices_copied(drop):
+    """Every figure of the DSO trend as the direct way, exactly."""
+    invoices = _random_invoices(drop)
+    expected = _dso_by_month_copies(invoices, AS_OF)
+    assert expected["overdue"].gt(0).any() and expected["open"].gt(0).all()
+    pd.testing.assert_frame_equal(dso_trend(invoices, AS_OF), expected, check_exact=True)
+
+
+@pytest.mark.parametrize("drop", DROPS)
+def test_collection_progress_matches_the_invoices_copied(drop):
+    """Collection progress per account against the invoices dated by A and due in the
+    window copied with their status and grouped on their ids, exactly."""
+    invoices = _random_invoices(drop)
+    for window, as_of in ((months_back(AS_OF, 1), AS_OF), (ytd(AS_OF), D("2026-08-14"))):
+        status, _ = invoice_amounts(invoices, D(as_of))
+        inside = status.loc[window.mask(status["due_date"])]
+        frame = pd.DataFrame(
+            {
+                "account_id": inside["account_id"],
+                "due": inside["amount"],
+                "collected": np.minimum(inside["paid_asof"], inside["amount"]),
+            }
+        )
+        expected = frame.groupby("account_id")[["due", "collected"]].sum()
+        expected["outstanding"] = expected["due"] - expected["collected"]
+        expected["rate"] = (expected["collected"] / expected["due"]).where(expected["due"] > 0)
+        expected = expected.sort_values(["outstanding", "due"], ascending=False, kind="stable")
+        got = collection_progress(invoices, window, as_of)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert len(got) == 3
+
+
+@pytest.mark.parametrize("drop", DROPS)
+def test_overdue_share_and_flag_match_the_invoices_copied(drop):
+    """The score's overdue share and the overdue-receivables flag per account, against
+    the invoices dated by A copied with their status and grouped on their ids, exactly."""
+    invoices = _random_invoices(drop)
+    dataset = Dataset({"accounts": tiny().accounts, "invoices": invoices}, currency="CNY")
+    accounts = pd.Index(["A", "B", "C", "D"], dtype="str", name="account_id")
+    for as_of in (D("2026-09-30"), D("2026-03-14")):
+        status, _ = invoice_amounts(invoices, as_of)
+        grouped = status.groupby("account_id")
+        total = grouped["outstanding"].sum().reindex(accounts, fill_value=0.0)
+        late = status["outstanding"].where(status["days_overdue"] > 7, 0.0)
+        late = late.groupby(status["account_id"]).sum().reindex(accounts, fill_value=0.0)
+        p = RiskParams(overdue_grace_days=7, overdue_min_share=0.01)
+        flags = risk._overdue(dataset, as_of, p, accounts)
+        flagged = flags.set_index("account_id")
+        assert list(flagged.index) == ["A", "B", "C"]
+        assert flagged["baseline"].tolist() == late.loc[flagged.index].tolist()
+        assert flagged["value"].tolist() == (late / total).loc[flagged.index].tolist()
+        # the score's share: outstanding overdue (due before A) over outstanding
+        due_before = status["outstanding"].where(status["due_date"] < as_of, 0.0)
+        share = due_before.groupby(status["account_id"]).sum() / grouped["outstanding"].sum()
+        expected = share.reindex(accounts).fillna(0.0)
+        got = scoring._overdue_share(dataset, as_of, accounts)
+        assert got.tolist() == expected.tolist()

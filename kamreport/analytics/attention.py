@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.membership import factorized, is_in
 from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm, recent_and_year_earlier, up_to
 from kamreport.analytics.risk import CODES
-from kamreport.analytics.sales import margin_by
+from kamreport.analytics.sales import margin_by_account
 
 MARGIN_FALL_CODE = "MARGIN_FALL"
 KINDS = (MARGIN_FALL_CODE, *CODES)  # the order of issues of equal weight and severity
@@ -38,6 +39,11 @@ PORTFOLIO_SHOWN = 5  # accounts in the portfolio report's
 WHOLE_ACCOUNT = (
     "ORDER_GAP", "LOW_P_ALIVE", "COMPLAINT_SPIKE", "SATISFACTION_FALL",
     "NO_DECISION_MAKER_CONTACT", "NO_SENIOR_VISIT",
+)  # fmt: skip
+# The columns of an account's metrics row (with its margins) that money_at_stake reads.
+STAKE_COLUMNS = (
+    "revenue_ltm", "revenue_prior_ltm", "margin", "margin_prior", "share_of_wallet",
+    "share_of_wallet_prior", "category_spend", "discount_depth", "discount_depth_year_earlier",
 )  # fmt: skip
 
 
@@ -111,17 +117,7 @@ def margins(
         return pd.DataFrame(columns=columns, dtype=float)
     # Grouped on the codes of the account ids (encoded once per run), lines in their
     # own order: the same sums as grouping on the ids, without copying the lines.
-    codes, ids = factorized(lines["account_id"])
-    amounts = {c: lines[c].to_numpy(dtype=float) for c in ("net_amount", "cost_amount")}
-    parts = []
-    for window in (ltm(end), prior_ltm(end)):
-        inside = window.mask(lines["order_date"]).to_numpy() & (codes >= 0)
-        margin = margin_by(
-            pd.DataFrame({c: a[inside] for c, a in amounts.items()}), pd.Series(codes[inside])
-        )
-        labelled = pd.Series(margin.to_numpy(), index=ids[margin.index.to_numpy()])
-        labelled.index.name = "account_id"
-        parts.append(labelled.sort_index())
+    parts = [margin_by_account(lines, window) for window in (ltm(end), prior_ltm(end))]
     out = pd.concat(parts, axis=1, keys=columns).astype(float)
     if not covers(start if start is not None else data_start(lines), prior_ltm(end)):
         out["margin_prior"] = np.nan  # a part of a year is no baseline for a fall
@@ -140,23 +136,44 @@ def lapsed_revenue(
     now, before = recent_and_year_earlier(as_of, months)
     if not covers(start if start is not None else data_start(lines), before):
         return pd.Series(dtype=float)
-    recent = lines.loc[now.mask(lines["order_date"])]
-    earlier = lines.loc[before.mask(lines["order_date"])]
-    key = ["account_id", "product_id"]
-    bought_now = recent.loc[recent["net_amount"] > 0, key].drop_duplicates()
-    then = earlier.groupby(key)["net_amount"].sum()
-    then = then.loc[then > 0].reset_index()
-    merged = then.merge(bought_now, on=key, how="left", indicator=True)
-    gone = merged.loc[merged["_merge"] == "left_only"]
-    return gone.groupby(gone["account_id"].astype(str))["net_amount"].sum().astype(float)
+    # One integer per (account, product), ordered as the ids themselves sort: summing
+    # per pair and then per account adds the same numbers in the same order as grouping
+    # on the two ids as text would, without copying the lines or hashing their ids.
+    account, accounts = factorized(lines["account_id"])
+    product, products = factorized(lines["product_id"])
+    account_rank, product_rank = _ranks(accounts), _ranks(products)
+    known = (account >= 0) & (product >= 0)
+    width = max(len(products), 1)
+    pair = account_rank[account].astype(np.int64) * width + product_rank[product]
+    net = lines["net_amount"].to_numpy(dtype=float)
+    earlier = before.mask(lines["order_date"]).to_numpy(dtype=bool) & known
+    recent = now.mask(lines["order_date"]).to_numpy(dtype=bool) & known & (net > 0)
+    then = pd.Series(net[earlier]).groupby(pair[earlier]).sum()
+    then = then.loc[then.to_numpy() > 0]
+    gone = then.loc[~np.isin(then.index.to_numpy(), pair[recent])]
+    per_account = gone.groupby(gone.index.to_numpy() // width).sum()
+    by_rank = np.argsort(account_rank[:-1], kind="stable")  # account rank → its code
+    index = pd.Index(accounts[by_rank[per_account.index.to_numpy()]], name="account_id")
+    return pd.Series(per_account.to_numpy(dtype=float), index=index.astype(str), name="net_amount")
 
 
-def money_at_stake(kind: str, row: pd.Series, flag: pd.Series | None, lapsed: float) -> float:
+def _ranks(ids: pd.Index) -> np.ndarray:
+    """Each id's place among ``ids`` sorted (as grouping on them orders them), and a last
+    slot for code -1 (no id; such lines are left out)."""
+    ranks = np.zeros(len(ids) + 1, dtype=np.int64)
+    ranks[ids.argsort()] = np.arange(len(ids))
+    return ranks
+
+
+def money_at_stake(
+    kind: str, row: Mapping[str, Any], flag: Mapping[str, Any] | None, lapsed: float
+) -> float:
     """The money an issue puts at stake (reporting currency, never negative).
 
     ``row`` is the account's metrics row (kamreport.metrics) with ``margin`` and
-    ``margin_prior`` added; ``flag`` the risk flag's row; ``lapsed`` the revenue of the
-    products it stopped buying (:func:`lapsed_revenue`)."""
+    ``margin_prior`` added, ``flag`` the risk flag's row (each a Series or a dict;
+    only :data:`STAKE_COLUMNS` and the flag's ``baseline`` are read); ``lapsed`` the
+    revenue of the products it stopped buying (:func:`lapsed_revenue`)."""
     revenue = _num(row.get("revenue_ltm"))
     prior = _num(row.get("revenue_prior_ltm"))
     revenue, prior = (0.0 if math.isnan(v) else v for v in (revenue, prior))
@@ -217,15 +234,18 @@ def attention_items(
     if "ka_manager" in accounts:
         for account_id, manager in zip(accounts["account_id"], accounts["ka_manager"], strict=True):
             owners[str(account_id)] = "" if pd.isna(manager) else str(manager)
+    # The few columns the money at stake reads, one plain dict per account: looked up per
+    # flag without building a pandas row each time.
+    read = [c for c in STAKE_COLUMNS if c in rows]
+    by_id = dict(zip(rows.index, rows[read].to_dict("records"), strict=True))
+    lapsed_by = {str(k): float(v) for k, v in lapsed.items()}
     items = []
     for flag in flags.to_dict("records"):
         account_id = str(flag["account_id"])
-        if account_id not in rows.index:
+        row = by_id.get(account_id)
+        if row is None:
             continue
-        row = rows.loc[account_id]
-        stake = money_at_stake(
-            str(flag["code"]), row, pd.Series(flag), float(lapsed.get(account_id, 0.0))
-        )
+        stake = money_at_stake(str(flag["code"]), row, flag, lapsed_by.get(account_id, 0.0))
         items.append(
             AttentionItem(
                 account_id=account_id,
@@ -241,17 +261,23 @@ def attention_items(
     if "margin" in rows:
         margin, before = rows["margin"].astype(float), rows["margin_prior"].astype(float)
         fall = (before - margin) / before.where(before > 0)
-        for account_id in rows.index[(fall >= MARGIN_FALL).to_numpy(bool)]:
-            row = rows.loc[account_id]
+        falling = (fall >= MARGIN_FALL).to_numpy(bool)
+        for account_id, fallen, now, prior in zip(
+            rows.index[falling],
+            fall.to_numpy(float)[falling],
+            margin.to_numpy(float)[falling],
+            before.to_numpy(float)[falling],
+            strict=True,
+        ):
             items.append(
                 AttentionItem(
                     account_id=str(account_id),
                     kind=MARGIN_FALL_CODE,
-                    severity="high" if fall[account_id] >= 2 * MARGIN_FALL else "medium",
-                    at_stake=money_at_stake(MARGIN_FALL_CODE, row, None, 0.0),
-                    value=float(margin[account_id]),
+                    severity="high" if fallen >= 2 * MARGIN_FALL else "medium",
+                    at_stake=money_at_stake(MARGIN_FALL_CODE, by_id[account_id], None, 0.0),
+                    value=float(now),
                     threshold=MARGIN_FALL,
-                    baseline=float(before[account_id]),
+                    baseline=float(prior),
                     owner=owners.get(str(account_id), ""),
                 )
             )
@@ -274,6 +300,7 @@ __all__ = [
     "MARGIN_FALL_CODE",
     "MEDIUM_WEIGHT",
     "PORTFOLIO_SHOWN",
+    "STAKE_COLUMNS",
     "AccountAttention",
     "AttentionItem",
     "attention_items",

@@ -13,13 +13,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.membership import grouped_by_id
 from kamreport.analytics.periods import Window, as_timestamp
-from kamreport.analytics.receivables import (
-    DSO_DAYS,
-    invoice_amounts,
-    receivables_by_account,
-    used_columns,
-)
+from kamreport.analytics.receivables import DSO_DAYS, paid_by, receivables_by_account
 
 
 def aging_by_account(invoices: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
@@ -40,17 +36,14 @@ def collection_progress(
     Columns: due (amount falling due), collected (Σ min(paid by A, amount)),
     outstanding (due − collected), rate (collected / due). Sorted by outstanding.
     """
-    # the amounts only (no aging bucket, no columns the figures do not read)
-    status, _ = invoice_amounts(invoices[used_columns(invoices)], as_timestamp(as_of))
-    inside = status.loc[window.mask(status["due_date"])]
-    frame = pd.DataFrame(
-        {
-            "account_id": inside["account_id"],
-            "due": inside["amount"],
-            "collected": np.minimum(inside["paid_asof"], inside["amount"]),
-        }
-    )
-    out = frame.groupby("account_id")[["due", "collected"]].sum()
+    # The "paid by A" rule on the whole columns, summed per account over the invoices
+    # dated by A and due inside the window, in their own order (grouped on the account
+    # codes): the sums of copying those invoices and grouping on their ids.
+    end = as_timestamp(as_of)
+    amount = invoices["amount"]
+    frame = pd.DataFrame({"due": amount, "collected": np.minimum(paid_by(invoices, end), amount)})
+    inside = (invoices["invoice_date"] <= end) & window.mask(invoices["due_date"])
+    out = grouped_by_id(frame, invoices["account_id"], "sum", inside.to_numpy(dtype=bool))
     out["outstanding"] = out["due"] - out["collected"]
     out["rate"] = (out["collected"] / out["due"]).where(out["due"] > 0)
     return out.sort_values(["outstanding", "due"], ascending=False, kind="stable")
@@ -78,13 +71,20 @@ def dso_trend(
     × 90, as in receivables. Columns: month_end, open, overdue, invoiced_90d, dso.
     """
     rows = []
-    used = invoices[used_columns(invoices)]  # not the invoice ids or notes, once
+    dated, due, amount = invoices["invoice_date"], invoices["due_date"], invoices["amount"]
     for month_end in month_ends(as_of, months):
-        status, _ = invoice_amounts(used, month_end)
-        recent = status["invoice_date"] > month_end - pd.Timedelta(days=DSO_DAYS)
-        invoiced = float(status.loc[recent, "amount"].sum())
-        open_total = float(status["outstanding"].sum())
-        overdue = float(status.loc[status["days_overdue"] > 0, "outstanding"].sum())
+        # receivables.invoice_amounts' figures on the whole columns, then summed over the
+        # invoices dated by the month end in their own order: the same numbers added in
+        # the same order, without copying the invoices for each month.
+        outstanding = (amount - paid_by(invoices, month_end)).clip(lower=0)
+        issued = (dated <= month_end).to_numpy(dtype=bool)
+        recent = issued & (dated > month_end - pd.Timedelta(days=DSO_DAYS)).to_numpy(dtype=bool)
+        # at least one whole day past due (days overdue > 0) and something still open
+        late = issued & (due <= month_end - pd.Timedelta(days=1)).to_numpy(dtype=bool)
+        late &= (outstanding > 0).to_numpy(dtype=bool)
+        invoiced = float(amount[recent].sum())
+        open_total = float(outstanding[issued].sum())
+        overdue = float(outstanding[late].sum())
         rows.append(
             {
                 "month_end": month_end,

@@ -16,7 +16,7 @@ import pandas as pd
 
 from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.periods import as_timestamp, prior_ltm, up_to
-from kamreport.analytics.sales import KpiBlock, ltm_kpis, margin_by, without_prior
+from kamreport.analytics.sales import KpiBlock, ltm_kpis, margin_by_account, without_prior
 from kamreport.dataset import Dataset
 
 MOVERS = 2  # accounts the headline names behind the change of revenue and of gross margin
@@ -70,8 +70,7 @@ def portfolio_headline(dataset: Dataset, end: pd.Timestamp, values: pd.DataFrame
     if covered:
         revenue_movers = movers(values["revenue_ltm"], values["revenue_prior_ltm"],
                                 kpis.revenue.change)  # fmt: skip
-        before = lines.loc[prior_ltm(end).mask(lines["order_date"])]
-        prior_margin = margin_by(before, "account_id")
+        prior_margin = margin_by_account(lines, prior_ltm(end))
         if prior_margin is not None:
             margin_movers = movers(
                 values["gross_margin_ltm"], prior_margin.reindex(values.index),

@@ -111,3 +111,24 @@ def by_position(result: pd.Series | pd.DataFrame, accounts: pd.Index) -> pd.Seri
     known = result.loc[np.asarray(result.index) >= 0]
     known.index = accounts[np.asarray(known.index)]
     return known
+
+
+def grouped_by_id(
+    values: pd.Series | pd.DataFrame, ids: pd.Series, how: str, rows: np.ndarray | None = None
+) -> pd.Series | pd.DataFrame:
+    """``values[rows].groupby(ids[rows]).agg(how)``: the same groups (sorted by id, a
+    missing id in none) and the same figures, grouped on the ids' codes
+    (:func:`factorized`, encoded once per run) in the rows' own order, so only the
+    values are copied and no text id is hashed again. ``rows`` is a boolean mask
+    (all rows when None). Ids that are not Arrow text are grouped by pandas as they are.
+    """
+    if _arrow_chunks(ids) is None:
+        if rows is None:
+            return values.groupby(ids).agg(how)
+        rows = np.asarray(rows, dtype=bool)
+        return values[rows].groupby(ids[rows]).agg(how)
+    codes, uniques = factorized(ids)
+    take = codes >= 0 if rows is None else np.asarray(rows, dtype=bool) & (codes >= 0)
+    result = values[take].groupby(codes[take]).agg(how)
+    result.index = pd.Index(uniques[result.index.to_numpy()], name=ids.name)
+    return result.sort_index()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from kamreport.analytics import abc
@@ -32,6 +33,7 @@ from kamreport.analytics.flag_backtest import (
 )
 from kamreport.analytics.groups import group_ids, roll_up
 from kamreport.analytics.headline import Headline, portfolio_headline
+from kamreport.analytics.membership import factorized, grouped_by_id
 from kamreport.analytics.migration import NEW, migration_matrix, movements
 from kamreport.analytics.periods import as_timestamp, months_back, recent_and_year_earlier, ytd
 from kamreport.analytics.receivables import AGING_BUCKETS
@@ -199,6 +201,30 @@ def fragile_accounts(sensitivity: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["scenarios", "score"], ascending=[False, False], kind="stable")
 
 
+def _flagged_accounts(flags: pd.DataFrame) -> pd.DataFrame:
+    """Per flagged account (sorted by id): worst severity, number of flags and their codes
+    in the flags' order. Grouped once on sorted account codes instead of a Python call
+    per account."""
+    codes, ids = pd.factorize(flags["account_id"], sort=True)
+    order = np.argsort(codes, kind="stable")  # each account's flags in their own order
+    counts = np.bincount(codes, minlength=len(ids))
+    high = np.bincount(
+        codes, weights=(flags["severity"] == "high").to_numpy(bool), minlength=len(ids)
+    )
+    code_values = flags["code"].to_numpy(dtype=object)[order]
+    bounds = np.cumsum(counts)[:-1]
+    index = pd.Index(ids, name="account_id")
+    return pd.DataFrame(
+        {
+            "severity": pd.Series(np.where(high > 0, "high", "medium"), index=index, dtype="str"),
+            "flags": pd.Series(counts.astype(np.int64), index=index),
+            "codes": pd.Series(
+                [tuple(part) for part in np.split(code_values, bounds)], index=index, dtype=object
+            ),
+        }
+    )
+
+
 def risk_summary(flags: pd.DataFrame, values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Flagged accounts (worst severity, number of flags, codes, LTM revenue), worst first,
     and LTM revenue per risk level (high, medium, none)."""
@@ -207,15 +233,7 @@ def risk_summary(flags: pd.DataFrame, values: pd.DataFrame) -> tuple[pd.DataFram
         at_risk = pd.DataFrame(columns=["severity", "flags", "codes", "revenue_ltm"])
         level = pd.Series("none", index=values.index)
     else:
-        grouped = flags.groupby("account_id")
-        high = grouped["severity"].apply(lambda s: bool((s == "high").any()))
-        at_risk = pd.DataFrame(
-            {
-                "severity": high.map({True: "high", False: "medium"}),
-                "flags": grouped.size(),
-                "codes": grouped["code"].apply(tuple),
-            }
-        )
+        at_risk = _flagged_accounts(flags)
         at_risk["revenue_ltm"] = revenue.reindex(at_risk.index).fillna(0.0)
         at_risk["_o"] = at_risk["severity"].map({"high": 0, "medium": 1})
         at_risk = at_risk.sort_values(["_o", "revenue_ltm"], ascending=[True, False]).drop(
@@ -261,9 +279,24 @@ def _lost(bridge: RevenueBridge | None, dataset: Dataset, end: pd.Timestamp) -> 
         return pd.DataFrame(columns=["prior", "last_order"])
     lost = bridge.accounts.loc[bridge.accounts["category"] == "lost", ["prior"]].copy()
     lines = dataset.order_lines
-    last = lines.loc[(lines["order_date"] <= end) & (lines["net_amount"] > 0)]
-    lost["last_order"] = last.groupby("account_id")["order_date"].max().reindex(lost.index)
+    bought = ((lines["order_date"] <= end) & (lines["net_amount"] > 0)).to_numpy(dtype=bool)
+    last = grouped_by_id(lines["order_date"], lines["account_id"], "max", bought)
+    lost["last_order"] = last.reindex(lost.index)
     return lost.sort_values("prior", ascending=False, kind="stable")
+
+
+def _ordered_by(lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> np.ndarray:
+    """For each of ``accounts``: whether it has an order line dated on or before ``end``
+    (``accounts.isin`` of those lines' ids, on the lines' account codes without copying
+    the lines)."""
+    codes, ids = factorized(lines["account_id"])
+    before = (lines["order_date"] <= end).to_numpy(dtype=bool)
+    seen = np.zeros(len(ids) + 1, dtype=bool)  # the last slot: a missing id (code -1)
+    seen[codes[before]] = True
+    found = np.asarray(accounts.isin(ids[seen[:-1]]), dtype=bool)
+    if seen[-1]:
+        found |= np.asarray(accounts.isna(), dtype=bool)
+    return found
 
 
 def _flag_counts(flags: pd.DataFrame) -> pd.Series:
@@ -325,11 +358,8 @@ def review_portfolio(
     if covered.covered("tiers_then"):  # the scores of a year ago need the year before it
         valuation_then = value_portfolio(dataset, then, s, params.clv, params.risk)
         values_then, flags_then = valuation_then.accounts, valuation_then.flags
-        lines = dataset.order_lines
-        had_orders = lines.loc[lines["order_date"] <= pd.Timestamp(then)]
-        tiers_then = values_then["tier"].where(
-            values_then.index.isin(had_orders["account_id"]), NEW
-        )
+        had_orders = _ordered_by(dataset.order_lines, pd.Timestamp(then), values_then.index)
+        tiers_then = values_then["tier"].where(had_orders, NEW)
     margin = values["gross_margin_ltm"]
     if flags is None:
         flags = risk_flags(dataset, end, params.risk, values)

@@ -37,15 +37,24 @@ SUMMARY_COLUMNS = (
 )  # fmt: skip
 
 
+def paid_by(invoices: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
+    """What each invoice had paid by ``end``: ``paid_amount`` (0 when missing) when its
+    ``paid_date`` is ≤ end or unknown, else 0."""
+    if "paid_amount" in invoices:
+        paid = invoices["paid_amount"].astype(float).fillna(0.0)
+    else:
+        paid = pd.Series(0.0, index=invoices.index)
+    if "paid_date" in invoices:
+        paid = paid.where(invoices["paid_date"].isna() | (invoices["paid_date"] <= end), 0.0)
+    return paid
+
+
 def invoice_amounts(invoices: pd.DataFrame, end: pd.Timestamp) -> tuple[pd.DataFrame, np.ndarray]:
     """Invoices dated ≤ end with paid_asof, outstanding and days_overdue, and each one's
     aging bucket as a position in :data:`AGING_BUCKETS`."""
     inv = invoices.loc[invoices["invoice_date"] <= end].copy()
-    paid = inv["paid_amount"] if "paid_amount" in inv else pd.Series(0.0, index=inv.index)
-    paid = paid.astype(float).fillna(0.0)
-    if "paid_date" in inv:
-        paid = paid.where(inv["paid_date"].isna() | (inv["paid_date"] <= end), 0.0)
-    else:
+    paid = paid_by(inv, end)
+    if "paid_date" not in inv:
         inv["paid_date"] = pd.NaT
     inv["paid_asof"] = paid
     inv["outstanding"] = (inv["amount"] - paid).clip(lower=0)

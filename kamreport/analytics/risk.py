@@ -26,7 +26,7 @@ from kamreport.analytics.periods import (
 )
 from kamreport.analytics.price_buying import meetings, price_buying_signs
 from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
-from kamreport.analytics.receivables import invoice_amounts, used_columns
+from kamreport.analytics.receivables import paid_by
 from kamreport.analytics.relationships import done_activities
 from kamreport.analytics.satisfaction import survey_summary
 from kamreport.analytics.targets import revenue_by_account
@@ -176,14 +176,21 @@ def _overdue(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.In
     invoices = dataset.get("invoices")
     if invoices is None:
         return None
-    inv, _ = invoice_amounts(invoices[used_columns(invoices)], end)
-    by = positions(inv["account_id"], accounts)
+    # receivables.invoice_amounts' outstanding and days overdue on the whole columns,
+    # summed per account over the invoices dated by ``end`` in their own order: the
+    # same sums, without copying the invoices' ids to encode them again.
+    dated = (invoices["invoice_date"] <= end).to_numpy(dtype=bool)
+    by = positions(invoices["account_id"], accounts)[dated]
+    outstanding = (invoices["amount"] - paid_by(invoices, end)).clip(lower=0)
+    days = (end - invoices["due_date"]).dt.days
+    overdue = days.where((days > 0) & (outstanding > 0), 0)
 
     def per_account(values: pd.Series) -> pd.Series:
-        return by_position(values.groupby(by).sum(), accounts).reindex(accounts, fill_value=0.0)
+        sums = values[dated].groupby(by).sum()
+        return by_position(sums, accounts).reindex(accounts, fill_value=0.0)
 
-    open_ = per_account(inv["outstanding"])
-    late = per_account(inv["outstanding"].where(inv["days_overdue"] > p.overdue_grace_days, 0.0))
+    open_ = per_account(outstanding)
+    late = per_account(outstanding.where(overdue > p.overdue_grace_days, 0.0))
     share = late / open_.where(open_ > 0)
     mask = (late > 0) & (share >= p.overdue_min_share)
     high = share >= 2 * p.overdue_min_share

@@ -61,14 +61,13 @@ class _Lines:
 
     @classmethod
     def build(cls, lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> _Lines:
-        keep = (lines["order_date"] <= end).to_numpy()
-        code = positions(lines["account_id"], accounts)[keep]
-        known = code >= 0
-        cost = lines["cost_amount"].to_numpy(float)[keep][known] if "cost_amount" in lines else None
+        code = positions(lines["account_id"], accounts)
+        keep = (lines["order_date"] <= end).to_numpy() & (code >= 0)  # one selection
+        cost = lines["cost_amount"].to_numpy(float)[keep] if "cost_amount" in lines else None
         return cls(
-            code=code[known],
-            date=lines["order_date"].to_numpy()[keep][known],
-            net=lines["net_amount"].to_numpy(float)[keep][known],
+            code=code[keep],
+            date=lines["order_date"].to_numpy()[keep],
+            net=lines["net_amount"].to_numpy(float)[keep],
             cost=cost,
             n=len(accounts),
         )
@@ -151,18 +150,20 @@ def _overdue_share(dataset: Dataset, end: pd.Timestamp, accounts: pd.Index) -> p
     invoices = dataset.get("invoices")
     if invoices is None:
         return pd.Series(np.nan, index=accounts)
-    inv = invoices.loc[invoices["invoice_date"] <= end]
-    paid = inv["paid_amount"] if "paid_amount" in inv else pd.Series(0.0, index=inv.index)
-    paid = paid.fillna(0.0)
-    if "paid_date" in inv:
-        paid = paid.where(inv["paid_date"].isna() | (inv["paid_date"] <= end), 0.0)
-    outstanding = (inv["amount"] - paid).clip(lower=0)
-    overdue = outstanding.where(inv["due_date"] < end, 0.0)
-    open_items = (outstanding > 0).to_numpy()  # usually few: group only those
+    # On the whole columns, then only the open invoices dated by ``end`` (usually few)
+    # are picked and grouped, in their own order: no copy of the invoices.
+    paid = invoices.get("paid_amount")
+    paid = pd.Series(0.0, index=invoices.index) if paid is None else paid.fillna(0.0)
+    if "paid_date" in invoices:
+        paid = paid.where(invoices["paid_date"].isna() | (invoices["paid_date"] <= end), 0.0)
+    outstanding = (invoices["amount"] - paid).clip(lower=0)
+    overdue = outstanding.where(invoices["due_date"] < end, 0.0)
+    dated = (invoices["invoice_date"] <= end).to_numpy(dtype=bool)
+    open_items = dated & (outstanding > 0).to_numpy(dtype=bool)
     frame = pd.DataFrame(
         {"total": outstanding.to_numpy()[open_items], "late": overdue.to_numpy()[open_items]}
     )
-    sums = frame.groupby(inv["account_id"].iloc[open_items].to_numpy()).sum()
+    sums = frame.groupby(invoices["account_id"][open_items].to_numpy()).sum()
     sums = sums.reindex(accounts, fill_value=0.0)
     return (sums["late"] / sums["total"].where(sums["total"] > 0)).fillna(0.0)
 

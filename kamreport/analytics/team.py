@@ -15,6 +15,7 @@ import pandas as pd
 
 from kamreport.analytics.collections import collection_progress
 from kamreport.analytics.coverage import covers, data_start
+from kamreport.analytics.membership import grouped_by_id
 from kamreport.analytics.periods import Window, as_timestamp
 from kamreport.analytics.targets import targets_by_account
 from kamreport.dataset import Dataset
@@ -24,8 +25,8 @@ UNASSIGNED = "—"
 
 
 def _revenue(lines: pd.DataFrame, window: Window) -> pd.Series:
-    inside = lines.loc[window.mask(lines["order_date"])]
-    return inside.groupby("account_id")["net_amount"].sum()
+    inside = window.mask(lines["order_date"]).to_numpy(dtype=bool)
+    return grouped_by_id(lines["net_amount"], lines["account_id"], "sum", inside)
 
 
 def _targets(dataset: Dataset, window: Window, column: str) -> pd.Series:
@@ -72,8 +73,8 @@ def _managers(accounts: pd.DataFrame) -> pd.Series:
 
 def first_order_dates(lines: pd.DataFrame) -> pd.Series:
     """The first order date with a positive amount of each account."""
-    positive = lines.loc[lines["net_amount"] > 0]
-    return positive.groupby("account_id")["order_date"].min()
+    positive = (lines["net_amount"] > 0).to_numpy(dtype=bool)
+    return grouped_by_id(lines["order_date"], lines["account_id"], "min", positive)
 
 
 def scorecards(
