@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -213,6 +215,9 @@ def _print_pdfs(files: Sequence[Path]) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from kamreport.kernel import start_kernel
+
+    start_kernel()  # first: it boots while the rest of the command is imported and set up
     from kamreport.runner import run_customer_report
 
     result = run_customer_report(
@@ -557,9 +562,31 @@ def run() -> NoReturn:
     that come once the work is done (see :func:`kamreport.interruption.ignore`)."""
     from kamreport import interruption
 
-    status = main()
+    try:
+        status = main()
+    except BrokenPipeError:  # the reader of our output left (`kamreport list | head`)
+        os._exit(128 + 13)  # quietly, as a command ended by SIGPIPE
     interruption.ignore()
-    sys.exit(status)
+    _leave(status)
+
+
+def _leave(status: int) -> NoReturn:
+    """Exit with ``status`` without tearing the interpreter down.
+
+    Everything the command writes is written and closed by now (atomic renames); what
+    is left is freeing the heap object by object and closing the kernel's sockets,
+    a fifth of a second after a report. So the kernel is killed, the streams flushed,
+    and the process ends.
+    """
+    import logging
+
+    if "kamreport.kernel" in sys.modules:
+        sys.modules["kamreport.kernel"].shutdown_kernel()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":

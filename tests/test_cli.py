@@ -72,3 +72,26 @@ def test_errors_go_to_stderr_with_nonzero_exit(monkeypatch, capsys):
 def test_bad_parameter_exits_2(capsys):
     assert cli.main(["validate", "--set", "report.locle=en"]) == 2
     assert "Did you mean 'report.locale'?" in capsys.readouterr().err
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    # ten thousand lines: more than a pipe holds, so the command writes after `head` left
+    lines = "".join(f"A{i:05d},Account {i}\n" for i in range(10_000))
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "accounts.csv").write_text("account_id,name\n" + lines, "utf-8")
+    (data / "order_lines.csv").write_text(
+        "order_id,line_no,account_id,order_date,product_id,quantity,net_amount\n"
+        "O1,1,A00001,2025-06-05,P1,1,10\nO2,1,A00001,2026-01-05,P1,1,10\n",
+        "utf-8",
+    )
+    command = [sys.executable, "-m", "kamreport.cli", "list", "--source", str(data)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.readline().startswith(b"A00000")
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(60) == 141
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
