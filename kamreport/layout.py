@@ -67,8 +67,8 @@ def targets_page(year: int) -> str:
 def targets_part_workbook(year: int, manager: str) -> str:
     """One KA manager's workbook of a split workshop: ``targets-<year>-<manager>.xlsx``.
     A name with characters a file name cannot hold gets them replaced and a short hash."""
-    slug = re.sub(r"[^\w.-]+", "_", manager).strip("._")[:40] or "manager"
-    if slug != manager or slug == "merged":
+    slug = manager_slug(manager)
+    if slug == "merged":  # the name of the merged workbook
         slug = f"{slug}-{hashlib.sha256(manager.encode()).hexdigest()[:6]}"
     return f"targets-{year}-{slug}.xlsx"
 
