@@ -67,8 +67,7 @@ report: $(DATA)
 qbr: $(DATA)
 	$(SAMPLE_IF_READ)
 	@test -n "$(CUSTOMER)" || { echo "Usage: make qbr CUSTOMER=<id> [QUARTER=2026Q3] [VARIANT=internal] [LOCALE=zh-CN]   (make list shows the ids)" >&2; exit 2; }
-	@$(KAM) qbr --customer "$(CUSTOMER)" $(if $(QUARTER),--quarter "$(QUARTER)") $(if $(VARIANT),--variant "$(VARIANT)") \
-	  $(if $(PARAMS),--params $(PARAMS)) $(if $(AS_OF),--as-of $(AS_OF)) $(if $(LOCALE),--locale $(LOCALE))
+	@$(KAM) qbr --customer "$(CUSTOMER)" $(if $(QUARTER),--quarter "$(QUARTER)") $(if $(VARIANT),--variant "$(VARIANT)") $(RUN_ARGS)
 
 # The one-page visit card: outputs/<as-of>/<locale>/visits/visit-<id>-<locale>.html and .pdf.
 visit: $(DATA)
