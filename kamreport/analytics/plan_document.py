@@ -31,6 +31,8 @@ RESOURCES = (
     "other",
 )
 CHANGES = ("added", "changed", "done", "dropped")
+# What the review shows of an objective or action, in its order (see state()).
+STATES = ("overdue", "open", "done", "dropped")
 # The data's account_plans status for each plan status.
 FROM_DATA_STATUS = {"open": "open", "done": "done", "cancelled": "dropped"}
 
@@ -270,9 +272,8 @@ def state(status: str, due_date: dt.date | None, as_of: dt.date) -> str:
 
 
 def _by_state(items: tuple, as_of: dt.date) -> list[tuple[Any, str]]:
-    order = {"overdue": 0, "open": 1, "done": 2, "dropped": 3}
     pairs = [(i, state(i.status, i.due_date, as_of)) for i in items]
-    return sorted(pairs, key=lambda p: (order[p[1]], p[0].due_date or dt.date.max))
+    return sorted(pairs, key=lambda p: (STATES.index(p[1]), p[0].due_date or dt.date.max))
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,7 @@ class PlanReview:
 
     def counts(self) -> dict[str, int]:
         states = [s for _, s in self.objective_states()] + [s for _, s in self.action_states()]
-        return {s: states.count(s) for s in ("overdue", "open", "done", "dropped")}
+        return {s: states.count(s) for s in STATES}
 
 
 def plan_review(
@@ -321,6 +322,7 @@ __all__ = [
     "CHANGES",
     "CONTEXT",
     "RESOURCES",
+    "STATES",
     "STATUSES",
     "SWOT",
     "Action",

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kamreport.analytics.plan_document import (
+    CHANGES,
     Change,
     PlanDocument,
     baseline_plan,
@@ -146,8 +147,7 @@ def import_plans(
         changes += plan_changes(stored.get(account_id) or baselines.get(account_id), document)
     facts = {"workbook": str(path), "as_of": read.facts.get("as_of", "")}
     version = write_version(store, plans, baselines, facts=facts, now=now)
-    counts = {kind: sum(c.change == kind for c in changes) for kind in
-              ("added", "changed", "done", "dropped")}  # fmt: skip
+    counts = {kind: sum(c.change == kind for c in changes) for kind in CHANGES}
     return PlansImported(version=version, accounts=len(plans), changes=counts)
 
 
