@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from kamreport.analytics.plan_document import (
     CHANGES,
     Change,
@@ -66,27 +68,26 @@ class PlansImported:
 def scope(dataset: Dataset, manager: str = "", customer: str = "") -> list[str]:
     """The account ids of the workbook, in data order: every account, one KA manager's,
     or one customer's."""
-    accounts = dataset.accounts
-    ids = accounts["account_id"].astype(str)
     if customer:
         return [customer]
-    if manager:
-        managers = accounts["ka_manager"].astype(str) if "ka_manager" in accounts else None
-        if managers is None or not (managers == manager).any():
-            known = [] if managers is None else sorted(set(managers.dropna()))
-            raise KamReportError(
-                f"No account has the KA manager {manager!r}. KA managers in the data: "
-                f"{', '.join(known) or 'none (the accounts table has no ka_manager column)'}."
-            )
-        return list(ids[managers == manager])
-    return list(ids)
+    accounts = dataset.accounts
+    ids = accounts["account_id"].astype(str)
+    if not manager:
+        return list(ids)
+    managers = accounts["ka_manager"] if "ka_manager" in accounts else pd.Series(dtype=object)
+    chosen = managers.astype(str) == manager
+    if not chosen.any():
+        known = sorted(set(managers.dropna().astype(str)))
+        raise KamReportError(
+            f"No account has the KA manager {manager!r}. KA managers in the data: "
+            f"{', '.join(known) or 'none (the accounts table has no ka_manager column)'}."
+        )
+    return list(ids[chosen])
 
 
-def current_plans(
-    context: RunContext, ids: list[str], stored: Mapping[str, PlanDocument] | None = None
-) -> list[PlanDocument]:
+def current_plans(context: RunContext, ids: list[str]) -> list[PlanDocument]:
     """Each account's current plan: the imported one, else the data's."""
-    stored = current_documents(context.layout.plans_store) if stored is None else stored
+    stored = current_documents(context.layout.plans_store)
     dataset = context.dataset
     plans, contacts = dataset.get("account_plans"), dataset.get("contacts")
     return [stored.get(a) or baseline_plan(plans, contacts, a) for a in ids]
