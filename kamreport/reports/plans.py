@@ -23,7 +23,7 @@ from kamreport.analytics.plan_document import (
     CHANGES,
     Change,
     PlanDocument,
-    baseline_plan,
+    baseline_plans,
     plan_changes,
     with_ids,
 )
@@ -89,8 +89,10 @@ def current_plans(context: RunContext, ids: list[str]) -> list[PlanDocument]:
     """Each account's current plan: the imported one, else the data's."""
     stored = current_documents(context.layout.plans_store)
     dataset = context.dataset
-    plans, contacts = dataset.get("account_plans"), dataset.get("contacts")
-    return [stored.get(a) or baseline_plan(plans, contacts, a) for a in ids]
+    data = baseline_plans(
+        dataset.get("account_plans"), dataset.get("contacts"), [a for a in ids if a not in stored]
+    )
+    return [stored.get(a) or data[a] for a in ids]
 
 
 def write_plans(
@@ -138,11 +140,9 @@ def import_plans(
     store = context.layout.plans_store
     stored = current_documents(store)
     plans = {a: with_ids(doc) for a, doc in read.plans.items()}
-    baselines = {
-        a: baseline_plan(dataset.get("account_plans"), dataset.get("contacts"), a)
-        for a in plans
-        if a not in stored
-    }
+    baselines = baseline_plans(
+        dataset.get("account_plans"), dataset.get("contacts"), [a for a in plans if a not in stored]
+    )
     changes: list[Change] = []
     for account_id, document in plans.items():
         changes += plan_changes(stored.get(account_id) or baselines.get(account_id), document)
