@@ -11,7 +11,7 @@ plan item by item; :func:`plan_review` is what the account review shows, as of a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -31,8 +31,11 @@ RESOURCES = (
     "other",
 )
 CHANGES = ("added", "changed", "done", "dropped")
+# What the review shows of an objective or action, in its order (see state()).
+STATES = ("overdue", "open", "done", "dropped")
 # The data's account_plans status for each plan status.
 FROM_DATA_STATUS = {"open": "open", "done": "done", "cancelled": "dropped"}
+ACCOUNT_KEY = "__account_key__"  # the account id as text, beside a table's own columns
 
 
 @dataclass(frozen=True)
@@ -144,57 +147,78 @@ def attitude_of(sentiment: object) -> str:
     return "supporter" if value > 0 else "opponent"
 
 
+def _rows_by_account(
+    table: pd.DataFrame | None, ids: Collection[str], sort: str = ""
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``table`` per account of ``ids`` (as records, in table order, or by
+    ``sort`` and then table order), grouped in one pass."""
+    if table is None or table.empty:
+        return {}
+    keys = table["account_id"].astype(str).to_numpy()
+    mine = pd.Series(keys).isin(set(ids)).to_numpy()
+    own = table.loc[mine].assign(**{ACCOUNT_KEY: keys[mine]})
+    if sort in own:
+        own = own.sort_values(sort, kind="stable")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in own.to_dict("records"):
+        out.setdefault(row.pop(ACCOUNT_KEY), []).append(row)
+    return out
+
+
+def _item(row: Mapping[str, Any]) -> Objective | Action:
+    status = FROM_DATA_STATUS.get(_text(row.get("status")), "open")
+    if row.get("kind") == "objective":
+        return Objective(
+            id=_text(row["item_id"]),
+            objective=_text(row.get("title")),
+            due_date=_day(row.get("due_date")),
+            status=status,
+        )
+    return Action(
+        id=_text(row["item_id"]),
+        action=_text(row.get("title")),
+        owner=_text(row.get("owner")),
+        due_date=_day(row.get("due_date")),
+        status=status,
+    )
+
+
+def _person(row: Mapping[str, Any]) -> Person:
+    return Person(
+        id=_text(row.get("contact_id")),
+        name=_text(row.get("name")),
+        role=_text(row.get("title")) or _text(row.get("role")),
+        attitude=attitude_of(row.get("sentiment")),
+    )
+
+
+def baseline_plans(
+    plans: pd.DataFrame | None, contacts: pd.DataFrame | None, ids: Iterable[str]
+) -> dict[str, PlanDocument]:
+    """The plan of each account of ``ids`` as the data has it: objectives and actions
+    from ``account_plans`` by due date (a cancelled item is dropped), key people from
+    ``contacts`` (attitude from sentiment); SWOT, strategy, pressures and resources
+    empty. Each table is grouped once, whatever the number of accounts."""
+    ids = list(ids)
+    items = _rows_by_account(plans, ids, sort="due_date")
+    people = _rows_by_account(contacts, ids)
+    out: dict[str, PlanDocument] = {}
+    for account_id in ids:
+        own = [_item(row) for row in items.get(account_id, ())]
+        out[account_id] = PlanDocument(
+            account_id=account_id,
+            objectives=tuple(i for i in own if isinstance(i, Objective)),
+            actions=tuple(i for i in own if isinstance(i, Action)),
+            people=tuple(_person(row) for row in people.get(account_id, ())),
+        )
+    return out
+
+
 def baseline_plan(
     plans: pd.DataFrame | None, contacts: pd.DataFrame | None, account_id: str
 ) -> PlanDocument:
-    """The plan as the data has it: objectives and actions from ``account_plans`` (a
-    cancelled item is dropped), key people from ``contacts`` (attitude from sentiment);
-    SWOT, strategy, pressures and resources empty."""
-    objectives: list[Objective] = []
-    actions: list[Action] = []
-    if plans is not None and not plans.empty:
-        own = plans.loc[plans["account_id"].astype(str) == account_id]
-        if "due_date" in own:
-            own = own.sort_values("due_date", kind="stable")
-        for row in own.to_dict("records"):
-            status = FROM_DATA_STATUS.get(_text(row.get("status")), "open")
-            if row.get("kind") == "objective":
-                objectives.append(
-                    Objective(
-                        id=_text(row["item_id"]),
-                        objective=_text(row.get("title")),
-                        due_date=_day(row.get("due_date")),
-                        status=status,
-                    )
-                )
-            else:
-                actions.append(
-                    Action(
-                        id=_text(row["item_id"]),
-                        action=_text(row.get("title")),
-                        owner=_text(row.get("owner")),
-                        due_date=_day(row.get("due_date")),
-                        status=status,
-                    )
-                )
-    people: list[Person] = []
-    if contacts is not None and not contacts.empty:
-        own = contacts.loc[contacts["account_id"].astype(str) == account_id]
-        for row in own.to_dict("records"):
-            people.append(
-                Person(
-                    id=_text(row.get("contact_id")),
-                    name=_text(row.get("name")),
-                    role=_text(row.get("title")) or _text(row.get("role")),
-                    attitude=attitude_of(row.get("sentiment")),
-                )
-            )
-    return PlanDocument(
-        account_id=account_id,
-        objectives=tuple(objectives),
-        actions=tuple(actions),
-        people=tuple(people),
-    )
+    """One account's plan as the data has it (see :func:`baseline_plans`)."""
+    return baseline_plans(plans, contacts, [account_id])[account_id]
 
 
 def with_ids(document: PlanDocument) -> PlanDocument:
@@ -270,9 +294,8 @@ def state(status: str, due_date: dt.date | None, as_of: dt.date) -> str:
 
 
 def _by_state(items: tuple, as_of: dt.date) -> list[tuple[Any, str]]:
-    order = {"overdue": 0, "open": 1, "done": 2, "dropped": 3}
     pairs = [(i, state(i.status, i.due_date, as_of)) for i in items]
-    return sorted(pairs, key=lambda p: (order[p[1]], p[0].due_date or dt.date.max))
+    return sorted(pairs, key=lambda p: (STATES.index(p[1]), p[0].due_date or dt.date.max))
 
 
 @dataclass(frozen=True)
@@ -295,7 +318,7 @@ class PlanReview:
 
     def counts(self) -> dict[str, int]:
         states = [s for _, s in self.objective_states()] + [s for _, s in self.action_states()]
-        return {s: states.count(s) for s in ("overdue", "open", "done", "dropped")}
+        return {s: states.count(s) for s in STATES}
 
 
 def plan_review(
@@ -321,6 +344,7 @@ __all__ = [
     "CHANGES",
     "CONTEXT",
     "RESOURCES",
+    "STATES",
     "STATUSES",
     "SWOT",
     "Action",
@@ -332,6 +356,7 @@ __all__ = [
     "Resource",
     "attitude_of",
     "baseline_plan",
+    "baseline_plans",
     "plan_changes",
     "plan_review",
     "state",

@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from kamreport.analytics.plan_document import (
+    CHANGES,
     Change,
     PlanDocument,
-    baseline_plan,
+    baseline_plans,
     plan_changes,
     with_ids,
 )
@@ -65,30 +68,31 @@ class PlansImported:
 def scope(dataset: Dataset, manager: str = "", customer: str = "") -> list[str]:
     """The account ids of the workbook, in data order: every account, one KA manager's,
     or one customer's."""
-    accounts = dataset.accounts
-    ids = accounts["account_id"].astype(str)
     if customer:
         return [customer]
-    if manager:
-        managers = accounts["ka_manager"].astype(str) if "ka_manager" in accounts else None
-        if managers is None or not (managers == manager).any():
-            known = [] if managers is None else sorted(set(managers.dropna()))
-            raise KamReportError(
-                f"No account has the KA manager {manager!r}. KA managers in the data: "
-                f"{', '.join(known) or 'none (the accounts table has no ka_manager column)'}."
-            )
-        return list(ids[managers == manager])
-    return list(ids)
+    accounts = dataset.accounts
+    ids = accounts["account_id"].astype(str)
+    if not manager:
+        return list(ids)
+    managers = accounts["ka_manager"] if "ka_manager" in accounts else pd.Series(dtype=object)
+    chosen = managers.astype(str) == manager
+    if not chosen.any():
+        known = sorted(set(managers.dropna().astype(str)))
+        raise KamReportError(
+            f"No account has the KA manager {manager!r}. KA managers in the data: "
+            f"{', '.join(known) or 'none (the accounts table has no ka_manager column)'}."
+        )
+    return list(ids[chosen])
 
 
-def current_plans(
-    context: RunContext, ids: list[str], stored: Mapping[str, PlanDocument] | None = None
-) -> list[PlanDocument]:
+def current_plans(context: RunContext, ids: list[str]) -> list[PlanDocument]:
     """Each account's current plan: the imported one, else the data's."""
-    stored = current_documents(context.layout.plans_store) if stored is None else stored
+    stored = current_documents(context.layout.plans_store)
     dataset = context.dataset
-    plans, contacts = dataset.get("account_plans"), dataset.get("contacts")
-    return [stored.get(a) or baseline_plan(plans, contacts, a) for a in ids]
+    data = baseline_plans(
+        dataset.get("account_plans"), dataset.get("contacts"), [a for a in ids if a not in stored]
+    )
+    return [stored.get(a) or data[a] for a in ids]
 
 
 def write_plans(
@@ -136,18 +140,15 @@ def import_plans(
     store = context.layout.plans_store
     stored = current_documents(store)
     plans = {a: with_ids(doc) for a, doc in read.plans.items()}
-    baselines = {
-        a: baseline_plan(dataset.get("account_plans"), dataset.get("contacts"), a)
-        for a in plans
-        if a not in stored
-    }
+    baselines = baseline_plans(
+        dataset.get("account_plans"), dataset.get("contacts"), [a for a in plans if a not in stored]
+    )
     changes: list[Change] = []
     for account_id, document in plans.items():
         changes += plan_changes(stored.get(account_id) or baselines.get(account_id), document)
     facts = {"workbook": str(path), "as_of": read.facts.get("as_of", "")}
     version = write_version(store, plans, baselines, facts=facts, now=now)
-    counts = {kind: sum(c.change == kind for c in changes) for kind in
-              ("added", "changed", "done", "dropped")}  # fmt: skip
+    counts = {kind: sum(c.change == kind for c in changes) for kind in CHANGES}
     return PlansImported(version=version, accounts=len(plans), changes=counts)
 
 

@@ -5,6 +5,8 @@ pressures, key people and resources needed."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from kamreport.analytics.plan_document import CONTEXT, RESOURCES, SWOT, PlanReview
 from kamreport.views.blocks import Cell, Column, Row, Table
@@ -22,6 +24,37 @@ def _state(display: Display, state: str) -> Cell:
 
 def _day(display: Display, value) -> str:
     return display.date(value) if value is not None else display.na
+
+
+def _items(
+    display: Display, name: str, texts: tuple[str, ...], pairs: Iterable[tuple[Any, str]]
+) -> Table:
+    """Objectives or actions with their state: the ``texts`` columns (the first one the
+    row's header), the due date and the state."""
+    return Table(
+        name,
+        _heads(display, *texts, "due_date", "status"),
+        tuple(
+            Row(
+                (
+                    Cell(getattr(item, texts[0]), header=True),
+                    *(Cell(getattr(item, key)) for key in texts[1:]),
+                    Cell(_day(display, item.due_date)),
+                    _state(display, state),
+                ),
+                css=f"state-{state}",
+            )
+            for item, state in pairs
+        ),
+    )
+
+
+def _points(
+    display: Display, group: str, keys: tuple[str, ...], points: Mapping[str, Any], none: str
+) -> tuple[PointList, ...]:
+    return tuple(
+        PointList(display.t(f"plans.{group}.{k}"), tuple(points.get(k, ())), none) for k in keys
+    )
 
 
 def written_plan(pr: PlanReview, display: Display) -> PlanSection:
@@ -55,44 +88,13 @@ def written_plan(pr: PlanReview, display: Display) -> PlanSection:
             changes = Table("plan-changes", heads, rows, css="compact")
         else:
             note = f"{note} {t('plans.review.no_changes')}"
-    objectives = Table(
-        "plan-objectives",
-        _heads(display, "objective", "measure", "target", "due_date", "status"),
-        tuple(
-            Row(
-                (
-                    Cell(o.objective, header=True),
-                    Cell(o.measure),
-                    Cell(o.target),
-                    Cell(_day(display, o.due_date)),
-                    _state(display, state),
-                ),
-                css=f"state-{state}",
-            )
-            for o, state in pr.objective_states()
-        ),
+    objectives = _items(
+        display, "plan-objectives", ("objective", "measure", "target"), pr.objective_states()
     )
-    actions = Table(
-        "plan-actions",
-        _heads(display, "action", "owner", "due_date", "status"),
-        tuple(
-            Row(
-                (
-                    Cell(a.action, header=True),
-                    Cell(a.owner),
-                    Cell(_day(display, a.due_date)),
-                    _state(display, state),
-                ),
-                css=f"state-{state}",
-            )
-            for a, state in pr.action_states()
-        ),
-    )
+    actions = _items(display, "plan-actions", ("action", "owner"), pr.action_states())
     none = t("plans.review.none")
-    swot = tuple(PointList(t(f"plans.swot.{k}"), tuple(doc.swot.get(k, ())), none) for k in SWOT)
-    context = tuple(
-        PointList(t(f"plans.context.{k}"), tuple(doc.context.get(k, ())), none) for k in CONTEXT
-    )
+    swot = _points(display, "swot", SWOT, doc.swot, none)
+    context = _points(display, "context", CONTEXT, doc.context, none)
     people = Table(
         "plan-people",
         _heads(display, "name", "role", "attitude", "counterpart"),

@@ -18,7 +18,8 @@ from, and which sheet holds which account.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
 
 import pandas as pd
 from openpyxl import Workbook
@@ -93,12 +94,9 @@ MIN_ROWS_PER_KIND = 3
 OTHER_RESOURCE_ROWS = 2
 
 
-def choice(group: str, key: str) -> str:
-    """A list value as written into a cell: ``open / 进行中``."""
-    return both(f"plans.{group}.{key}")
-
-
 def label(group: str, key: str) -> str:
+    """A plan text as written into a cell, bilingual: a title, header, row label or list
+    value (``open / 进行中``)."""
     return both(f"plans.{group}.{key}")
 
 
@@ -192,6 +190,15 @@ class _Sheet:
         self.row += 1
 
 
+def _items(sheet: _Sheet, key: str, entries: Iterable[Mapping[str, object]]) -> None:
+    """A section of items (objectives, actions, people), then its empty rows to add to."""
+    sheet.section(key)
+    for values in entries:
+        sheet.entry(key, values)
+    for _ in range(SPARE[key]):
+        sheet.entry(key, {})
+
+
 def _points(sheet: _Sheet, key: str, kinds: Sequence[str], points: Mapping[str, Sequence[str]]):
     for kind in kinds:
         own = list(points.get(kind, ()))
@@ -215,55 +222,16 @@ def _account_sheet(
             )
         )
     )
-    status = {s: choice("status", s) for s in STATUSES}
-    attitude = {a: choice("attitude", a) for a in ATTITUDES}
-    out.section("objectives")
-    for o in plan.objectives:
-        out.entry(
-            "objectives",
-            {
-                "id": o.id,
-                "objective": o.objective,
-                "measure": o.measure,
-                "target": o.target,
-                "due_date": o.due_date,
-                "status": status.get(o.status),
-            },
-        )
-    for _ in range(SPARE["objectives"]):
-        out.entry("objectives", {})
-    out.section("actions")
-    for a in plan.actions:
-        out.entry(
-            "actions",
-            {
-                "id": a.id,
-                "action": a.action,
-                "owner": a.owner,
-                "due_date": a.due_date,
-                "status": status.get(a.status),
-            },
-        )
-    for _ in range(SPARE["actions"]):
-        out.entry("actions", {})
+    status = {s: label("status", s) for s in STATUSES}
+    attitude = {a: label("attitude", a) for a in ATTITUDES}
+    for key, items in (("objectives", plan.objectives), ("actions", plan.actions)):
+        _items(out, key, ({**asdict(i), "status": status.get(i.status)} for i in items))
     out.section("swot")
     _points(out, "swot", SWOT, plan.swot)
     out.section("context")
     _points(out, "context", CONTEXT, plan.context)
-    out.section("people")
-    for p in plan.people:
-        out.entry(
-            "people",
-            {
-                "id": p.id,
-                "name": p.name,
-                "role": p.role,
-                "attitude": attitude.get(p.attitude),
-                "counterpart": p.counterpart,
-            },
-        )
-    for _ in range(SPARE["people"]):
-        out.entry("people", {})
+    people = ({**asdict(p), "attitude": attitude.get(p.attitude)} for p in plan.people)
+    _items(out, "people", people)
     out.section("resources")
     needs = {r.kind: r.need for r in plan.resources if r.kind != "other"}
     for kind in RESOURCES[:-1]:
@@ -272,20 +240,15 @@ def _account_sheet(
     for i in range(max(OTHER_RESOURCE_ROWS, len(others) + 1)):
         need = others[i] if i < len(others) else None
         out.entry("resources", {"kind": label("resources", "other"), "need": need})
-    for kind, values, what in (
-        ("status", list(status.values()), "status"),
-        ("attitude", list(attitude.values()), "attitude"),
+    for kind, rule in (
+        ("status", _list_validation(list(status.values()), "status")),
+        ("attitude", _list_validation(list(attitude.values()), "attitude")),
+        ("date", _date_validation()),
     ):
         if out.inputs[kind]:
-            rule = _list_validation(values, what)
             sheet.add_data_validation(rule)
             for coordinate in out.inputs[kind]:
                 rule.add(coordinate)
-    if out.inputs["date"]:
-        rule = _date_validation()
-        sheet.add_data_validation(rule)
-        for coordinate in out.inputs["date"]:
-            rule.add(coordinate)
     for column, width in WIDTHS.items():
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
@@ -389,7 +352,6 @@ __all__ = [
     "META",
     "SECTIONS",
     "build_plans_workbook",
-    "choice",
     "label",
     "sheet_name",
 ]

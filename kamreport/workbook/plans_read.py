@@ -178,16 +178,16 @@ class _Cells:
     def choice(
         self, row: int, column: int, value: object, choices: dict[str, str], group: str
     ) -> str | None:
-        keys = tuple(dict.fromkeys(choices.values()))
-        listed = ", ".join(EN.t(f"plans.{group}.{k}") for k in keys)
+        key = None if _empty(value) else choices.get(" ".join(str(value).split()).casefold())
+        if key is not None:
+            return key
+        listed = ", ".join(EN.t(f"plans.{group}.{k}") for k in dict.fromkeys(choices.values()))
         if _empty(value):
             self.add(row, column, "an empty cell", f"one of {listed}", "Choose one from the list.")
-            return None
-        key = choices.get(" ".join(str(value).split()).casefold())
-        if key is None:
+        else:
             self.add(row, column, _describe(value), f"one of {listed}",
                      "Choose one from the cell's list.")  # fmt: skip
-        return key
+        return None
 
 
 def _sections(sheet, issues: list[WorkbookIssue]) -> dict[str, list[int]]:
