@@ -29,11 +29,13 @@ from kamreport.charts.base import (
     NARROW_WIDTH_IN,
     SVG_FONT_FAMILY,
     Chart,
+    money_ticks,
 )
 from kamreport.charts.marks import Label, Mark, dashes
 from kamreport.charts.scale import NICE_STEPS, Scale, nice_ticks, padded
 from kamreport.charts.svg import Box, Canvas, text_box
 from kamreport.charts.text import ASCENT, DESCENT, LINE_SPACING, block_width, wrap
+from kamreport.i18n import Formatter
 
 TITLE_PT = 12.0
 AXIS_TITLE_PT = 10.0
@@ -66,6 +68,12 @@ class Axis:
     margin: float = 0.05
     integer: bool = False
     steps: tuple[float, ...] = NICE_STEPS
+
+
+def amount_axis(fmt: Formatter) -> Axis:
+    """The y axis of amounts: titled with the currency, compact money ticks, grid lines."""
+    title = fmt.t("chart.amount_axis", currency=fmt.currency_symbol())
+    return Axis(title=title, format=money_ticks(fmt), grid=True)
 
 
 @dataclass(frozen=True)
