@@ -537,7 +537,7 @@ def _draw(layout: _Layout, placed: _Placed, clip_id: str) -> Canvas:
     # axis titles
     axis_pt = size(AXIS_TITLE_PT)
     middle_y = (box.y0 + box.y1) / 2
-    ticks_left, ticks_right, _below = _tick_room(placed, box)
+    ticks_left, ticks_right, ticks_below = _tick_room(placed, box)
     if layout.ytitle:  # beside the tick labels, as far out as its lines need
         lines = layout.ytitle.count("\n")
         x = box.x0 - ticks_left - LABEL_PAD_PT - (DESCENT + lines * LINE_SPACING) * axis_pt
@@ -546,10 +546,7 @@ def _draw(layout: _Layout, placed: _Placed, clip_id: str) -> Canvas:
         x = box.x1 + ticks_right + LABEL_PAD_PT + ASCENT * axis_pt
         _rotated(canvas, x, middle_y, layout.y2title, axis_pt)
     if plot.x.title:
-        ticks_bottom = max(
-            [b.y1 for b in placed.boxes if b.y0 >= box.y1 - 0.01] + [box.y1 + TICK_LENGTH_PT]
-        )
-        y = ticks_bottom + LABEL_PAD_PT + ASCENT * axis_pt
+        y = box.y1 + ticks_below + LABEL_PAD_PT + ASCENT * axis_pt
         canvas.text((box.x0 + box.x1) / 2, y, plot.x.title, axis_pt, anchor="middle", color=ink)
     for label, x, y in _value_labels(layout, sx, sy, sy2):
         canvas.text(x, y, label.text, size(label.size), anchor="middle",
