@@ -487,16 +487,17 @@ def _draw(layout: _Layout, placed: _Placed, clip_id: str) -> Canvas:
     canvas = Canvas(layout.width, layout.height)
     canvas.rect(0, 0, layout.width, layout.height, "#ffffff")
     grid = COLORS["grid"]
+    axes = [(plot.y, placed.y_ticks, placed.y_shown, sy, False)]
+    if plot.y2 is not None and placed.y2_ticks is not None and sy2 is not None:
+        axes.append((plot.y2, placed.y2_ticks, placed.y2_shown, sy2, True))
     # gridlines first: under bars and lines
     if plot.x.grid:
         for v in placed.x_ticks.values:
             canvas.line([(sx(v), box.y0), (sx(v), box.y1)], grid, LINE_WIDTH_PT)
-    if plot.y.grid:
-        for v in placed.y_ticks.values:
-            canvas.line([(box.x0, sy(v)), (box.x1, sy(v))], grid, LINE_WIDTH_PT)
-    if plot.y2 is not None and plot.y2.grid and placed.y2_ticks and sy2:
-        for v in placed.y2_ticks.values:
-            canvas.line([(box.x0, sy2(v)), (box.x1, sy2(v))], grid, LINE_WIDTH_PT)
+    for axis, ticks, _shown, scale, _right in axes:
+        if axis.grid:
+            for v in ticks.values:
+                canvas.line([(box.x0, scale(v)), (box.x1, scale(v))], grid, LINE_WIDTH_PT)
     canvas.clip(clip_id, box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0)
     canvas.open_group(f'clip-path="url(#{clip_id})"')
     for mark in plot.marks:
@@ -520,9 +521,6 @@ def _draw(layout: _Layout, placed: _Placed, clip_id: str) -> Canvas:
     for v in plot.x.minor:
         if sx.contains(v):
             canvas.line([(sx(v), box.y1), (sx(v), box.y1 + 2.0)], ink, 0.6)
-    axes = [(plot.y, placed.y_ticks, placed.y_shown, sy, False)]
-    if plot.y2 is not None and placed.y2_ticks is not None and sy2 is not None:
-        axes.append((plot.y2, placed.y2_ticks, placed.y2_shown, sy2, True))
     for axis, ticks, shown_list, scale, right in axes:
         ys = size(axis.size)
         x_edge = box.x1 if right else box.x0
