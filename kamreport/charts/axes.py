@@ -146,15 +146,14 @@ class _Ticks:
     labels: list[str]
 
 
-def _ticks(axis: Axis, lo: float, hi: float, length: float, size: float, vertical: bool) -> _Ticks:
-    """The axis's ticks inside its limits; automatic ones as many as ``length`` points hold
-    (a tick per two label heights vertically, three horizontally, at most ten)."""
-    low, high = sorted((lo, hi))
+def _ticks(axis: Axis, scale: Scale, length: float, size: float, vertical: bool) -> _Ticks:
+    """The axis's ticks inside its scale's limits; automatic ones as many as ``length``
+    points hold (a tick per two label heights vertically, three horizontally, at most ten)."""
     if axis.ticks is not None:
         labels = list(axis.labels) if axis.labels is not None else None
         values, shown = [], []
         for i, value in enumerate(axis.ticks):
-            if low - 1e-9 * (high - low) <= value <= high + 1e-9 * (high - low):
+            if scale.contains(value):
                 values.append(float(value))
                 if labels is not None:
                     shown.append(labels[i])
@@ -164,6 +163,7 @@ def _ticks(axis: Axis, lo: float, hi: float, length: float, size: float, vertica
                     shown.append(str(value))
         return _Ticks(values, shown)
     room = int(length // (size * (2 if vertical else 3)))
+    low, high = sorted((scale.lo, scale.hi))
     values, step = nice_ticks(
         low, high, min(max(room, 1), 9) + 1, axis.format, axis.integer, axis.steps
     )
@@ -350,11 +350,11 @@ def _place(layout: _Layout) -> _Placed:
     sx, sy, sy2 = layout.scales()
     gap = NARROW_TICK_GAP_PT if layout.narrow else WIDE_TICK_GAP_PT
     size = layout.size
-    xt = _ticks(plot.x, sx.lo, sx.hi, box.x1 - box.x0, size(plot.x.size), vertical=False)
-    yt = _ticks(plot.y, sy.lo, sy.hi, box.y1 - box.y0, size(plot.y.size), vertical=True)
+    xt = _ticks(plot.x, sx, box.x1 - box.x0, size(plot.x.size), vertical=False)
+    yt = _ticks(plot.y, sy, box.y1 - box.y0, size(plot.y.size), vertical=True)
     y2t = None
     if plot.y2 is not None and sy2 is not None:
-        y2t = _ticks(plot.y2, sy2.lo, sy2.hi, box.y1 - box.y0, size(plot.y2.size), vertical=True)
+        y2t = _ticks(plot.y2, sy2, box.y1 - box.y0, size(plot.y2.size), vertical=True)
     xb = _x_label_boxes(layout, xt, sx)
     yb = _y_label_boxes(layout, plot.y, yt, sy, right=False)
     y2b = _y_label_boxes(layout, plot.y2, y2t, sy2, right=True) if y2t and sy2 and plot.y2 else []
