@@ -9,6 +9,7 @@ add the same numbers in the same order, so the tables must be equal to the last 
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
@@ -50,24 +51,28 @@ def reference(dataset: Dataset, as_of: dt.date, dimension: str) -> pd.DataFrame:
         margin = pd.Series(np.nan, index=revenue.index)
     per_account = current.groupby([segment[in_now], current["account_id"]])["net_amount"].sum()
     active = (per_account > 0).groupby(level=0).sum()
-    out = pd.DataFrame(
-        {
-            "revenue_ltm": revenue,
-            "revenue_prior_ltm": prior.reindex(revenue.index, fill_value=0.0),
-            "gross_margin_ltm": margin,
-            "accounts": active.reindex(revenue.index, fill_value=0).astype(int),
+    # The derived figures segment by segment, as docs/metrics.md states them.
+    short_history = not covers(data_start(lines), before)  # no prior LTM, no growth
+    total = float(revenue.sum())
+    rows = []
+    for name, rev in revenue.items():
+        pri, gm = float(prior.get(name, 0.0)), float(margin[name])
+        row = {
+            "revenue_ltm": float(rev),
+            "revenue_prior_ltm": math.nan if short_history else pri,
+            "gross_margin_ltm": gm,
+            "accounts": int(active.get(name, 0)),
+            "growth": rev / pri - 1 if pri > 0 and not short_history else math.nan,
+            "margin_pct": gm / rev if rev > 0 else math.nan,
+            "share": rev / total if total else math.nan,
         }
+        rows.append((name, row))
+    rows.sort(key=lambda pair: -pair[1]["revenue_ltm"])  # largest first, ties as they were
+    return pd.DataFrame(
+        [row for _, row in rows],
+        index=pd.Index([name for name, _ in rows], name="segment"),
+        columns=list(rows[0][1]),
     )
-    out["growth"] = (out["revenue_ltm"] / out["revenue_prior_ltm"] - 1).where(
-        out["revenue_prior_ltm"] > 0
-    )
-    if not covers(data_start(lines), before):
-        out["revenue_prior_ltm"] = out["growth"] = np.nan
-    out["margin_pct"] = (out["gross_margin_ltm"] / out["revenue_ltm"]).where(out["revenue_ltm"] > 0)
-    total = float(out["revenue_ltm"].sum())
-    out["share"] = out["revenue_ltm"] / total if total else np.nan
-    out.index.name = "segment"
-    return out.sort_values("revenue_ltm", ascending=False, kind="stable")
 
 
 @pytest.fixture(scope="module")

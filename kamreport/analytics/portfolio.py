@@ -33,7 +33,7 @@ from kamreport.analytics.flag_backtest import (
 )
 from kamreport.analytics.groups import group_ids, roll_up
 from kamreport.analytics.headline import Headline, portfolio_headline
-from kamreport.analytics.membership import factorized, grouped_by_id
+from kamreport.analytics.membership import grouped_by_id, positions
 from kamreport.analytics.migration import NEW, migration_matrix, movements
 from kamreport.analytics.periods import as_timestamp, months_back, recent_and_year_earlier, ytd
 from kamreport.analytics.receivables import AGING_BUCKETS
@@ -287,15 +287,11 @@ def _lost(bridge: RevenueBridge | None, dataset: Dataset, end: pd.Timestamp) -> 
 
 def _ordered_by(lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> np.ndarray:
     """For each of ``accounts``: whether it has an order line dated on or before ``end``
-    (``accounts.isin`` of those lines' ids, on the lines' account codes without copying
-    the lines)."""
-    codes, ids = factorized(lines["account_id"])
-    before = (lines["order_date"] <= end).to_numpy(dtype=bool)
-    seen = np.zeros(len(ids) + 1, dtype=bool)  # the last slot: a missing id (code -1)
-    seen[codes[before]] = True
-    found = np.asarray(accounts.isin(ids[seen[:-1]]), dtype=bool)
-    if seen[-1]:
-        found |= np.asarray(accounts.isna(), dtype=bool)
+    (on the lines' account positions, without copying the lines)."""
+    at = positions(lines["account_id"], accounts)
+    at = at[(lines["order_date"] <= end).to_numpy(dtype=bool) & (at >= 0)]
+    found = np.zeros(len(accounts), dtype=bool)
+    found[at] = True
     return found
 
 

@@ -10,6 +10,7 @@ segment ``None``. Definitions in docs/metrics.md, "Portfolio".
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -69,27 +70,57 @@ def segment_table(dataset: Dataset, as_of: dt.date | pd.Timestamp, dimension: st
     """
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown segment dimension {dimension!r}; one of {DIMENSIONS}")
-    lines = dataset.order_lines
+    return _table(dataset, _window_lines(dataset.order_lines, as_of), dimension)
+
+
+@dataclass(frozen=True)
+class _WindowLines:
+    """What every dimension's table reads of the order lines, read once for all of them."""
+
+    relevant: np.ndarray  # lines dated in the LTM or the prior LTM
+    in_now: np.ndarray  # of those, the ones in the LTM
+    net: np.ndarray  # net_amount of the relevant lines
+    cost: np.ndarray | None  # cost_amount of the LTM lines; None without costs
+    account: np.ndarray  # account codes of the LTM lines (-1: no account)
+    prior_covered: bool  # whether the data covers the prior LTM
+
+
+def _window_lines(lines: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> _WindowLines:
     now, before = ltm(as_of), prior_ltm(as_of)
     in_now = now.mask(lines["order_date"]).to_numpy()
     relevant = in_now | before.mask(lines["order_date"]).to_numpy()
-    segment_codes, labels = _segments_of_lines(dataset, lines, dimension)
-    segment = segment_codes[relevant]
     in_now = in_now[relevant]
-    net = lines["net_amount"].to_numpy(dtype=float)[relevant]
+    cost = None
+    if "cost_amount" in lines:
+        cost = lines["cost_amount"].to_numpy(dtype=float)[relevant][in_now]
+    account, _ = factorized(lines["account_id"])
+    return _WindowLines(
+        relevant=relevant,
+        in_now=in_now,
+        net=lines["net_amount"].to_numpy(dtype=float)[relevant],
+        cost=cost,
+        account=account[relevant][in_now].astype(np.int64),
+        prior_covered=covers(data_start(lines), before),
+    )
+
+
+def _table(dataset: Dataset, lines: _WindowLines, dimension: str) -> pd.DataFrame:
+    """:func:`segment_table` of ``dimension`` on the lines read once."""
+    segment_codes, labels = _segments_of_lines(dataset, dataset.order_lines, dimension)
+    segment = segment_codes[lines.relevant]
+    in_now, net = lines.in_now, lines.net
     revenue = _labelled(pd.Series(np.where(in_now, net, 0.0)).groupby(segment).sum(), labels)
     prior = _labelled(pd.Series(np.where(in_now, 0.0, net)).groupby(segment).sum(), labels)
     current = {"net_amount": net[in_now]}
-    if "cost_amount" in lines:
-        current["cost_amount"] = lines["cost_amount"].to_numpy(dtype=float)[relevant][in_now]
+    if lines.cost is not None:
+        current["cost_amount"] = lines.cost
     margin = margin_by(pd.DataFrame(current), pd.Series(segment[in_now]))
     margin = (
         pd.Series(np.nan, index=revenue.index)
         if margin is None
         else _labelled(margin, labels).reindex(revenue.index)
     )
-    account, _ = factorized(lines["account_id"])
-    account = account[relevant][in_now].astype(np.int64)
+    account = lines.account
     known = account >= 0  # as grouping drops lines without an account
     width = int(account.max()) + 1 if known.any() else 1
     pair = segment[in_now][known].astype(np.int64) * width + account[known]
@@ -107,7 +138,7 @@ def segment_table(dataset: Dataset, as_of: dt.date | pd.Timestamp, dimension: st
     out["growth"] = (out["revenue_ltm"] / out["revenue_prior_ltm"] - 1).where(
         out["revenue_prior_ltm"] > 0
     )
-    if not covers(data_start(lines), before):  # a part of a year: no prior, no growth
+    if not lines.prior_covered:  # a part of a year: no prior, no growth
         out["revenue_prior_ltm"] = out["growth"] = np.nan
     out["margin_pct"] = (out["gross_margin_ltm"] / out["revenue_ltm"]).where(out["revenue_ltm"] > 0)
     total = float(out["revenue_ltm"].sum())
@@ -117,8 +148,10 @@ def segment_table(dataset: Dataset, as_of: dt.date | pd.Timestamp, dimension: st
 
 
 def segment_tables(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> dict[str, pd.DataFrame]:
-    """:func:`segment_table` for every dimension in :data:`DIMENSIONS`."""
-    return {dimension: segment_table(dataset, as_of, dimension) for dimension in DIMENSIONS}
+    """:func:`segment_table` for every dimension in :data:`DIMENSIONS`, the order lines'
+    windows, amounts and account codes read once for all of them."""
+    lines = _window_lines(dataset.order_lines, as_of)
+    return {dimension: _table(dataset, lines, dimension) for dimension in DIMENSIONS}
 
 
 __all__ = ["DIMENSIONS", "UNKNOWN", "segment_table", "segment_tables"]

@@ -29,11 +29,13 @@ from kamreport.charts.base import (
     NARROW_WIDTH_IN,
     SVG_FONT_FAMILY,
     Chart,
+    money_ticks,
 )
 from kamreport.charts.marks import Label, Mark, dashes
 from kamreport.charts.scale import NICE_STEPS, Scale, nice_ticks, padded
 from kamreport.charts.svg import Box, Canvas, text_box
 from kamreport.charts.text import ASCENT, DESCENT, LINE_SPACING, block_width, wrap
+from kamreport.i18n import Formatter
 
 TITLE_PT = 12.0
 AXIS_TITLE_PT = 10.0
@@ -66,6 +68,12 @@ class Axis:
     margin: float = 0.05
     integer: bool = False
     steps: tuple[float, ...] = NICE_STEPS
+
+
+def amount_axis(fmt: Formatter) -> Axis:
+    """The y axis of amounts: titled with the currency, compact money ticks, grid lines."""
+    title = fmt.t("chart.amount_axis", currency=fmt.currency_symbol())
+    return Axis(title=title, format=money_ticks(fmt), grid=True)
 
 
 @dataclass(frozen=True)
@@ -138,15 +146,14 @@ class _Ticks:
     labels: list[str]
 
 
-def _ticks(axis: Axis, lo: float, hi: float, length: float, size: float, vertical: bool) -> _Ticks:
-    """The axis's ticks inside its limits; automatic ones as many as ``length`` points hold
-    (a tick per two label heights vertically, three horizontally, at most ten)."""
-    low, high = sorted((lo, hi))
+def _ticks(axis: Axis, scale: Scale, length: float, size: float, vertical: bool) -> _Ticks:
+    """The axis's ticks inside its scale's limits; automatic ones as many as ``length``
+    points hold (a tick per two label heights vertically, three horizontally, at most ten)."""
     if axis.ticks is not None:
         labels = list(axis.labels) if axis.labels is not None else None
         values, shown = [], []
         for i, value in enumerate(axis.ticks):
-            if low - 1e-9 * (high - low) <= value <= high + 1e-9 * (high - low):
+            if scale.contains(value):
                 values.append(float(value))
                 if labels is not None:
                     shown.append(labels[i])
@@ -156,6 +163,7 @@ def _ticks(axis: Axis, lo: float, hi: float, length: float, size: float, vertica
                     shown.append(str(value))
         return _Ticks(values, shown)
     room = int(length // (size * (2 if vertical else 3)))
+    low, high = sorted((scale.lo, scale.hi))
     values, step = nice_ticks(
         low, high, min(max(room, 1), 9) + 1, axis.format, axis.integer, axis.steps
     )
@@ -342,11 +350,11 @@ def _place(layout: _Layout) -> _Placed:
     sx, sy, sy2 = layout.scales()
     gap = NARROW_TICK_GAP_PT if layout.narrow else WIDE_TICK_GAP_PT
     size = layout.size
-    xt = _ticks(plot.x, sx.lo, sx.hi, box.x1 - box.x0, size(plot.x.size), vertical=False)
-    yt = _ticks(plot.y, sy.lo, sy.hi, box.y1 - box.y0, size(plot.y.size), vertical=True)
+    xt = _ticks(plot.x, sx, box.x1 - box.x0, size(plot.x.size), vertical=False)
+    yt = _ticks(plot.y, sy, box.y1 - box.y0, size(plot.y.size), vertical=True)
     y2t = None
     if plot.y2 is not None and sy2 is not None:
-        y2t = _ticks(plot.y2, sy2.lo, sy2.hi, box.y1 - box.y0, size(plot.y2.size), vertical=True)
+        y2t = _ticks(plot.y2, sy2, box.y1 - box.y0, size(plot.y2.size), vertical=True)
     xb = _x_label_boxes(layout, xt, sx)
     yb = _y_label_boxes(layout, plot.y, yt, sy, right=False)
     y2b = _y_label_boxes(layout, plot.y2, y2t, sy2, right=True) if y2t and sy2 and plot.y2 else []
@@ -479,16 +487,17 @@ def _draw(layout: _Layout, placed: _Placed, clip_id: str) -> Canvas:
     canvas = Canvas(layout.width, layout.height)
     canvas.rect(0, 0, layout.width, layout.height, "#ffffff")
     grid = COLORS["grid"]
+    axes = [(plot.y, placed.y_ticks, placed.y_shown, sy, False)]
+    if plot.y2 is not None and placed.y2_ticks is not None and sy2 is not None:
+        axes.append((plot.y2, placed.y2_ticks, placed.y2_shown, sy2, True))
     # gridlines first: under bars and lines
     if plot.x.grid:
         for v in placed.x_ticks.values:
             canvas.line([(sx(v), box.y0), (sx(v), box.y1)], grid, LINE_WIDTH_PT)
-    if plot.y.grid:
-        for v in placed.y_ticks.values:
-            canvas.line([(box.x0, sy(v)), (box.x1, sy(v))], grid, LINE_WIDTH_PT)
-    if plot.y2 is not None and plot.y2.grid and placed.y2_ticks and sy2:
-        for v in placed.y2_ticks.values:
-            canvas.line([(box.x0, sy2(v)), (box.x1, sy2(v))], grid, LINE_WIDTH_PT)
+    for axis, ticks, _shown, scale, _right in axes:
+        if axis.grid:
+            for v in ticks.values:
+                canvas.line([(box.x0, scale(v)), (box.x1, scale(v))], grid, LINE_WIDTH_PT)
     canvas.clip(clip_id, box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0)
     canvas.open_group(f'clip-path="url(#{clip_id})"')
     for mark in plot.marks:
@@ -512,9 +521,6 @@ def _draw(layout: _Layout, placed: _Placed, clip_id: str) -> Canvas:
     for v in plot.x.minor:
         if sx.contains(v):
             canvas.line([(sx(v), box.y1), (sx(v), box.y1 + 2.0)], ink, 0.6)
-    axes = [(plot.y, placed.y_ticks, placed.y_shown, sy, False)]
-    if plot.y2 is not None and placed.y2_ticks is not None and sy2 is not None:
-        axes.append((plot.y2, placed.y2_ticks, placed.y2_shown, sy2, True))
     for axis, ticks, shown_list, scale, right in axes:
         ys = size(axis.size)
         x_edge = box.x1 if right else box.x0
@@ -529,7 +535,7 @@ def _draw(layout: _Layout, placed: _Placed, clip_id: str) -> Canvas:
     # axis titles
     axis_pt = size(AXIS_TITLE_PT)
     middle_y = (box.y0 + box.y1) / 2
-    ticks_left, ticks_right, _below = _tick_room(placed, box)
+    ticks_left, ticks_right, ticks_below = _tick_room(placed, box)
     if layout.ytitle:  # beside the tick labels, as far out as its lines need
         lines = layout.ytitle.count("\n")
         x = box.x0 - ticks_left - LABEL_PAD_PT - (DESCENT + lines * LINE_SPACING) * axis_pt
@@ -538,10 +544,7 @@ def _draw(layout: _Layout, placed: _Placed, clip_id: str) -> Canvas:
         x = box.x1 + ticks_right + LABEL_PAD_PT + ASCENT * axis_pt
         _rotated(canvas, x, middle_y, layout.y2title, axis_pt)
     if plot.x.title:
-        ticks_bottom = max(
-            [b.y1 for b in placed.boxes if b.y0 >= box.y1 - 0.01] + [box.y1 + TICK_LENGTH_PT]
-        )
-        y = ticks_bottom + LABEL_PAD_PT + ASCENT * axis_pt
+        y = box.y1 + ticks_below + LABEL_PAD_PT + ASCENT * axis_pt
         canvas.text((box.x0 + box.x1) / 2, y, plot.x.title, axis_pt, anchor="middle", color=ink)
     for label, x, y in _value_labels(layout, sx, sy, sy2):
         canvas.text(x, y, label.text, size(label.size), anchor="middle",

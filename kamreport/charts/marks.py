@@ -173,15 +173,8 @@ class Points:
             canvas.circle(sx(x), sy(y), self.radius, color, stroke="#ffffff", stroke_width=1.0)
 
 
-@dataclass(frozen=True)
-class Band:
-    """A tinted band across the whole plot height, from ``x0`` to ``x1``."""
-
-    x0: float
-    x1: float
-    color: str
-    opacity: float = 0.04
-    axis: str = "y"
+class _Unbounded:
+    """A mark spanning the whole plot area: no data range on either axis, no base."""
 
     def x_range(self) -> tuple[float, float] | None:
         return None
@@ -192,6 +185,17 @@ class Band:
     def sticky_y(self) -> list[float]:
         return []
 
+
+@dataclass(frozen=True)
+class Band(_Unbounded):
+    """A tinted band across the whole plot height, from ``x0`` to ``x1``."""
+
+    x0: float
+    x1: float
+    color: str
+    opacity: float = 0.04
+    axis: str = "y"
+
     def draw(self, canvas: Canvas, sx: Scale, sy: Scale) -> None:
         left, right = sorted((sx(self.x0), sx(self.x1)))
         top, bottom = sorted((sy.start, sy.end))
@@ -199,7 +203,7 @@ class Band:
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(_Unbounded):
     """A reference line across the plot area at ``value``: horizontal (a y value) or
     ``vertical`` (an x value)."""
 
@@ -209,15 +213,6 @@ class Rule:
     style: str = ""
     vertical: bool = False
     axis: str = "y"
-
-    def x_range(self) -> tuple[float, float] | None:
-        return None
-
-    def y_range(self) -> tuple[float, float] | None:
-        return None
-
-    def sticky_y(self) -> list[float]:
-        return []
 
     def draw(self, canvas: Canvas, sx: Scale, sy: Scale) -> None:
         if self.vertical:

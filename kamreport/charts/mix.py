@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kamreport.charts.axes import Axis, Key, Plot, render
-from kamreport.charts.base import COLORS, SERIES, Chart, money_ticks
+from kamreport.charts.axes import Axis, Key, Plot, amount_axis, render
+from kamreport.charts.base import COLORS, SERIES, Chart
 from kamreport.charts.marks import Bars, Mark, Rule
 from kamreport.i18n import Formatter
 
@@ -33,8 +33,7 @@ def mix_chart(quarterly: pd.DataFrame, fmt: Formatter, *, chart_id: str = "mix")
     plot = Plot(
         title=fmt.t("review.chart.mix_title"),
         x=Axis(ticks=list(x[::step]), labels=labels[::step], size=8.5),
-        y=Axis(title=fmt.t("chart.amount_axis", currency=fmt.currency_symbol()),
-               format=money_ticks(fmt), grid=True),
+        y=amount_axis(fmt),
         marks=marks,
         legend=keys,
         legend_at="right",

@@ -25,6 +25,12 @@ DESCENT = 0.12
 LINE_SPACING = 1.2
 
 
+def _wide(char: str) -> bool:
+    """Whether ``char`` is a wide (CJK) character: one em when the font lacks it, and
+    lines may break before and after it."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
 @dataclass(frozen=True)
 class _Advances:
     """Advance widths (em) of one font's characters."""
@@ -35,7 +41,7 @@ class _Advances:
         found = self.widths.get(ord(char))
         if found is not None:
             return found
-        return 1.0 if unicodedata.east_asian_width(char) in ("W", "F") else 0.5
+        return 1.0 if _wide(char) else 0.5
 
 
 @cache
@@ -67,11 +73,6 @@ def block_width(text: str, size: float, bold: bool = False) -> float:
 
 _NO_LINE_START = set("，。、；：？！）」』》〉】〕”’,.;:?!)%")
 _NO_LINE_END = set("（「『《〈【〔“‘([")
-
-
-def _wide(char: str) -> bool:
-    """Whether ``char`` is a CJK character: lines may break before and after it."""
-    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 def _tokens(text: str) -> list[str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kamreport.charts.axes import Axis, Key, Plot, render
-from kamreport.charts.base import COLORS, Chart, money_ticks
+from kamreport.charts.axes import Axis, Key, Plot, amount_axis, render
+from kamreport.charts.base import COLORS, Chart
 from kamreport.charts.marks import Bars, Line, Mark, Rule
 from kamreport.i18n import Formatter
 
@@ -46,8 +46,7 @@ def revenue_trend(
         title=fmt.t(key, months=len(monthly)),
         x=Axis(lo=-0.6, hi=len(monthly) - 0.4, ticks=ticks, size=8.5,
                labels=[fmt.month(months.iloc[i]) for i in ticks]),
-        y=Axis(title=fmt.t("chart.amount_axis", currency=fmt.currency_symbol()),
-               format=money_ticks(fmt), grid=True),
+        y=amount_axis(fmt),
         marks=marks,
         # above the plot area, right-aligned, so it never covers a bar or the target line
         legend=keys,

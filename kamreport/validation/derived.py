@@ -26,8 +26,8 @@ def accounts_from_lines(raw: RawData, lines: Checked | None) -> tuple[Checked | 
     saying so; ``(None, None)`` without usable order lines."""
     if lines is None or "account_id" not in lines.frame:
         return None, None
-    seen = lines.frame["account_id"].dropna().astype(str)
-    ids = sorted(set(seen) | set(lines.raw.later_accounts))
+    seen = lines.frame["account_id"].dropna().unique()  # each id once, not once per line
+    ids = sorted({str(i) for i in seen} | set(lines.raw.later_accounts))
     frame = pd.DataFrame({"account_id": pd.Series(ids, dtype=TEXT_DTYPE)})
     derived = RawTable(
         "accounts",

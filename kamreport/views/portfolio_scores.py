@@ -510,10 +510,9 @@ def _price_buying_backtest(ctx: Context) -> PriceBuyingPart:
         "portfolio.price_buying_backtest.definition", min=d.number(MIN_FLAGGED), months=months
     )
     if bt is None:
-        start = r.coverage.data_start
         no_data = (
-            t("coverage.na", date=d.date(start))
-            if start is not None
+            not_covered(d, r.coverage)
+            if r.coverage.data_start is not None
             else t("portfolio.no_data.backtest")
         )
         return PriceBuyingPart(title=title, no_data=no_data, definition=definition)
