@@ -158,13 +158,13 @@ def _validation(sheet: Worksheet, ranges: str, whole: bool = False) -> None:
         rule.add(part)
 
 
-def _protect(sheet: Worksheet) -> None:
+def protect(sheet: Worksheet) -> None:
     sheet.protection.sheet = True
     for option in ("sort", "autoFilter", "formatColumns", "formatRows", "selectUnlockedCells"):
         setattr(sheet.protection, option, False)
 
 
-def _print_setup(sheet: Worksheet, title_rows: str | None = None) -> None:
+def print_setup(sheet: Worksheet, title_rows: str | None = None) -> None:
     """Landscape A4, as many pages down as the rows need and one page across (fit to
     width only), narrow margins, ``title_rows`` repeated on every page."""
     sheet.page_setup.orientation = "landscape"
@@ -339,11 +339,11 @@ def _header_row(
     """The bold header row of a sheet; returns each key's column letter."""
     for index, (key, kind) in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=index, value=header_cell(headers.text(key)))
-        _heading(cell, entry=kind in ("input", "count_input"))
+        heading(cell, entry=kind in ("input", "count_input"))
     return {key: letter(key, columns) for key, _ in columns}
 
 
-def _heading(cell, entry: bool = False) -> None:
+def heading(cell, entry: bool = False) -> None:
     """A table heading cell: white on dark blue, or black on orange above an input column."""
     cell.font = Font(bold=True, color="000000" if entry else "FFFFFF")
     cell.fill = INPUT_HEADER_FILL if entry else HEADER_FILL
@@ -363,9 +363,9 @@ def _finish_table(
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
         sheet.add_table(table)
     sheet.freeze_panes = "C2"
-    _print_setup(sheet, "1:1")
+    print_setup(sheet, "1:1")
     sheet.print_area = f"A1:{end}{max(last, 1)}"
-    _protect(sheet)
+    protect(sheet)
 
 
 def _service_sheet(
@@ -550,8 +550,8 @@ def _summary_sheet(
     widths = {"A": 46, "B": 22, "C": 18, "D": 16, "E": 16, "F": 16, "G": 16, "H": 10}
     for column, width in widths.items():
         sheet.column_dimensions[column].width = width
-    _print_setup(sheet)
-    _protect(sheet)
+    print_setup(sheet)
+    protect(sheet)
 
 
 def _group_table(
@@ -576,7 +576,7 @@ def _group_table(
     for index, head in enumerate(heads, start=1):
         text = both("targets.summary.accounts") if head == "accounts" else headers.text(head)
         cell = sheet.cell(row=row, column=index, value=text)
-        _heading(cell)
+        heading(cell)
     sheet.row_dimensions[row].height = 48
     first = row + 1
     for value in values:
@@ -634,9 +634,9 @@ def _instructions_sheet(
         formula = sheet.cell(row=row, column=1, value=fmt.t("targets.instructions.legend_formula"))
         formula.fill = FORMULA_FILL
         row += 2
-    _print_setup(sheet)
+    print_setup(sheet)
     sheet.page_setup.fitToHeight = 1  # one page for the room
-    _protect(sheet)
+    protect(sheet)
 
 
 def _meta_sheet(
@@ -668,7 +668,7 @@ def _meta_sheet(
         text_cell(sheet, start + offset, 2, str(item.category))
         sheet.cell(row=start + offset, column=3, value=float(item.share))
     sheet.sheet_state = "veryHidden"
-    _protect(sheet)
+    protect(sheet)
 
 
 def _last_year_sheet(
@@ -690,7 +690,7 @@ def _last_year_sheet(
     ]  # fmt: skip
     for index, (key, _) in enumerate(columns, start=1):
         cell = sheet.cell(row=row, column=index, value=header_cell(headers.text(key)))
-        _heading(cell)
+        heading(cell)
         sheet.column_dimensions[letter(key, tuple(columns))].width = WIDTHS.get(key, 14)
     sheet.row_dimensions[row].height = 36
     header_row = row
@@ -730,8 +730,8 @@ def _last_year_sheet(
         sheet, row + 2, loop.by_manager, "ka_manager", "targets.loop.by_manager", headers.currency
     )
     sheet.freeze_panes = f"C{header_row + 1}"
-    _print_setup(sheet, f"{header_row}:{header_row}")
-    _protect(sheet)
+    print_setup(sheet, f"{header_row}:{header_row}")
+    protect(sheet)
 
 
 def _loop_groups(
@@ -752,7 +752,7 @@ def _loop_groups(
         if kind == "money":
             text = money_label(f"targets.loop.col.{head}", currency)
         cell = sheet.cell(row=row, column=index, value=header_cell(text))
-        _heading(cell)
+        heading(cell)
     for item in frame.to_dict("records"):
         row += 1
         for index, (head, kind) in enumerate(heads, start=1):

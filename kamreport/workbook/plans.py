@@ -43,10 +43,10 @@ from kamreport.workbook.build import (
     INPUT_FILL,
     UNLOCKED,
     ZH,
-    _heading,
-    _print_setup,
-    _protect,
     both,
+    heading,
+    print_setup,
+    protect,
 )
 from kamreport.workbook.layout import bilingual
 
@@ -166,7 +166,7 @@ class _Sheet:
         self.row += 1
         for index, (column, kind) in enumerate(columns, start=1):
             header = self.sheet.cell(row=self.row, column=index, value=label("col", column))
-            _heading(header, entry=kind not in ("id", "label"))
+            heading(header, entry=kind not in ("id", "label"))
         self.sheet.row_dimensions[self.row].height = 30
         self.row += 1
 
@@ -252,10 +252,10 @@ def _account_sheet(
     for column, width in WIDTHS.items():
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
-    _print_setup(sheet)
+    print_setup(sheet)
     sheet.page_setup.orientation = "portrait"
     sheet.print_area = f"A1:F{out.row}"
-    _protect(sheet)
+    protect(sheet)
 
 
 def _instructions(sheet: Worksheet, facts: Mapping[str, object]) -> None:
@@ -277,9 +277,9 @@ def _instructions(sheet: Worksheet, facts: Mapping[str, object]) -> None:
         legend = sheet.cell(row=row, column=1, value=fmt.t("plans.instructions.legend"))
         legend.fill, legend.border = INPUT_FILL, INPUT_BORDER
         row += 2
-    _print_setup(sheet)
+    print_setup(sheet)
     sheet.page_setup.orientation = "portrait"
-    _protect(sheet)
+    protect(sheet)
 
 
 def _meta(sheet: Worksheet, facts: Mapping[str, object], sheets: Mapping[str, str]) -> None:
@@ -293,7 +293,7 @@ def _meta(sheet: Worksheet, facts: Mapping[str, object], sheets: Mapping[str, st
         text_cell(sheet, start + offset, 1, name)
         text_cell(sheet, start + offset, 2, account_id)
     sheet.sheet_state = "veryHidden"
-    _protect(sheet)
+    protect(sheet)
 
 
 def build_plans_workbook(

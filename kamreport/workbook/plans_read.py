@@ -40,7 +40,7 @@ from kamreport.workbook.plans import (
     META_HEADS,
     SECTIONS,
 )
-from kamreport.workbook.read import WorkbookIssue, _describe
+from kamreport.workbook.read import WorkbookIssue, describe
 
 REGENERATE = "Write the workbook again with make plans and copy your entries over."
 
@@ -171,7 +171,7 @@ class _Cells:
                 return dt.date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        self.add(row, column, _describe(value), "a date such as 2027-03-31",
+        self.add(row, column, describe(value), "a date such as 2027-03-31",
                  "Type the date as year-month-day; the cell is formatted as a date.")  # fmt: skip
         return None
 
@@ -185,7 +185,7 @@ class _Cells:
         if _empty(value):
             self.add(row, column, "an empty cell", f"one of {listed}", "Choose one from the list.")
         else:
-            self.add(row, column, _describe(value), f"one of {listed}",
+            self.add(row, column, describe(value), f"one of {listed}",
                      "Choose one from the cell's list.")  # fmt: skip
         return None
 
@@ -220,7 +220,7 @@ def _sections(sheet, issues: list[WorkbookIssue]) -> dict[str, list[int]]:
                 issues.append(
                     WorkbookIssue(
                         f"{sheet.title}!{sheet.cell(row=header, column=index).coordinate}",
-                        _describe(value),
+                        describe(value),
                         f"the header {EN.t(f'plans.col.{column}')!r}",
                         REGENERATE,
                     )
@@ -289,7 +289,7 @@ def _read_points(cells: _Cells, rows: list[int], key: str) -> dict[str, tuple[st
         if _empty(values[text]):
             continue
         if kind is None:
-            cells.add(row, 1, _describe(values["kind"]), "the row label written by make plans",
+            cells.add(row, 1, describe(values["kind"]), "the row label written by make plans",
                       REGENERATE)  # fmt: skip
             continue
         out[kind].append(_text(values[text]))

@@ -103,7 +103,7 @@ class ImportedTargets:
         return float(self.targets["agreed"].sum())
 
 
-def _describe(value: object) -> str:
+def describe(value: object) -> str:
     if isinstance(value, str):
         if value.startswith("="):
             return f"the formula {value!r}"
@@ -123,7 +123,7 @@ def _input_value(value: object, where: str, issues: list[WorkbookIssue]) -> floa
         number = float(value)
         if number >= 0 and number == number:
             return number
-    issues.append(WorkbookIssue(where, _describe(value), NUMBER_OR_EMPTY))
+    issues.append(WorkbookIssue(where, describe(value), NUMBER_OR_EMPTY))
     return None
 
 
@@ -131,10 +131,10 @@ def _whole_value(value: object, where: str, issues: list[WorkbookIssue]) -> floa
     """A valid count cell's whole number (None when empty); problems go to ``issues``."""
     number = _input_value(value, where, [])
     if number is None and not (value is None or (isinstance(value, str) and not value.strip())):
-        issues.append(WorkbookIssue(where, _describe(value), WHOLE_OR_EMPTY))
+        issues.append(WorkbookIssue(where, describe(value), WHOLE_OR_EMPTY))
         return None
     if number is not None and number != int(number):
-        issues.append(WorkbookIssue(where, _describe(value), WHOLE_OR_EMPTY))
+        issues.append(WorkbookIssue(where, describe(value), WHOLE_OR_EMPTY))
         return None
     return number
 
@@ -536,7 +536,7 @@ def _goal(sheet: Worksheet, issues: list[WorkbookIssue]) -> float | None:
     value = sheet[GOAL_CELL].value
     if isinstance(value, numbers.Number) and not isinstance(value, bool) and value > 0:
         return float(value)
-    found = "an empty cell" if value is None else _describe(value)
+    found = "an empty cell" if value is None else describe(value)
     issues.append(WorkbookIssue(f"{SUMMARY}!{GOAL_CELL}", found, "the company goal, a number > 0"))
     return None
 
@@ -578,7 +578,7 @@ def _read_rows(
             record["baseline"] = float(baseline)
         else:
             cell = f"{ACCOUNTS}!{get_column_letter(columns['proposal'])}{r}"
-            issues.append(WorkbookIssue(cell, _describe(baseline), "the proposed baseline number"))
+            issues.append(WorkbookIssue(cell, describe(baseline), "the proposed baseline number"))
             record["baseline"] = 0.0
         for key in FORMULA_COLUMNS[:2]:
             value = sheet.cell(row=r, column=columns[key]).value
@@ -587,7 +587,7 @@ def _read_rows(
                 issues.append(
                     WorkbookIssue(
                         cell,
-                        "an empty cell" if value is None else _describe(value),
+                        "an empty cell" if value is None else describe(value),
                         "the generated formula",
                         "Enter numbers in the Bottom-up or Override column instead.",
                     )
