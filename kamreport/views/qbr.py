@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kamreport.analytics.qbr import QbrFigures, QbrInternal, Quarter
+from kamreport.analytics.sales import growth
 from kamreport.i18n import Formatter
 
 MAX_ROWS = 8  # table rows on one slide; the rest is counted in a last line
@@ -203,7 +204,7 @@ class _Slides:
                 t("qbr.kpi.avg_order"),
                 fmt.money(now.avg_order_size),
                 fmt.money(prior_avg) if before else self.na,
-                _change(fmt, _growth(now.avg_order_size, prior_avg)),
+                _change(fmt, growth(now.avg_order_size, prior_avg)),
             ],
             [t("qbr.table.target"), fmt.money(f.target), "", ""],
             [t("qbr.kpi.attainment"), fmt.percent(f.attainment), "", ""],
@@ -277,7 +278,7 @@ class _Slides:
                 fmt.money(row.revenue),
                 fmt.percent(_num(row.share)),
                 fmt.money(row.prior_revenue) if f.prior else self.na,
-                _change(fmt, _growth(row.revenue, _num(row.prior_revenue))),
+                _change(fmt, growth(row.revenue, _num(row.prior_revenue))),
             ]
             for label, row in zip(labels, cats.itertuples(), strict=True)
         ]
@@ -441,12 +442,6 @@ def _has(fmt: Formatter, key: str) -> bool:
     from kamreport.i18n import catalog
 
     return key in catalog(fmt.locale)
-
-
-def _growth(current: float | None, prior: float | None) -> float | None:
-    from kamreport.analytics.sales import growth
-
-    return growth(current, prior)
 
 
 def qbr_view(
