@@ -121,9 +121,9 @@ def _accounts(book: ManagerBook, d: Display, links: dict[str, str]) -> Section:
 def _collection(book: ManagerBook, d: Display, links: dict[str, str]) -> Section:
     t = d.t
     a = book.accounts
-    shown = a.loc[(a["due"].fillna(0) > 0) | (a["overdue_amount"] > 0)]
-    if a["due"].isna().all():
+    if a["due"].isna().all():  # no invoices table
         return Section("collection", t("book.sections.collection"), empty=t("book.no_invoices"))
+    shown = a.loc[(a["due"] > 0) | (a["overdue_amount"] > 0)]
     shown = shown.sort_values(["overdue_amount", "due"], ascending=False, kind="stable")
     rows = [
         Row(
