@@ -12,8 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from kamreport.analytics.visit import TalkingPoint, VisitCard
 from kamreport.views.display import Display, missing
 
@@ -78,15 +76,13 @@ def _more(display: Display, total: int, shown: int) -> str:
     return display.t("visit.more", n=display.number(total - shown)) if total > shown else ""
 
 
-def _block(
-    display: Display, key: str, frame: pd.DataFrame, items: list[Item], empty: str, title: str
-) -> Block:
+def _block(display: Display, key: str, items: list[Item], empty: str, title: str) -> Block:
     shown = items[: LIMITS[key]]
     return Block(
         key=key,
         title=title,
         items=tuple(shown),
-        more=_more(display, len(frame), len(shown)),
+        more=_more(display, len(items), len(shown)),
         empty="" if items else empty,
     )
 
@@ -216,7 +212,6 @@ def visit_card_view(
         _block(
             d,
             "visits",
-            card.visits,
             visits,
             _no_data(d, card, "activities", "visits.none"),
             t("visit.visits.title"),
@@ -224,7 +219,6 @@ def visit_card_view(
         _block(
             d,
             "actions",
-            card.actions,
             actions,
             _no_data(d, card, "account_plans", "actions.none"),
             t("visit.actions.title"),
@@ -232,7 +226,6 @@ def visit_card_view(
         _block(
             d,
             "invoices",
-            card.overdue_invoices,
             invoices,
             _no_data(d, card, "invoices", "invoices.none"),
             invoice_title,
@@ -240,7 +233,6 @@ def visit_card_view(
         _block(
             d,
             "complaints",
-            card.complaints,
             complaints,
             _no_data(d, card, "complaints", "complaints.none"),
             t("visit.complaints.title", days=d.number(card.complaint_days)),
@@ -248,7 +240,6 @@ def visit_card_view(
         _block(
             d,
             "met",
-            card.met,
             [person(r, met=True) for r in card.met.itertuples()],
             _no_data(d, card, "contacts", "met.none"),
             t("visit.met.title", **days),
@@ -256,7 +247,6 @@ def visit_card_view(
         _block(
             d,
             "not_met",
-            card.not_met,
             [person(r, met=False) for r in card.not_met.itertuples()],
             _no_data(d, card, "contacts", "not_met.none"),
             t("visit.not_met.title", **days),
