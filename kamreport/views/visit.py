@@ -76,19 +76,22 @@ def _more(display: Display, total: int, shown: int) -> str:
     return display.t("visit.more", n=display.number(total - shown)) if total > shown else ""
 
 
-def _block(display: Display, key: str, items: list[Item], empty: str, title: str) -> Block:
+def _block(
+    display: Display, card: VisitCard, key: str, table: str, items: list[Item], title: str
+) -> Block:
+    """The block ``key`` of ``items`` (one per row of the card's list read from ``table``);
+    when empty, it says there were none, or that the data has no such table."""
     shown = items[: LIMITS[key]]
+    empty = ""
+    if not items:
+        empty = display.t(f"visit.{key}.none" if table in card.has else "visit.no_table")
     return Block(
         key=key,
         title=title,
         items=tuple(shown),
         more=_more(display, len(items), len(shown)),
-        empty="" if items else empty,
+        empty=empty,
     )
-
-
-def _no_data(display: Display, card: VisitCard, table: str, nothing: str) -> str:
-    return display.t(f"visit.{nothing}") if table in card.has else display.t("visit.no_table")
 
 
 def _point(display: Display, point: TalkingPoint) -> Item:
@@ -209,46 +212,31 @@ def visit_card_view(
     )
     days = {"days": d.number(card.contact_days)}
     blocks = (
+        _block(d, card, "visits", "activities", visits, t("visit.visits.title")),
+        _block(d, card, "actions", "account_plans", actions, t("visit.actions.title")),
+        _block(d, card, "invoices", "invoices", invoices, invoice_title),
         _block(
             d,
-            "visits",
-            visits,
-            _no_data(d, card, "activities", "visits.none"),
-            t("visit.visits.title"),
-        ),
-        _block(
-            d,
-            "actions",
-            actions,
-            _no_data(d, card, "account_plans", "actions.none"),
-            t("visit.actions.title"),
-        ),
-        _block(
-            d,
-            "invoices",
-            invoices,
-            _no_data(d, card, "invoices", "invoices.none"),
-            invoice_title,
-        ),
-        _block(
-            d,
+            card,
+            "complaints",
             "complaints",
             complaints,
-            _no_data(d, card, "complaints", "complaints.none"),
             t("visit.complaints.title", days=d.number(card.complaint_days)),
         ),
         _block(
             d,
+            card,
             "met",
+            "contacts",
             [person(r, met=True) for r in card.met.itertuples()],
-            _no_data(d, card, "contacts", "met.none"),
             t("visit.met.title", **days),
         ),
         _block(
             d,
+            card,
             "not_met",
+            "contacts",
             [person(r, met=False) for r in card.not_met.itertuples()],
-            _no_data(d, card, "contacts", "not_met.none"),
             t("visit.not_met.title", **days),
         ),
     )
