@@ -72,6 +72,11 @@ def shorten(text: object, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + ELLIPSIS
 
 
+def _joined(*parts: str) -> str:
+    """The non-empty ``parts`` joined by a middle dot."""
+    return " · ".join(p for p in parts if p)
+
+
 def _more(display: Display, total: int, shown: int) -> str:
     return display.t("visit.more", n=display.number(total - shown)) if total > shown else ""
 
@@ -134,14 +139,7 @@ def visit_card_view(
     visits = [
         Item(
             text=f"{d.date(r.date)} · {d.fmt.value('activity', r.type)}",
-            detail=" · ".join(
-                x
-                for x in (
-                    _who(d, r),
-                    "" if missing(r.role) else d.fmt.value("role", r.role),
-                )
-                if x
-            ),
+            detail=_joined(_who(d, r), "" if missing(r.role) else d.fmt.value("role", r.role)),
             note=shorten(r.notes, TEXT_LIMITS["notes"]),
         )
         for r in card.visits.itertuples()
@@ -149,16 +147,12 @@ def visit_card_view(
     actions = [
         Item(
             text=shorten(r.title, TEXT_LIMITS["title"]),
-            detail=" · ".join(
-                x
-                for x in (
-                    t(
-                        "visit.actions.overdue" if r.overdue else "visit.actions.due",
-                        date=d.date(r.due_date) if not missing(r.due_date) else d.na,
-                    ),
-                    shorten(r.owner, TEXT_LIMITS["name"]),
-                )
-                if x
+            detail=_joined(
+                t(
+                    "visit.actions.overdue" if r.overdue else "visit.actions.due",
+                    date=d.date(r.due_date) if not missing(r.due_date) else d.na,
+                ),
+                shorten(r.owner, TEXT_LIMITS["name"]),
             ),
             tone="alert" if r.overdue else "",
         )
@@ -189,19 +183,14 @@ def visit_card_view(
     def person(r: Any, *, met: bool) -> Item:
         role = r.role
         title = r.title
-        detail = " · ".join(
-            x
-            for x in (
-                "" if missing(role) else d.fmt.value("role", role),
-                shorten(title, TEXT_LIMITS["name"]),
-            )
-            if x
+        detail = _joined(
+            "" if missing(role) else d.fmt.value("role", role),
+            shorten(title, TEXT_LIMITS["name"]),
+            _days(d, r.days_since),
         )
-        since = r.days_since
-        when = _days(d, since)
         return Item(
             text=_who(d, r),
-            detail=f"{detail} · {when}" if detail else when,
+            detail=detail,
             tone="alert" if not met and role == "decision_maker" else "",
         )
 
