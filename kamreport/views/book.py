@@ -101,13 +101,11 @@ def _accounts(book: ManagerBook, d: Display, links: dict[str, str]) -> Section:
         )
         for account_id, r in book.accounts.iterrows()
     )
+    figures = ("revenue_ltm", "growth", "revenue_ytd", "attainment_ytd", "revenue_month",
+               "attainment_month")  # fmt: skip
     heads = (
         Column(t("book.col.account")),
-        *(
-            Column(t(f"book.col.{k}"), numeric=True)
-            for k in ("revenue_ltm", "growth", "revenue_ytd", "attainment_ytd", "revenue_month")
-        ),
-        Column(t("book.col.attainment_month"), numeric=True),
+        *(Column(t(f"book.col.{k}"), numeric=True) for k in figures),
         Column(t("book.col.flags")),
     )
     return Section(
