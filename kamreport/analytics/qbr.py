@@ -130,7 +130,6 @@ class QbrFigures:
     prior: SalesFigures | None  # same stretch of the quarter a year earlier; None: not covered
     data_start: dt.date | None  # where the order data starts (the reason of a missing prior)
     target: float | None  # target of the quarter's months begun by ``end``
-    target_quarter: float | None  # target of the whole quarter
     monthly: pd.DataFrame  # month, revenue, prior_revenue (NaN: not covered), target
     by_category: pd.DataFrame  # category, revenue, prior_revenue, share; largest first
     has_categories: bool
@@ -153,10 +152,6 @@ class QbrFigures:
         return pd.Timestamp(self.end) < self.quarter.last_day
 
     @property
-    def prior_window(self) -> Window:
-        return _window(self.start, self.end).shifted_years(1)
-
-    @property
     def revenue_growth(self) -> float | None:
         return growth(self.current.revenue, self.prior.revenue) if self.prior else None
 
@@ -169,14 +164,6 @@ class QbrFigures:
         if self.target is None or self.target <= 0:
             return None
         return self.current.revenue / self.target
-
-    @property
-    def gap_to_target(self) -> float | None:
-        return None if self.target is None else self.current.revenue - self.target
-
-
-def _window(start: dt.date, end: dt.date) -> Window:
-    return Window(pd.Timestamp(start) - pd.Timedelta(days=1), pd.Timestamp(end))
 
 
 def _target(
@@ -343,7 +330,6 @@ def qbr_figures(
         prior=sales_figures(lines, prior_window) if covered else None,
         data_start=start,
         target=_target(targets, account_id, begun),
-        target_quarter=_target(targets, account_id, quarter.months),
         monthly=_monthly(lines, targets, account_id, quarter, window, prior),
         by_category=_by_category(lines, products, window, prior),
         has_categories=has_categories(products),
