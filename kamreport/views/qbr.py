@@ -16,7 +16,7 @@ import pandas as pd
 
 from kamreport.analytics.qbr import QbrFigures, QbrInternal, Quarter
 from kamreport.analytics.sales import growth
-from kamreport.i18n import Formatter
+from kamreport.i18n import Formatter, catalog
 
 MAX_ROWS = 8  # table rows on one slide; the rest is counted in a last line
 
@@ -397,11 +397,11 @@ class _Slides:
             Kpi(t("qbr.kpi.rank"), rank),
             Kpi(t("qbr.kpi.tier"), tier),
         )
+        titles = catalog(fmt.locale)  # a code the catalog does not know is shown as it is
         rows = [
-            [t(f"flag.title.{r.code}") if _has(fmt, f"flag.title.{r.code}") else str(r.code),
-             fmt.value("severity", r.severity)]
+            [titles.get(f"flag.title.{r.code}", str(r.code)), fmt.value("severity", r.severity)]
             for r in internal.flags.itertuples()
-        ]  # fmt: skip
+        ]
         columns = ("flag", "risk_level")
         tables = (_table(fmt, columns, rows),) if rows else ()
         notes = [t("qbr.note.internal")] + ([] if rows else [t("qbr.note.no_flags")])
@@ -413,12 +413,6 @@ class _Slides:
             notes=tuple(notes),
             internal=True,
         )
-
-
-def _has(fmt: Formatter, key: str) -> bool:
-    from kamreport.i18n import catalog
-
-    return key in catalog(fmt.locale)
 
 
 def qbr_view(
