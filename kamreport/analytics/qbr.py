@@ -35,6 +35,7 @@ from kamreport.analytics.coverage import covers
 from kamreport.analytics.mix import has_categories, with_category
 from kamreport.analytics.periods import Window, as_timestamp
 from kamreport.analytics.plan import account_plan
+from kamreport.analytics.relationships import done_activities
 from kamreport.analytics.sales import SalesFigures, growth, sales_figures
 from kamreport.analytics.satisfaction import open_at
 from kamreport.errors import ParamsError
@@ -279,11 +280,12 @@ def _activities(
     if activities is None:
         return pd.Series(dtype=int), pd.DataFrame(columns=["date", "type"])
     own = activities.loc[activities["account_id"] == account_id]
-    status = own["status"].fillna("done") if "status" in own else pd.Series("done", own.index)
-    done = own.loc[window.mask(own["date"]) & (status == "done")]
+    done = done_activities(own, window.end)
+    done = done.loc[window.mask(done["date"])]
     counts = done["type"].value_counts().sort_index()
     counts = counts.sort_values(ascending=False, kind="stable")
-    planned = own.loc[following.window().mask(own["date"]) & (status == "planned")]
+    planned = own.loc[following.window().mask(own["date"])]
+    planned = planned.loc[planned["status"] == "planned"] if "status" in own else planned.iloc[:0]
     planned = planned.sort_values("date")[["date", "type"]].reset_index(drop=True)
     return counts.astype(int), planned
 
