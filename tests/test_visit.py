@@ -299,3 +299,24 @@ def test_make_visit_writes_one_page_in_its_language(sample_dir, tmp_path, capsys
     assert fmt.t("visit.points.title") in page
     assert fmt.t("g.flag.MARGIN_FALL") in page  # KA0013's first issue
     assert not list(html.parent.glob(".*tmp"))  # atomic writes leave nothing behind
+
+
+def test_an_empty_block_says_none_or_that_the_data_has_no_such_table():
+    data = long_dataset()
+    bare = Dataset(tables={"accounts": data.accounts, "order_lines": data.order_lines})
+    quiet = Dataset(
+        tables={name: frame.iloc[0:0] if name not in ("accounts", "order_lines") else frame
+                for name, frame in data.tables.items()}
+    )  # fmt: skip
+    fmt = Formatter("en", "CNY")
+    for dataset, text in ((bare, lambda key: fmt.t("visit.no_table")),
+                          (quiet, lambda key: fmt.t(f"visit.{key}.none"))):  # fmt: skip
+        card = visit_card(dataset, "A", AS_OF, [], contact_days=90, complaint_days=180)
+        view = visit_card_view(
+            card, Display.for_accounts(fmt, dataset.accounts), manager="",
+            confidentiality="", generated="",
+        )  # fmt: skip
+        assert [b.key for b in view.blocks] == list(LIMITS)
+        for block in view.blocks:
+            assert not block.items and not block.more
+            assert block.empty == text(block.key), block.key

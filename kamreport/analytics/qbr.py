@@ -35,6 +35,7 @@ from kamreport.analytics.coverage import covers
 from kamreport.analytics.mix import has_categories, with_category
 from kamreport.analytics.periods import Window, as_timestamp
 from kamreport.analytics.plan import account_plan
+from kamreport.analytics.relationships import done_activities
 from kamreport.analytics.sales import SalesFigures, growth, sales_figures
 from kamreport.analytics.satisfaction import open_at
 from kamreport.errors import ParamsError
@@ -130,7 +131,6 @@ class QbrFigures:
     prior: SalesFigures | None  # same stretch of the quarter a year earlier; None: not covered
     data_start: dt.date | None  # where the order data starts (the reason of a missing prior)
     target: float | None  # target of the quarter's months begun by ``end``
-    target_quarter: float | None  # target of the whole quarter
     monthly: pd.DataFrame  # month, revenue, prior_revenue (NaN: not covered), target
     by_category: pd.DataFrame  # category, revenue, prior_revenue, share; largest first
     has_categories: bool
@@ -153,10 +153,6 @@ class QbrFigures:
         return pd.Timestamp(self.end) < self.quarter.last_day
 
     @property
-    def prior_window(self) -> Window:
-        return _window(self.start, self.end).shifted_years(1)
-
-    @property
     def revenue_growth(self) -> float | None:
         return growth(self.current.revenue, self.prior.revenue) if self.prior else None
 
@@ -169,14 +165,6 @@ class QbrFigures:
         if self.target is None or self.target <= 0:
             return None
         return self.current.revenue / self.target
-
-    @property
-    def gap_to_target(self) -> float | None:
-        return None if self.target is None else self.current.revenue - self.target
-
-
-def _window(start: dt.date, end: dt.date) -> Window:
-    return Window(pd.Timestamp(start) - pd.Timedelta(days=1), pd.Timestamp(end))
 
 
 def _target(
@@ -292,11 +280,12 @@ def _activities(
     if activities is None:
         return pd.Series(dtype=int), pd.DataFrame(columns=["date", "type"])
     own = activities.loc[activities["account_id"] == account_id]
-    status = own["status"].fillna("done") if "status" in own else pd.Series("done", own.index)
-    done = own.loc[window.mask(own["date"]) & (status == "done")]
+    done = done_activities(own, window.end)
+    done = done.loc[window.mask(done["date"])]
     counts = done["type"].value_counts().sort_index()
     counts = counts.sort_values(ascending=False, kind="stable")
-    planned = own.loc[following.window().mask(own["date"]) & (status == "planned")]
+    planned = own.loc[following.window().mask(own["date"])]
+    planned = planned.loc[planned["status"] == "planned"] if "status" in own else planned.iloc[:0]
     planned = planned.sort_values("date")[["date", "type"]].reset_index(drop=True)
     return counts.astype(int), planned
 
@@ -343,7 +332,6 @@ def qbr_figures(
         prior=sales_figures(lines, prior_window) if covered else None,
         data_start=start,
         target=_target(targets, account_id, begun),
-        target_quarter=_target(targets, account_id, quarter.months),
         monthly=_monthly(lines, targets, account_id, quarter, window, prior),
         by_category=_by_category(lines, products, window, prior),
         has_categories=has_categories(products),

@@ -191,11 +191,11 @@ def contact_recency(
     met = people.loc[recent].sort_values(["last_met", "contact"], ascending=[False, True])
     rank = {role: i for i, role in enumerate(CONTACT_ROLES)}
     gone = people.loc[~recent].assign(
-        _never=people["last_met"].notna(),  # never met first
+        _met=people["last_met"].notna(),  # never met (False) first
         _role=people["role"].map(rank).fillna(len(rank)),
     )
     gone = gone.sort_values(
-        ["_never", "_role", "days_since", "contact"], ascending=[True, True, False, True]
+        ["_met", "_role", "days_since", "contact"], ascending=[True, True, False, True]
     )
     return (
         met[CONTACT_COLUMNS].reset_index(drop=True),

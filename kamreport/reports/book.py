@@ -137,7 +137,7 @@ def run_book(
         report["as_of"] = month_end(month).isoformat()
         changes["report"] = report
     params = load_params(params_file or None, changes)
-    from kamreport.pdf import check_engine, html_to_pdf, page_size_of
+    from kamreport.pdf import check_engine, html_to_pdf
 
     context = open_context(params=params, say=progress)
     manager_accounts(context.dataset, manager)  # an unknown manager stops here
@@ -154,7 +154,7 @@ def run_book(
                                review_links(context, book, target))  # fmt: skip
             atomic_write_text(staging / name, html, parents=False)
             progress(f"Writing {Path(name).with_suffix('.pdf').name}…")
-            html_to_pdf(staging / name, page_size=page_size_of(params.to_dict()))
+            html_to_pdf(staging / name, page_size=params.report.page_size)
             manifest = {
                 **provenance.to_dict(),
                 "report": "book",

@@ -15,11 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from kamreport import __version__
 from kamreport.analytics.attention import attention_items
-from kamreport.analytics.periods import up_to
 from kamreport.analytics.visit import VisitCard, visit_card
 from kamreport.context import RunContext, open_context
 from kamreport.dataset import Dataset
@@ -51,7 +48,7 @@ def analyse(
     issues = attention_items(
         figures.metrics,
         figures.flags,
-        up_to(dataset.order_lines, pd.Timestamp(as_of)),
+        dataset.order_lines,  # cut to the account and the as-of date by attention_items
         dataset.accounts,
         as_of,
         recent_months=params.risk.discount_window_months,

@@ -101,13 +101,11 @@ def _accounts(book: ManagerBook, d: Display, links: dict[str, str]) -> Section:
         )
         for account_id, r in book.accounts.iterrows()
     )
+    figures = ("revenue_ltm", "growth", "revenue_ytd", "attainment_ytd", "revenue_month",
+               "attainment_month")  # fmt: skip
     heads = (
         Column(t("book.col.account")),
-        *(
-            Column(t(f"book.col.{k}"), numeric=True)
-            for k in ("revenue_ltm", "growth", "revenue_ytd", "attainment_ytd", "revenue_month")
-        ),
-        Column(t("book.col.attainment_month"), numeric=True),
+        *(Column(t(f"book.col.{k}"), numeric=True) for k in figures),
         Column(t("book.col.flags")),
     )
     return Section(
@@ -121,9 +119,9 @@ def _accounts(book: ManagerBook, d: Display, links: dict[str, str]) -> Section:
 def _collection(book: ManagerBook, d: Display, links: dict[str, str]) -> Section:
     t = d.t
     a = book.accounts
-    shown = a.loc[(a["due"].fillna(0) > 0) | (a["overdue_amount"] > 0)]
-    if a["due"].isna().all():
+    if a["due"].isna().all():  # no invoices table
         return Section("collection", t("book.sections.collection"), empty=t("book.no_invoices"))
+    shown = a.loc[(a["due"] > 0) | (a["overdue_amount"] > 0)]
     shown = shown.sort_values(["overdue_amount", "due"], ascending=False, kind="stable")
     rows = [
         Row(

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kamreport.analytics.qbr import QbrFigures, QbrInternal, Quarter
-from kamreport.i18n import Formatter
+from kamreport.analytics.sales import growth
+from kamreport.i18n import Formatter, catalog
 
 MAX_ROWS = 8  # table rows on one slide; the rest is counted in a last line
 
@@ -138,12 +139,16 @@ def _chart(
     )
 
 
-def _table(headers: list[str], rows: list[list[str]], numeric: list[bool], fmt: Formatter) -> Table:
+def _table(
+    fmt: Formatter, columns: tuple[str, ...], rows: list[list[str]], numeric: int = 0
+) -> Table:
+    """A table headed by the texts ``qbr.table.<column>``, of which the last ``numeric``
+    hold figures; at most :data:`MAX_ROWS` rows, the rest counted in ``more``."""
     more = fmt.t("qbr.table.more", n=len(rows) - MAX_ROWS) if len(rows) > MAX_ROWS else ""
     return Table(
-        headers=tuple(headers),
+        headers=tuple(fmt.t(f"qbr.table.{c}") for c in columns),
         rows=tuple(tuple(r) for r in rows[:MAX_ROWS]),
-        numeric=tuple(numeric),
+        numeric=tuple(i >= len(columns) - numeric for i in range(len(columns))),
         more=more,
     )
 
@@ -203,18 +208,13 @@ class _Slides:
                 t("qbr.kpi.avg_order"),
                 fmt.money(now.avg_order_size),
                 fmt.money(prior_avg) if before else self.na,
-                _change(fmt, _growth(now.avg_order_size, prior_avg)),
+                _change(fmt, growth(now.avg_order_size, prior_avg)),
             ],
             [t("qbr.table.target"), fmt.money(f.target), "", ""],
             [t("qbr.kpi.attainment"), fmt.percent(f.attainment), "", ""],
         ]
-        headers = [
-            t("qbr.table.figure"),
-            t("qbr.table.this_quarter"),
-            t("qbr.table.last_year"),
-            t("qbr.table.change"),
-        ]
-        table = _table(headers, rows, [False, True, True, True], fmt)
+        columns = ("figure", "this_quarter", "last_year", "change")
+        table = _table(fmt, columns, rows, numeric=3)
         return Slide("summary", t("qbr.slide.summary"), kpis=kpis, tables=(table,))
 
     def months(self) -> Slide:
@@ -238,13 +238,8 @@ class _Slides:
             ]
             for label, row in zip(labels, m.itertuples(), strict=True)
         ]
-        headers = [
-            t("qbr.table.month"),
-            t("qbr.table.this_quarter"),
-            t("qbr.table.last_year"),
-            t("qbr.table.target"),
-        ]
-        table = _table(headers, rows, [False, True, True, True], fmt)
+        columns = ("month", "this_quarter", "last_year", "target")
+        table = _table(fmt, columns, rows, numeric=3)
         notes = (t("qbr.to_date", date=fmt.date(f.end)),) if f.to_date else ()
         return Slide("months", t("qbr.slide.months"), chart=chart, tables=(table,), notes=notes)
 
@@ -277,18 +272,12 @@ class _Slides:
                 fmt.money(row.revenue),
                 fmt.percent(_num(row.share)),
                 fmt.money(row.prior_revenue) if f.prior else self.na,
-                _change(fmt, _growth(row.revenue, _num(row.prior_revenue))),
+                _change(fmt, growth(row.revenue, _num(row.prior_revenue))),
             ]
             for label, row in zip(labels, cats.itertuples(), strict=True)
         ]
-        headers = [
-            t("qbr.table.category"),
-            t("qbr.table.this_quarter"),
-            t("qbr.table.share"),
-            t("qbr.table.last_year"),
-            t("qbr.table.change"),
-        ]
-        tables = (_table(headers, rows, [False, True, True, True, True], fmt),) if rows else ()
+        columns = ("category", "this_quarter", "share", "last_year", "change")
+        tables = (_table(fmt, columns, rows, numeric=4),) if rows else ()
         return Slide(
             "categories", t("qbr.slide.categories"), chart=chart, tables=tables, notes=tuple(notes)
         )
@@ -322,14 +311,8 @@ class _Slides:
                     ]
                     for r in c.itertuples()
                 ]
-                headers = [
-                    t("qbr.table.opened"),
-                    t("qbr.table.kind"),
-                    t("qbr.table.severity"),
-                    t("qbr.table.status"),
-                    t("qbr.table.closed"),
-                ]
-                tables = (_table(headers, rows, [False] * 5, fmt),)
+                columns = ("opened", "kind", "severity", "status", "closed")
+                tables = (_table(fmt, columns, rows),)
         return Slide(
             "service", t("qbr.slide.service"), kpis=tuple(kpis), tables=tables, notes=tuple(notes)
         )
@@ -345,13 +328,8 @@ class _Slides:
             ]
             for r in items.itertuples()
         ]
-        headers = [
-            t("qbr.table.item"),
-            t("qbr.table.owner"),
-            t("qbr.table.due"),
-            t("qbr.table.status"),
-        ]
-        return _table(headers, rows, [False] * 4, fmt)
+        columns = ("item", "owner", "due", "status")
+        return _table(fmt, columns, rows)
 
     def actions(self) -> Slide:
         f, fmt, t = self.f, self.fmt, self.fmt.t
@@ -395,8 +373,8 @@ class _Slides:
                 [fmt.date(r.date), fmt.value("activity", r.type)]
                 for r in f.next_activities.itertuples()
             ]
-            headers = [t("qbr.table.date"), t("qbr.table.activity")]
-            tables.append(_table(headers, rows, [False, False], fmt))
+            columns = ("date", "activity")
+            tables.append(_table(fmt, columns, rows))
         title = t("qbr.slide.next", quarter=quarter_text(fmt, f.next_quarter))
         return Slide("next", title, kpis=kpis, tables=tuple(tables), notes=tuple(notes))
 
@@ -419,13 +397,13 @@ class _Slides:
             Kpi(t("qbr.kpi.rank"), rank),
             Kpi(t("qbr.kpi.tier"), tier),
         )
+        titles = catalog(fmt.locale)  # a code the catalog does not know is shown as it is
         rows = [
-            [t(f"flag.title.{r.code}") if _has(fmt, f"flag.title.{r.code}") else str(r.code),
-             fmt.value("severity", r.severity)]
+            [titles.get(f"flag.title.{r.code}", str(r.code)), fmt.value("severity", r.severity)]
             for r in internal.flags.itertuples()
-        ]  # fmt: skip
-        headers = [t("qbr.table.flag"), t("qbr.table.risk_level")]
-        tables = (_table(headers, rows, [False, False], fmt),) if rows else ()
+        ]
+        columns = ("flag", "risk_level")
+        tables = (_table(fmt, columns, rows),) if rows else ()
         notes = [t("qbr.note.internal")] + ([] if rows else [t("qbr.note.no_flags")])
         return Slide(
             "internal",
@@ -435,18 +413,6 @@ class _Slides:
             notes=tuple(notes),
             internal=True,
         )
-
-
-def _has(fmt: Formatter, key: str) -> bool:
-    from kamreport.i18n import catalog
-
-    return key in catalog(fmt.locale)
-
-
-def _growth(current: float | None, prior: float | None) -> float | None:
-    from kamreport.analytics.sales import growth
-
-    return growth(current, prior)
 
 
 def qbr_view(

@@ -12,8 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from kamreport.analytics.visit import TalkingPoint, VisitCard
 from kamreport.views.display import Display, missing
 
@@ -74,25 +72,31 @@ def shorten(text: object, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + ELLIPSIS
 
 
+def _joined(*parts: str) -> str:
+    """The non-empty ``parts`` joined by a middle dot."""
+    return " · ".join(p for p in parts if p)
+
+
 def _more(display: Display, total: int, shown: int) -> str:
     return display.t("visit.more", n=display.number(total - shown)) if total > shown else ""
 
 
 def _block(
-    display: Display, key: str, frame: pd.DataFrame, items: list[Item], empty: str, title: str
+    display: Display, card: VisitCard, key: str, table: str, items: list[Item], title: str
 ) -> Block:
+    """The block ``key`` of ``items`` (one per row of the card's list read from ``table``);
+    when empty, it says there were none, or that the data has no such table."""
     shown = items[: LIMITS[key]]
+    empty = ""
+    if not items:
+        empty = display.t(f"visit.{key}.none" if table in card.has else "visit.no_table")
     return Block(
         key=key,
         title=title,
         items=tuple(shown),
-        more=_more(display, len(frame), len(shown)),
-        empty="" if items else empty,
+        more=_more(display, len(items), len(shown)),
+        empty=empty,
     )
-
-
-def _no_data(display: Display, card: VisitCard, table: str, nothing: str) -> str:
-    return display.t(f"visit.{nothing}") if table in card.has else display.t("visit.no_table")
 
 
 def _point(display: Display, point: TalkingPoint) -> Item:
@@ -135,14 +139,7 @@ def visit_card_view(
     visits = [
         Item(
             text=f"{d.date(r.date)} · {d.fmt.value('activity', r.type)}",
-            detail=" · ".join(
-                x
-                for x in (
-                    _who(d, r),
-                    "" if missing(r.role) else d.fmt.value("role", r.role),
-                )
-                if x
-            ),
+            detail=_joined(_who(d, r), "" if missing(r.role) else d.fmt.value("role", r.role)),
             note=shorten(r.notes, TEXT_LIMITS["notes"]),
         )
         for r in card.visits.itertuples()
@@ -150,16 +147,12 @@ def visit_card_view(
     actions = [
         Item(
             text=shorten(r.title, TEXT_LIMITS["title"]),
-            detail=" · ".join(
-                x
-                for x in (
-                    t(
-                        "visit.actions.overdue" if r.overdue else "visit.actions.due",
-                        date=d.date(r.due_date) if not missing(r.due_date) else d.na,
-                    ),
-                    shorten(r.owner, TEXT_LIMITS["name"]),
-                )
-                if x
+            detail=_joined(
+                t(
+                    "visit.actions.overdue" if r.overdue else "visit.actions.due",
+                    date=d.date(r.due_date) if not missing(r.due_date) else d.na,
+                ),
+                shorten(r.owner, TEXT_LIMITS["name"]),
             ),
             tone="alert" if r.overdue else "",
         )
@@ -190,19 +183,14 @@ def visit_card_view(
     def person(r: Any, *, met: bool) -> Item:
         role = r.role
         title = r.title
-        detail = " · ".join(
-            x
-            for x in (
-                "" if missing(role) else d.fmt.value("role", role),
-                shorten(title, TEXT_LIMITS["name"]),
-            )
-            if x
+        detail = _joined(
+            "" if missing(role) else d.fmt.value("role", role),
+            shorten(title, TEXT_LIMITS["name"]),
+            _days(d, r.days_since),
         )
-        since = r.days_since
-        when = _days(d, since)
         return Item(
             text=_who(d, r),
-            detail=f"{detail} · {when}" if detail else when,
+            detail=detail,
             tone="alert" if not met and role == "decision_maker" else "",
         )
 
@@ -213,52 +201,31 @@ def visit_card_view(
     )
     days = {"days": d.number(card.contact_days)}
     blocks = (
+        _block(d, card, "visits", "activities", visits, t("visit.visits.title")),
+        _block(d, card, "actions", "account_plans", actions, t("visit.actions.title")),
+        _block(d, card, "invoices", "invoices", invoices, invoice_title),
         _block(
             d,
-            "visits",
-            card.visits,
-            visits,
-            _no_data(d, card, "activities", "visits.none"),
-            t("visit.visits.title"),
-        ),
-        _block(
-            d,
-            "actions",
-            card.actions,
-            actions,
-            _no_data(d, card, "account_plans", "actions.none"),
-            t("visit.actions.title"),
-        ),
-        _block(
-            d,
-            "invoices",
-            card.overdue_invoices,
-            invoices,
-            _no_data(d, card, "invoices", "invoices.none"),
-            invoice_title,
-        ),
-        _block(
-            d,
+            card,
             "complaints",
-            card.complaints,
+            "complaints",
             complaints,
-            _no_data(d, card, "complaints", "complaints.none"),
             t("visit.complaints.title", days=d.number(card.complaint_days)),
         ),
         _block(
             d,
+            card,
             "met",
-            card.met,
+            "contacts",
             [person(r, met=True) for r in card.met.itertuples()],
-            _no_data(d, card, "contacts", "met.none"),
             t("visit.met.title", **days),
         ),
         _block(
             d,
+            card,
             "not_met",
-            card.not_met,
+            "contacts",
             [person(r, met=False) for r in card.not_met.itertuples()],
-            _no_data(d, card, "contacts", "not_met.none"),
             t("visit.not_met.title", **days),
         ),
     )
