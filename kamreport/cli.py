@@ -10,9 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from kamreport import __version__
 from kamreport.errors import KamReportError
-from kamreport.params import merge, parse_overrides
 
 if TYPE_CHECKING:
     from kamreport.mail.run import EmailRun
@@ -36,6 +34,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     """Command-line values as a nested overrides dict (they win over the params file)."""
+    from kamreport.params import merge, parse_overrides
+
     pairs = list(args.set)
     for flag, key in (
         ("as_of", "report.as_of"),
@@ -50,9 +50,19 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     return merge({}, parse_overrides(pairs))
 
 
+class _Version(argparse.Action):
+    """``--version``, which looks the version up only when asked (see kamreport.__version__)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        import kamreport
+
+        print(f"kamreport {kamreport.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kamreport", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"kamreport {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
     report = sub.add_parser("report", help="render one customer's account review")
@@ -217,7 +227,7 @@ def _print_pdfs(files: Sequence[Path]) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from kamreport.kernel import start_kernel
 
-    start_kernel()  # first: it boots while the rest of the command is imported and set up
+    start_kernel()  # adopts the kernel launched first, before the rest is imported
     from kamreport.runner import run_customer_report
 
     result = run_customer_report(
@@ -528,11 +538,18 @@ COMMANDS = {
     "plans-import": cmd_plans_import,
 }
 
+# Commands that always run a notebook: they launch its kernel before anything else.
+NOTEBOOK_COMMANDS = frozenset({"report", "portfolio", "targets"})
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     from kamreport import interruption
 
     args = build_parser().parse_args(argv)
+    if args.command in NOTEBOOK_COMMANDS:
+        from kamreport import kernel_launch
+
+        kernel_launch.launch_early()  # boots while the command imports and reads its data
     interruption.install()  # SIGINT and SIGTERM unwind the run (kamreport.interruption)
     try:
         return COMMANDS[args.command](args)
@@ -547,14 +564,21 @@ def _interrupted(exc: KeyboardInterrupt) -> int:
     """Stop the kernel and say, in one line, that nothing was replaced; 128 + the signal."""
     from kamreport.interruption import exit_status
 
-    if "kamreport.kernel" in sys.modules:  # a command that started no kernel skips this
-        sys.modules["kamreport.kernel"].shutdown_kernel()
+    _end_kernels()
     name, code = exit_status(exc)
     print(
         f"Interrupted by {name}: stopped; unfinished files removed, no report left half-written.",
         file=sys.stderr,
     )
     return code
+
+
+def _end_kernels() -> None:
+    """End this process's kernel, and one launched early that nothing adopted."""
+    if "kamreport.kernel" in sys.modules:  # a command that started no kernel skips this
+        sys.modules["kamreport.kernel"].shutdown_kernel()
+    if "kamreport.kernel_launch" in sys.modules:
+        sys.modules["kamreport.kernel_launch"].discard_early()
 
 
 def run() -> NoReturn:
@@ -580,8 +604,7 @@ def _leave(status: int) -> NoReturn:
     """
     import logging
 
-    if "kamreport.kernel" in sys.modules:
-        sys.modules["kamreport.kernel"].shutdown_kernel()
+    _end_kernels()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):

@@ -2,9 +2,10 @@
 
 The papermill engine of :mod:`kamreport.engine` hands papermill's own notebook
 client the process's running kernel instead of starting a new one, so a report
-pays for neither the kernel start nor the imports. The kernel is started as early as
-possible (:func:`start_kernel`, without waiting), so it boots and imports the
-report code while the command loads its data. Before each report the kernel's
+pays for neither the kernel start nor the imports. The kernel process is started as
+early as possible (by :mod:`kamreport.kernel_launch`, without waiting; the command
+launches it before importing anything else), so it boots and imports the report code
+while the command loads its data. Before each report the kernel's
 namespace is reset (``%reset -f``: every variable and the output history go,
 matplotlib figures are closed), so nothing of one run is visible to the next;
 imported modules stay, which is what makes the kernel warm.
@@ -24,18 +25,15 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import signal
-import subprocess
-import sys
-import threading
 import time
-from collections.abc import Callable
+import uuid
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from jupyter_core.utils import run_sync
 
+from kamreport import kernel_launch
 from kamreport.errors import KamReportError
-from kamreport.paths import prefer_own_kernel
 
 # What %reset -f does, without its full garbage collection (a tenth of a second or more
 # on a heap holding the run's data): every name the notebook made, the output history and
@@ -63,36 +61,6 @@ _reset()  # which removes itself and _sys with every other name
 WARM_UP = "import kamreport.reports.customer, kamreport.context, kamreport.provenance"
 
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def dies_with_parent() -> Callable[[], None] | None:
-    """A ``preexec_fn`` that makes the kernel end when this process ends (Linux), or None.
-
-    The death signal follows the thread that started the kernel, so it is only set
-    from the main thread (a Dask worker's task thread may end before its process).
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    try:
-        import ctypes
-
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    parent = os.getpid()
-    death_signal = int(signal.SIGTERM)
-
-    def preexec() -> None:
-        prctl(PR_SET_PDEATHSIG, death_signal)
-        if os.getppid() != parent:  # the parent died before the call: end now
-            os._exit(1)
-
-    return preexec
-
-
 class WarmKernel:
     """A python3 kernel with its client, started once and reset between uses.
 
@@ -100,18 +68,10 @@ class WarmKernel:
     the report code; :meth:`ready` waits for both.
     """
 
-    def __init__(self, kernel_name: str = "python3", cwd: str | None = None) -> None:
-        prefer_own_kernel()
-        self.km = AsyncKernelManager(kernel_name=kernel_name)
-        # The kernel's own log lines would break the progress bar: they go nowhere.
-        preexec = dies_with_parent()
-        run_sync(self.km.start_kernel)(
-            cwd=cwd or os.getcwd(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-            **({"preexec_fn": preexec} if preexec else {}),
-        )
+    def __init__(self, launched: kernel_launch.Launched | None = None) -> None:
+        launched = launched or kernel_launch.launch()
+        self.launched = launched
+        self.km = adopt(launched)
         self.kc = self.km.client()
         self.kc.start_channels()
         self._warm_up = self.kc.execute(WARM_UP, silent=True, store_history=False)
@@ -128,6 +88,7 @@ class WarmKernel:
             reply = run_sync(self.kc.get_shell_msg)(timeout=max(deadline - time.monotonic(), 1))
             if reply.get("parent_header", {}).get("msg_id") == self._warm_up:
                 break
+        self.launched.remove_connection_file()  # read by the kernel that answered
         if reply["content"].get("status") != "ok":
             content = reply["content"]
             raise KamReportError(
@@ -194,15 +155,25 @@ class WarmKernel:
 
     def kill(self) -> None:
         """End the kernel process outright (when a clean shutdown failed)."""
-        process = getattr(self.km.provisioner, "process", None)
-        try:
-            if process is not None and process.poll() is None:
-                process.kill()
-                process.wait(5)
-        except Exception:  # already gone
-            pass
+        self.launched.discard()
         with contextlib.suppress(Exception):  # the connection file is already gone
             run_sync(self.km.cleanup_resources)()
+
+
+def adopt(launched: kernel_launch.Launched) -> AsyncKernelManager:
+    """A kernel manager for a process :mod:`kamreport.kernel_launch` started: it talks
+    to it, tells whether it is alive and cleans up after it as if it had started it."""
+    km = AsyncKernelManager(kernel_name="python3", connection_file=str(launched.connection_file))
+    km.load_connection_file()
+    km.kernel_id = str(uuid.uuid4())
+    provisioner = LocalProvisioner(kernel_id=km.kernel_id, kernel_spec=None, parent=km)
+    provisioner.process = launched.process
+    provisioner.pid = launched.process.pid
+    provisioner.pgid = launched.process.pid  # started in a session of its own
+    provisioner.ip = km.ip
+    km.provisioner = provisioner
+    km._connect_control_socket()  # what starting a kernel does last
+    return km
 
 
 _kernel: WarmKernel | None = None
@@ -215,7 +186,7 @@ def start_kernel() -> WarmKernel:
         _kernel.shutdown()
         _kernel = None
     if _kernel is None:
-        _kernel = WarmKernel()
+        _kernel = WarmKernel(kernel_launch.take())
         atexit.register(shutdown_kernel)
         try:  # worker processes of multiprocessing skip atexit; their finalizers run
             from multiprocessing import util

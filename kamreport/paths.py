@@ -9,7 +9,6 @@ the wheel is built from the repository's ``notebooks/``, ``templates/`` and
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -35,16 +34,3 @@ def source_path(source: str, base: Path) -> Path:
     """A file data source (``data.source``) as a path: ``~`` expanded, relative to ``base``."""
     path = Path(source.strip()).expanduser()
     return path if path.is_absolute() else base / path
-
-
-def prefer_own_kernel() -> None:
-    """Make Jupyter find the kernel of the Python running kamreport first.
-
-    A ``python3`` kernel spec in the user's own Jupyter folder (for another Python
-    without kamreport) would otherwise win over the one installed in this
-    environment; ``JUPYTER_PATH`` is searched before the user folder.
-    """
-    own = str(Path(sys.prefix) / "share" / "jupyter")
-    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
-    if own not in paths:
-        os.environ["JUPYTER_PATH"] = os.pathsep.join([own, *paths])
