@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
+if TYPE_CHECKING:  # imported where used: reading files never loads SQLAlchemy (0.4 s)
+    import sqlalchemy as sa
 
 # Data-model tables whose rows are dated events no analysis reads past the as-of date.
 DATED_TABLES: Mapping[str, str] = {"order_lines": "order_date"}
@@ -64,6 +66,8 @@ def scoped_select(
     until: dt.date | None,
 ) -> sa.Select:
     """``SELECT <mapped columns> FROM source WHERE <scope>`` for data-model table ``table``."""
+    import sqlalchemy as sa
+
     select = sa.select(*[source.c[c.name].label(c.model) for c in columns])
     by_model = {c.model: c for c in columns}
     date_column = by_model.get(DATED_TABLES.get(table, ""))
@@ -82,8 +86,12 @@ def scoped_select(
 
 def is_date_type(column_type: sa.types.TypeEngine) -> bool:
     """True for DATE, TIMESTAMP and DATETIME columns as reflected by SQLAlchemy."""
+    import sqlalchemy as sa
+
     return isinstance(column_type, (sa.Date, sa.DateTime))
 
 
 def is_text_type(column_type: sa.types.TypeEngine) -> bool:
+    import sqlalchemy as sa
+
     return isinstance(column_type, sa.String)
