@@ -10,7 +10,6 @@ from __future__ import annotations
 import yaml
 from yaml.constructor import ConstructorError
 
-
 # libyaml's parser where PyYAML was built with it (the wheels are): the message catalogs
 # parse in a tenth of the time of the pure-Python parser, the same documents.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
