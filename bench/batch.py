@@ -8,6 +8,9 @@ Usage: ``.venv/bin/python bench/batch.py [--accounts 50] [--jobs N] [--data data
    naive loop on the first ``--cold-accounts`` of them: the same commands with the
    run cache removed before each, so every report loads, validates and computes
    the portfolio figures again (the loop before the run cache existed);
+   with ``--baseline CHECKOUT``, also the naive loop of another revision's code (a
+   checkout with its own ``.venv``) on those accounts, e.g. the code before the run
+   context: ``git worktree add ../kam-baseline dd73346 && make -C ../kam-baseline venv``;
 2. batch: ``kamreport reports`` for the same accounts (``--jobs`` workers with
    warm kernels), as a command;
 3. floor: the same reports rendered directly in one Python process, without
@@ -49,15 +52,22 @@ def account_ids(data: Path, n: int) -> list[str]:
     return [str(a) for a in load_dataset(params.data).accounts["account_id"].head(n)]
 
 
-def naive(ids: list[str], data: Path, out: Path, *, cold: bool = False) -> float:
+def naive(
+    ids: list[str], data: Path, out: Path, *, cold: bool = False, checkout: Path = ROOT
+) -> float:
+    """One ``kamreport report`` command per account, run by ``checkout``'s own code and
+    virtual environment (this one's by default)."""
+    python = sys.executable if checkout == ROOT else str(checkout / ".venv" / "bin" / "python")
     started = time.perf_counter()
     for i, account_id in enumerate(ids, 1):
         if cold:
             shutil.rmtree(out / ".cache", ignore_errors=True)
-        command = [sys.executable, "-m", "kamreport.cli", "report", "--customer", account_id,
+        command = [python, "-m", "kamreport.cli", "report", "--customer", account_id,
                    "--source", str(data), "--output-dir", str(out)]  # fmt: skip
-        subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(command, check=True, capture_output=True, cwd=checkout)
         name = "naive cold" if cold else "naive"
+        if checkout != ROOT:
+            name = f"naive, {checkout.name}"
         elapsed = time.perf_counter() - started
         print(f"  {name} {i}/{len(ids)} ({elapsed:.0f} s)", file=sys.stderr)
     return time.perf_counter() - started
@@ -108,6 +118,13 @@ def main() -> int:
     parser.add_argument("--cold-accounts", type=int, default=10)
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "sample")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also time the naive loop of another checkout (with its own .venv, from "
+        "`make venv` there) on the first --cold-accounts accounts",
+    )
     args = parser.parse_args()
     data = args.data.resolve()
     if not (data / "accounts.csv").exists():
@@ -129,13 +146,22 @@ def main() -> int:
         t_naive = naive(ids, data, work / "naive")
         cold_ids = ids[: args.cold_accounts]
         t_cold = naive(cold_ids, data, work / "naive-cold", cold=True)
+        t_base = None
+        if args.baseline:
+            baseline = args.baseline.resolve()
+            t_base = naive(cold_ids, data, work / "naive-baseline", checkout=baseline)
     rates = {"naive": n / t_naive, "batch": n / t_batch, "floor": n / t_floor}
     cold_rate = len(cold_ids) / t_cold
+    base_rate = len(cold_ids) / t_base if t_base else None
     for name, seconds in (("naive", t_naive), ("batch", t_batch), ("floor", t_floor)):
         print(f"{name:>6}: {seconds:7.1f} s for {n} reports = {rates[name]:.3f} reports/s")
     print(f"naive cold: {t_cold:7.1f} s for {len(cold_ids)} reports = {cold_rate:.3f} reports/s")
     print(f"batch / naive: {rates['batch'] / rates['naive']:.1f}x faster (goal ≥ 20x)")
     print(f"batch / naive cold: {rates['batch'] / cold_rate:.1f}x faster")
+    if base_rate:
+        print(f"naive, {args.baseline.name}: {t_base:7.1f} s for {len(cold_ids)} reports "
+              f"= {base_rate:.3f} reports/s")  # fmt: skip
+        print(f"batch / naive, {args.baseline.name}: {rates['batch'] / base_rate:.1f}x faster")
     print(f"floor / batch: {rates['floor'] / rates['batch']:.2f}x")
     print(f"batch CPU per account: {cpu_per_account:.2f} s (goal ≤ 0.5 s)")
     print(
@@ -147,6 +173,7 @@ def main() -> int:
                 "batch_per_s": round(rates["batch"], 4),
                 "floor_per_s": round(rates["floor"], 4),
                 "batch_cpu_per_account_s": round(cpu_per_account, 3),
+                **({"baseline_naive_per_s": round(base_rate, 4)} if base_rate else {}),
             }
         )
     )
