@@ -82,21 +82,48 @@ def _quarter_index(window: Window) -> pd.PeriodIndex:
 
 def trailing_breadth(lines: pd.DataFrame, ends: list[pd.Timestamp], months: int) -> pd.DataFrame:
     """Discount depth, products and categories bought over the ``months`` months up to
-    each of ``ends`` (lines carry ``category``); one row per end."""
+    each of ``ends`` (lines carry ``category``); one row per end.
+
+    The columns are read once and each window is a mask over them: the same sums and
+    counts as :func:`discount_depth` and ``nunique`` on each window's lines.
+    """
+    dates = lines["order_date"].to_numpy()
+    net = lines["net_amount"].to_numpy(dtype=float)
+    listed = lines["list_amount"].to_numpy(dtype=float) if "list_amount" in lines else None
+    product = pd.factorize(lines["product_id"])[0]  # -1: missing, not counted
+    category = pd.factorize(lines["category"])[0]
     rows = []
     for end in ends:
-        inside = lines.loc[last_months(end, months).mask(lines["order_date"])]
-        bought = inside.loc[inside["net_amount"] > 0]
+        window = last_months(end, months)
+        inside = (dates > window.start.to_datetime64()) & (dates <= window.end.to_datetime64())
+        bought = inside & (net > 0)
         rows.append(
             {
-                "discount_depth": discount_depth(inside),
-                "products": int(bought["product_id"].nunique()),
-                "categories": int(bought["category"].nunique()),
+                "discount_depth": _depth(net, listed, inside),
+                "products": _distinct(product, bought),
+                "categories": _distinct(category, bought),
             }
         )
     out = pd.DataFrame(rows, columns=["discount_depth", "products", "categories"])
     out["discount_depth"] = out["discount_depth"].astype(float)
     return out
+
+
+def _depth(net: np.ndarray, listed: np.ndarray | None, inside: np.ndarray) -> float | None:
+    """:func:`discount_depth` of the lines ``inside`` marks, on the columns' arrays."""
+    if listed is None:
+        return None
+    priced = inside & (listed > 0)
+    total = float(listed[priced].sum())
+    if total <= 0:
+        return None
+    return 1 - float(np.nansum(net[priced])) / total
+
+
+def _distinct(codes: np.ndarray, keep: np.ndarray) -> int:
+    """Distinct values among the kept rows (missing ones not counted), as ``nunique``."""
+    kept = codes[keep]
+    return int(np.unique(kept[kept >= 0]).size)
 
 
 def quarterly_profitability(
