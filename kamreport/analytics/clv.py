@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.coverage import covers, data_start
-from kamreport.analytics.membership import factorized
+from kamreport.analytics.daily import daily_net
 from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm
 from kamreport.errors import KamReportError
 
@@ -373,49 +373,6 @@ def discounted_clv(
 
 
 # --- From order lines -----------------------------------------------------------------
-
-
-def daily_net(order_lines: pd.DataFrame, as_of) -> pd.DataFrame:
-    """Net amount per account and order date, from the lines dated ≤ as_of.
-
-    Columns account_id, order_date, net_amount; sorted by account and date. Grouped
-    with integer keys and ``np.bincount`` so ten million lines stay quick.
-    """
-    end = as_timestamp(as_of)
-    keep = (order_lines["order_date"] <= end).to_numpy()
-    columns = ["account_id", "order_date", "net_amount"]
-    if not keep.any():
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-            columns, ("object", "datetime64[ns]", "float"), strict=True)})  # fmt: skip
-    codes, uniques = factorized(order_lines["account_id"])  # encoded once per run
-    keep = keep & (codes >= 0)  # a line without an account belongs to no account's days
-    order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    accounts = np.asarray(uniques, dtype=object)[order]
-    codes = rank[codes[keep]]  # accounts in sorted order, as factorize(sort=True) numbers them
-    days = order_lines["order_date"].to_numpy()[keep].astype("datetime64[D]").astype(np.int64)
-    first_day = days.min()
-    span = int(days.max() - first_day) + 1
-    key = codes * span + (days - first_day)
-    net = order_lines["net_amount"].to_numpy(float)[keep]
-    if len(accounts) * span <= max(4 * len(key), 1_000_000):
-        # every (account, day) has a slot: sums in row order, as over factorised keys
-        lines_per_key = np.bincount(key, minlength=len(accounts) * span)
-        unique_keys = np.flatnonzero(lines_per_key)
-        net = np.bincount(key, weights=net, minlength=len(accounts) * span)[unique_keys]
-    else:
-        inverse, unique_keys = pd.factorize(key, sort=True)
-        net = np.bincount(inverse, weights=net)
-    return pd.DataFrame(
-        {
-            "account_id": accounts[unique_keys // span],
-            "order_date": (unique_keys % span + first_day)
-            .astype("datetime64[D]")
-            .astype("datetime64[ns]"),
-            "net_amount": net,
-        }
-    )
 
 
 def _rfm_from_daily(daily: pd.DataFrame, end: pd.Timestamp, period: str) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.coverage import covers
+from kamreport.analytics.daily import DailySums, daily_sums
 from kamreport.analytics.membership import by_position, is_in, positions
 from kamreport.analytics.periods import (
     as_timestamp,
@@ -90,25 +91,15 @@ def _frame(code: str, mask: pd.Series, value, threshold, baseline, high: pd.Seri
     )
 
 
-def _order_days(lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> pd.DataFrame:
-    """Order days up to ``end``: dates whose lines of the account sum to a positive net
-    amount (credit notes alone are no order). Columns account (the account's position in
-    ``accounts``: grouped on integers, not text) and order_date."""
-    by = positions(lines["account_id"], accounts)
-    keep = ((lines["order_date"] <= end).to_numpy()) & (by >= 0)
-    # one integer per (account, day): one key to group on instead of text and a date
-    day = lines["order_date"].to_numpy()[keep].astype("datetime64[D]").astype(np.int64)
-    first = int(day.min()) if len(day) else 0
-    span = int(day.max()) - first + 1 if len(day) else 1
-    key = by[keep].astype(np.int64) * span + (day - first)
-    sums = lines["net_amount"].loc[keep].groupby(key).sum()
-    key = sums.loc[sums.to_numpy() > 0].index.to_numpy()
-    return pd.DataFrame(
-        {
-            "account": key // span,
-            "order_date": (key % span + first).astype("datetime64[D]").astype("datetime64[ns]"),
-        }
-    )
+def _order_days(daily: DailySums, accounts: pd.Index) -> pd.DataFrame:
+    """The order days of :mod:`kamreport.analytics.daily` (dates whose lines of the account
+    sum to a positive net amount: credit notes alone are no order), as columns account
+    (the account's position in ``accounts``: grouped on integers, not text) and
+    order_date."""
+    days = daily.order_days()
+    account = accounts.get_indexer(pd.Index(daily.accounts, dtype=object))[days.account]
+    known = account >= 0
+    return pd.DataFrame({"account": account[known], "order_date": days.day[known]})
 
 
 def _order_gap(
@@ -358,6 +349,7 @@ def risk_flags(
     as_of: dt.date | pd.Timestamp,
     risk: RiskParams,
     values: pd.DataFrame | None = None,
+    daily: DailySums | None = None,
 ) -> pd.DataFrame:
     """All risk flags of all accounts as of ``as_of``: columns :data:`COLUMNS`.
 
@@ -368,6 +360,7 @@ def risk_flags(
     rule, REVENUE_DECLINE) are not evaluated for accounts with fewer than
     ``risk.min_orders_for_interval`` order days. Only data
     dated ≤ as_of is used, so the flags can be computed for any past date.
+    ``daily`` is ``daily_sums(dataset.order_lines, as_of)`` when the caller has it.
     """
     end = as_timestamp(as_of)
     accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
@@ -376,7 +369,7 @@ def risk_flags(
     lines = dataset.order_lines
     first_day = first_date_up_to(lines["order_date"], end)  # where the data starts
     done = _done(dataset, end)
-    days = _order_days(lines, end, accounts)
+    days = _order_days(daily if daily is not None else daily_sums(lines, end), accounts)
     counts = by_position(days.groupby("account").size(), accounts).reindex(accounts, fill_value=0)
     regular = counts >= risk.min_orders_for_interval  # enough order days for a usual rhythm
     parts = [

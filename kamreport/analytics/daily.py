@@ -1,0 +1,88 @@
+"""An account's order days: its net amount per account and date.
+
+One summation of the order lines per account and day serves every figure that
+counts order days or orders by day: the lifetime-value models and their
+back-test (``clv``), and the risk flags that read the usual order interval
+(``risk``), so P(alive) and ORDER_GAP see the same order days. A day whose lines
+sum to a positive net amount is an order day; credit notes alone are none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kamreport.analytics.membership import factorized
+from kamreport.analytics.periods import as_timestamp
+
+
+@dataclass(frozen=True)
+class DailySums:
+    """Net amount per account and date of the lines dated ≤ an as-of date, as arrays
+    sorted by account id, then date: ``accounts`` holds the distinct ids in order,
+    ``account`` each row's position among them."""
+
+    accounts: np.ndarray  # object: the account ids, sorted
+    account: np.ndarray  # int64: each row's position in ``accounts``
+    day: np.ndarray  # datetime64[ns], midnight
+    net: np.ndarray  # float: the day's net amount
+
+    def frame(self) -> pd.DataFrame:
+        """Columns account_id, order_date, net_amount (see :func:`daily_net`)."""
+        return pd.DataFrame(
+            {
+                "account_id": self.accounts[self.account],
+                "order_date": self.day,
+                "net_amount": self.net,
+            }
+        )
+
+    def order_days(self) -> DailySums:
+        """The rows with a positive net amount: the order days."""
+        positive = self.net > 0
+        return DailySums(
+            self.accounts, self.account[positive], self.day[positive], self.net[positive]
+        )
+
+
+def daily_sums(order_lines: pd.DataFrame, as_of) -> DailySums:
+    """Net amount per account and order date, from the lines dated ≤ as_of (lines without
+    an account belong to no account's days). Grouped with integer keys and
+    ``np.bincount`` so ten million lines stay quick; the sums add each day's lines in
+    row order."""
+    end = as_timestamp(as_of)
+    keep = (order_lines["order_date"] <= end).to_numpy()
+    codes, uniques = factorized(order_lines["account_id"])  # encoded once per run
+    keep = keep & (codes >= 0)
+    if not keep.any():
+        no_day = np.array([], dtype="datetime64[ns]")
+        none = np.array([], dtype=object)
+        return DailySums(none, np.array([], dtype=np.int64), no_day, np.array([], dtype=float))
+    order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    accounts = np.asarray(uniques, dtype=object)[order]
+    codes = rank[codes[keep]]  # accounts in sorted order, as factorize(sort=True) numbers them
+    days = order_lines["order_date"].to_numpy()[keep].astype("datetime64[D]").astype(np.int64)
+    first_day = days.min()
+    span = int(days.max() - first_day) + 1
+    key = codes * span + (days - first_day)
+    net = order_lines["net_amount"].to_numpy(float)[keep]
+    if len(accounts) * span <= max(4 * len(key), 1_000_000):
+        # every (account, day) has a slot: sums in row order, as over factorised keys
+        lines_per_key = np.bincount(key, minlength=len(accounts) * span)
+        unique_keys = np.flatnonzero(lines_per_key)
+        net = np.bincount(key, weights=net, minlength=len(accounts) * span)[unique_keys]
+    else:
+        inverse, unique_keys = pd.factorize(key, sort=True)
+        net = np.bincount(inverse, weights=net)
+    day = (unique_keys % span + first_day).astype("datetime64[D]").astype("datetime64[ns]")
+    return DailySums(accounts, unique_keys // span, day, net)
+
+
+def daily_net(order_lines: pd.DataFrame, as_of) -> pd.DataFrame:
+    """:func:`daily_sums` as a frame: columns account_id, order_date, net_amount; sorted
+    by account and date."""
+    return daily_sums(order_lines, as_of).frame()
