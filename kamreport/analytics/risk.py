@@ -11,6 +11,7 @@ threshold itself (or, for LOW_P_ALIVE, below half the threshold).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from kamreport.analytics.coverage import covers
 from kamreport.analytics.daily import DailySums, daily_sums
 from kamreport.analytics.membership import by_position, is_in, positions
 from kamreport.analytics.periods import (
+    Window,
     as_timestamp,
     first_date_up_to,
     ltm,
@@ -254,36 +256,24 @@ def _senior_visit(done: pd.DataFrame | None, end: pd.Timestamp, p: RiskParams, a
     return _frame("NO_SENIOR_VISIT", mask, since, limit_days, None, high)
 
 
-def _discount(
-    lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index,
-    first_day: pd.Timestamp,
-):  # fmt: skip
+def _discount(recent: RecentFigures | None, p: RiskParams):
     """Discount depth of the recent months against the same months a year earlier, as the
     account review shows it (analytics.profitability.discount_depth_by_account)."""
-    if "list_amount" not in lines:
+    if recent is None or not recent.priced:
         return None
-    now, before = recent_and_year_earlier(end, p.discount_window_months)
-    if not covers(first_day, before):
-        return None  # no year-earlier months to compare with
-    cur = discount_depth_by_account(lines, now, accounts)
-    pri = discount_depth_by_account(lines, before, accounts)
+    cur, pri = recent.discount_now, recent.discount_before
     rise = cur - pri
     mask = rise >= p.discount_rise
     high = rise >= 2 * p.discount_rise
     return _frame("DISCOUNT_PRESSURE", mask, cur, p.discount_rise, pri, high)
 
 
-def _breadth(
-    lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index,
-    first_day: pd.Timestamp,
-):  # fmt: skip
+def _breadth(recent: RecentFigures | None, p: RiskParams):
     """Products bought in the recent months against the same months a year earlier, as
     the account review counts them (analytics.profitability.products_by_account)."""
-    now, before = recent_and_year_earlier(end, p.discount_window_months)
-    if not covers(first_day, before):
-        return None  # no year-earlier months to compare with
-    cur = products_by_account(lines, now, accounts)
-    pri = products_by_account(lines, before, accounts)
+    if recent is None:
+        return None
+    cur, pri = recent.products_now, recent.products_before
     # accounts that stopped buying altogether are ORDER_GAP's business, not this one's
     mask = (cur > 0) & (pri > 0) & (cur <= pri * (1 - p.breadth_drop))
     high = cur <= pri * (1 - 2 * p.breadth_drop)
@@ -292,22 +282,69 @@ def _breadth(
 
 
 def _price_buying(
-    dataset: Dataset, done: pd.DataFrame | None, lines: pd.DataFrame, end: pd.Timestamp,
-    p: RiskParams, accounts: pd.Index, first_day: pd.Timestamp,
+    dataset: Dataset, done: pd.DataFrame | None, recent: RecentFigures | None,
+    p: RiskParams, accounts: pd.Index,
 ):  # fmt: skip
     """At least ``price_buying_min_signs`` of the three signs of price buying
     (analytics.price_buying) in the recent months against the same months a year earlier;
     value: signs seen, threshold: signs needed, baseline: signs known. High when all three
     are seen."""
-    now, before = recent_and_year_earlier(end, p.discount_window_months)
-    if not covers(first_day, before):
-        return None  # no year-earlier months to compare with
+    if recent is None:
+        return None
     held = meetings(done, dataset.get("contacts"))
-    signs = price_buying_signs(lines, held, now, before, accounts, p)
+    signs = price_buying_signs(
+        recent.lines, held, recent.now, recent.before, accounts, p, figures=recent.figures()
+    )
     mask = signs["signs"] >= p.price_buying_min_signs
     high = signs["signs"] >= 3
     return _frame(
         "PRICE_BUYING", mask, signs["signs"], p.price_buying_min_signs, signs["known"], high
+    )
+
+
+@dataclass(frozen=True)
+class RecentFigures:
+    """Discount depth and products bought per account over the recent months and the
+    same months a year earlier: computed once for DISCOUNT_PRESSURE, NARROWING_BREADTH
+    and PRICE_BUYING, which compare the same windows."""
+
+    lines: pd.DataFrame
+    now: Window
+    before: Window
+    priced: bool  # the lines carry list amounts (discount depth is known)
+    discount_now: pd.Series
+    discount_before: pd.Series
+    products_now: pd.Series
+    products_before: pd.Series
+
+    def figures(self) -> dict[str, pd.Series]:
+        """The four series as :func:`price_buying_signs` takes them."""
+        return {
+            "discount_now": self.discount_now,
+            "discount_before": self.discount_before,
+            "products_now": self.products_now,
+            "products_before": self.products_before,
+        }
+
+
+def recent_figures(
+    lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index,
+    first_day: pd.Timestamp,
+) -> RecentFigures | None:  # fmt: skip
+    """:class:`RecentFigures`, or None when the data does not reach back to the
+    year-earlier months (nothing to compare with)."""
+    now, before = recent_and_year_earlier(end, p.discount_window_months)
+    if not covers(first_day, before):
+        return None
+    return RecentFigures(
+        lines=lines,
+        now=now,
+        before=before,
+        priced="list_amount" in lines,
+        discount_now=discount_depth_by_account(lines, now, accounts),
+        discount_before=discount_depth_by_account(lines, before, accounts),
+        products_now=products_by_account(lines, now, accounts),
+        products_before=products_by_account(lines, before, accounts),
     )
 
 
@@ -372,6 +409,7 @@ def risk_flags(
     days = _order_days(daily if daily is not None else daily_sums(lines, end), accounts)
     counts = by_position(days.groupby("account").size(), accounts).reindex(accounts, fill_value=0)
     regular = counts >= risk.min_orders_for_interval  # enough order days for a usual rhythm
+    recent = recent_figures(lines, end, risk, accounts, first_day)
     parts = [
         _order_gap(days, end, risk, accounts, regular),
         _revenue_decline(lines, end, risk, accounts, regular, first_day),
@@ -380,9 +418,9 @@ def risk_flags(
         _complaint_spike(dataset, end, risk, accounts),
         _decision_maker(dataset, done, end, risk, accounts),
         _senior_visit(done, end, risk, accounts),
-        _discount(lines, end, risk, accounts, first_day),
-        _breadth(lines, end, risk, accounts, first_day),
-        _price_buying(dataset, done, lines, end, risk, accounts, first_day),
+        _discount(recent, risk),
+        _breadth(recent, risk),
+        _price_buying(dataset, done, recent, risk, accounts),
         _satisfaction_fall(dataset, end, risk, accounts),
         _p_alive(values, risk, accounts, regular) if values is not None else None,
     ]
