@@ -17,6 +17,7 @@ import pandas as pd
 
 from kamreport.analytics.duplicates import likely_duplicates
 from kamreport.analytics.mix import category_revenue
+from kamreport.analytics.risk import shared_figures
 from kamreport.analytics.valuation import Valuation, value_portfolio
 from kamreport.dataset import Dataset
 from kamreport.metrics import account_metrics
@@ -46,9 +47,14 @@ class PortfolioFigures:
 
 def compute_figures(dataset: Dataset, as_of: dt.date, params: Params) -> PortfolioFigures:
     """Every portfolio-wide figure as of ``as_of`` (pure: no I/O)."""
-    valuation = value_portfolio(dataset, as_of, params.scoring, params.clv, params.risk)
+    shared = shared_figures(dataset, as_of, params.risk)  # read by the flags and the metrics
+    valuation = value_portfolio(
+        dataset, as_of, params.scoring, params.clv, params.risk, shared=shared
+    )
     flags = valuation.flags  # the flags the score's risk criterion was computed from
-    metrics = account_metrics(dataset, as_of, params, values=valuation.accounts, flags=flags)
+    metrics = account_metrics(
+        dataset, as_of, params, values=valuation.accounts, flags=flags, shared=shared
+    )
     return PortfolioFigures(
         as_of=as_of,
         valuation=valuation,

@@ -19,17 +19,19 @@ from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.membership import by_position, positions
 from kamreport.analytics.periods import (
     as_timestamp,
-    first_date_up_to,
     ltm,
     prior_ltm,
-    recent_and_year_earlier,
 )
-from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
 from kamreport.analytics.receivables import receivables_by_account
-from kamreport.analytics.risk import risk_flags
+from kamreport.analytics.risk import (
+    RecentFigures,
+    SharedFigures,
+    account_index,
+    risk_flags,
+    shared_figures,
+)
 from kamreport.analytics.targets import targets_by_account
 from kamreport.analytics.valuation import MARGIN_ASSUMED, value_accounts
-from kamreport.analytics.wallet import first_covered_year, wallet_by_account
 from kamreport.dataset import Dataset
 from kamreport.exact import is_money, tidy
 from kamreport.params import Params
@@ -74,25 +76,17 @@ def _sales(
     return out
 
 
-def _price_and_breadth(
-    lines: pd.DataFrame,
-    end: pd.Timestamp,
-    accounts: pd.Index,
-    months: int,
-    first_day: pd.Timestamp,
-) -> pd.DataFrame:
-    """Discount depth and products bought over the last ``months`` months and the same
-    months a year earlier (the windows of the account review and its flags); the
-    year-earlier ones are null when the data starts after that window does."""
-    now, before = recent_and_year_earlier(end, months)
-    known = covers(first_day, before)  # NaT, no lines up to as_of: nothing to compare
-    out = pd.DataFrame(index=accounts)
-    out["recent_months"] = months
-    out["discount_depth"] = discount_depth_by_account(lines, now, accounts)
-    out["discount_depth_year_earlier"] = discount_depth_by_account(lines, before, accounts)
-    out["products_bought"] = products_by_account(lines, now, accounts)
-    out["products_bought_year_earlier"] = products_by_account(lines, before, accounts)
-    if not known:
+def _price_and_breadth(recent: RecentFigures) -> pd.DataFrame:
+    """Discount depth and products bought over the recent months and the same months a
+    year earlier (the windows of the account review and its flags); the year-earlier
+    ones are null when the data starts after that window does."""
+    out = pd.DataFrame(index=recent.discount_now.index)
+    out["recent_months"] = recent.months
+    out["discount_depth"] = recent.discount_now
+    out["discount_depth_year_earlier"] = recent.discount_before
+    out["products_bought"] = recent.products_now
+    out["products_bought_year_earlier"] = recent.products_before
+    if not recent.covered:
         out["discount_depth_year_earlier"] = np.nan
         out["products_bought_year_earlier"] = pd.NA
     return out
@@ -105,32 +99,32 @@ def account_metrics(
     *,
     values: pd.DataFrame | None = None,
     flags: pd.DataFrame | None = None,
+    shared: SharedFigures | None = None,
 ) -> pd.DataFrame:
     """One row per account with :data:`KEYS` (vectorised over the whole portfolio).
 
-    ``values`` (valuation.value_accounts) and ``flags`` (risk.risk_flags) for the
-    same as-of date are computed here unless given, so a run computes them once.
+    ``values`` (valuation.value_accounts), ``flags`` (risk.risk_flags) and ``shared``
+    (risk.shared_figures) for the same as-of date are computed here unless given, so a
+    run computes them once.
     ``risk_flags`` is the account's flag codes joined by ";" (empty: none).
     """
     end = as_timestamp(as_of)
-    accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
+    accounts = account_index(dataset)
     # Every figure below reads windows that end at the as-of date, so the lines are
     # not copied to drop those after it.
     lines = dataset.order_lines
-    first_day = first_date_up_to(lines["order_date"], end)  # where the data starts
     if values is None:
         values = value_accounts(dataset, end, params.scoring, params.clv, params.risk)
+    if shared is None:
+        shared = shared_figures(dataset, end, params.risk)
     if flags is None:
-        flags = risk_flags(dataset, end, params.risk, values)
+        flags = risk_flags(dataset, end, params.risk, values, shared=shared)
     out = _sales(lines, end, accounts, values)
     out.insert(0, "as_of", end.date().isoformat())
     targets = targets_by_account(lines, dataset.get("targets"), end, accounts, flags)
-    first_year = first_covered_year(
-        lines.loc[(lines["order_date"] <= end).to_numpy(), ["order_date"]]
-    )
-    wallet = wallet_by_account(lines, dataset.get("wallet"), end, accounts, first_year)
+    wallet = shared.wallet
     receivables = receivables_by_account(dataset.get("invoices"), end, accounts)
-    price = _price_and_breadth(lines, end, accounts, params.risk.discount_window_months, first_day)
+    price = _price_and_breadth(shared.recent)
     out = pd.concat(
         [out, targets, wallet, price, receivables[["open_amount", "overdue_amount", "dso_days",
                                              "collection_rate"]]],

@@ -154,8 +154,9 @@ def _revenue_decline(
     return _frame("REVENUE_DECLINE", mask, growth, -p.revenue_decline, pri, high)
 
 
-def _wallet_fall(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.Index):
-    shares = wallet_by_account(dataset.order_lines, dataset.get("wallet"), end, accounts)
+def _wallet_fall(shares: pd.DataFrame, p: RiskParams):
+    """The share of wallet of the latest year against the year before
+    (:func:`~kamreport.analytics.wallet.wallet_by_account`)."""
     drop = shares["share_of_wallet_prior"] - shares["share_of_wallet"]
     mask = drop >= p.wallet_share_drop
     high = drop >= 2 * p.wallet_share_drop
@@ -256,10 +257,10 @@ def _senior_visit(done: pd.DataFrame | None, end: pd.Timestamp, p: RiskParams, a
     return _frame("NO_SENIOR_VISIT", mask, since, limit_days, None, high)
 
 
-def _discount(recent: RecentFigures | None, p: RiskParams):
+def _discount(recent: RecentFigures, p: RiskParams):
     """Discount depth of the recent months against the same months a year earlier, as the
     account review shows it (analytics.profitability.discount_depth_by_account)."""
-    if recent is None or not recent.priced:
+    if not recent.covered or not recent.priced:
         return None
     cur, pri = recent.discount_now, recent.discount_before
     rise = cur - pri
@@ -268,10 +269,10 @@ def _discount(recent: RecentFigures | None, p: RiskParams):
     return _frame("DISCOUNT_PRESSURE", mask, cur, p.discount_rise, pri, high)
 
 
-def _breadth(recent: RecentFigures | None, p: RiskParams):
+def _breadth(recent: RecentFigures, p: RiskParams):
     """Products bought in the recent months against the same months a year earlier, as
     the account review counts them (analytics.profitability.products_by_account)."""
-    if recent is None:
+    if not recent.covered:
         return None
     cur, pri = recent.products_now, recent.products_before
     # accounts that stopped buying altogether are ORDER_GAP's business, not this one's
@@ -282,14 +283,14 @@ def _breadth(recent: RecentFigures | None, p: RiskParams):
 
 
 def _price_buying(
-    dataset: Dataset, done: pd.DataFrame | None, recent: RecentFigures | None,
+    dataset: Dataset, done: pd.DataFrame | None, recent: RecentFigures,
     p: RiskParams, accounts: pd.Index,
 ):  # fmt: skip
     """At least ``price_buying_min_signs`` of the three signs of price buying
     (analytics.price_buying) in the recent months against the same months a year earlier;
     value: signs seen, threshold: signs needed, baseline: signs known. High when all three
     are seen."""
-    if recent is None:
+    if not recent.covered:
         return None
     held = meetings(done, dataset.get("contacts"))
     signs = price_buying_signs(
@@ -305,12 +306,14 @@ def _price_buying(
 @dataclass(frozen=True)
 class RecentFigures:
     """Discount depth and products bought per account over the recent months and the
-    same months a year earlier: computed once for DISCOUNT_PRESSURE, NARROWING_BREADTH
-    and PRICE_BUYING, which compare the same windows."""
+    same months a year earlier: computed once for DISCOUNT_PRESSURE, NARROWING_BREADTH,
+    PRICE_BUYING and the metrics table, which read the same windows."""
 
     lines: pd.DataFrame
     now: Window
     before: Window
+    months: int  # the recent window's length
+    covered: bool  # the data reaches back to the year-earlier months
     priced: bool  # the lines carry list amounts (discount depth is known)
     discount_now: pd.Series
     discount_before: pd.Series
@@ -328,18 +331,18 @@ class RecentFigures:
 
 
 def recent_figures(
-    lines: pd.DataFrame, end: pd.Timestamp, p: RiskParams, accounts: pd.Index,
+    lines: pd.DataFrame, end: pd.Timestamp, months: int, accounts: pd.Index,
     first_day: pd.Timestamp,
-) -> RecentFigures | None:  # fmt: skip
-    """:class:`RecentFigures`, or None when the data does not reach back to the
-    year-earlier months (nothing to compare with)."""
-    now, before = recent_and_year_earlier(end, p.discount_window_months)
-    if not covers(first_day, before):
-        return None
+) -> RecentFigures:  # fmt: skip
+    """:class:`RecentFigures` of the ``months`` months up to ``end``; the data starts on
+    ``first_day`` (NaT: no lines up to ``end``)."""
+    now, before = recent_and_year_earlier(end, months)
     return RecentFigures(
         lines=lines,
         now=now,
         before=before,
+        months=months,
+        covered=covers(first_day, before),
         priced="list_amount" in lines,
         discount_now=discount_depth_by_account(lines, now, accounts),
         discount_before=discount_depth_by_account(lines, before, accounts),
@@ -381,12 +384,45 @@ def _p_alive(values: pd.DataFrame, p: RiskParams, accounts: pd.Index, regular: p
     return _frame("LOW_P_ALIVE", mask, alive, p.p_alive_min, None, high)
 
 
+@dataclass(frozen=True)
+class SharedFigures:
+    """Per-account figures the flags compare and other figures of a run read too, so a
+    run computes each once: the order days (the lifetime value reads them), the recent
+    and year-earlier discount depth and products bought, and the share of wallet (the
+    metrics table shows both)."""
+
+    daily: DailySums
+    recent: RecentFigures
+    wallet: pd.DataFrame  # kamreport.analytics.wallet.wallet_by_account
+
+
+def shared_figures(
+    dataset: Dataset, as_of: dt.date | pd.Timestamp, risk: RiskParams,
+    daily: DailySums | None = None,
+) -> SharedFigures:  # fmt: skip
+    """:class:`SharedFigures` as of ``as_of`` (``daily`` when the caller has it)."""
+    end = as_timestamp(as_of)
+    accounts = account_index(dataset)
+    lines = dataset.order_lines
+    first_day = first_date_up_to(lines["order_date"], end)
+    return SharedFigures(
+        daily=daily if daily is not None else daily_sums(lines, end),
+        recent=recent_figures(lines, end, risk.discount_window_months, accounts, first_day),
+        wallet=wallet_by_account(lines, dataset.get("wallet"), end, accounts),
+    )
+
+
+def account_index(dataset: Dataset) -> pd.Index:
+    """The accounts as the flags and the metrics table index them."""
+    return pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
+
+
 def risk_flags(
     dataset: Dataset,
     as_of: dt.date | pd.Timestamp,
     risk: RiskParams,
     values: pd.DataFrame | None = None,
-    daily: DailySums | None = None,
+    shared: SharedFigures | None = None,
 ) -> pd.DataFrame:
     """All risk flags of all accounts as of ``as_of``: columns :data:`COLUMNS`.
 
@@ -397,23 +433,24 @@ def risk_flags(
     rule, REVENUE_DECLINE) are not evaluated for accounts with fewer than
     ``risk.min_orders_for_interval`` order days. Only data
     dated ≤ as_of is used, so the flags can be computed for any past date.
-    ``daily`` is ``daily_sums(dataset.order_lines, as_of)`` when the caller has it.
+    ``shared`` is :func:`shared_figures` for the same as-of date when the caller has it.
     """
     end = as_timestamp(as_of)
-    accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
+    accounts = account_index(dataset)
     # Every flag below reads windows that end at the as-of date (the order days drop
     # later lines themselves), so the lines are not copied to drop those after it.
     lines = dataset.order_lines
     first_day = first_date_up_to(lines["order_date"], end)  # where the data starts
     done = _done(dataset, end)
-    days = _order_days(daily if daily is not None else daily_sums(lines, end), accounts)
+    shared = shared if shared is not None else shared_figures(dataset, end, risk)
+    days = _order_days(shared.daily, accounts)
     counts = by_position(days.groupby("account").size(), accounts).reindex(accounts, fill_value=0)
     regular = counts >= risk.min_orders_for_interval  # enough order days for a usual rhythm
-    recent = recent_figures(lines, end, risk, accounts, first_day)
+    recent = shared.recent
     parts = [
         _order_gap(days, end, risk, accounts, regular),
         _revenue_decline(lines, end, risk, accounts, regular, first_day),
-        _wallet_fall(dataset, end, risk, accounts),
+        _wallet_fall(shared.wallet, risk),
         _overdue(dataset, end, risk, accounts),
         _complaint_spike(dataset, end, risk, accounts),
         _decision_maker(dataset, done, end, risk, accounts),
