@@ -64,6 +64,7 @@ def measure(folder: Path) -> dict:
 
     from kamreport.analytics.duplicates import likely_duplicates
     from kamreport.analytics.mix import category_revenue
+    from kamreport.analytics.risk import shared_figures
     from kamreport.analytics.valuation import value_portfolio
     from kamreport.context import resolve_as_of
     from kamreport.dataset import Dataset
@@ -87,9 +88,12 @@ def measure(folder: Path) -> dict:
     as_of = resolve_as_of(params, dataset)
     lap("validate")
     # As kamreport.figures.compute_figures does, stage by stage.
-    values = value_portfolio(dataset, as_of, params.scoring, params.clv, params.risk)
+    shared = shared_figures(dataset, as_of, params.risk)
+    values = value_portfolio(dataset, as_of, params.scoring, params.clv, params.risk, shared=shared)
     lap("value layer and risk flags")
-    table = account_metrics(dataset, as_of, params, values=values.accounts, flags=values.flags)
+    table = account_metrics(
+        dataset, as_of, params, values=values.accounts, flags=values.flags, shared=shared
+    )
     lap("metrics table")
     likely_duplicates(dataset.accounts, params.portfolio.duplicate_similarity)
     lap("duplicates")

@@ -386,27 +386,23 @@ def _p_alive(values: pd.DataFrame, p: RiskParams, accounts: pd.Index, regular: p
 
 @dataclass(frozen=True)
 class SharedFigures:
-    """Per-account figures the flags compare and other figures of a run read too, so a
-    run computes each once: the order days (the lifetime value reads them), the recent
-    and year-earlier discount depth and products bought, and the share of wallet (the
-    metrics table shows both)."""
+    """Per-account figures the flags compare and the metrics table shows too, so a run
+    computes each once: the recent and year-earlier discount depth and products bought,
+    and the share of wallet."""
 
-    daily: DailySums
     recent: RecentFigures
     wallet: pd.DataFrame  # kamreport.analytics.wallet.wallet_by_account
 
 
 def shared_figures(
-    dataset: Dataset, as_of: dt.date | pd.Timestamp, risk: RiskParams,
-    daily: DailySums | None = None,
-) -> SharedFigures:  # fmt: skip
-    """:class:`SharedFigures` as of ``as_of`` (``daily`` when the caller has it)."""
+    dataset: Dataset, as_of: dt.date | pd.Timestamp, risk: RiskParams
+) -> SharedFigures:
+    """:class:`SharedFigures` as of ``as_of``."""
     end = as_timestamp(as_of)
     accounts = account_index(dataset)
     lines = dataset.order_lines
     first_day = first_date_up_to(lines["order_date"], end)
     return SharedFigures(
-        daily=daily if daily is not None else daily_sums(lines, end),
         recent=recent_figures(lines, end, risk.discount_window_months, accounts, first_day),
         wallet=wallet_by_account(lines, dataset.get("wallet"), end, accounts),
     )
@@ -423,6 +419,7 @@ def risk_flags(
     risk: RiskParams,
     values: pd.DataFrame | None = None,
     shared: SharedFigures | None = None,
+    daily: DailySums | None = None,
 ) -> pd.DataFrame:
     """All risk flags of all accounts as of ``as_of``: columns :data:`COLUMNS`.
 
@@ -433,7 +430,9 @@ def risk_flags(
     rule, REVENUE_DECLINE) are not evaluated for accounts with fewer than
     ``risk.min_orders_for_interval`` order days. Only data
     dated ≤ as_of is used, so the flags can be computed for any past date.
-    ``shared`` is :func:`shared_figures` for the same as-of date when the caller has it.
+    ``shared`` (:func:`shared_figures`) and ``daily``
+    (:func:`~kamreport.analytics.daily.daily_sums`) are the caller's for the same
+    as-of date when it has them.
     """
     end = as_timestamp(as_of)
     accounts = account_index(dataset)
@@ -443,7 +442,7 @@ def risk_flags(
     first_day = first_date_up_to(lines["order_date"], end)  # where the data starts
     done = _done(dataset, end)
     shared = shared if shared is not None else shared_figures(dataset, end, risk)
-    days = _order_days(shared.daily, accounts)
+    days = _order_days(daily if daily is not None else daily_sums(lines, end), accounts)
     counts = by_position(days.groupby("account").size(), accounts).reindex(accounts, fill_value=0)
     regular = counts >= risk.min_orders_for_interval  # enough order days for a usual rhythm
     recent = shared.recent

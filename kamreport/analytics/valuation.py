@@ -16,7 +16,8 @@ import pandas as pd
 from kamreport.analytics.abc import abc_classes
 from kamreport.analytics.clv import ClvResult, RhythmRule, account_clv
 from kamreport.analytics.clv_backtest import ClvBacktest, clv_backtest
-from kamreport.analytics.risk import SharedFigures, risk_flags, shared_figures
+from kamreport.analytics.daily import daily_sums
+from kamreport.analytics.risk import SharedFigures, risk_flags
 from kamreport.analytics.scoring import (
     ScoreBasis,
     account_features,
@@ -130,9 +131,8 @@ def value_portfolio(
     # the lifetime-value rule uses the ORDER_GAP limits, so P(alive) agrees with that flag;
     # the model is used only when it beats the rule on the back-test
     rule = RhythmRule(risk.order_gap_factor, risk.order_gap_min_days, risk.order_gap_history_months)
-    if shared is None:
-        shared = shared_figures(dataset, as_of, risk)
-    daily = shared.daily.frame()  # for the back-test and the fit; the flags read it too
+    sums = daily_sums(dataset.order_lines, as_of)  # for the back-test, the fit and the flags
+    daily = sums.frame()
     checked = clv_backtest(
         dataset.order_lines, as_of, rule=rule, min_repeat_customers=clv.min_repeat_customers,
         daily=daily,
@@ -162,7 +162,7 @@ def value_portfolio(
         assumed_margin=clv.assumed_margin if margin_basis == MARGIN_ASSUMED else None,
     )
     per_account = result.accounts.reindex(features.index)
-    flags = risk_flags(dataset, as_of, risk, per_account, shared=shared)
+    flags = risk_flags(dataset, as_of, risk, per_account, shared=shared, daily=sums)
     features = with_flag_risk(features, flags, scoring)
     scored = score_accounts(features, scoring.weights)
     criteria = list(SCORING_CRITERIA)
