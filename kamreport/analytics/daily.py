@@ -36,7 +36,8 @@ class DailySums:
                 "account_id": self.accounts[self.account],
                 "order_date": self.day,
                 "net_amount": self.net,
-            }
+            },
+            copy=False,  # the frame reads the arrays: no second copy of millions of days
         )
 
     def order_days(self) -> DailySums:
