@@ -26,7 +26,7 @@ import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kamreport.outputs import atomic_write_bytes, atomic_write_text
+from kamreport.outputs import atomic_write_text, atomic_write_with
 from kamreport.params import DataParams, Params
 
 if TYPE_CHECKING:
@@ -118,7 +118,9 @@ class RunCache:
     def _write(self, kind: str, key: str, value: Any) -> Path:
         path = self._path(kind, key)
         if not path.is_file():
-            atomic_write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            atomic_write_with(
+                path, lambda handle: pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            )
             self.prune(kind)
         return path
 

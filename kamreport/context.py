@@ -16,6 +16,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,7 +109,8 @@ class RunContext:
         """
         if "data_hash" not in self._state:
             dataset = self._state["dataset"]
-            data_hash = dataset.content_hash()
+            hashing = self._state.pop("hashing", None)
+            data_hash = hashing.result() if hashing is not None else dataset.content_hash()
             self._state["data_hash"] = data_hash
             fingerprint = self._state.get("fingerprint")
             if fingerprint:
@@ -226,6 +228,8 @@ def open_context(
         dataset = _load(params)
         state["dataset"] = dataset
         state["summary"] = summarise(dataset)
+        if fingerprint:  # needed only to store the data: hashed while the figures compute
+            state["hashing"] = in_background(dataset.content_hash)
     summary = state["summary"]
     as_of = params.report.as_of or dt.date.fromisoformat(summary["default_as_of"])
     check_as_of(as_of, summary)
@@ -236,6 +240,20 @@ def open_context(
         data_key = f"data:{state['data_hash']}"
     layout = Layout.of(root, as_of, params.report.locale)
     return RunContext(params, as_of, layout, data_key, state)
+
+
+def in_background(work: Callable[[], str]) -> Future[str]:
+    """``work`` running in a thread of its own, its result to be collected later.
+
+    The content hash of ten million lines takes seconds, mostly in Arrow and NumPy,
+    which release the interpreter: on a second core it costs the run nothing while the
+    portfolio figures compute (they read the same tables; nothing writes to them).
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kamreport-hash")
+    try:
+        return pool.submit(work)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends when the work is done
 
 
 def _load(params: Params) -> Dataset:
@@ -256,14 +274,14 @@ def write_snapshot(context: RunContext, say: Say = _quiet) -> Path:
     the kernel of a single report read the same file.
     """
     cache = context.cache
-    data_file = cache.dataset_file(context.data_hash)
-    if not data_file.is_file():
-        cache.store_dataset(context.dataset, context.data_hash)
     figures_file = cache.figures_file(context.figures_key)
-    if not context.has_figures():
+    if not context.has_figures():  # first: the data's hash may still be computing
         context.figures(say)
     elif not figures_file.is_file():  # computed here, not stored yet
         cache.store("figures", context.figures_key, context.figures())
+    data_file = cache.dataset_file(context.data_hash)
+    if not data_file.is_file():
+        cache.store_dataset(context.dataset, context.data_hash)
     payload = {
         "params": context.params.to_dict(),
         "as_of": context.as_of.isoformat(),

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 FILE_MODE = 0o666  # what open() asks for; the umask takes its bits away
 DIR_MODE = 0o777
@@ -49,12 +50,21 @@ def atomic_write_bytes(path: Path, data: bytes, *, parents: bool = True) -> Path
     ``parents=False`` writes only into a folder that exists: a run's staging folder,
     which an interrupted run has removed and must not come back.
     """
+    return atomic_write_with(path, lambda handle: handle.write(data), parents=parents)
+
+
+def atomic_write_with(
+    path: Path, write: Callable[[BinaryIO], object], *, parents: bool = True
+) -> Path:
+    """:func:`atomic_write_bytes` for content that ``write`` streams into the open file
+    (a pickle of the validated data is gigabytes at ten million lines: never held as
+    bytes in memory)."""
     if parents:
         path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fchmod(handle.fileno(), file_mode())
             os.fsync(handle.fileno())
