@@ -1,16 +1,18 @@
 """Shared fixtures: the sample data, system tools, and a tiny dataset built in code.
 
 A test that needs a system tool or library asks for it with :func:`require_tool`
-or :func:`require_pdf_engine`: on a machine without it the test is skipped and the
-reason says how to install it; with ``KAMREPORT_REQUIRE_SYSTEM_TOOLS=1`` (CI) the
-test fails instead. ``KAMREPORT_TEST_PRETEND_MISSING`` (comma-separated tool names,
-or ``pdf-engine``) makes tests behave as on a machine without them.
+or :func:`require_pdf_engine` (:func:`libreoffice_convert` for LibreOffice): on a
+machine without it the test is skipped and the reason says how to install it;
+with ``KAMREPORT_REQUIRE_SYSTEM_TOOLS=1`` (CI) the test fails instead.
+``KAMREPORT_TEST_PRETEND_MISSING`` (comma-separated tool names, or ``pdf-engine``)
+makes tests behave as on a machine without them.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -57,6 +59,25 @@ def require_tool(*names: str) -> str:
         f"install it with `sudo apt-get install {package}` (Debian, Ubuntu)"
     )
     raise AssertionError("unreachable")
+
+
+def libreoffice_convert(source: Path, to: str, out: Path, *, infilter: str = "") -> Path:
+    """``source`` converted by LibreOffice headless into the new folder ``out`` (a
+    workbook is recalculated on the way, as a user's save does), with a profile of its
+    own, removed afterwards; the converted file. Skips (or fails in CI) without
+    LibreOffice."""
+    soffice = require_tool("soffice", "libreoffice")
+    out.mkdir(parents=True)
+    profile = out.with_name(f"{out.name}-profile")
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{profile}", "--headless",
+         *([f"--infilter={infilter}"] if infilter else []),
+         "--convert-to", to, "--outdir", str(out), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    shutil.rmtree(profile, ignore_errors=True)
+    (converted,) = out.iterdir()
+    return converted
 
 
 def require_pdf_engine() -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import shutil
-import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +26,7 @@ from kamreport.reports.targets import import_targets
 from kamreport.spreadsheet_safety import as_text, csv_field, csv_safe_frame, starts_like_formula
 from kamreport.targets_store import write_targets
 from kamreport.workbook.build import build_workbook, workbook_bytes
-from tests.conftest import require_tool
+from tests.conftest import libreoffice_convert
 from tests.test_targets_proposals import ACCOUNTS, AS_OF, YEAR, tables, tiers
 
 PAYLOADS = (
@@ -340,29 +338,10 @@ ACCOUNTS_AS_CSV = f"csv:{CSV_FILTER},,0,false,true,false,false,false,2"
 
 def libreoffice(source: Path, to: str, tmp_path: Path) -> Path:
     """``source`` converted by LibreOffice headless (a workbook is recalculated on the way)."""
-    soffice = require_tool("soffice", "libreoffice")
     out = tmp_path / f"converted-{len(list(tmp_path.glob('converted-*')))}"
-    out.mkdir()
-    profile = tmp_path / "lo-profile"
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            *([f"--infilter={CSV_FILTER}"] if source.suffix == ".csv" else []),
-            "--convert-to",
-            to,
-            "--outdir",
-            str(out),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
+    return libreoffice_convert(
+        source, to, out, infilter=CSV_FILTER if source.suffix == ".csv" else ""
     )
-    shutil.rmtree(profile, ignore_errors=True)
-    (converted,) = out.iterdir()
-    return converted
 
 
 @pytest.mark.system

@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,7 @@ from kamreport.errors import KamReportError
 from kamreport.reports import customer as report
 from kamreport.reports.plans import import_plans, write_plans
 from kamreport.workbook.plans_read import PlansImportError
-from tests.conftest import require_tool
+from tests.conftest import libreoffice_convert
 
 ACCOUNT = "KA0001"
 NOW = dt.datetime(2026, 10, 5, 9, 30)
@@ -377,17 +376,9 @@ def test_a_workbook_of_other_data_is_refused(overrides, tmp_path):
 
 @pytest.mark.system
 def test_the_workbook_survives_a_libreoffice_round_trip(overrides, tmp_path):
-    soffice = require_tool("soffice", "libreoffice")
     path = written(overrides, customer=ACCOUNT)
     edit(path, good_edits)
-    out, profile = tmp_path / "lo", tmp_path / "lo-profile"
-    subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
-         "xlsx", "--outdir", str(out), str(path)],
-        check=True, capture_output=True, timeout=180,
-    )  # fmt: skip
-    shutil.rmtree(profile, ignore_errors=True)
-    saved = out / path.name
+    saved = libreoffice_convert(path, "xlsx", tmp_path / "lo")
     assert load_workbook(saved).sheetnames == load_workbook(path).sheetnames
     from kamreport.workbook.plans_read import read_plans_workbook
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,7 +20,7 @@ from kamreport.reports.targets import TargetSetting, import_targets, workbooks
 from kamreport.workbook.layout import CATEGORY_COLUMNS, SERVICE_COLUMNS, letter
 from kamreport.workbook.merge import merge_workbooks, merged_name
 from kamreport.workbook.read import TargetsImportError, read_workbook
-from tests.conftest import require_tool
+from tests.conftest import libreoffice_convert
 from tests.test_targets_proposals import AS_OF, YEAR, tables, tiers, write_csv_folder
 
 GOAL = 6_000_000.0
@@ -200,31 +199,16 @@ def test_merged_workbook_imports_with_sources_and_service(folder, tmp_path):
 
 
 def test_libreoffice_saved_workbooks_merge_and_recalculate(folder, tmp_path):
-    soffice = require_tool("soffice", "libreoffice")
     wang = rows(part(folder, WANG))
     enter(part(folder, WANG), {f"Accounts!{BOTTOM_UP}{wang['A1']}": 2_500_000})
     # a manager opens and saves the workbook in LibreOffice
-    resaved = _libreoffice(soffice, part(folder, WANG), tmp_path / "lo1")
+    resaved = libreoffice_convert(part(folder, WANG), "xlsx", tmp_path / "lo1")
     shutil.copy(resaved, part(folder, WANG))
     merged = merge_workbooks(folder, YEAR).path
-    recalculated = _libreoffice(soffice, merged, tmp_path / "lo2")
+    recalculated = libreoffice_convert(merged, "xlsx", tmp_path / "lo2")
     book = load_workbook(recalculated, data_only=True)
     agreed = book["Accounts"][f"{letter('agreed')}{rows(merged)['A1']}"].value
     assert agreed == pytest.approx(2_500_000)
     imported = read_workbook(recalculated, YEAR, tolerance=1.0)
     assert imported.targets.loc["A1", "agreed"] == pytest.approx(2_500_000)
     assert imported.targets.loc["A1", "source"] == "bottom_up"
-
-
-def _libreoffice(soffice: str, path: Path, out: Path) -> Path:
-    out.mkdir()
-    profile = out / "profile"
-    subprocess.run(
-        [
-            soffice, f"-env:UserInstallation=file://{profile}", "--headless",
-            "--convert-to", "xlsx", "--outdir", str(out), str(path),
-        ],
-        check=True, capture_output=True, timeout=180,
-    )  # fmt: skip
-    shutil.rmtree(profile, ignore_errors=True)
-    return out / path.name

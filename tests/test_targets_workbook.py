@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import subprocess
 import unicodedata
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from kamreport.params import DataParams, Params, TargetsParams
 from kamreport.reports.targets import import_targets
 from kamreport.workbook.build import build_workbook, workbook_bytes
 from kamreport.workbook.read import TargetsImportError, read_workbook
-from tests.conftest import require_tool
+from tests.conftest import libreoffice_convert
 from tests.test_targets_proposals import ACCOUNTS, AS_OF, YEAR, tables, tiers, write_csv_folder
 
 GOAL = 6_000_000.0
@@ -306,7 +305,6 @@ def test_wrong_year_and_not_a_workbook(workbook_path, tmp_path):
 
 @pytest.mark.system
 def test_libreoffice_recalculates_the_same_totals(workbook_path, tmp_path, proposals):
-    soffice = require_tool("soffice", "libreoffice")
     bottom_up = {"A1": 2_000_000.0, "A3": 3_000_000.0, "A6": 90_000.0}
     override = {"A5": 300_000.0}
 
@@ -317,26 +315,8 @@ def test_libreoffice_recalculates_the_same_totals(workbook_path, tmp_path, propo
             book["Accounts"][f"S{ROW[account]}"] = value
 
     edit(workbook_path, fill)
-    out = tmp_path / "recalc"
-    out.mkdir()
-    profile = tmp_path / "lo-profile"
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            str(workbook_path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    shutil.rmtree(profile, ignore_errors=True)
-    book = load_workbook(out / workbook_path.name, data_only=True)
+    recalculated = libreoffice_convert(workbook_path, "xlsx", tmp_path / "recalc")
+    book = load_workbook(recalculated, data_only=True)
     expected = expected_agreed(proposals, bottom_up, override)
     sheet = book["Accounts"]
     for account, row in ROW.items():
@@ -368,7 +348,7 @@ def test_libreoffice_recalculates_the_same_totals(workbook_path, tmp_path, propo
         by_manager[manager or "—"] = by_manager.get(manager or "—", 0.0) + expected[account]
     assert managers == pytest.approx(by_manager, rel=1e-9)
     # the re-saved file is still readable, and the reader agrees with LibreOffice
-    imported = read_workbook(out / workbook_path.name, YEAR, tolerance=1.0)
+    imported = read_workbook(recalculated, YEAR, tolerance=1.0)
     assert imported.agreed_total == pytest.approx(summary["B9"].value, rel=1e-9)
     # category proposals follow the agreed target live; service agreed = proposed when empty
     categories = book["Categories"]
@@ -565,18 +545,10 @@ def test_a_sorted_workbook_imports_as_the_generated_one(workbook_path, tmp_path,
 def test_libreoffice_computes_a_sorted_workbook_as_the_import_reads_it(
     workbook_path, tmp_path, proposals
 ):
-    soffice = require_tool("soffice", "libreoffice")
     sorted_and_filled(workbook_path)
-    out = tmp_path / "recalc"
-    profile = tmp_path / "lo-profile"
-    subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
-         "xlsx", "--outdir", str(out), str(workbook_path)],
-        check=True, capture_output=True, timeout=180,
-    )  # fmt: skip
-    shutil.rmtree(profile, ignore_errors=True)
-    book = load_workbook(out / workbook_path.name, data_only=True)
-    imported = read_workbook(out / workbook_path.name, YEAR, tolerance=1.0)
+    recalculated = libreoffice_convert(workbook_path, "xlsx", tmp_path / "recalc")
+    book = load_workbook(recalculated, data_only=True)
+    imported = read_workbook(recalculated, YEAR, tolerance=1.0)
     expected = expected_agreed(proposals, SORTED_INPUTS, {"A5": 300_000.0})
     sheet = book["Accounts"]
     ids = [sheet[f"A{r}"].value for r in range(2, 8)]
