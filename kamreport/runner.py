@@ -128,13 +128,25 @@ def _run_locked(job: Job, target: Path, progress_bar: bool, started: float) -> R
             from kamreport.kernel import shutdown_kernel
 
             shutdown_kernel()
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_staging(staging)
         raise
     try:
         return _publish_run(job, staging, target, failed, started)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_staging(staging)
         raise
+
+
+def remove_staging(staging: Path) -> None:
+    """Remove a run's staging folder. When a file appears in it while it is being removed
+    (the kernel of a stopped run still writing), the kernel is stopped and the folder
+    removed again: an unfinished run never leaves its staging behind."""
+    shutil.rmtree(staging, ignore_errors=True)
+    if staging.exists():
+        from kamreport.kernel import shutdown_kernel
+
+        shutdown_kernel()
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _keep_failed(target: Path, executed: Path, failed: Path, staging: Path) -> bool:
@@ -142,7 +154,7 @@ def _keep_failed(target: Path, executed: Path, failed: Path, staging: Path) -> b
     kept = executed.exists()
     if kept:
         os.replace(executed, failed)
-    shutil.rmtree(staging, ignore_errors=True)
+    remove_staging(staging)
     return kept
 
 
