@@ -42,8 +42,11 @@ def make(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     if not (venv / ".installed-stamp").exists():
         pytest.skip(f"needs the environment made by `make venv` ({venv} has no stamp)")
     env = {k: v for k, v in os.environ.items() if k not in ("PARAMS", "MAKEFLAGS")}
+    # never remake the environment this test runs in (a checkout newer than its stamp
+    # would reinstall the package from there)
+    stamp = venv / ".installed-stamp"
     return subprocess.run(
-        [tool, "--no-print-directory", f"VENV={venv}", *args],
+        [tool, "--no-print-directory", f"VENV={venv}", "-o", str(stamp), *args],
         cwd=folder,
         env=env,
         capture_output=True,
