@@ -99,7 +99,7 @@ def launch(cwd: str | None = None) -> Launched:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         cwd=cwd or os.getcwd(),
-        env={**os.environ, "JPY_PARENT_PID": str(os.getpid())},
+        env={**os.environ, **parent_watch()},
         start_new_session=True,  # a Ctrl-C at the terminal reaches the command, not the kernel
         **({"preexec_fn": preexec} if preexec else {}),
     )
@@ -140,7 +140,16 @@ def remove_orphans() -> None:
                 shutil.rmtree(folder, ignore_errors=True)
 
 
+def parent_watch() -> dict[str, str]:
+    """The environment by which ipykernel watches this process and ends with it: its
+    process id on POSIX (on Windows ipykernel expects a process handle, which only
+    jupyter_client's own launcher makes; there the kernel is ended at exit only)."""
+    return {"JPY_PARENT_PID": str(os.getpid())} if os.name == "posix" else {}
+
+
 def _running(pid: int) -> bool:
+    if os.name != "posix":  # os.kill would signal the process, not ask about it
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
