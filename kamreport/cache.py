@@ -104,15 +104,9 @@ class RunCache:
         return self.folder / f"{kind}-{key}{suffix}"
 
     def _read(self, path: Path) -> Any | None:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None
-        try:
-            value = pickle.loads(data)
-        except Exception:  # a file from another version, or damaged: computed again
-            return None
-        path.touch(exist_ok=True)  # recently used: kept by prune()
+        value = load_pickle(path)
+        if value is not None:
+            path.touch(exist_ok=True)  # recently used: kept by prune()
         return value
 
     def _write(self, kind: str, key: str, value: Any) -> Path:
@@ -189,13 +183,23 @@ class RunCache:
             path.unlink(missing_ok=True)
 
 
+def load_pickle(path: Path) -> Any | None:
+    """What ``path`` holds, read from the file as it is unpickled (the validated data is
+    gigabytes at ten million lines: never held twice, as bytes and as tables); None when
+    it is missing, from another version or damaged (then it is computed again)."""
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    except Exception:
+        return None
+
+
 def read_dataset(path: Path, *, touch: bool = False) -> Dataset | None:
     """The Dataset stored by :meth:`RunCache.store_dataset`, or None."""
     from kamreport.dataset import Dataset
 
-    try:
-        payload = pickle.loads(Path(path).read_bytes())
-    except Exception:
+    payload = load_pickle(Path(path))
+    if payload is None:
         return None
     if touch:
         Path(path).touch(exist_ok=True)
