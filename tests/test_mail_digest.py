@@ -24,9 +24,10 @@ from mail_support import (
 )
 
 from kamreport import cli
-from kamreport.mail.digest import digest_summary, managers
+from kamreport.mail.digest import digest_summary
 from kamreport.mail.run import DRY_RUN_MANAGER, run_digest
 from kamreport.mail.send import EmailConfigError
+from kamreport.managers import managers
 
 ROOT = Path(__file__).parents[1]
 WANG = "Wang Manager"

@@ -25,6 +25,7 @@ from kamreport.figures import PortfolioFigures
 from kamreport.mail.changes import Changes, account_state, baseline, compare
 from kamreport.mail.send import EmailConfigError
 from kamreport.mail.summary import AccountLine, AttentionLine, account_line, attention_lines
+from kamreport.managers import manager_accounts
 from kamreport.params import Params
 
 MAX_ROWS = 25
@@ -76,29 +77,6 @@ class DigestSummary:
     state: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
     baseline: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
     report: str = "digest"
-
-
-def managers(dataset: Dataset) -> list[str]:
-    """The KA managers named in the accounts table, sorted."""
-    accounts = dataset.accounts
-    if "ka_manager" not in accounts:
-        return []
-    names = accounts["ka_manager"].dropna().astype(str).str.strip()
-    return sorted({n for n in names if n})
-
-
-def manager_accounts(dataset: Dataset, manager: str) -> list[str]:
-    """The ids of ``manager``'s accounts; a clear error for a manager the data does not know."""
-    known = managers(dataset)
-    if manager not in known:
-        listed = ", ".join(known) if known else "none: the accounts table has no ka_manager"
-        raise EmailConfigError(
-            f"No KA manager {manager!r} in the accounts table (column ka_manager). "
-            f"Known managers: {listed}. Give one of them: make digest MANAGER=<name>."
-        )
-    accounts = dataset.accounts
-    mask = accounts["ka_manager"].astype(str).str.strip() == manager
-    return sorted(accounts.loc[mask, "account_id"].astype(str))
 
 
 def _names(dataset: Dataset) -> dict[str, str]:
@@ -169,7 +147,7 @@ def digest_summary(
     history: Mapping[str, Any] | None = None,
 ) -> DigestSummary:
     """``manager``'s digest as of ``as_of``, compared with the digest in ``history``."""
-    ids = manager_accounts(dataset, manager)
+    ids = manager_accounts(dataset, manager, error=EmailConfigError)
     names = _names(dataset)
     until = as_of + dt.timedelta(days=params.email.digest_days)
     values = figures.values

@@ -28,7 +28,7 @@ from typing import Any
 from kamreport.context import RunContext, open_context
 from kamreport.layout import pdf_name, report_html, run_file, safe_dir_name
 from kamreport.mail.charts import email_charts
-from kamreport.mail.digest import digest_summary, manager_accounts
+from kamreport.mail.digest import digest_summary
 from kamreport.mail.log import SendLog, address_key
 from kamreport.mail.message import (
     Attachment,
@@ -50,6 +50,7 @@ from kamreport.mail.snapshots import (
     write_snapshot,
 )
 from kamreport.mail.summary import REPORTS, customer_summary, portfolio_summary
+from kamreport.managers import manager_accounts
 from kamreport.outputs import atomic_write_bytes
 from kamreport.params import EmailParams, load_params
 
@@ -388,7 +389,8 @@ def run_digest(
     sender = _sender(email_params, dry_run, progress)
     settings = None if dry_run else smtp_settings(email_params, environ)
     context = open_context(params=params, say=progress)
-    manager_accounts(context.dataset, manager)  # a manager the data does not know: stop here
+    # a manager the data does not know: stop here
+    manager_accounts(context.dataset, manager, error=EmailConfigError)
     address = email_params.managers.get(manager)
     if not address and dry_run:
         progress(

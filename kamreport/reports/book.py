@@ -35,7 +35,8 @@ from kamreport.layout import (
     run_file,
 )
 from kamreport.locking import folder_lock
-from kamreport.mail.digest import ActionLine, due_actions, managers
+from kamreport.mail.digest import ActionLine, due_actions
+from kamreport.managers import manager_accounts
 from kamreport.outputs import atomic_write_text
 from kamreport.params import load_params
 from kamreport.provenance import Provenance
@@ -58,19 +59,6 @@ def month_end(month: str) -> dt.date:
         raise KamReportError(f"MONTH must be written YYYY-MM, such as 2026-09; got {month!r}.")
     year, number = int(found.group(1)), int(found.group(2))
     return dt.date(year, number, calendar.monthrange(year, number)[1])
-
-
-def manager_accounts(dataset: Dataset, manager: str) -> list[str]:
-    """The ids of ``manager``'s accounts; an error listing the known managers otherwise."""
-    known = managers(dataset)
-    if manager not in known:
-        listed = ", ".join(known) if known else "none (the accounts table has no ka_manager)"
-        raise KamReportError(
-            f"No KA manager {manager!r} in the accounts table (column ka_manager). Known "
-            f"managers: {listed}. Run make book MANAGER=<one of them>."
-        )
-    names = dataset.accounts["ka_manager"].astype(str).str.strip()
-    return sorted(dataset.accounts.loc[names == manager, "account_id"].astype(str))
 
 
 def analyse(
