@@ -97,8 +97,24 @@ class Bars:
             )  # fmt: skip
 
 
+class _AtPoints:
+    """Marks drawn at their ``x`` and ``y`` values: the axes span exactly those."""
+
+    x: Sequence[float]
+    y: Sequence[float]
+
+    def x_range(self) -> tuple[float, float] | None:
+        return _range(self.x)
+
+    def y_range(self) -> tuple[float, float] | None:
+        return _range(self.y)
+
+    def sticky_y(self) -> list[float]:
+        return []
+
+
 @dataclass(frozen=True)
-class Line:
+class Line(_AtPoints):
     """A line through ``(x, y)``; ``marker`` is the radius (pt) of a dot at each point;
     ``step`` draws steps that change halfway between points (a monthly target)."""
 
@@ -110,15 +126,6 @@ class Line:
     marker: float = 0.0
     step: bool = False
     axis: str = "y"
-
-    def x_range(self) -> tuple[float, float] | None:
-        return _range(self.x)
-
-    def y_range(self) -> tuple[float, float] | None:
-        return _range(self.y)
-
-    def sticky_y(self) -> list[float]:
-        return []
 
     def _runs(self) -> list[list[tuple[float, float]]]:
         """The points, split where a value is missing."""
@@ -150,7 +157,7 @@ class Line:
 
 
 @dataclass(frozen=True)
-class Points:
+class Points(_AtPoints):
     """Dots of ``radius`` points at ``(x, y)``, one colour each, with a white rim."""
 
     x: Sequence[float]
@@ -158,15 +165,6 @@ class Points:
     colors: Sequence[str]
     radius: float = 4.75
     axis: str = "y"
-
-    def x_range(self) -> tuple[float, float] | None:
-        return _range(self.x)
-
-    def y_range(self) -> tuple[float, float] | None:
-        return _range(self.y)
-
-    def sticky_y(self) -> list[float]:
-        return []
 
     def draw(self, canvas: Canvas, sx: Scale, sy: Scale) -> None:
         for x, y, color in zip(self.x, self.y, self.colors, strict=True):
