@@ -42,6 +42,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 from openpyxl import Workbook
@@ -605,38 +606,66 @@ def _group_table(
 def _instructions_sheet(
     sheet: Worksheet, year: int, facts: dict[str, object], manager: str = ""
 ) -> None:
-    sheet.column_dimensions["A"].width = 115
-    row = 1
+    parts = []
     for fmt in (EN, ZH):
-        title = sheet.cell(row=row, column=1, value=fmt.t("targets.instructions.title", year=year))
-        title.font = Font(bold=True, size=14)
-        row += 1
         separator = "、" if fmt is ZH else ", "
         tiers = separator.join(fmt.t(f"targets.tier.{tier}") for tier in facts["tiers"])
-        text = fmt.t("targets.instructions.facts", **{**facts, "tiers": tiers})
-        sheet.cell(row=row, column=1, value=text)
-        row += 1
         steps = [fmt.t("targets.instructions.part", manager=manager, year=year)] if manager else []
         steps += [
             fmt.t(f"targets.instructions.step{step}", year=year, months=RECENT_MONTHS)
             for step in range(1, STEPS + 1)
         ]
-        for text in steps:
-            cell = sheet.cell(row=row, column=1, value=text)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            # wrapped rows get their height here: spreadsheet programs do not grow them on open
-            per_line = 64 if fmt is ZH else 125
-            sheet.row_dimensions[row].height = 15 * (len(text) // per_line + 1)
-            row += 1
-        legend = sheet.cell(row=row, column=1, value=fmt.t("targets.instructions.legend_input"))
-        legend.fill, legend.border = INPUT_FILL, INPUT_BORDER
-        row += 1
-        formula = sheet.cell(row=row, column=1, value=fmt.t("targets.instructions.legend_formula"))
-        formula.fill = FORMULA_FILL
-        row += 2
+        parts.append(
+            Instructions(
+                title=fmt.t("targets.instructions.title", year=year),
+                facts=fmt.t("targets.instructions.facts", **{**facts, "tiers": tiers}),
+                steps=steps,
+                legends=(
+                    (fmt.t("targets.instructions.legend_input"), INPUT_FILL, INPUT_BORDER),
+                    (fmt.t("targets.instructions.legend_formula"), FORMULA_FILL, None),
+                ),
+                line_chars=64 if fmt is ZH else 125,
+            )
+        )
+    write_instructions(sheet, 115, parts)
     print_setup(sheet)
     sheet.page_setup.fitToHeight = 1  # one page for the room
     protect(sheet)
+
+
+@dataclass(frozen=True)
+class Instructions:
+    """One language's part of a workbook's Instructions sheet."""
+
+    title: str
+    facts: str  # what the workbook was made from
+    steps: Sequence[str]  # wrapped, one row each
+    legends: Sequence[tuple[str, PatternFill, Border | None]]  # text, fill, border
+    line_chars: int  # characters a wrapped row holds at the sheet's width (row heights)
+
+
+def write_instructions(sheet: Worksheet, width: float, parts: Sequence[Instructions]) -> None:
+    """Each part under the other in column A (``width`` characters wide): a bold title,
+    the facts, the steps wrapped, and the legend of the cells' colours."""
+    sheet.column_dimensions["A"].width = width
+    row = 1
+    for part in parts:
+        sheet.cell(row=row, column=1, value=part.title).font = Font(bold=True, size=14)
+        sheet.cell(row=row + 1, column=1, value=part.facts)
+        row += 2
+        for text in part.steps:
+            cell = sheet.cell(row=row, column=1, value=text)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            # wrapped rows get their height here: spreadsheet programs do not grow them on open
+            sheet.row_dimensions[row].height = 15 * (len(text) // part.line_chars + 1)
+            row += 1
+        for text, fill, border in part.legends:
+            legend = sheet.cell(row=row, column=1, value=text)
+            legend.fill = fill
+            if border is not None:
+                legend.border = border
+            row += 1
+        row += 1
 
 
 def _meta_sheet(

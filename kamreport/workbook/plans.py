@@ -43,10 +43,12 @@ from kamreport.workbook.build import (
     INPUT_FILL,
     UNLOCKED,
     ZH,
+    Instructions,
     both,
     heading,
     print_setup,
     protect,
+    write_instructions,
 )
 from kamreport.workbook.layout import bilingual
 
@@ -259,24 +261,17 @@ def _account_sheet(
 
 
 def _instructions(sheet: Worksheet, facts: Mapping[str, object]) -> None:
-    sheet.column_dimensions["A"].width = 110
-    row = 1
-    for fmt in (EN, ZH):
-        title = sheet.cell(row=row, column=1, value=fmt.t("plans.instructions.title"))
-        title.font = Font(bold=True, size=14)
-        row += 1
-        sheet.cell(row=row, column=1, value=fmt.t("plans.instructions.facts", **facts))
-        row += 1
-        for step in range(1, INSTRUCTION_STEPS + 1):
-            cell = sheet.cell(row=row, column=1, value=fmt.t(f"plans.instructions.step{step}"))
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            text = str(cell.value)
-            per_line = 60 if fmt is ZH else 120
-            sheet.row_dimensions[row].height = 15 * (len(text) // per_line + 1)
-            row += 1
-        legend = sheet.cell(row=row, column=1, value=fmt.t("plans.instructions.legend"))
-        legend.fill, legend.border = INPUT_FILL, INPUT_BORDER
-        row += 2
+    parts = [
+        Instructions(
+            title=fmt.t("plans.instructions.title"),
+            facts=fmt.t("plans.instructions.facts", **facts),
+            steps=[fmt.t(f"plans.instructions.step{n}") for n in range(1, INSTRUCTION_STEPS + 1)],
+            legends=((fmt.t("plans.instructions.legend"), INPUT_FILL, INPUT_BORDER),),
+            line_chars=60 if fmt is ZH else 120,
+        )
+        for fmt in (EN, ZH)
+    ]
+    write_instructions(sheet, 110, parts)
     print_setup(sheet)
     sheet.page_setup.orientation = "portrait"
     protect(sheet)
