@@ -36,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sample import sample_data  # bench/sample.py
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -126,11 +128,7 @@ def main() -> int:
         "`make venv` there) on the first --cold-accounts accounts",
     )
     args = parser.parse_args()
-    data = args.data.resolve()
-    if not (data / "accounts.csv").exists():
-        from kamreport.sample import export_sample
-
-        export_sample(data, "csv")
+    data = sample_data(args.data)
     ids = account_ids(data, args.accounts)
     n = len(ids)
     with tempfile.TemporaryDirectory(prefix="kam-bench-") as tmp:

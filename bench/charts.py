@@ -22,6 +22,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from sample import sample_data  # bench/sample.py
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Run in a new process with the code to measure first on sys.path.
@@ -91,12 +93,7 @@ def main() -> int:
     parser.add_argument("--baseline", default=None, help="git revision (default: see above)")
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "sample")
     args = parser.parse_args()
-    data = args.data.resolve()
-    if not (data / "accounts.csv").exists():
-        sys.path.insert(0, str(ROOT))
-        from kamreport.sample import export_sample
-
-        export_sample(data, "csv")
+    data = sample_data(args.data)
     revision = args.baseline or baseline_revision()
     with tempfile.TemporaryDirectory(prefix="kam-bench-charts-") as tmp:
         work = Path(tmp)

@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sample import sample_data  # bench/sample.py
+
 ROOT = Path(__file__).resolve().parents[1]
 
 FLOOR = """
@@ -68,12 +70,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "sample")
     args = parser.parse_args()
-    data = args.data.resolve()
-    if not (data / "accounts.csv").exists():
-        sys.path.insert(0, str(ROOT))
-        from kamreport.sample import export_sample
-
-        export_sample(data, "csv")
+    data = sample_data(args.data)
     with tempfile.TemporaryDirectory(prefix="kam-bench-") as tmp:
         out = Path(tmp)
         shutil.rmtree(out / ".cache", ignore_errors=True)
