@@ -22,9 +22,9 @@ from kamreport.analytics.periods import (
     ltm,
     prior_ltm,
 )
+from kamreport.analytics.profitability import RecentFigures
 from kamreport.analytics.receivables import receivables_by_account
 from kamreport.analytics.risk import (
-    RecentFigures,
     SharedFigures,
     account_index,
     risk_flags,

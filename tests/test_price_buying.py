@@ -18,6 +18,7 @@ from kamreport.analytics.flag_backtest import (
 )
 from kamreport.analytics.periods import recent_and_year_earlier
 from kamreport.analytics.price_buying import meetings, price_buying_signs
+from kamreport.analytics.profitability import recent_figures
 from kamreport.analytics.risk import risk_flags
 from kamreport.analytics.scoring import flag_load
 from kamreport.dataset import Dataset
@@ -169,13 +170,16 @@ def plain_signs(data: Dataset, p: RiskParams) -> dict[str, dict[str, float]]:
 
 
 def computed(data: Dataset, p: RiskParams) -> pd.DataFrame:
-    now, before = recent_and_year_earlier(AS_OF, p.discount_window_months)
     done = data.get("activities")
     if done is not None:
         done = done.loc[done["status"] == "done"]
     held = meetings(done, data.get("contacts"))
     accounts = pd.Index(data.accounts["account_id"].astype(str))
-    return price_buying_signs(data.order_lines, held, now, before, accounts, p)
+    lines = data.order_lines
+    recent = recent_figures(
+        lines, pd.Timestamp(AS_OF), p.discount_window_months, accounts, lines["order_date"].min()
+    )
+    return price_buying_signs(recent, held, accounts, p)
 
 
 CASES = {

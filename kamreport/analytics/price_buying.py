@@ -23,14 +23,12 @@ Thresholds are inclusive: a change exactly at its threshold is a sign.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 
 from kamreport.analytics.membership import is_in
 from kamreport.analytics.periods import Window
-from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
+from kamreport.analytics.profitability import RecentFigures
 from kamreport.params import RiskParams
 
 SIGNS = ("discount", "breadth", "meetings")
@@ -83,31 +81,18 @@ def purchaser_share(
 
 
 def price_buying_signs(
-    lines: pd.DataFrame,
-    held: pd.DataFrame,
-    now: Window,
-    before: Window,
-    accounts: pd.Index,
-    p: RiskParams,
-    figures: Mapping[str, pd.Series] | None = None,
+    recent: RecentFigures, held: pd.DataFrame, accounts: pd.Index, p: RiskParams
 ) -> pd.DataFrame:
     """The three signs per account (columns :data:`COLUMNS`): the figures of both
     windows, each sign as 1.0 (seen), 0.0 (not seen) or NaN (unknown), the number of
-    signs seen and the number known. ``held`` is :func:`meetings`; ``figures`` the
-    discount depths and products bought of both windows (discount_now, discount_before,
-    products_now, products_before) when the caller has them."""
-    if figures is None:
-        figures = {
-            "discount_now": discount_depth_by_account(lines, now, accounts),
-            "discount_before": discount_depth_by_account(lines, before, accounts),
-            "products_now": products_by_account(lines, now, accounts),
-            "products_before": products_by_account(lines, before, accounts),
-        }
+    signs seen and the number known. ``recent`` holds the discount depths and products
+    bought of the recent months and the year before; ``held`` is :func:`meetings`."""
+    now, before = recent.now, recent.before
     out = pd.DataFrame(index=accounts)
-    out["discount_now"] = figures["discount_now"]
-    out["discount_before"] = figures["discount_before"]
-    out["products_now"] = figures["products_now"].astype(float)
-    out["products_before"] = figures["products_before"].astype(float)
+    out["discount_now"] = recent.discount_now
+    out["discount_before"] = recent.discount_before
+    out["products_now"] = recent.products_now.astype(float)
+    out["products_before"] = recent.products_before.astype(float)
     share_now, count_now = purchaser_share(held, now, accounts, p.price_buying_min_meetings)
     share_before, count_before = purchaser_share(
         held, before, accounts, p.price_buying_min_meetings

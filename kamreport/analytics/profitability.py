@@ -251,3 +251,41 @@ def account_profitability(
         quarterly=quarterly_profitability(lines, costs, window, recent_months, data_start),
         recent_months=recent_months,
     )
+
+
+@dataclass(frozen=True)
+class RecentFigures:
+    """Discount depth and products bought per account over the recent months and the
+    same months a year earlier: computed once a run for the risk flags DISCOUNT_PRESSURE,
+    NARROWING_BREADTH and PRICE_BUYING and for the metrics table, which read the same
+    windows (risk.shared_figures)."""
+
+    now: Window
+    before: Window
+    months: int  # the recent window's length
+    covered: bool  # the data reaches back to the year-earlier months
+    priced: bool  # the lines carry list amounts (discount depth is known)
+    discount_now: pd.Series
+    discount_before: pd.Series
+    products_now: pd.Series
+    products_before: pd.Series
+
+
+def recent_figures(
+    lines: pd.DataFrame, end: pd.Timestamp, months: int, accounts: pd.Index,
+    first_day: pd.Timestamp,
+) -> RecentFigures:  # fmt: skip
+    """:class:`RecentFigures` of the ``months`` months up to ``end``; the data starts on
+    ``first_day`` (NaT: no lines up to ``end``)."""
+    now, before = recent_and_year_earlier(end, months)
+    return RecentFigures(
+        now=now,
+        before=before,
+        months=months,
+        covered=covers(first_day, before),
+        priced="list_amount" in lines,
+        discount_now=discount_depth_by_account(lines, now, accounts),
+        discount_before=discount_depth_by_account(lines, before, accounts),
+        products_now=products_by_account(lines, now, accounts),
+        products_before=products_by_account(lines, before, accounts),
+    )

@@ -20,15 +20,13 @@ from kamreport.analytics.coverage import covers
 from kamreport.analytics.daily import DailySums, daily_sums
 from kamreport.analytics.membership import by_position, is_in, positions
 from kamreport.analytics.periods import (
-    Window,
     as_timestamp,
     first_date_up_to,
     ltm,
     prior_ltm,
-    recent_and_year_earlier,
 )
 from kamreport.analytics.price_buying import meetings, price_buying_signs
-from kamreport.analytics.profitability import discount_depth_by_account, products_by_account
+from kamreport.analytics.profitability import RecentFigures, recent_figures
 from kamreport.analytics.receivables import paid_by
 from kamreport.analytics.relationships import done_activities
 from kamreport.analytics.satisfaction import survey_summary
@@ -293,61 +291,11 @@ def _price_buying(
     if not recent.covered:
         return None
     held = meetings(done, dataset.get("contacts"))
-    signs = price_buying_signs(
-        recent.lines, held, recent.now, recent.before, accounts, p, figures=recent.figures()
-    )
+    signs = price_buying_signs(recent, held, accounts, p)
     mask = signs["signs"] >= p.price_buying_min_signs
     high = signs["signs"] >= 3
     return _frame(
         "PRICE_BUYING", mask, signs["signs"], p.price_buying_min_signs, signs["known"], high
-    )
-
-
-@dataclass(frozen=True)
-class RecentFigures:
-    """Discount depth and products bought per account over the recent months and the
-    same months a year earlier: computed once for DISCOUNT_PRESSURE, NARROWING_BREADTH,
-    PRICE_BUYING and the metrics table, which read the same windows."""
-
-    lines: pd.DataFrame
-    now: Window
-    before: Window
-    months: int  # the recent window's length
-    covered: bool  # the data reaches back to the year-earlier months
-    priced: bool  # the lines carry list amounts (discount depth is known)
-    discount_now: pd.Series
-    discount_before: pd.Series
-    products_now: pd.Series
-    products_before: pd.Series
-
-    def figures(self) -> dict[str, pd.Series]:
-        """The four series as :func:`price_buying_signs` takes them."""
-        return {
-            "discount_now": self.discount_now,
-            "discount_before": self.discount_before,
-            "products_now": self.products_now,
-            "products_before": self.products_before,
-        }
-
-
-def recent_figures(
-    lines: pd.DataFrame, end: pd.Timestamp, months: int, accounts: pd.Index,
-    first_day: pd.Timestamp,
-) -> RecentFigures:  # fmt: skip
-    """:class:`RecentFigures` of the ``months`` months up to ``end``; the data starts on
-    ``first_day`` (NaT: no lines up to ``end``)."""
-    now, before = recent_and_year_earlier(end, months)
-    return RecentFigures(
-        lines=lines,
-        now=now,
-        before=before,
-        months=months,
-        covered=covers(first_day, before),
-        priced="list_amount" in lines,
-        discount_now=discount_depth_by_account(lines, now, accounts),
-        discount_before=discount_depth_by_account(lines, before, accounts),
-        products_now=products_by_account(lines, now, accounts),
-        products_before=products_by_account(lines, before, accounts),
     )
 
 
