@@ -2,8 +2,9 @@
 
 One summation of the order lines per account and day serves every figure that
 counts order days or orders by day: the lifetime-value models and their
-back-test (``clv``), and the risk flags that read the usual order interval
-(``risk``), so P(alive) and ORDER_GAP see the same order days. A day whose lines
+back-test (``clv``), the risk flags that read the usual order interval
+(``risk``) and the score's loyalty (``scoring``), so P(alive), ORDER_GAP and the
+order days of the score see the same days. A day whose lines
 sum to a positive net amount is an order day; credit notes alone are none.
 """
 
@@ -39,6 +40,10 @@ class DailySums:
             },
             copy=False,  # the frame reads the arrays: no second copy of millions of days
         )
+
+    def positions(self, accounts: pd.Index) -> np.ndarray:
+        """Each row's position in ``accounts`` (-1 for an account not in it)."""
+        return accounts.get_indexer(pd.Index(self.accounts, dtype=object))[self.account]
 
     def order_days(self) -> DailySums:
         """The rows with a positive net amount: the order days."""

@@ -97,7 +97,7 @@ def _order_days(daily: DailySums, accounts: pd.Index) -> pd.DataFrame:
     (the account's position in ``accounts``: grouped on integers, not text) and
     order_date."""
     days = daily.order_days()
-    account = accounts.get_indexer(pd.Index(daily.accounts, dtype=object))[days.account]
+    account = days.positions(accounts)
     known = account >= 0
     return pd.DataFrame({"account": account[known], "order_date": days.day[known]})
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.coverage import covers, data_start
+from kamreport.analytics.daily import DailySums, daily_sums
 from kamreport.analytics.membership import positions
 from kamreport.analytics.periods import Window, as_timestamp, ltm, prior_ltm
 from kamreport.analytics.risk import COMPOSITE
@@ -90,27 +91,24 @@ def _gross_margin(lines: _Lines, mask: np.ndarray) -> np.ndarray:
     return np.where(lacking, np.nan, margin)
 
 
-def _order_days(lines: _Lines, mask: np.ndarray, end: pd.Timestamp) -> tuple[np.ndarray, ...]:
-    """Order days in the LTM per account, and the share of the last four quarters
-    (3-month windows ending at as_of, together the LTM) with at least one.
-
-    An order day is a date whose LTM lines of the account sum to a positive net
-    amount (credit notes alone do not count; several order numbers on one day are
-    one buying occasion). ``mask`` selects the LTM lines.
+def _order_days(daily: DailySums, accounts: pd.Index, end: pd.Timestamp) -> tuple[np.ndarray, ...]:
+    """Order days in the LTM per account (:mod:`kamreport.analytics.daily`: a date whose
+    lines of the account sum to a positive net amount; credit notes alone do not count,
+    several order numbers on one day are one buying occasion), and the share of the last
+    four quarters (3-month windows ending at as_of, together the LTM) with at least one.
     """
-    code = lines.code[mask].astype(np.int64)
-    day = lines.date[mask].astype("datetime64[D]").astype(np.int64)
-    if len(day) == 0:
-        return np.zeros(lines.n, dtype=np.int64), np.zeros(lines.n)
-    first_day = day.min()
-    span = int(day.max() - first_day) + 1
-    group, keys = pd.factorize(code * span + (day - first_day))
-    positive = keys[np.bincount(group, weights=lines.net[mask], minlength=len(keys)) > 0]
-    account, on_day = positive // span, positive % span + first_day
+    days = daily.order_days()
+    window = ltm(end)
+    inside = (days.day > window.start.to_datetime64()) & (days.day <= window.end.to_datetime64())
+    account = days.positions(accounts)[inside]
+    known = account >= 0
+    account = account[known]
+    on_day = days.day[inside][known].astype("datetime64[D]").astype(np.int64)
     bounds = [np.datetime64((end - pd.DateOffset(months=3 * k)).date(), "D") for k in (3, 2, 1)]
     quarter = np.searchsorted(np.array(bounds).astype(np.int64), on_day, side="left")
-    quarters = np.bincount(np.unique(account * 4 + quarter) // 4, minlength=lines.n)
-    return np.bincount(account, minlength=lines.n), quarters / 4
+    n = len(accounts)
+    quarters = np.bincount(np.unique(account * 4 + quarter) // 4, minlength=n)
+    return np.bincount(account, minlength=n), quarters / 4
 
 
 def _tenure_years(
@@ -180,7 +178,9 @@ def _open_complaints(dataset: Dataset, end: pd.Timestamp, accounts: pd.Index) ->
     return is_open.groupby(complaints["account_id"]).sum().reindex(accounts, fill_value=0)
 
 
-def account_features(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
+def account_features(
+    dataset: Dataset, as_of: dt.date | pd.Timestamp, daily: DailySums | None = None
+) -> pd.DataFrame:
     """Raw value of every scoring criterion per account (all accounts), plus their parts.
 
     - spend = LTM revenue;
@@ -199,7 +199,8 @@ def account_features(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.Data
 
     The remaining columns (:data:`DETAIL_COLUMNS`) are the parts, for reports
     (overdue_share and open_complaints are shown for context; risk_flag_load is NaN
-    until :func:`with_flag_risk`).
+    until :func:`with_flag_risk`). ``daily`` is ``daily_sums(dataset.order_lines, as_of)``
+    when the caller has it.
     """
     end = as_timestamp(as_of)
     accounts = pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
@@ -212,7 +213,9 @@ def account_features(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.Data
         revenue_prior[:] = np.nan  # a part of a year: no prior LTM, no growth (n/a)
     margin = pd.Series(_gross_margin(lines, in_ltm), index=accounts)
     cost_to_serve = _cost_to_serve(dataset, current, accounts)
-    order_count, repurchase_share = _order_days(lines, in_ltm, end)
+    if daily is None:
+        daily = daily_sums(dataset.order_lines, end)
+    order_count, repurchase_share = _order_days(daily, accounts, end)
     orders = pd.Series(order_count, index=accounts)
     repurchase = pd.Series(repurchase_share, index=accounts)
     tenure = _tenure_years(dataset, lines, end, accounts)

@@ -126,12 +126,12 @@ def value_portfolio(
     so the score and the flags the report shows cannot disagree.
     """
     risk = risk if risk is not None else RiskParams()
-    features = account_features(dataset, as_of)
+    sums = daily_sums(dataset.order_lines, as_of)  # the score, the fits and the flags read it
+    features = account_features(dataset, as_of, daily=sums)
     rates, portfolio_rate, margin_basis = clv_margin_rates(features, clv.assumed_margin)
     # the lifetime-value rule uses the ORDER_GAP limits, so P(alive) agrees with that flag;
     # the model is used only when it beats the rule on the back-test
     rule = RhythmRule(risk.order_gap_factor, risk.order_gap_min_days, risk.order_gap_history_months)
-    sums = daily_sums(dataset.order_lines, as_of)  # for the back-test, the fit and the flags
     daily = sums.frame()
     checked = clv_backtest(
         dataset.order_lines, as_of, rule=rule, min_repeat_customers=clv.min_repeat_customers,
