@@ -8,6 +8,7 @@ its status is open and its due date is before A; "open" when open otherwise;
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,3 +49,49 @@ def account_plan(
     items = own[["kind", "title", "owner", "due_date", "state"]].reset_index(drop=True)
     counts = {state: int((items["state"] == state).sum()) for state in STATES}
     return AccountPlan(items=items, counts=counts)
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """An open plan item due in the window, or overdue."""
+
+    account_id: str
+    name: str
+    kind: str  # objective | action
+    title: str
+    owner: str | None
+    due_date: dt.date
+    days: int  # due date − as-of date (negative: overdue by that many days)
+
+    @property
+    def overdue(self) -> bool:
+        return self.days < 0
+
+
+def due_actions(
+    plans: pd.DataFrame | None, account_ids: list[str], as_of: dt.date, until: dt.date,
+    names: Mapping[str, str],
+) -> list[ActionLine]:  # fmt: skip
+    """Open plan items of ``account_ids`` due by ``until``: overdue first (oldest first),
+    then by due date."""
+    if plans is None or plans.empty or "due_date" not in plans:
+        return []
+    own = plans.loc[plans["account_id"].astype(str).isin(account_ids)]
+    due = pd.to_datetime(own["due_date"])
+    keep = (own["status"] == "open") & due.notna() & (due <= pd.Timestamp(until))
+    own, due = own.loc[keep], due[keep]
+    start = pd.Timestamp(as_of)
+    lines = [
+        ActionLine(
+            account_id=str(row.account_id),
+            name=names.get(str(row.account_id), str(row.account_id)),
+            kind=str(row.kind),
+            title=str(row.title),
+            owner=None if "owner" not in own or pd.isna(row.owner) else str(row.owner),
+            due_date=day.date(),
+            days=int((day - start).days),
+        )
+        for row, day in zip(own.itertuples(index=False), due, strict=True)
+    ]
+    lines.sort(key=lambda a: (a.due_date, a.account_id, a.title))
+    return lines

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.plan import ActionLine, due_actions
 from kamreport.analytics.team import attainment
 from kamreport.dataset import Dataset
 from kamreport.figures import PortfolioFigures
@@ -29,23 +30,6 @@ from kamreport.managers import manager_accounts
 from kamreport.params import Params
 
 MAX_ROWS = 25
-
-
-@dataclass(frozen=True)
-class ActionLine:
-    """An open plan item due in the window, or overdue."""
-
-    account_id: str
-    name: str
-    kind: str  # objective | action
-    title: str
-    owner: str | None
-    due_date: dt.date
-    days: int  # due date − as-of date (negative: overdue by that many days)
-
-    @property
-    def overdue(self) -> bool:
-        return self.days < 0
 
 
 @dataclass(frozen=True)
@@ -82,35 +66,6 @@ class DigestSummary:
 def _names(dataset: Dataset) -> dict[str, str]:
     accounts = dataset.accounts
     return dict(zip(accounts["account_id"].astype(str), accounts["name"].astype(str), strict=True))
-
-
-def due_actions(
-    plans: pd.DataFrame | None, account_ids: list[str], as_of: dt.date, until: dt.date,
-    names: Mapping[str, str],
-) -> list[ActionLine]:  # fmt: skip
-    """Open plan items of ``account_ids`` due by ``until``: overdue first (oldest first),
-    then by due date."""
-    if plans is None or plans.empty or "due_date" not in plans:
-        return []
-    own = plans.loc[plans["account_id"].astype(str).isin(account_ids)]
-    due = pd.to_datetime(own["due_date"])
-    keep = (own["status"] == "open") & due.notna() & (due <= pd.Timestamp(until))
-    own, due = own.loc[keep], due[keep]
-    start = pd.Timestamp(as_of)
-    lines = [
-        ActionLine(
-            account_id=str(row.account_id),
-            name=names.get(str(row.account_id), str(row.account_id)),
-            kind=str(row.kind),
-            title=str(row.title),
-            owner=None if "owner" not in own or pd.isna(row.owner) else str(row.owner),
-            due_date=day.date(),
-            days=int((day - start).days),
-        )
-        for row, day in zip(own.itertuples(index=False), due, strict=True)
-    ]
-    lines.sort(key=lambda a: (a.due_date, a.account_id, a.title))
-    return lines
 
 
 def planned_activities(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kamreport.analytics.book import ManagerBook, manager_book
+from kamreport.analytics.plan import ActionLine, due_actions
 from kamreport.context import RunContext, open_context
 from kamreport.dataset import Dataset
 from kamreport.errors import KamReportError
@@ -35,7 +36,6 @@ from kamreport.layout import (
     run_file,
 )
 from kamreport.locking import folder_lock
-from kamreport.mail.digest import ActionLine, due_actions
 from kamreport.managers import manager_accounts
 from kamreport.outputs import atomic_write_text
 from kamreport.params import load_params

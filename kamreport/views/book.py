@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kamreport.analytics.book import VALUE_UNIT, VISIT_DAYS_CAP, ManagerBook
-from kamreport.mail.digest import ActionLine
+from kamreport.analytics.plan import ActionLine
 from kamreport.provenance import Provenance
 from kamreport.views.blocks import Cell, Column, Kpi, Page, Row, Table, attrs
 from kamreport.views.display import Display
@@ -280,7 +280,7 @@ def book_view(
     provenance: Provenance,
     links: dict[str, str] | None = None,
 ) -> BookView:
-    """The book of ``book`` with its plan ``actions`` due (mail.digest.ActionLine)."""
+    """The book of ``book`` with its plan ``actions`` due (analytics.plan.ActionLine)."""
     links = links or {}
     t = display.t
     sections = (
