@@ -731,3 +731,45 @@ def test_per_unique_keeps_a_column_it_does_not_change():
     assert normalize_choice(clean) is clean
     upper = per_unique(clean, lambda u: u.str.upper())
     assert upper.tolist()[:3] == ["CNY", "USD", upper.iloc[2]] and pd.isna(upper.iloc[2])
+
+
+_EDGE_TEXT = st.text(
+    alphabet=st.sampled_from(list("ab1-_ 中文\t\n\r\x0b\x0c\x1f\x85\xa0\u3000\u2003\u200b\ufeffé")),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    values=st.lists(st.one_of(st.none(), _EDGE_TEXT), min_size=1, max_size=40),
+    start=st.integers(0, 5),
+    chunked=st.booleans(),
+)
+def test_stripping_text_gives_what_stripping_every_value_gives(values, start, chunked):
+    """The quick check on each value's first and last byte never keeps a value that
+    stripping would change, for Arrow text that is sliced or in several chunks."""
+    import pyarrow as pa
+
+    from kamreport.validation.parse import as_text
+
+    arrow = pa.chunked_array(
+        [pa.array(values[: len(values) // 2], pa.large_string()),
+         pa.array(values[len(values) // 2 :], pa.large_string())]
+        if chunked
+        else [pa.array(values, pa.string())]
+    )  # fmt: skip
+    text = pd.Series(pd.arrays.ArrowStringArray(arrow), dtype="str").iloc[start:]
+    text = text.reset_index(drop=True)
+    stripped = text.str.strip()  # every value stripped, as without the quick check
+    expected = [None if pd.isna(v) else v for v in stripped.where(stripped != "").tolist()]
+    assert [None if pd.isna(v) else v for v in as_text(text).tolist()] == expected
+
+
+def test_a_clean_text_column_is_kept_without_a_copy():
+    from kamreport.validation.parse import as_text
+
+    ids = pd.Series([f"SO-{i:06d}" for i in range(20_000)], dtype="str")
+    assert as_text(ids) is ids
+    spaced = ids.copy()
+    spaced.iloc[12_345] = "SO-012345\u3000"
+    assert as_text(spaced).iloc[12_345] == "SO-012345"
