@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from kamreport.errors import Issue
 from kamreport.schema import BOOL, DATE, FLOAT, INT, Column, Table, table
 from kamreport.sources.raw import RawTable, normalize_header
+from kamreport.validation.keys import repeated_rows
 from kamreport.validation.messages import LISTED, empty_cells, row_issue, rows_phrase, show
 from kamreport.validation.parse import (
     DATE_FORMATS_TEXT,
@@ -257,32 +256,6 @@ def empty_table(raw: RawTable, spec: Table) -> Issue:
     )
 
 
-def _repeated(frame: pd.DataFrame, key: list[str]) -> np.ndarray:
-    """Rows whose key occurs more than once (``duplicated(keep=False)``).
-
-    Sorting the keys in Arrow and comparing neighbours is several times faster
-    than hashing millions of distinct ids; rows with an empty key cell may be
-    marked either way, the caller leaves them out.
-    """
-    try:
-        keys = pa.table({k: pa.array(frame[k]) for k in key})
-    except (pa.ArrowException, TypeError, ValueError):
-        return frame.duplicated(subset=key, keep=False).to_numpy()
-    order = pc.sort_indices(keys, sort_keys=[(k, "ascending") for k in key])
-    ranked = keys.take(order)
-    same = np.ones(len(frame) - 1, dtype=bool)
-    for k in key:
-        column = ranked[k]
-        equal = pc.equal(column[1:], column[:-1]).fill_null(False)
-        same &= equal.to_numpy(zero_copy_only=False)
-    marked = np.zeros(len(frame), dtype=bool)
-    marked[1:] |= same
-    marked[:-1] |= same
-    repeated = np.empty(len(frame), dtype=bool)
-    repeated[order.to_numpy()] = marked
-    return repeated
-
-
 def duplicate_keys(checked: Checked, spec: Table) -> Issue | None:
     """One issue for rows sharing a key, checked only when every key column is present."""
     key = list(spec.key)
@@ -290,7 +263,7 @@ def duplicate_keys(checked: Checked, spec: Table) -> Issue | None:
     if not key or any(k not in frame.columns for k in key):
         return None
     complete = np.logical_and.reduce([frame[k].notna().to_numpy() for k in key])
-    repeated = _repeated(frame, key) & complete
+    repeated = repeated_rows(frame, key) & complete
     if not repeated.any():
         return None
     named = key[0] if len(key) == 1 else f"({', '.join(key)})"
