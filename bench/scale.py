@@ -8,12 +8,12 @@ not timed) and writes one Parquet file per table into ``--cache`` (reused by
 later runs). A fresh Python process then does what ``kamreport metrics --all``
 does (read, validate, the portfolio-wide figures as kamreport.figures computes
 them: value layer with its risk flags, the metrics table, likely duplicates,
-revenue by category) and reports the time of each stage and its peak resident
-memory. Another fresh process runs the floor, ``bench/floor.py``: the core job
-(read Parquet, basic validation, the core per-account metrics) written directly
-in Polars. Goal for 10M lines: ≤ 15 s, ≤ 2.5 GB and ≤ 4× the floor. Ends with one
-JSON line per size: lines, accounts, seconds, cpu_seconds, peak_gb, floor_s,
-floor_cpu_s, ratio (of the wall times).
+revenue by category, partly in two helper threads) and reports the time of each
+stage and its peak resident memory. Another fresh process runs the floor,
+``bench/floor.py``: the core job (read Parquet, basic validation, the core
+per-account metrics) written directly in Polars. Goal for 10M lines: ≤ 15 s,
+≤ 2.5 GB and ≤ 4× the floor. Ends with one JSON line per size: lines, accounts,
+seconds, cpu_seconds, peak_gb, floor_s, floor_cpu_s, ratio (of the wall times).
 """
 
 from __future__ import annotations
@@ -62,13 +62,9 @@ def measure(folder: Path) -> dict:
         stages[name] = round(now - since[0], 2)
         since[0] = now
 
-    from kamreport.analytics.duplicates import likely_duplicates
-    from kamreport.analytics.mix import category_revenue
-    from kamreport.analytics.risk import shared_figures
-    from kamreport.analytics.valuation import value_portfolio
     from kamreport.context import resolve_as_of
     from kamreport.dataset import Dataset
-    from kamreport.metrics import account_metrics
+    from kamreport.figures import compute_figures
     from kamreport.params import load_params
     from kamreport.sources import read_source
     from kamreport.validation import validate
@@ -87,18 +83,9 @@ def measure(folder: Path) -> dict:
     del raw, tables
     as_of = resolve_as_of(params, dataset)
     lap("validate")
-    # As kamreport.figures.compute_figures does, stage by stage.
-    shared = shared_figures(dataset, as_of, params.risk)
-    values = value_portfolio(dataset, as_of, params.scoring, params.clv, params.risk, shared=shared)
-    lap("value layer and risk flags")
-    table = account_metrics(
-        dataset, as_of, params, values=values.accounts, flags=values.flags, shared=shared
-    )
-    lap("metrics table")
-    likely_duplicates(dataset.accounts, params.portfolio.duplicate_similarity)
-    lap("duplicates")
-    category_revenue(dataset.order_lines, dataset.get("products"), as_of)
-    lap("category revenue")
+    figures = compute_figures(dataset, as_of, params)
+    lap("portfolio figures")
+    table = figures.metrics
     return {
         "order_lines": len(dataset.order_lines),
         "accounts": len(table),

@@ -52,7 +52,7 @@ def _sales(
     lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index, values: pd.DataFrame
 ) -> pd.DataFrame:
     """LTM and prior-LTM revenue, growth and LTM gross margin as the value layer computed
-    them (one computation for every output), and the LTM orders. The prior LTM revenue
+    them (one computation for every output). The prior LTM revenue
     and the growth are null for every account when the data does not cover the prior LTM."""
     out = values[["revenue_ltm", "revenue_prior_ltm", "gross_margin_ltm"]].reindex(accounts)
     out["revenue_ltm"] = out["revenue_ltm"].fillna(0.0)
@@ -64,6 +64,11 @@ def _sales(
     out.insert(2, "revenue_growth", out["revenue_ltm"] / prior.where(prior > 0) - 1)
     revenue = out["revenue_ltm"]
     out["margin_pct_ltm"] = out["gross_margin_ltm"] / revenue.where(revenue > 0)
+    return out
+
+
+def orders_ltm(lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> pd.Series:
+    """Per account, the LTM orders with a positive net amount (an order's lines summed)."""
     inside = ltm(end).mask(lines["order_date"]).to_numpy()
     # grouped on integer codes (account positions, order numbers): no text per line
     account = positions(lines["account_id"], accounts)[inside]
@@ -72,8 +77,22 @@ def _sales(
     net = lines["net_amount"].loc[inside].loc[known]
     per_order = net.groupby([account[known], order[known]]).sum()
     orders = by_position((per_order > 0).groupby(level=0).sum(), accounts)
-    out["orders_ltm"] = orders.reindex(accounts, fill_value=0).astype(int)
-    return out
+    return orders.reindex(accounts, fill_value=0).astype(int).rename("orders_ltm")
+
+
+def activity_metrics(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
+    """The metrics that read no other figure: LTM orders and the receivables (open,
+    overdue, DSO, collection rate), one row per account. :func:`account_metrics`
+    computes them unless given, so a caller can compute them at the same time as the
+    value layer."""
+    end = as_timestamp(as_of)
+    accounts = account_index(dataset)
+    receivables = receivables_by_account(dataset.get("invoices"), end, accounts)
+    return pd.concat(
+        [orders_ltm(dataset.order_lines, end, accounts),
+         receivables[["open_amount", "overdue_amount", "dso_days", "collection_rate"]]],
+        axis=1,
+    )  # fmt: skip
 
 
 def _price_and_breadth(recent: RecentFigures) -> pd.DataFrame:
@@ -100,12 +119,13 @@ def account_metrics(
     values: pd.DataFrame | None = None,
     flags: pd.DataFrame | None = None,
     shared: SharedFigures | None = None,
+    activity: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per account with :data:`KEYS` (vectorised over the whole portfolio).
 
-    ``values`` (valuation.value_accounts), ``flags`` (risk.risk_flags) and ``shared``
-    (risk.shared_figures) for the same as-of date are computed here unless given, so a
-    run computes them once.
+    ``values`` (valuation.value_accounts), ``flags`` (risk.risk_flags), ``shared``
+    (risk.shared_figures) and ``activity`` (:func:`activity_metrics`) for the same
+    as-of date are computed here unless given, so a run computes them once.
     ``risk_flags`` is the account's flag codes joined by ";" (empty: none).
     """
     end = as_timestamp(as_of)
@@ -119,17 +139,16 @@ def account_metrics(
         shared = shared_figures(dataset, end, params.risk)
     if flags is None:
         flags = risk_flags(dataset, end, params.risk, values, shared=shared)
+    if activity is None:
+        activity = activity_metrics(dataset, end)
     out = _sales(lines, end, accounts, values)
     out.insert(0, "as_of", end.date().isoformat())
+    out["orders_ltm"] = activity["orders_ltm"]
     targets = targets_by_account(lines, dataset.get("targets"), end, accounts, flags)
     wallet = shared.wallet
-    receivables = receivables_by_account(dataset.get("invoices"), end, accounts)
     price = _price_and_breadth(shared.recent)
-    out = pd.concat(
-        [out, targets, wallet, price, receivables[["open_amount", "overdue_amount", "dso_days",
-                                             "collection_rate"]]],
-        axis=1,
-    )  # fmt: skip
+    receivables = activity[["open_amount", "overdue_amount", "dso_days", "collection_rate"]]
+    out = pd.concat([out, targets, wallet, price, receivables], axis=1)
     value_columns = ["p_alive", "expected_orders_12m", "expected_margin_12m", "clv", "clv_method",
                      "score", "rank", "tier", "abc_class"]  # fmt: skip
     out = out.join(values[value_columns].reindex(accounts))

@@ -14,7 +14,7 @@ ANALYTICS = Path(__file__).parents[1] / "kamreport" / "analytics"
 ANALYTICS_ALLOWED = {
     "__future__", "bisect", "collections", "collections.abc", "dataclasses", "datetime",
     "difflib", "enum", "functools", "heapq", "itertools", "math", "operator", "re",
-    "statistics", "typing", "unicodedata",
+    "statistics", "threading", "typing", "unicodedata",
     "numpy", "pandas", "scipy", "pyarrow", "rapidfuzz",
     "kamreport.analytics", "kamreport.dataset", "kamreport.schema", "kamreport.params",
     "kamreport.errors",

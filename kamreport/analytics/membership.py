@@ -9,6 +9,7 @@ both sides are Arrow text; anything else goes through pandas unchanged.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -57,6 +58,7 @@ def is_in(values: pd.Series | pd.Index, allowed: Iterable[Any]) -> np.ndarray:
 _KNOWN: list[tuple[pa.ChunkedArray, np.ndarray, pd.Index]] = []
 _KNOWN_SIZE = 6  # the id columns of the large tables of one run
 _REMEMBERED_FROM = 100_000  # rows: smaller columns are quick to encode again
+_ENCODING = threading.Lock()
 
 
 def _arrow_chunks(values: Any) -> pa.ChunkedArray | None:
@@ -73,13 +75,20 @@ def factorized(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     the codes as read-only.
     """
     chunks = _arrow_chunks(values)
-    if chunks is not None:
-        for known, codes, uniques in _KNOWN:
-            if known is chunks:
-                return codes, uniques
+    if chunks is None:
+        codes, uniques = pd.factorize(values)
+        return codes, pd.Index(uniques)
+    with _ENCODING:  # figures computed in two threads encode a column once, not twice
+        return _factorized(values, chunks)
+
+
+def _factorized(values: pd.Series, chunks: pa.ChunkedArray) -> tuple[np.ndarray, pd.Index]:
+    for known, codes, uniques in _KNOWN:
+        if known is chunks:
+            return codes, uniques
     codes, uniques = pd.factorize(values)
     uniques = pd.Index(uniques)
-    if chunks is not None and len(codes) >= _REMEMBERED_FROM:
+    if len(codes) >= _REMEMBERED_FROM:
         codes = codes.astype(np.int32) if len(uniques) < 2**31 - 1 else codes  # half the memory
         codes.setflags(write=False)
         _KNOWN.insert(0, (chunks, codes, uniques))

@@ -7,7 +7,7 @@ always show the same figures. Definitions in docs/metrics.md, "Value".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +16,7 @@ import pandas as pd
 from kamreport.analytics.abc import abc_classes
 from kamreport.analytics.clv import ClvResult, RhythmRule, account_clv
 from kamreport.analytics.clv_backtest import ClvBacktest, clv_backtest
-from kamreport.analytics.daily import daily_sums
+from kamreport.analytics.daily import DailySums, daily_sums
 from kamreport.analytics.risk import SharedFigures, risk_flags
 from kamreport.analytics.scoring import (
     ScoreBasis,
@@ -109,34 +109,60 @@ def clv_margin_rates(
     return rates, portfolio, MARGIN_NONE
 
 
+def clv_rule(risk: RiskParams) -> RhythmRule:
+    """The lifetime value's order-rhythm rule: the ORDER_GAP limits, so P(alive) agrees
+    with that flag."""
+    return RhythmRule(risk.order_gap_factor, risk.order_gap_min_days, risk.order_gap_history_months)
+
+
+def clv_check(
+    dataset: Dataset,
+    as_of: dt.date | pd.Timestamp,
+    clv: ClvParams,
+    risk: RiskParams,
+    daily: DailySums | None = None,
+) -> ClvBacktest:
+    """The lifetime-value model's back-test against the order-rhythm rule: the model is
+    used only when it beats the rule (:func:`value_portfolio` reads the verdict)."""
+    sums = daily if daily is not None else daily_sums(dataset.order_lines, as_of)
+    return clv_backtest(
+        dataset.order_lines, as_of, rule=clv_rule(risk),
+        min_repeat_customers=clv.min_repeat_customers, daily=sums.frame(),
+    )  # fmt: skip
+
+
 def value_portfolio(
     dataset: Dataset,
     as_of: dt.date | pd.Timestamp,
     scoring: ScoringParams,
     clv: ClvParams,
     risk: RiskParams | None = None,
-    shared: SharedFigures | None = None,
+    shared: SharedFigures | Callable[[], SharedFigures] | None = None,
+    daily: DailySums | None = None,
+    checked: ClvBacktest | Callable[[], ClvBacktest] | None = None,
 ) -> Valuation:
     """Everything :func:`value_accounts` returns, with the CLV fits and the risk flags.
     ``shared`` is :func:`~kamreport.analytics.risk.shared_figures` for the same as-of
-    date when the caller has it (the metrics table reads it too).
+    date when the caller has it (the metrics table reads it too), ``daily``
+    :func:`~kamreport.analytics.daily.daily_sums` and ``checked``
+    :func:`clv_check` (both computed here when not given). ``shared`` and ``checked``
+    may be functions that return them, called only when they are needed: a caller
+    computing them in another thread passes ``future.result``.
 
     Order: features → lifetime value → risk flags (LOW_P_ALIVE reads the p_alive
     column shown in the table) → risk criterion from those flags → score and tiers,
     so the score and the flags the report shows cannot disagree.
     """
     risk = risk if risk is not None else RiskParams()
-    sums = daily_sums(dataset.order_lines, as_of)  # the score, the fits and the flags read it
+    # the score, the fits and the flags read the same order days
+    sums = daily if daily is not None else daily_sums(dataset.order_lines, as_of)
     features = account_features(dataset, as_of, daily=sums)
     rates, portfolio_rate, margin_basis = clv_margin_rates(features, clv.assumed_margin)
-    # the lifetime-value rule uses the ORDER_GAP limits, so P(alive) agrees with that flag;
-    # the model is used only when it beats the rule on the back-test
-    rule = RhythmRule(risk.order_gap_factor, risk.order_gap_min_days, risk.order_gap_history_months)
-    daily = sums.frame()
-    checked = clv_backtest(
-        dataset.order_lines, as_of, rule=rule, min_repeat_customers=clv.min_repeat_customers,
-        daily=daily,
-    )  # fmt: skip
+    rule = clv_rule(risk)
+    if checked is None:
+        checked = clv_check(dataset, as_of, clv, risk, sums)
+    elif callable(checked):
+        checked = checked()
     result = account_clv(
         dataset.order_lines,
         as_of,
@@ -152,7 +178,7 @@ def value_portfolio(
         earned_reason=checked.verdict,
         interval_level=clv.interval_level,
         interval_resamples=clv.interval_resamples,
-        daily=daily,
+        daily=sums.frame(),
     )
     choice = ClvChoice(
         "model" if result.model_used else "rule",
@@ -162,6 +188,7 @@ def value_portfolio(
         assumed_margin=clv.assumed_margin if margin_basis == MARGIN_ASSUMED else None,
     )
     per_account = result.accounts.reindex(features.index)
+    shared = shared() if callable(shared) else shared
     flags = risk_flags(dataset, as_of, risk, per_account, shared=shared, daily=sums)
     features = with_flag_risk(features, flags, scoring)
     scored = score_accounts(features, scoring.weights)
