@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -82,6 +83,46 @@ def test_whitespace_from_industry_peers():
     assert got["category"].tolist() == ["y"]
     assert got["peers_buying"].iloc[0] == 2 and got["peers"].iloc[0] == 3
     assert got["potential"].iloc[0] == 100  # median of 120 and 80
+
+
+@pytest.mark.parametrize("with_products", ["categories", "no category column", "no table"])
+def test_category_revenue_is_the_lines_grouped_by_account_and_category_name(with_products):
+    """The table grouped on codes equals the plain grouping of the lines by account id and
+    category name (lines without a product or with an unknown one are "other"; lines
+    without an account are in no row)."""
+    rng = np.random.default_rng(7)
+    n = 3_000
+    lines = pd.DataFrame(
+        {
+            "account_id": pd.Series(rng.choice(["A", "B", "C<", None], n), dtype="str"),
+            "product_id": pd.Series(rng.choice(["p1", "p2", "p3", "p9", None], n), dtype="str"),
+            "order_date": pd.Timestamp("2025-06-01")
+            + pd.to_timedelta(rng.integers(0, 500, n), "D"),
+            "net_amount": rng.normal(100, 80, n).round(2),
+        }
+    )
+    products = {
+        "categories": pd.DataFrame(
+            {"product_id": ["p1", "p2", "p3"], "category": ["x", None, "y"]}
+        ).astype("str"),
+        "no category column": pd.DataFrame({"product_id": ["p1"]}).astype("str"),
+        "no table": None,
+    }[with_products]
+    got = category_revenue(lines, products, AS_OF)
+    inside = lines.loc[(lines["order_date"] > D("2025-09-30")) & (lines["order_date"] <= D(AS_OF))]
+    if products is not None and "category" in products:
+        category = inside["product_id"].map(products.set_index("product_id")["category"])
+    else:
+        category = pd.Series(None, index=inside.index, dtype=object)
+    expected = (
+        inside.assign(category=category.fillna("other").astype(str))
+        .groupby(["account_id", "category"])["net_amount"]
+        .sum()
+        .unstack(fill_value=0.0)
+    )
+    expected.columns.name = None
+    assert got.index.tolist() == ["A", "B", "C<"]
+    pd.testing.assert_frame_equal(got, expected)
 
 
 def test_wallet_share_and_yearly_trend():

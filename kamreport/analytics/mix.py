@@ -18,9 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from kamreport.analytics.coverage import covers
+from kamreport.analytics.membership import factorized
 from kamreport.analytics.periods import Window, as_timestamp, ltm, recent_and_year_earlier
 
 MIN_PEER_SHARE = 0.5  # "most of its industry peers"
@@ -72,13 +74,35 @@ def category_revenue(
     order_lines: pd.DataFrame, products: pd.DataFrame | None, as_of: dt.date | pd.Timestamp
 ) -> pd.DataFrame:
     """LTM revenue per account (rows) and category (columns), zero-filled: what whitespace
-    compares an account with. One table for the whole portfolio, computed once per run."""
-    lines = order_lines.loc[ltm(as_timestamp(as_of)).mask(order_lines["order_date"])]
-    inside = with_category(lines[["account_id", "product_id", "net_amount"]], products)
-    by = inside.groupby(["account_id", "category"])["net_amount"].sum().astype(float)
-    table = by.unstack(fill_value=0.0)
+    compares an account with. One table for the whole portfolio, computed once per run.
+
+    Grouped on the run's integer codes of the account and product ids (each product's
+    category looked up once, not once per line), with pandas' own sums: the same table
+    as grouping the lines by account id and category name."""
+    inside = ltm(as_timestamp(as_of)).mask(order_lines["order_date"]).to_numpy()
+    account, account_ids = factorized(order_lines["account_id"])
+    product, product_ids = factorized(order_lines["product_id"])
+    named = pd.Series(product_ids, index=product_ids, dtype=object)
+    if products is None or "category" not in products:
+        named[:] = OTHER
+    else:
+        named = named.map(products.set_index("product_id")["category"]).fillna(OTHER)
+    # the last code is OTHER: the category of a line without a product id (code -1)
+    category_code, categories = pd.factorize(np.append(named.to_numpy(dtype=object), OTHER))
+    line_account = account[inside]
+    known = line_account >= 0  # a line without an account is in no row
+    line_category = category_code[product[inside][known]]
+    key = line_account[known].astype(np.int64) * len(categories) + line_category
+    net = order_lines["net_amount"].to_numpy(dtype=float)[inside][known]
+    sums = pd.Series(net).groupby(key).sum()
+    keys = sums.index.to_numpy()
+    rows = pd.MultiIndex.from_arrays(
+        [pd.Index(account_ids[keys // len(categories)], name="account_id"),
+         pd.Index(categories[keys % len(categories)], dtype="str", name="category")]
+    )  # fmt: skip
+    table = pd.Series(sums.to_numpy(), index=rows).sort_index().unstack(fill_value=0.0)
     table.columns.name = None
-    return table
+    return table.astype(float)
 
 
 def whitespace(by_category: pd.DataFrame, accounts: pd.DataFrame, account_id: str) -> pd.DataFrame:
