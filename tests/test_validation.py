@@ -773,3 +773,14 @@ def test_a_clean_text_column_is_kept_without_a_copy():
     spaced = ids.copy()
     spaced.iloc[12_345] = "SO-012345\u3000"
     assert as_text(spaced).iloc[12_345] == "SO-012345"
+
+
+def test_currency_codes_are_upper_cased_unless_every_byte_says_they_are_already():
+    from kamreport.validation.parse import upper_case_already
+
+    assert upper_case_already(pd.Series(["CNY", "USD", None, "EUR"] * 10, dtype="str"))
+    for column in (["CNY", "usd"], ["CNY", "Éur"], ["CNY", "ｕｓｄ"]):
+        assert not upper_case_already(pd.Series(column, dtype="str"))
+    assert not upper_case_already(pd.Series(["CNY"], dtype=object))  # not Arrow: upper-case it
+    tables, report = run(accounts(), lines(40_000, currency=["CNY"] * 39_999 + ["usd"]))
+    assert tables["order_lines"]["currency"].iloc[-1] == "USD"

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
 from kamreport.errors import Issue, ValidationReport
 from kamreport.params import BoundsParams
 from kamreport.schema import TABLES
-from kamreport.sources.raw import RawData
+from kamreport.sources.raw import RawData, RawTable
 from kamreport.validation.bounds import bound_issues
 from kamreport.validation.derived import accounts_from_lines, default_names
 from kamreport.validation.relations import (
@@ -64,23 +65,38 @@ def validate(
     wrongly_mapped = {(i.table, i.column) for i in raw.issues if i.code in _MAPPING_CODES}
     checked: dict[str, Checked] = {}
     absent: list[str] = []
+    # per data-model table, in order: the table to check, or the issue of its absence
+    slots: list[RawTable | Issue] = []
     for spec in TABLES:
         table_raw = raw.tables.get(spec.name)
-        if table_raw is None:
-            if spec.name in raw.unreadable or spec.derived_from:
-                continue
-            if spec.required:
-                issues.append(missing_table(raw, spec.name))
-            elif spec.name not in _NO_SECTION and not spec.written_by_import:
-                absent.append(spec.name)
+        if table_raw is not None:
+            slots.append(table_raw)
+        elif spec.name in raw.unreadable or spec.derived_from:
             continue
-        skip = {column for name, column in wrongly_mapped if name == spec.name and column}
+        elif spec.required:
+            slots.append(missing_table(raw, spec.name))
+        elif spec.name not in _NO_SECTION and not spec.written_by_import:
+            absent.append(spec.name)
+
+    def check(table_raw: RawTable) -> tuple[Issue | None, Checked]:
+        skip = {column for name, column in wrongly_mapped if name == table_raw.name and column}
         table_raw, unassigned = split_unassigned(table_raw, lines_without_account, currency)
-        if unassigned is not None:
-            issues.append(unassigned)
-        result = check_table(table_raw, skip)
-        checked[spec.name] = result
-        issues.extend(result.issues)
+        return unassigned, check_table(table_raw, skip)
+
+    # Tables are checked two at a time (the order lines beside the rest): the heavy work
+    # runs in numpy and Arrow, which let go of the interpreter lock. The issues keep
+    # the order of the tables.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kamreport-validate") as pool:
+        results = iter(pool.map(check, [t for t in slots if isinstance(t, RawTable)]))
+        for slot in slots:
+            if isinstance(slot, Issue):
+                issues.append(slot)
+                continue
+            unassigned, result = next(results)
+            if unassigned is not None:
+                issues.append(unassigned)
+            checked[slot.name] = result
+            issues.extend(result.issues)
 
     if "accounts" in checked:
         issues.extend(default_names(checked["accounts"]))

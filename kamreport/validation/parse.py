@@ -129,6 +129,25 @@ def per_unique(text: pd.Series, func) -> pd.Series:
     return pd.Series(taken, index=text.index)
 
 
+def upper_case_already(text: pd.Series) -> bool:
+    """Whether upper-casing would change no value, seen from the bytes of Arrow text: no
+    lower-case ASCII letter and nothing beyond ASCII (where case rules are Unicode's).
+    False when unsure, and for text that is not Arrow's (then upper-case it)."""
+    if not _is_arrow_text(text):
+        return False
+    chunks = text.array.__arrow_array__()
+    for chunk in chunks.chunks if isinstance(chunks, pa.ChunkedArray) else [chunks]:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return False
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        data = np.frombuffer(data, dtype=np.uint8)  # the whole buffer: a slice's bytes too
+        if ((data >= ord("a")) & (data <= ord("z")) | (data >= 0x80)).any():
+            return False
+    return True
+
+
 def to_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Text columns: strings without surrounding spaces; nothing is ever invalid."""
     return as_text(values), np.zeros(len(values), dtype=bool)

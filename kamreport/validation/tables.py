@@ -24,6 +24,7 @@ from kamreport.validation.parse import (
     to_float,
     to_int,
     to_text,
+    upper_case_already,
 )
 
 # Columns holding ISO 4217 currency codes: compared in upper case.
@@ -131,7 +132,7 @@ def _convert(raw: RawTable, column: Column, checked: Checked) -> tuple[pd.Series
     default = DEFAULTS.get((raw.name, name))
     if default is not None:
         values = values.fillna(default)
-    if (raw.name, name) in CURRENCY_COLUMNS:
+    if (raw.name, name) in CURRENCY_COLUMNS and not upper_case_already(values):
         values = per_unique(values, lambda u: u.str.upper())
     empty = values.isna().to_numpy() & ~bad
     if not column.nullable and empty.any():
