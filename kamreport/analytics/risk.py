@@ -361,27 +361,26 @@ def account_index(dataset: Dataset) -> pd.Index:
     return pd.Index(dataset.accounts["account_id"].astype(str), name="account_id")
 
 
-def risk_flags(
+@dataclass(frozen=True)
+class ActivityFlags:
+    """The flags that read no value-layer figure (every flag but LOW_P_ALIVE), each
+    flag's rows as one frame, and which accounts have enough order days for a usual
+    rhythm (LOW_P_ALIVE reads it too). A run can compute them beside the value layer
+    and hand them to :func:`risk_flags`."""
+
+    frames: tuple[pd.DataFrame, ...]
+    regular: pd.Series
+
+
+def activity_flags(
     dataset: Dataset,
     as_of: dt.date | pd.Timestamp,
     risk: RiskParams,
-    values: pd.DataFrame | None = None,
     shared: SharedFigures | None = None,
     daily: DailySums | None = None,
-) -> pd.DataFrame:
-    """All risk flags of all accounts as of ``as_of``: columns :data:`COLUMNS`.
-
-    ``values`` is the value layer's table for the same as-of date
-    (``valuation.value_accounts``); LOW_P_ALIVE is only evaluated when it is
-    given. Flags whose table is missing are not evaluated; the flags that need a usual
-    order interval or a run of business (ORDER_GAP, LOW_P_ALIVE from the order-rhythm
-    rule, REVENUE_DECLINE) are not evaluated for accounts with fewer than
-    ``risk.min_orders_for_interval`` order days. Only data
-    dated ≤ as_of is used, so the flags can be computed for any past date.
-    ``shared`` (:func:`shared_figures`) and ``daily``
-    (:func:`~kamreport.analytics.daily.daily_sums`) are the caller's for the same
-    as-of date when it has them.
-    """
+) -> ActivityFlags:
+    """:class:`ActivityFlags` as of ``as_of`` (``shared`` and ``daily`` as in
+    :func:`risk_flags`)."""
     end = as_timestamp(as_of)
     accounts = account_index(dataset)
     # Every flag below reads windows that end at the as-of date (the order days drop
@@ -406,9 +405,40 @@ def risk_flags(
         _breadth(recent, risk),
         _price_buying(dataset, done, recent, risk, accounts),
         _satisfaction_fall(dataset, end, risk, accounts),
-        _p_alive(values, risk, accounts, regular) if values is not None else None,
     ]
-    frames = [f for f in parts if f is not None and not f.empty]
+    return ActivityFlags(tuple(f for f in parts if f is not None and not f.empty), regular)
+
+
+def risk_flags(
+    dataset: Dataset,
+    as_of: dt.date | pd.Timestamp,
+    risk: RiskParams,
+    values: pd.DataFrame | None = None,
+    shared: SharedFigures | None = None,
+    daily: DailySums | None = None,
+    activity: ActivityFlags | None = None,
+) -> pd.DataFrame:
+    """All risk flags of all accounts as of ``as_of``: columns :data:`COLUMNS`.
+
+    ``values`` is the value layer's table for the same as-of date
+    (``valuation.value_accounts``); LOW_P_ALIVE is only evaluated when it is
+    given. Flags whose table is missing are not evaluated; the flags that need a usual
+    order interval or a run of business (ORDER_GAP, LOW_P_ALIVE from the order-rhythm
+    rule, REVENUE_DECLINE) are not evaluated for accounts with fewer than
+    ``risk.min_orders_for_interval`` order days. Only data
+    dated ≤ as_of is used, so the flags can be computed for any past date.
+    ``shared`` (:func:`shared_figures`), ``daily``
+    (:func:`~kamreport.analytics.daily.daily_sums`) and ``activity``
+    (:func:`activity_flags`) are the caller's for the same as-of date when it has them.
+    """
+    if activity is None:
+        activity = activity_flags(dataset, as_of, risk, shared, daily)
+    frames = list(activity.frames)
+    if values is not None:
+        accounts = account_index(dataset)
+        alive = _p_alive(values, risk, accounts, activity.regular)
+        if alive is not None and not alive.empty:
+            frames.append(alive)
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     out = pd.concat(frames, ignore_index=True)

@@ -17,7 +17,7 @@ from kamreport.analytics.abc import abc_classes
 from kamreport.analytics.clv import ClvResult, RhythmRule, account_clv
 from kamreport.analytics.clv_backtest import ClvBacktest, clv_backtest
 from kamreport.analytics.daily import DailySums, daily_sums
-from kamreport.analytics.risk import SharedFigures, risk_flags
+from kamreport.analytics.risk import ActivityFlags, SharedFigures, risk_flags
 from kamreport.analytics.scoring import (
     ScoreBasis,
     account_features,
@@ -140,14 +140,16 @@ def value_portfolio(
     shared: SharedFigures | Callable[[], SharedFigures] | None = None,
     daily: DailySums | None = None,
     checked: ClvBacktest | Callable[[], ClvBacktest] | None = None,
+    activity: ActivityFlags | Callable[[], ActivityFlags] | None = None,
 ) -> Valuation:
     """Everything :func:`value_accounts` returns, with the CLV fits and the risk flags.
     ``shared`` is :func:`~kamreport.analytics.risk.shared_figures` for the same as-of
     date when the caller has it (the metrics table reads it too), ``daily``
     :func:`~kamreport.analytics.daily.daily_sums` and ``checked``
-    :func:`clv_check` (both computed here when not given). ``shared`` and ``checked``
-    may be functions that return them, called only when they are needed: a caller
-    computing them in another thread passes ``future.result``.
+    :func:`clv_check` and ``activity`` :func:`~kamreport.analytics.risk.activity_flags`
+    (computed here when not given). ``shared``, ``checked`` and ``activity`` may be
+    functions that return them, called only when they are needed: a caller computing
+    them in another thread passes ``future.result``.
 
     Order: features → lifetime value → risk flags (LOW_P_ALIVE reads the p_alive
     column shown in the table) → risk criterion from those flags → score and tiers,
@@ -189,7 +191,10 @@ def value_portfolio(
     )
     per_account = result.accounts.reindex(features.index)
     shared = shared() if callable(shared) else shared
-    flags = risk_flags(dataset, as_of, risk, per_account, shared=shared, daily=sums)
+    activity = activity() if callable(activity) else activity
+    flags = risk_flags(
+        dataset, as_of, risk, per_account, shared=shared, daily=sums, activity=activity
+    )
     features = with_flag_risk(features, flags, scoring)
     scored = score_accounts(features, scoring.weights)
     criteria = list(SCORING_CRITERIA)
