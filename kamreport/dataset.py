@@ -8,10 +8,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-import numpy as np
 import pandas as pd
 
 from kamreport.errors import Issue
+from kamreport.row_hashes import row_hashes
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,16 @@ class Dataset:
 
     def content_hash(self, names: Iterable[str] | None = None) -> str:
         """A SHA-256 of the table contents (of ``names`` only, when given), independent of
-        file format and row order."""
+        file format and row order: of each table's name, its column names and the
+        sorted 64-bit hashes of its rows (:mod:`kamreport.row_hashes`)."""
         digest = hashlib.sha256()
         chosen = self.tables if names is None else [n for n in names if n in self.tables]
         for name in sorted(chosen):
             frame = self.tables[name]
             digest.update(name.encode())
             digest.update(",".join(map(str, frame.columns)).encode())
-            rows = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
-            digest.update(rows.tobytes())
+            hashes = row_hashes(frame, list(frame.columns), missing_apart=True)
+            assert hashes is not None  # missing_apart: every column is hashed
+            hashes.sort()
+            digest.update(hashes.tobytes())
         return digest.hexdigest()

@@ -52,7 +52,7 @@ def test_dates_floats_and_text_keys_of_every_length():
 
 def test_rows_whose_hashes_collide_are_compared_exactly(monkeypatch):
     """Every hash equal: the rows are still told apart by their values."""
-    monkeypatch.setattr(keys, "_row_hashes", lambda frame, key: np.zeros(len(frame), np.uint64))
+    monkeypatch.setattr(keys, "row_hashes", lambda frame, key: np.zeros(len(frame), np.uint64))
     frame = pd.DataFrame({"invoice_id": pd.Series(["I1", "I2", "I1", "I3"], dtype="str")})
     assert repeated_rows(frame, ["invoice_id"]).tolist() == [True, False, True, False]
 

@@ -782,5 +782,5 @@ def test_currency_codes_are_upper_cased_unless_every_byte_says_they_are_already(
     for column in (["CNY", "usd"], ["CNY", "Éur"], ["CNY", "ｕｓｄ"]):
         assert not upper_case_already(pd.Series(column, dtype="str"))
     assert not upper_case_already(pd.Series(["CNY"], dtype=object))  # not Arrow: upper-case it
-    tables, report = run(accounts(), lines(40_000, currency=["CNY"] * 39_999 + ["usd"]))
+    tables, _ = run(accounts(), lines(40_000, currency=["CNY"] * 39_999 + ["usd"]))
     assert tables["order_lines"]["currency"].iloc[-1] == "USD"
