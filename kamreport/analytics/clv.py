@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.daily import daily_net
@@ -375,17 +377,31 @@ def discounted_clv(
 # --- From order lines -----------------------------------------------------------------
 
 
+def run_starts(ids: pd.Series) -> np.ndarray:
+    """Positions where a new id starts (the first row, and each row whose id differs from
+    the one before); for Arrow text compared in Arrow, not as a Python string per row."""
+    if len(ids) == 0:
+        return np.zeros(0, dtype=np.int64)
+    array = getattr(ids.array, "_pa_array", None)
+    if isinstance(array, pa.ChunkedArray) and pa.types.is_large_string(array.type):
+        differs = pc.not_equal(array[1:], array[:-1]).fill_null(True)
+        differs = differs.to_numpy(zero_copy_only=False)
+    else:
+        values = ids.to_numpy()
+        differs = values[1:] != values[:-1]
+    return np.flatnonzero(np.r_[True, differs])
+
+
 def _rfm_from_daily(daily: pd.DataFrame, end: pd.Timestamp, period: str) -> pd.DataFrame:
     occasions = daily.loc[daily["net_amount"] > 0]
     columns = ["frequency", "recency", "T", "monetary_value"]
     if occasions.empty:
         return pd.DataFrame(columns=columns, dtype=float).rename_axis("account_id")
-    ids = occasions["account_id"].to_numpy()
     days = occasions["order_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
     net = occasions["net_amount"].to_numpy(float)
     # rows are sorted by account then date: each account is one contiguous run
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    stops = np.r_[starts[1:], len(ids)] - 1
+    starts = run_starts(occasions["account_id"])
+    stops = np.r_[starts[1:], len(occasions)] - 1
     counts = stops - starts + 1
     totals = np.add.reduceat(net, starts)
     unit = DAYS_PER_PERIOD[period]
@@ -400,7 +416,7 @@ def _rfm_from_daily(daily: pd.DataFrame, end: pd.Timestamp, period: str) -> pd.D
             "T": (end_day - days[starts]) / unit,
             "monetary_value": monetary,
         },
-        index=pd.Index(ids[starts], name="account_id"),
+        index=pd.Index(occasions["account_id"].iloc[starts].to_numpy(), name="account_id"),
     )
     return out
 

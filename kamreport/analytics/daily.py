@@ -14,9 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from kamreport.analytics.membership import factorized
 from kamreport.analytics.periods import as_timestamp
+
+_TEXT_IN_ARROW = int(pd.__version__.split(".")[0]) >= 3  # pandas' default text is Arrow's
 
 
 @dataclass(frozen=True)
@@ -34,12 +37,20 @@ class DailySums:
         """Columns account_id, order_date, net_amount (see :func:`daily_net`)."""
         return pd.DataFrame(
             {
-                "account_id": self.accounts[self.account],
+                "account_id": self._ids(),
                 "order_date": self.day,
                 "net_amount": self.net,
             },
             copy=False,  # the frame reads the arrays: no second copy of millions of days
         )
+
+    def _ids(self) -> pd.Series | np.ndarray:
+        """Each row's account id as pandas' default text: taken in Arrow (pandas 3), so
+        millions of rows make no Python string each."""
+        if not _TEXT_IN_ARROW:
+            return self.accounts[self.account]
+        ids = pa.array(self.accounts, type=pa.large_string()).take(self.account)
+        return pd.Series(pd.arrays.ArrowStringArray(ids)).astype("str")
 
     def positions(self, accounts: pd.Index) -> np.ndarray:
         """Each row's position in ``accounts`` (-1 for an account not in it)."""
