@@ -1,0 +1,42 @@
+"""Order days: the per-account-day sums equal grouping the lines by account id and date."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kamreport.analytics.daily import daily_net, daily_sums
+
+
+def by_pandas(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    kept = lines.loc[(lines["order_date"] <= as_of) & lines["account_id"].notna()]
+    return (
+        kept.groupby([kept["account_id"], kept["order_date"].dt.normalize()])["net_amount"]
+        .sum()
+        .reset_index()
+        .astype({"order_date": "datetime64[ns]"})
+    )
+
+
+@pytest.mark.parametrize("unit", ["ns", "us", "s"])
+@pytest.mark.parametrize("span_days", [40, 30_000])  # one slot per account and day, or not
+def test_daily_sums_are_the_lines_summed_per_account_and_day(unit, span_days):
+    rng = np.random.default_rng(span_days)
+    n = 5_000
+    days = rng.integers(-span_days // 2, span_days // 2, n)  # around 1970: before it too
+    lines = pd.DataFrame(
+        {
+            "account_id": pd.Series(rng.choice(["A", "B<", "中", None], n), dtype="str"),
+            "order_date": (np.datetime64("1970-01-01", "D") + days).astype(f"datetime64[{unit}]"),
+            "net_amount": rng.normal(50, 80, n).round(2),  # credit notes too
+        }
+    )
+    as_of = pd.Timestamp("1970-01-01") + pd.Timedelta(days=span_days // 4)
+    got = daily_net(lines, as_of)
+    expected = by_pandas(lines, as_of)
+    assert got["account_id"].tolist() == expected["account_id"].tolist()
+    assert got["order_date"].tolist() == expected["order_date"].tolist()
+    np.testing.assert_allclose(got["net_amount"], expected["net_amount"], rtol=0, atol=1e-9)
+    days = daily_sums(lines, as_of).order_days()
+    assert (days.net > 0).all() and len(days.net) == int((expected["net_amount"] > 0).sum())
