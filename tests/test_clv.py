@@ -339,3 +339,55 @@ def test_unidentified_model_is_a_fit_error():
         fit_bgnbd(same)
     with pytest.raises(ModelFitError, match="did not converge"):
         fit_gamma_gamma(same)
+
+
+def _rhythm_grouped_on_ids(daily: pd.DataFrame, end: pd.Timestamp, rule) -> pd.DataFrame:
+    """order_rhythm's figures, each grouping the days on the account ids themselves."""
+    from kamreport.analytics.clv import MIN_EXPOSURE_DAYS
+    from kamreport.analytics.periods import ltm
+
+    used = daily.loc[(daily["net_amount"] > 0) & (daily["order_date"] <= end)]
+    ids = used["account_id"]
+    last = used.groupby(ids)["order_date"].max()
+    first = used.groupby(ids)["order_date"].min()
+    recent = used.loc[used["order_date"] > end - pd.DateOffset(months=rule.history_months)]
+    gaps = recent.groupby(recent["account_id"])["order_date"].diff().dt.days
+    usual = gaps.groupby(recent["account_id"]).median().reindex(last.index)
+    window = ltm(end)
+    ltm_days = float((window.end - window.start).days)
+    in_ltm = used.loc[used["order_date"] > window.start]
+    occasions = in_ltm.groupby(in_ltm["account_id"]).size().reindex(last.index, fill_value=0)
+    return pd.DataFrame(
+        {
+            "days_since": (end - last).dt.days.astype(float),
+            "usual_days": usual.astype(float),
+            "limit_days": (usual * rule.factor).clip(lower=rule.min_days).fillna(rule.min_days),
+            "occasions_ltm": occasions.astype(float),
+            "exposure_days": ((end - first).dt.days.astype(float) + 1).clip(
+                MIN_EXPOSURE_DAYS, ltm_days
+            ),
+            "ltm_days": ltm_days,
+        }
+    ).rename_axis("account_id")
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_order_rhythm_equals_grouping_on_the_account_ids(shuffled):
+    from kamreport.analytics.clv import RhythmRule, order_rhythm
+
+    rng = np.random.default_rng(11)
+    n = 4_000
+    daily = pd.DataFrame(
+        {
+            "account_id": pd.Series(rng.choice(["A", "B<", "中", "D", None], n), dtype="str"),
+            "order_date": pd.Timestamp("2023-01-01")
+            + pd.to_timedelta(rng.integers(0, 900, n), "D"),
+            "net_amount": rng.normal(40, 60, n),
+        }
+    )
+    daily = daily.sample(frac=1, random_state=1) if shuffled else daily
+    end = pd.Timestamp("2025-03-31")
+    for rule in (RhythmRule(), RhythmRule(3.0, 10, 12)):
+        got = order_rhythm(daily, end, rule)
+        pd.testing.assert_frame_equal(got, _rhythm_grouped_on_ids(daily, end, rule))
+    assert order_rhythm(daily.iloc[:0], end, RhythmRule()).empty
