@@ -57,7 +57,8 @@ def compute_figures(dataset: Dataset, as_of: dt.date, params: Params) -> Portfol
     Each figure is computed once, by the same function as without threads, so the
     figures are the same.
     """
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kamreport-figures") as helpers:
+    helpers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kamreport-figures")
+    try:
         # submitted in the order they are needed
         shared = helpers.submit(shared_figures, dataset, as_of, params.risk)
         duplicates = helpers.submit(
@@ -90,3 +91,5 @@ def compute_figures(dataset: Dataset, as_of: dt.date, params: Params) -> Portfol
             duplicates=duplicates.result(),
             by_category=by_category.result(),
         )
+    finally:  # on an error (or an interruption) here, the queued figures are not started
+        helpers.shutdown(wait=True, cancel_futures=True)

@@ -86,7 +86,8 @@ def validate(
     # Tables are checked two at a time (the order lines beside the rest): the heavy work
     # runs in numpy and Arrow, which let go of the interpreter lock. The issues keep
     # the order of the tables.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kamreport-validate") as pool:
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kamreport-validate")
+    try:
         results = iter(pool.map(check, [t for t in slots if isinstance(t, RawTable)]))
         for slot in slots:
             if isinstance(slot, Issue):
@@ -97,6 +98,8 @@ def validate(
                 issues.append(unassigned)
             checked[slot.name] = result
             issues.extend(result.issues)
+    finally:  # on an error (or an interruption), the tables not yet started are not checked
+        pool.shutdown(wait=True, cancel_futures=True)
 
     if "accounts" in checked:
         issues.extend(default_names(checked["accounts"]))
