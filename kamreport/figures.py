@@ -19,10 +19,10 @@ import pandas as pd
 from kamreport.analytics.daily import daily_sums
 from kamreport.analytics.duplicates import likely_duplicates
 from kamreport.analytics.mix import category_revenue
-from kamreport.analytics.risk import activity_flags, shared_figures
+from kamreport.analytics.risk import flags_without_values, shared_figures
 from kamreport.analytics.valuation import Valuation, clv_check, value_portfolio
 from kamreport.dataset import Dataset
-from kamreport.metrics import account_metrics, activity_metrics
+from kamreport.metrics import account_metrics, orders_and_receivables
 from kamreport.params import Params
 
 
@@ -67,21 +67,21 @@ def compute_figures(dataset: Dataset, as_of: dt.date, params: Params) -> Portfol
         sums = daily_sums(dataset.order_lines, as_of)
         checked = helpers.submit(clv_check, dataset, as_of, params.clv, params.risk, sums)
         flags_but_p_alive = helpers.submit(
-            lambda: activity_flags(dataset, as_of, params.risk, shared.result(), sums)
+            lambda: flags_without_values(dataset, as_of, params.risk, shared.result(), sums)
         )
-        orders_and_receivables = helpers.submit(activity_metrics, dataset, as_of)
+        orders_receivables = helpers.submit(orders_and_receivables, dataset, as_of)
         by_category = helpers.submit(
             category_revenue, dataset.order_lines, dataset.get("products"), as_of
         )
         valuation = value_portfolio(
             dataset, as_of, params.scoring, params.clv, params.risk,
             shared=shared.result, daily=sums, checked=checked.result,
-            activity=flags_but_p_alive.result,
+            flags_so_far=flags_but_p_alive.result,
         )  # fmt: skip
         flags = valuation.flags  # the flags the score's risk criterion was computed from
         metrics = account_metrics(
             dataset, as_of, params, values=valuation.accounts, flags=flags,
-            shared=shared.result(), activity=orders_and_receivables.result(),
+            shared=shared.result(), orders_receivables=orders_receivables.result(),
         )  # fmt: skip
         return PortfolioFigures(
             as_of=as_of,

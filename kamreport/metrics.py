@@ -80,7 +80,7 @@ def orders_ltm(lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> pd
     return orders.reindex(accounts, fill_value=0).astype(int).rename("orders_ltm")
 
 
-def activity_metrics(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
+def orders_and_receivables(dataset: Dataset, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
     """The metrics that read no other figure: LTM orders and the receivables (open,
     overdue, DSO, collection rate), one row per account. :func:`account_metrics`
     computes them unless given, so a caller can compute them at the same time as the
@@ -119,13 +119,13 @@ def account_metrics(
     values: pd.DataFrame | None = None,
     flags: pd.DataFrame | None = None,
     shared: SharedFigures | None = None,
-    activity: pd.DataFrame | None = None,
+    orders_receivables: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per account with :data:`KEYS` (vectorised over the whole portfolio).
 
     ``values`` (valuation.value_accounts), ``flags`` (risk.risk_flags), ``shared``
-    (risk.shared_figures) and ``activity`` (:func:`activity_metrics`) for the same
-    as-of date are computed here unless given, so a run computes them once.
+    (risk.shared_figures) and ``orders_receivables`` (:func:`orders_and_receivables`)
+    for the same as-of date are computed here unless given, so a run computes them once.
     ``risk_flags`` is the account's flag codes joined by ";" (empty: none).
     """
     end = as_timestamp(as_of)
@@ -139,15 +139,17 @@ def account_metrics(
         shared = shared_figures(dataset, end, params.risk)
     if flags is None:
         flags = risk_flags(dataset, end, params.risk, values, shared=shared)
-    if activity is None:
-        activity = activity_metrics(dataset, end)
+    if orders_receivables is None:
+        orders_receivables = orders_and_receivables(dataset, end)
     out = _sales(lines, end, accounts, values)
     out.insert(0, "as_of", end.date().isoformat())
-    out["orders_ltm"] = activity["orders_ltm"]
+    out["orders_ltm"] = orders_receivables["orders_ltm"]
     targets = targets_by_account(lines, dataset.get("targets"), end, accounts, flags)
     wallet = shared.wallet
     price = _price_and_breadth(shared.recent)
-    receivables = activity[["open_amount", "overdue_amount", "dso_days", "collection_rate"]]
+    receivables = orders_receivables[
+        ["open_amount", "overdue_amount", "dso_days", "collection_rate"]
+    ]
     out = pd.concat([out, targets, wallet, price, receivables], axis=1)
     value_columns = ["p_alive", "expected_orders_12m", "expected_margin_12m", "clv", "clv_method",
                      "score", "rank", "tier", "abc_class"]  # fmt: skip

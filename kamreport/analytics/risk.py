@@ -362,7 +362,7 @@ def account_index(dataset: Dataset) -> pd.Index:
 
 
 @dataclass(frozen=True)
-class ActivityFlags:
+class FlagsWithoutValues:
     """The flags that read no value-layer figure (every flag but LOW_P_ALIVE), each
     flag's rows as one frame, and which accounts have enough order days for a usual
     rhythm (LOW_P_ALIVE reads it too). A run can compute them beside the value layer
@@ -372,14 +372,14 @@ class ActivityFlags:
     regular: pd.Series
 
 
-def activity_flags(
+def flags_without_values(
     dataset: Dataset,
     as_of: dt.date | pd.Timestamp,
     risk: RiskParams,
     shared: SharedFigures | None = None,
     daily: DailySums | None = None,
-) -> ActivityFlags:
-    """:class:`ActivityFlags` as of ``as_of`` (``shared`` and ``daily`` as in
+) -> FlagsWithoutValues:
+    """:class:`FlagsWithoutValues` as of ``as_of`` (``shared`` and ``daily`` as in
     :func:`risk_flags`)."""
     end = as_timestamp(as_of)
     accounts = account_index(dataset)
@@ -406,7 +406,7 @@ def activity_flags(
         _price_buying(dataset, done, recent, risk, accounts),
         _satisfaction_fall(dataset, end, risk, accounts),
     ]
-    return ActivityFlags(tuple(f for f in parts if f is not None and not f.empty), regular)
+    return FlagsWithoutValues(tuple(f for f in parts if f is not None and not f.empty), regular)
 
 
 def risk_flags(
@@ -416,7 +416,7 @@ def risk_flags(
     values: pd.DataFrame | None = None,
     shared: SharedFigures | None = None,
     daily: DailySums | None = None,
-    activity: ActivityFlags | None = None,
+    without_values: FlagsWithoutValues | None = None,
 ) -> pd.DataFrame:
     """All risk flags of all accounts as of ``as_of``: columns :data:`COLUMNS`.
 
@@ -428,15 +428,15 @@ def risk_flags(
     ``risk.min_orders_for_interval`` order days. Only data
     dated ≤ as_of is used, so the flags can be computed for any past date.
     ``shared`` (:func:`shared_figures`), ``daily``
-    (:func:`~kamreport.analytics.daily.daily_sums`) and ``activity``
-    (:func:`activity_flags`) are the caller's for the same as-of date when it has them.
+    (:func:`~kamreport.analytics.daily.daily_sums`) and ``without_values``
+    (:func:`flags_without_values`) are the caller's for the same as-of date when it has them.
     """
-    if activity is None:
-        activity = activity_flags(dataset, as_of, risk, shared, daily)
-    frames = list(activity.frames)
+    if without_values is None:
+        without_values = flags_without_values(dataset, as_of, risk, shared, daily)
+    frames = list(without_values.frames)
     if values is not None:
         accounts = account_index(dataset)
-        alive = _p_alive(values, risk, accounts, activity.regular)
+        alive = _p_alive(values, risk, accounts, without_values.regular)
         if alive is not None and not alive.empty:
             frames.append(alive)
     if not frames:

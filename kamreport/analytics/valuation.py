@@ -17,7 +17,7 @@ from kamreport.analytics.abc import abc_classes
 from kamreport.analytics.clv import ClvResult, RhythmRule, account_clv
 from kamreport.analytics.clv_backtest import ClvBacktest, clv_backtest
 from kamreport.analytics.daily import DailySums, daily_sums
-from kamreport.analytics.risk import ActivityFlags, SharedFigures, risk_flags
+from kamreport.analytics.risk import FlagsWithoutValues, SharedFigures, risk_flags
 from kamreport.analytics.scoring import (
     ScoreBasis,
     account_features,
@@ -140,14 +140,15 @@ def value_portfolio(
     shared: SharedFigures | Callable[[], SharedFigures] | None = None,
     daily: DailySums | None = None,
     checked: ClvBacktest | Callable[[], ClvBacktest] | None = None,
-    activity: ActivityFlags | Callable[[], ActivityFlags] | None = None,
+    flags_so_far: FlagsWithoutValues | Callable[[], FlagsWithoutValues] | None = None,
 ) -> Valuation:
     """Everything :func:`value_accounts` returns, with the CLV fits and the risk flags.
     ``shared`` is :func:`~kamreport.analytics.risk.shared_figures` for the same as-of
     date when the caller has it (the metrics table reads it too), ``daily``
     :func:`~kamreport.analytics.daily.daily_sums` and ``checked``
-    :func:`clv_check` and ``activity`` :func:`~kamreport.analytics.risk.activity_flags`
-    (computed here when not given). ``shared``, ``checked`` and ``activity`` may be
+    :func:`clv_check` and ``flags_so_far``
+    :func:`~kamreport.analytics.risk.flags_without_values`
+    (computed here when not given). ``shared``, ``checked`` and ``flags_so_far`` may be
     functions that return them, called only when they are needed: a caller computing
     them in another thread passes ``future.result``.
 
@@ -191,9 +192,15 @@ def value_portfolio(
     )
     per_account = result.accounts.reindex(features.index)
     shared = shared() if callable(shared) else shared
-    activity = activity() if callable(activity) else activity
+    flags_so_far = flags_so_far() if callable(flags_so_far) else flags_so_far
     flags = risk_flags(
-        dataset, as_of, risk, per_account, shared=shared, daily=sums, activity=activity
+        dataset,
+        as_of,
+        risk,
+        per_account,
+        shared=shared,
+        daily=sums,
+        without_values=flags_so_far,
     )
     features = with_flag_risk(features, flags, scoring)
     scored = score_accounts(features, scoring.weights)
