@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
+
+from kamreport.arrow_text import TextChunk, is_arrow_text, text_chunks
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _SHIFT = np.uint64(31)
@@ -60,8 +61,9 @@ def column_hashes(values: pd.Series) -> np.ndarray | None:
     """Per value: its bits (numbers, dates, flags; a missing one as 0) or a hash of its
     bytes (Arrow text); None for a column of another kind."""
     dtype = values.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-        return _text_hash(values.array.__arrow_array__())
+    if is_arrow_text(values):
+        chunks = text_chunks(values)
+        return _text_hash(chunks) if chunks is not None else None
     if pd.api.types.is_bool_dtype(dtype):
         return values.to_numpy(dtype=np.uint64, na_value=0)
     if pd.api.types.is_integer_dtype(dtype):
@@ -76,25 +78,13 @@ def column_hashes(values: pd.Series) -> np.ndarray | None:
     return None
 
 
-def _text_hash(array: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+def _text_hash(chunks: list[TextChunk]) -> np.ndarray:
     """A hash of each value's bytes and length, read eight bytes at a time."""
-    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
     parts = []
     with np.errstate(over="ignore"):
         for chunk in chunks:
-            if pa.types.is_large_string(chunk.type):
-                offset_type = np.int64
-            elif pa.types.is_string(chunk.type):
-                offset_type = np.int32
-            else:
-                return None
-            _, offset_buffer, data_buffer = chunk.buffers()
-            offsets = np.frombuffer(offset_buffer, dtype=offset_type)
-            offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1].astype(np.int64)
-            data = (
-                np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer else np.empty(0, np.uint8)
-            )
-            starts, lengths = offsets[:-1], np.diff(offsets)
+            data, starts = chunk.data, chunk.starts
+            lengths = chunk.ends - starts
             # Eight bytes from any position: the data with a zero tail, as unaligned words.
             padded = np.zeros(len(data) + _WORD, dtype=np.uint8)
             padded[: len(data)] = data

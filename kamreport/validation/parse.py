@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
+
+from kamreport.arrow_text import is_arrow_text, text_chunks
 
 # The default string dtype: "str" (NaN for missing) from pandas 3; object before.
 TEXT_DTYPE: str | type = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
@@ -46,13 +47,13 @@ def as_text(values: pd.Series) -> pd.Series:
     else:  # a string dtype: already text
         out = values
     text = out if out.dtype == TEXT_DTYPE else pd.Series(out, index=values.index).astype(TEXT_DTYPE)
-    if _is_arrow_text(text):  # stripping runs in Arrow: faster than factorising first
+    if is_arrow_text(text):  # stripping runs in Arrow: faster than factorising first
         return _strip(text)
     return per_unique(text, _strip)
 
 
 def _strip(text: pd.Series) -> pd.Series:
-    if _is_arrow_text(text):
+    if is_arrow_text(text):
         suspects = _edge_suspects(text)
         if suspects is not None and suspects.sum() <= len(text) // 4:
             checked = text[suspects]
@@ -61,7 +62,7 @@ def _strip(text: pd.Series) -> pd.Series:
                 return text  # clean already (the usual case): keep the data, no second copy
     stripped = text.str.strip()
     kept = stripped != ""
-    if _is_arrow_text(text) and kept.all() and stripped.equals(text):
+    if is_arrow_text(text) and kept.all() and stripped.equals(text):
         return text
     return stripped.where(kept)
 
@@ -81,33 +82,19 @@ def _edge_suspects(text: pd.Series) -> np.ndarray | None:
     ten million rows is checked in under a tenth of a second instead of being
     stripped into a second copy. None when the values are not plain Arrow text.
     """
-    chunks = text.array.__arrow_array__()
-    chunks = chunks.chunks if isinstance(chunks, pa.ChunkedArray) else [chunks]
+    chunks = text_chunks(text)
+    if chunks is None:
+        return None
     parts = []
     for chunk in chunks:
-        if pa.types.is_large_string(chunk.type):
-            offset_type = np.int64
-        elif pa.types.is_string(chunk.type):
-            offset_type = np.int32
-        else:
-            return None
-        _, offset_buffer, data_buffer = chunk.buffers()
-        offsets = np.frombuffer(offset_buffer, dtype=offset_type)
-        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
-        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer else np.empty(0, np.uint8)
-        starts, ends = offsets[:-1], offsets[1:]
-        suspect = ends <= starts  # empty (or missing: masked below)
+        suspect = chunk.ends <= chunk.starts  # empty (or missing: masked below)
         filled = ~suspect
-        first, last = data[starts[filled]], data[ends[filled] - 1]
+        first, last = chunk.data[chunk.starts[filled]], chunk.data[chunk.ends[filled] - 1]
         suspect[filled] = _EDGE_SUSPECT[first] | _EDGE_SUSPECT[last]
-        if chunk.null_count:
-            suspect &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        if chunk.valid is not None:
+            suspect &= chunk.valid
         parts.append(suspect)
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
-
-
-def _is_arrow_text(values: pd.Series) -> bool:
-    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
 
 
 def per_unique(text: pd.Series, func) -> pd.Series:
@@ -133,16 +120,11 @@ def upper_case_already(text: pd.Series) -> bool:
     """Whether upper-casing would change no value, seen from the bytes of Arrow text: no
     lower-case ASCII letter and nothing beyond ASCII (where case rules are Unicode's).
     False when unsure, and for text that is not Arrow's (then upper-case it)."""
-    if not _is_arrow_text(text):
+    chunks = text_chunks(text)
+    if chunks is None:
         return False
-    chunks = text.array.__arrow_array__()
-    for chunk in chunks.chunks if isinstance(chunks, pa.ChunkedArray) else [chunks]:
-        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
-            return False
-        data = chunk.buffers()[2]
-        if data is None:
-            continue
-        data = np.frombuffer(data, dtype=np.uint8)  # the whole buffer: a slice's bytes too
+    for chunk in chunks:  # the whole data buffer: a slice's bytes too
+        data = chunk.data
         if ((data >= ord("a")) & (data <= ord("z")) | (data >= 0x80)).any():
             return False
     return True
