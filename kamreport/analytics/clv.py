@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 
 from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.daily import daily_net
+from kamreport.analytics.membership import arrow_chunks
 from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm
 from kamreport.errors import KamReportError
 
@@ -382,8 +383,8 @@ def run_starts(ids: pd.Series) -> np.ndarray:
     the one before); for Arrow text compared in Arrow, not as a Python string per row."""
     if len(ids) == 0:
         return np.zeros(0, dtype=np.int64)
-    array = getattr(ids.array, "_pa_array", None)
-    if isinstance(array, pa.ChunkedArray) and pa.types.is_large_string(array.type):
+    array = arrow_chunks(ids)
+    if array is not None and pa.types.is_large_string(array.type):
         differs = pc.not_equal(array[1:], array[:-1]).fill_null(True)
         differs = differs.to_numpy(zero_copy_only=False)
     else:

@@ -61,7 +61,7 @@ _REMEMBERED_FROM = 100_000  # rows: smaller columns are quick to encode again
 _ENCODING = threading.Lock()
 
 
-def _arrow_chunks(values: Any) -> pa.ChunkedArray | None:
+def arrow_chunks(values: Any) -> pa.ChunkedArray | None:
     """The immutable Arrow array behind Arrow-backed text, or None."""
     chunks = getattr(getattr(values, "array", None), "_pa_array", None)
     return chunks if isinstance(chunks, pa.ChunkedArray) else None
@@ -74,7 +74,7 @@ def factorized(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     per-account figures of one run encode a table's ten million ids once. Treat
     the codes as read-only.
     """
-    chunks = _arrow_chunks(values)
+    chunks = arrow_chunks(values)
     if chunks is None:
         codes, uniques = pd.factorize(values)
         return codes, pd.Index(uniques)
@@ -131,7 +131,7 @@ def grouped_by_id(
     values are copied and no text id is hashed again. ``rows`` is a boolean mask
     (all rows when None). Ids that are not Arrow text are grouped by pandas as they are.
     """
-    if _arrow_chunks(ids) is None:
+    if arrow_chunks(ids) is None:
         if rows is None:
             return values.groupby(ids).agg(how)
         rows = np.asarray(rows, dtype=bool)
