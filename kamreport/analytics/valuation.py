@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,8 @@ CAP_ATTR = "key_cap"  # values.attrs key of the portfolio's KeyCap
 MARGIN_FROM_COSTS = "costs"  # the data's costs (cost_amount)
 MARGIN_ASSUMED = "assumed"  # no costs at all: clv.assumed_margin
 MARGIN_NONE = "none"  # no costs and no assumed margin: lifetime value is n/a
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,12 @@ def clv_check(
     )  # fmt: skip
 
 
+def _when_needed(value: _T | Callable[[], _T] | None) -> _T | None:
+    """A figure given either as it is or as a function that returns it (a future's
+    ``result``, computed in another thread), taken at the moment it is needed."""
+    return value() if callable(value) else value
+
+
 def value_portfolio(
     dataset: Dataset,
     as_of: dt.date | pd.Timestamp,
@@ -143,14 +152,13 @@ def value_portfolio(
     flags_so_far: FlagsWithoutValues | Callable[[], FlagsWithoutValues] | None = None,
 ) -> Valuation:
     """Everything :func:`value_accounts` returns, with the CLV fits and the risk flags.
-    ``shared`` is :func:`~kamreport.analytics.risk.shared_figures` for the same as-of
-    date when the caller has it (the metrics table reads it too), ``daily``
-    :func:`~kamreport.analytics.daily.daily_sums` and ``checked``
-    :func:`clv_check` and ``flags_so_far``
-    :func:`~kamreport.analytics.risk.flags_without_values`
-    (computed here when not given). ``shared``, ``checked`` and ``flags_so_far`` may be
-    functions that return them, called only when they are needed: a caller computing
-    them in another thread passes ``future.result``.
+    What the caller already has for the same as-of date is used instead of computed
+    here: ``shared`` (:func:`~kamreport.analytics.risk.shared_figures`, which the
+    metrics table reads too), ``daily`` (:func:`~kamreport.analytics.daily.daily_sums`),
+    ``checked`` (:func:`clv_check`) and ``flags_so_far``
+    (:func:`~kamreport.analytics.risk.flags_without_values`). All but ``daily`` may be
+    functions that return them, called when they are needed (:func:`_when_needed`): a
+    caller computing them in another thread passes ``future.result``.
 
     Order: features → lifetime value → risk flags (LOW_P_ALIVE reads the p_alive
     column shown in the table) → risk criterion from those flags → score and tiers,
@@ -162,10 +170,9 @@ def value_portfolio(
     features = account_features(dataset, as_of, daily=sums)
     rates, portfolio_rate, margin_basis = clv_margin_rates(features, clv.assumed_margin)
     rule = clv_rule(risk)
+    checked = _when_needed(checked)
     if checked is None:
         checked = clv_check(dataset, as_of, clv, risk, sums)
-    elif callable(checked):
-        checked = checked()
     result = account_clv(
         dataset.order_lines,
         as_of,
@@ -191,16 +198,14 @@ def value_portfolio(
         assumed_margin=clv.assumed_margin if margin_basis == MARGIN_ASSUMED else None,
     )
     per_account = result.accounts.reindex(features.index)
-    shared = shared() if callable(shared) else shared
-    flags_so_far = flags_so_far() if callable(flags_so_far) else flags_so_far
     flags = risk_flags(
         dataset,
         as_of,
         risk,
         per_account,
-        shared=shared,
+        shared=_when_needed(shared),
         daily=sums,
-        without_values=flags_so_far,
+        without_values=_when_needed(flags_so_far),
     )
     features = with_flag_risk(features, flags, scoring)
     scored = score_accounts(features, scoring.weights)
