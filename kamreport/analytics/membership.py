@@ -96,6 +96,22 @@ def _factorized(values: pd.Series, chunks: pa.ChunkedArray) -> tuple[np.ndarray,
     return codes, uniques
 
 
+def labels_per_row(
+    ids: pd.Series, mapping: pd.Series | None, missing: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, the code of the label ``mapping`` gives its id, and the labels by
+    code. Each distinct id is looked up once (:func:`factorized`), not once per row; a
+    row without an id, or whose id has no label, gets ``missing``; without a mapping
+    every row does."""
+    if mapping is None:
+        return np.zeros(len(ids), dtype=np.intp), np.array([missing], dtype=object)
+    codes, uniques = factorized(ids)
+    named = pd.Series(uniques).map(mapping).fillna(missing).astype(object).to_numpy()
+    named = np.append(named, missing)  # code -1: a row without an id
+    label, labels = pd.factorize(named)
+    return label[codes], np.asarray(labels, dtype=object)
+
+
 def positions(values: pd.Series, index: pd.Index) -> np.ndarray:
     """For each of ``values``, its position in ``index`` (-1 when absent).
 

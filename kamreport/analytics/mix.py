@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.coverage import covers
-from kamreport.analytics.membership import factorized
+from kamreport.analytics.membership import factorized, labels_per_row
 from kamreport.analytics.periods import Window, as_timestamp, ltm, recent_and_year_earlier
 
 MIN_PEER_SHARE = 0.5  # "most of its industry peers"
@@ -81,17 +81,12 @@ def category_revenue(
     as grouping the lines by account id and category name."""
     inside = ltm(as_timestamp(as_of)).mask(order_lines["order_date"]).to_numpy()
     account, account_ids = factorized(order_lines["account_id"])
-    product, product_ids = factorized(order_lines["product_id"])
-    named = pd.Series(product_ids, index=product_ids, dtype=object)
-    if products is None or "category" not in products:
-        named[:] = OTHER
-    else:
-        named = named.map(products.set_index("product_id")["category"]).fillna(OTHER)
-    # the last code is OTHER: the category of a line without a product id (code -1)
-    category_code, categories = pd.factorize(np.append(named.to_numpy(dtype=object), OTHER))
+    has_category = products is not None and "category" in products
+    mapping = products.set_index("product_id")["category"] if has_category else None
+    category, categories = labels_per_row(order_lines["product_id"], mapping, OTHER)
     line_account = account[inside]
     known = line_account >= 0  # a line without an account is in no row
-    line_category = category_code[product[inside][known]]
+    line_category = category[inside][known]
     key = line_account[known].astype(np.int64) * len(categories) + line_category
     net = order_lines["net_amount"].to_numpy(dtype=float)[inside][known]
     sums = pd.Series(net).groupby(key).sum()

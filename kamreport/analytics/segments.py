@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.coverage import covers, data_start
-from kamreport.analytics.membership import factorized
+from kamreport.analytics.membership import factorized, labels_per_row
 from kamreport.analytics.periods import ltm, prior_ltm
 from kamreport.analytics.sales import margin_by
 from kamreport.dataset import Dataset
@@ -38,14 +38,8 @@ def _segments_of_lines(
         table, key, field, column = dataset.get("products"), "product_id", "category", "product_id"
     else:
         table, key, field, column = dataset.accounts, "account_id", dimension, "account_id"
-    if table is None or field not in table:
-        return np.zeros(len(lines), dtype=np.intp), np.array([UNKNOWN], dtype=object)
-    codes, uniques = factorized(lines[column])
-    mapping = table.set_index(key)[field]
-    named = pd.Series(uniques).map(mapping).fillna(UNKNOWN).astype(object).to_numpy()
-    named = np.append(named, UNKNOWN)  # code -1, a line without an id
-    segment, labels = pd.factorize(named)
-    return segment[codes], np.asarray(labels, dtype=object)
+    mapping = None if table is None or field not in table else table.set_index(key)[field]
+    return labels_per_row(lines[column], mapping, UNKNOWN)
 
 
 def _labelled(result: pd.Series, labels: np.ndarray) -> pd.Series:
