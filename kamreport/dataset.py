@@ -13,6 +13,10 @@ import pandas as pd
 from kamreport.errors import Issue
 from kamreport.row_hashes import row_hashes
 
+# The dtype of a dataset's text columns, pandas' default: "str" (Arrow, NaN for missing)
+# from pandas 3; object before.
+TEXT_DTYPE: str | type = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
+
 
 @dataclass(frozen=True)
 class Dataset:

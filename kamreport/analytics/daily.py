@@ -18,9 +18,9 @@ import pyarrow as pa
 
 from kamreport.analytics.membership import factorized
 from kamreport.analytics.periods import as_timestamp
+from kamreport.dataset import TEXT_DTYPE
 
 _NS_PER_DAY = 86_400 * 10**9
-_TEXT_IN_ARROW = int(pd.__version__.split(".")[0]) >= 3  # pandas' default text is Arrow's
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,10 @@ class DailySums:
     def _ids(self) -> pd.Series | np.ndarray:
         """Each row's account id as pandas' default text: taken in Arrow (pandas 3), so
         millions of rows make no Python string each."""
-        if not _TEXT_IN_ARROW:
+        if TEXT_DTYPE is object:
             return self.accounts[self.account]
         ids = pa.array(self.accounts, type=pa.large_string()).take(self.account)
-        return pd.Series(pd.arrays.ArrowStringArray(ids)).astype("str")
+        return pd.Series(pd.arrays.ArrowStringArray(ids)).astype(TEXT_DTYPE)
 
     def positions(self, accounts: pd.Index) -> np.ndarray:
         """Each row's position in ``accounts`` (-1 for an account not in it)."""

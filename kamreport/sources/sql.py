@@ -23,6 +23,7 @@ from pandas.api.types import infer_dtype
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, NoSuchTableError, SQLAlchemyError
 
+from kamreport.dataset import TEXT_DTYPE
 from kamreport.errors import DataSourceError, Issue
 from kamreport.params import DataParams
 from kamreport.schema import TABLES, Table
@@ -43,7 +44,6 @@ from kamreport.sources.raw import (
     match_name,
     unknown_mapped_tables,
 )
-from kamreport.validation.parse import TEXT_DTYPE
 
 __all__ = ["database_url", "is_query", "mask_url", "read_database"]
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kamreport.dataset import TEXT_DTYPE
 from kamreport.errors import Issue
 from kamreport.schema import table
 from kamreport.sources.raw import RawData, RawTable
 from kamreport.validation.messages import empty_cells, row_issue
-from kamreport.validation.parse import TEXT_DTYPE
 from kamreport.validation.tables import Checked, check_table, mapping_hint
 
 

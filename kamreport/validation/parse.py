@@ -13,9 +13,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.arrow_text import is_arrow_text, text_chunks
-
-# The default string dtype: "str" (NaN for missing) from pandas 3; object before.
-TEXT_DTYPE: str | type = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
+from kamreport.dataset import TEXT_DTYPE
 
 DATE_FORMATS_TEXT = "YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年M月D日"
 _DATE = (

@@ -10,6 +10,7 @@ import pandas as pd
 from kamreport.analytics.groups import parent_cycles
 from kamreport.analytics.membership import is_in
 from kamreport.analytics.periods import default_as_of
+from kamreport.dataset import TEXT_DTYPE
 from kamreport.errors import Issue
 from kamreport.schema import TABLES
 from kamreport.validation.messages import (
@@ -19,7 +20,6 @@ from kamreport.validation.messages import (
     row_issue,
     values_phrase,
 )
-from kamreport.validation.parse import TEXT_DTYPE
 from kamreport.validation.tables import Checked
 
 AMOUNT_COLUMNS = ("net_amount", "cost_amount", "list_amount")

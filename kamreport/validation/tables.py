@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from kamreport.dataset import TEXT_DTYPE
 from kamreport.errors import Issue
 from kamreport.schema import BOOL, DATE, FLOAT, INT, Column, Table, table
 from kamreport.sources.raw import RawTable, normalize_header
@@ -16,7 +17,6 @@ from kamreport.validation.keys import repeated_rows
 from kamreport.validation.messages import LISTED, empty_cells, row_issue, rows_phrase, show
 from kamreport.validation.parse import (
     DATE_FORMATS_TEXT,
-    TEXT_DTYPE,
     normalize_choice,
     per_unique,
     to_bool,
