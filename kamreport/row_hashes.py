@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kamreport.arrow_text import TextChunk, is_arrow_text, text_chunks
+from kamreport.arrow_text import TextChunk, text_chunks
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _SHIFT = np.uint64(31)
@@ -61,9 +61,9 @@ def column_hashes(values: pd.Series) -> np.ndarray | None:
     """Per value: its bits (numbers, dates, flags; a missing one as 0) or a hash of its
     bytes (Arrow text); None for a column of another kind."""
     dtype = values.dtype
-    if is_arrow_text(values):
-        chunks = text_chunks(values)
-        return _text_hash(chunks) if chunks is not None else None
+    chunks = text_chunks(values)
+    if chunks is not None:
+        return _text_hash(chunks)
     if pd.api.types.is_bool_dtype(dtype):
         return values.to_numpy(dtype=np.uint64, na_value=0)
     if pd.api.types.is_integer_dtype(dtype):
