@@ -23,8 +23,10 @@ class Dataset:
     """Validated tables keyed by data-model name, plus what the load found.
 
     Tables follow ``kamreport.schema``: columns renamed to the data model, dates
-    as ``datetime64[ns]``, amounts as floats, ids as strings. Optional tables
-    that were not supplied are simply absent: use :meth:`get`.
+    as ``datetime64[ns]``, amounts as floats, ids as strings; the columns marked
+    ``repeats`` (the account and product ids of the large tables, their labels) as
+    categoricals of text (:mod:`kamreport.repeated_text`). Optional tables that were
+    not supplied are simply absent: use :meth:`get`.
     """
 
     tables: Mapping[str, pd.DataFrame]

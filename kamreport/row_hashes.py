@@ -4,7 +4,8 @@ pandas' ``hash_pandas_object`` turns Arrow text into one Python string per cell
 first: at ten million order lines that is seconds and gigabytes. Here text is
 hashed from the Arrow buffers eight bytes at a time and numbers, dates and
 flags by their bits, so a table of ten million rows hashes in about a second
-with a few arrays of one word per row. Columns of other kinds are hashed by pandas.
+with a few arrays of one word per row; a categorical hashes as its values. Columns of
+other kinds are hashed by pandas.
 
 Equal rows always hash alike (the same values in the same column order, whatever
 the Arrow chunks or offset width); different rows hash alike by chance only. Two
@@ -61,6 +62,12 @@ def column_hashes(values: pd.Series) -> np.ndarray | None:
     """Per value: its bits (numbers, dates, flags; a missing one as 0) or a hash of its
     bytes (Arrow text); None for a column of another kind."""
     dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):  # text as its values: each category hashed once
+        if not pd.api.types.is_string_dtype(dtype.categories.dtype):
+            return None
+        categories = np.append(np.asarray(dtype.categories, dtype=object), None)
+        distinct = column_hashes(pd.Series(categories, dtype=dtype.categories.dtype))
+        return None if distinct is None else distinct[values.cat.codes.to_numpy()]
     chunks = text_chunks(values)
     if chunks is not None:
         return _text_hash(chunks)

@@ -26,6 +26,10 @@ class Column:
     nullable: bool = False
     min_value: float | None = None
     max_value: float | None = None
+    # Text that repeats a few values over many rows (an account or product referenced by
+    # every line, a label from a short list): validated once per distinct value and kept
+    # as a pandas categorical, each value stored once (``kamreport.repeated_text``).
+    repeats: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,8 +122,8 @@ TABLES: tuple[Table, ...] = (
         (
             Column("order_id", STR, description="Order (or credit note) number."),
             Column("line_no", INT, False, "Line number within the order.", nullable=True),
-            Column("account_id", STR, description="Account that placed the order."),
-            Column("product_id", STR, description="Product ordered."),
+            Column("account_id", STR, description="Account that placed the order.", repeats=True),
+            Column("product_id", STR, description="Product ordered.", repeats=True),
             Column("order_date", DATE, description="Order date."),
             Column("quantity", FLOAT, description="Quantity, negative for returns.", unit="unit"),
             Column(
@@ -147,6 +151,7 @@ TABLES: tuple[Table, ...] = (
                 False,
                 "ISO 4217 code; one per dataset unless fx_rates converts the others.",
                 nullable=True,
+                repeats=True,
             ),
         ),
         key=("order_id", "line_no"),
@@ -184,7 +189,7 @@ TABLES: tuple[Table, ...] = (
         "Invoices with what has been paid on them.",
         (
             Column("invoice_id", STR, description="Invoice number."),
-            Column("account_id", STR, description="Invoiced account."),
+            Column("account_id", STR, description="Invoiced account.", repeats=True),
             Column("invoice_date", DATE, description="Invoice date."),
             Column("due_date", DATE, description="Payment due date."),
             Column("amount", FLOAT, description="Invoice amount (gross).", unit="currency"),
@@ -198,7 +203,7 @@ TABLES: tuple[Table, ...] = (
         "targets",
         "Monthly targets per account.",
         (
-            Column("account_id", STR, description="Account."),
+            Column("account_id", STR, description="Account.", repeats=True),
             Column("month", DATE, description="First day of the target month."),
             Column(
                 "revenue_target", FLOAT, description="Revenue target.", unit="currency", min_value=0
@@ -247,6 +252,7 @@ TABLES: tuple[Table, ...] = (
                 "manager's bottom-up figure, or the VP's override.",
                 allowed=TARGET_SOURCES,
                 nullable=True,
+                repeats=True,
             ),
             Column(
                 "target_method",
@@ -254,6 +260,7 @@ TABLES: tuple[Table, ...] = (
                 False,
                 "The method behind the model's proposal.",
                 nullable=True,
+                repeats=True,
             ),
         ),
         key=("account_id", "month"),
@@ -283,9 +290,11 @@ TABLES: tuple[Table, ...] = (
         "Visits, calls, trainings and senior-management visits.",
         (
             Column("activity_id", STR, description="Unique activity id."),
-            Column("account_id", STR, description="Account."),
+            Column("account_id", STR, description="Account.", repeats=True),
             Column("date", DATE, description="Date of the activity."),
-            Column("type", STR, description="Kind of activity.", allowed=ACTIVITY_TYPES),
+            Column(
+                "type", STR, description="Kind of activity.", allowed=ACTIVITY_TYPES, repeats=True
+            ),
             Column(
                 "status",
                 STR,
@@ -293,9 +302,10 @@ TABLES: tuple[Table, ...] = (
                 "done, planned or cancelled (default done).",
                 allowed=ACTIVITY_STATUSES,
                 nullable=True,
+                repeats=True,
             ),
-            Column("contact_id", STR, False, "Main contact met.", nullable=True),
-            Column("owner", STR, False, "Who from our side.", nullable=True),
+            Column("contact_id", STR, False, "Main contact met.", nullable=True, repeats=True),
+            Column("owner", STR, False, "Who from our side.", nullable=True, repeats=True),
             Column("notes", STR, False, "Free text.", nullable=True),
         ),
         key=("activity_id",),
@@ -461,9 +471,9 @@ TABLES: tuple[Table, ...] = (
         "service_costs",
         "Cost-to-serve per account and month.",
         (
-            Column("account_id", STR, description="Account."),
+            Column("account_id", STR, description="Account.", repeats=True),
             Column("month", DATE, description="First day of the month."),
-            Column("cost_type", STR, description="Kind of cost.", allowed=COST_TYPES),
+            Column("cost_type", STR, description="Kind of cost.", allowed=COST_TYPES, repeats=True),
             Column("amount", FLOAT, description="Cost (positive).", unit="currency"),
         ),
         key=("account_id", "month", "cost_type"),

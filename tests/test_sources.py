@@ -598,8 +598,12 @@ def test_parquet_typed_columns_keep_their_data(tmp_path):
     typed, read = tables["order_lines"], raw.tables["order_lines"].frame
     for column in ("order_date", "quantity", "net_amount"):
         assert np.shares_memory(typed[column].to_numpy(), read[column].to_numpy()), column
-    for column in ("order_id", "account_id"):
-        assert typed[column].array._pa_array is read[column].array._pa_array, column
+    assert typed["order_id"].array._pa_array is read["order_id"].array._pa_array
+    # repeated text is read as Parquet's dictionary and kept as a categorical of its values
+    for column in ("account_id", "product_id", "currency"):
+        assert isinstance(read[column].dtype, pd.CategoricalDtype), column
+        assert isinstance(typed[column].dtype, pd.CategoricalDtype), column
+        assert typed[column].astype(str).tolist() == lines[column].tolist(), column
     pd.testing.assert_frame_equal(typed, load_dataset(data, as_of=AS_OF).order_lines)
 
 

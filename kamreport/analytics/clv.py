@@ -384,7 +384,10 @@ def run_starts(ids: pd.Series) -> np.ndarray:
     if len(ids) == 0:
         return np.zeros(0, dtype=np.int64)
     array = arrow_chunks(ids)
-    if array is not None and pa.types.is_large_string(array.type):
+    if isinstance(ids.dtype, pd.CategoricalDtype):  # the codes say it: one per distinct id
+        codes = ids.cat.codes.to_numpy()
+        differs = (codes[1:] != codes[:-1]) | (codes[1:] < 0)
+    elif array is not None and pa.types.is_large_string(array.type):
         differs = pc.not_equal(array[1:], array[:-1]).fill_null(True)
         differs = differs.to_numpy(zero_copy_only=False)
     else:

@@ -5,6 +5,9 @@ text first turn every candidate value into a Python object, which costs
 seconds when the candidates are millions of ids (an order line's account, an
 activity's contact). ``is_in`` gives the same answer and stays in Arrow when
 both sides are Arrow text; anything else goes through pandas unchanged.
+
+Columns kept as categoricals (:mod:`kamreport.repeated_text`) have their codes already:
+every function here works on those codes and looks each distinct id up once.
 """
 
 from __future__ import annotations
@@ -42,9 +45,19 @@ def is_in(values: pd.Series | pd.Index, allowed: Iterable[Any]) -> np.ndarray:
     The same result as ``values.isin(allowed)`` (a missing value matches only when
     ``allowed`` holds one too), computed in Arrow when both are Arrow text.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, categories = category_codes(values)
+        # each category once, then a missing value (code -1 takes the last)
+        distinct = pd.Series(np.append(np.asarray(categories, dtype=object), None))
+        return is_in(distinct.astype(categories.dtype), allowed)[codes]
+    if isinstance(getattr(allowed, "dtype", None), pd.CategoricalDtype):
+        codes, categories = category_codes(allowed)  # the distinct values, once each
+        missing = [None] if (codes < 0).any() else []
+        distinct = np.append(np.asarray(categories, dtype=object), missing)
+        allowed = pd.Series(distinct).astype(categories.dtype)
     column, candidates = _arrow_text(values), _arrow_text(allowed)
     if column is None or candidates is None:
-        return np.asarray(values.isin(allowed), dtype=bool)
+        return np.array(values.isin(allowed), dtype=bool)  # a copy the caller may change
     value_set = pc.unique(candidates)
     if isinstance(value_set, pa.ChunkedArray):
         value_set = value_set.combine_chunks()
@@ -74,6 +87,8 @@ def factorized(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     per-account figures of one run encode a table's ten million ids once. Treat
     the codes as read-only.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return category_codes(values)
     chunks = arrow_chunks(values)
     if chunks is None:
         codes, uniques = pd.factorize(values)
@@ -94,6 +109,23 @@ def _factorized(values: pd.Series, chunks: pa.ChunkedArray) -> tuple[np.ndarray,
         _KNOWN.insert(0, (chunks, codes, uniques))
         del _KNOWN[_KNOWN_SIZE:]
     return codes, uniques
+
+
+def category_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A categorical's codes (-1 for a missing value) and the categories they number, as
+    plain values; categories no row uses (a subset of a table keeps its table's) are
+    left out and the codes renumbered, so the result is what ``pd.factorize`` gives but
+    in category order."""
+    codes = values.cat.codes.to_numpy()
+    categories = pd.Index(np.asarray(values.cat.categories), dtype=values.cat.categories.dtype)
+    n = len(categories)
+    valid = codes >= 0
+    used = np.bincount(codes[valid] if not valid.all() else codes, minlength=n) > 0
+    if used.all():
+        return codes, categories
+    renumber = np.full(n + 1, -1, dtype=codes.dtype)
+    renumber[:n][used] = np.arange(int(used.sum()), dtype=codes.dtype)
+    return renumber[codes], categories[used]
 
 
 def labels_per_row(
@@ -147,7 +179,7 @@ def grouped_by_id(
     values are copied and no text id is hashed again. ``rows`` is a boolean mask
     (all rows when None). Ids that are not Arrow text are grouped by pandas as they are.
     """
-    if arrow_chunks(ids) is None:
+    if arrow_chunks(ids) is None and not isinstance(ids.dtype, pd.CategoricalDtype):
         if rows is None:
             return values.groupby(ids).agg(how)
         rows = np.asarray(rows, dtype=bool)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kamreport.analytics.membership import is_in
+from kamreport.analytics.membership import is_in, positions
 from kamreport.analytics.periods import Window
 from kamreport.analytics.profitability import RecentFigures
 from kamreport.params import RiskParams
@@ -57,13 +57,15 @@ def meetings(activities: pd.DataFrame | None, contacts: pd.DataFrame | None) -> 
     ]
     met = met.loc[met["contact_id"].notna()]
     roles = contacts.loc[contacts["role"].notna(), ["contact_id", "role"]]
-    roles = roles.drop_duplicates("contact_id")
-    joined = met.merge(roles, on="contact_id", how="inner")
+    roles = roles.drop_duplicates("contact_id").set_index("contact_id")["role"]
+    # an inner join on the contact (one role each), each distinct contact looked up once
+    at = positions(met["contact_id"], roles.index)
+    known = at >= 0
     return pd.DataFrame(
         {
-            "account_id": joined["account_id"].astype(str).to_numpy(),
-            "date": joined["date"].to_numpy(),
-            "purchaser": (joined["role"] == PURCHASER).to_numpy(bool),
+            "account_id": met["account_id"].astype(str).to_numpy()[known],
+            "date": met["date"].to_numpy()[known],
+            "purchaser": roles.to_numpy()[at[known]] == PURCHASER,
         }
     )
 

@@ -283,6 +283,7 @@ def _activities(
     done = done_activities(own, window.end)
     done = done.loc[window.mask(done["date"])]
     counts = done["type"].value_counts().sort_index()
+    counts = counts[counts > 0]  # a categorical column counts its unused categories too
     counts = counts.sort_values(ascending=False, kind="stable")
     planned = own.loc[following.window().mask(own["date"])]
     planned = planned.loc[planned["status"] == "planned"] if "status" in own else planned.iloc[:0]

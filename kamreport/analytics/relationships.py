@@ -124,6 +124,7 @@ def account_relationships(
             last_senior = senior_all["date"].max().date()
             days_senior = int((end - senior_all["date"].max()).days)
         by_type = done.loc[ltm(end).mask(done["date"]), "type"].value_counts()
+        by_type = by_type[by_type > 0]  # a categorical column counts its unused categories too
         if "status" in acts:
             ahead = acts.loc[(acts["date"] > end) & (acts["status"] == "planned")]
             if "notes" not in ahead:

@@ -92,6 +92,7 @@ def unavailable_reason(
 def _mode(values: pd.Series, order: tuple[str, ...]) -> str | None:
     """The most frequent value (ties: the earlier in ``order``, then by name); None if none."""
     counts = values.dropna().value_counts()
+    counts = counts[counts > 0]  # a categorical column counts its unused categories too
     if counts.empty:
         return None
     top = counts.index[counts == counts.max()]

@@ -4,7 +4,8 @@ Parquet columns are typed already; validation accepts them without a detour
 through text, which keeps large order-line tables fast. Parquet is columnar:
 the headers come from the file's schema, and only the columns that map to the
 data model are read, each into its own array (no copy into 2-D blocks, the
-Arrow buffers released as they are converted). Needs pyarrow.
+Arrow buffers released as they are converted); repeated text (account and product
+ids, labels) is read as a dictionary, each value once. Needs pyarrow.
 """
 
 from __future__ import annotations
@@ -129,8 +130,16 @@ def _read_table(
         columns = None  # repeated names cannot be read by name: read every column
     else:
         columns, rename = wanted, {i: rename[p] for i, p in enumerate(keep)}
+    # Text that repeats (kamreport.repeated_text) is read as Parquet stores it, a dictionary
+    # of distinct values and a code per row, and reaches pandas as a categorical.
+    repeats = {c.name for c in table.columns if c.repeats}
+    dictionary = [
+        name
+        for position, name in enumerate(columns or ())
+        if rename[position] in repeats and _is_text(schema.field(name).type)
+    ]
     try:
-        arrow = pq.read_table(path, columns=columns)
+        arrow = pq.read_table(path, columns=columns, read_dictionary=dictionary or None)
     except pa.ArrowException as exc:
         raise ValueError(str(exc)) from exc
     frame = arrow.to_pandas(split_blocks=True, self_destruct=True)
@@ -138,3 +147,9 @@ def _read_table(
     frame = renamed_columns(frame.reset_index(drop=True), rename)
     issues.extend(found)
     return RawTable(table.name, frame, source, short, "file", headers, first_row=1)
+
+
+def _is_text(arrow_type) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)

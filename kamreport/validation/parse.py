@@ -14,6 +14,7 @@ import pandas as pd
 
 from kamreport.arrow_text import is_arrow_text, text_chunks
 from kamreport.dataset import TEXT_DTYPE
+from kamreport.repeated_text import is_categorical, per_category
 
 DATE_FORMATS_TEXT = "YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年M月D日"
 _DATE = (
@@ -30,8 +31,11 @@ _FALSE = {"false", "no", "n", "0", "否", "f"}
 
 
 def as_text(values: pd.Series) -> pd.Series:
-    """Values as stripped strings; empty cells and missing values become NaN."""
+    """Values as stripped strings; empty cells and missing values become NaN. A
+    categorical stays one (each distinct value cleaned once)."""
     dtype = values.dtype
+    if is_categorical(values):
+        return per_category(values, as_text)
     if pd.api.types.is_bool_dtype(dtype):
         out = values.map({True: "true", False: "false"})
     elif pd.api.types.is_integer_dtype(dtype):
@@ -99,8 +103,11 @@ def per_unique(text: pd.Series, func) -> pd.Series:
     """Apply a string transformation once per distinct value, not once per row.
 
     Id and code columns repeat a few values over millions of rows; factorising
-    first keeps string work proportional to the distinct values.
+    first keeps string work proportional to the distinct values. A categorical has
+    its distinct values already, and stays a categorical.
     """
+    if is_categorical(text):
+        return per_category(text, func)
     if len(text) < 10_000:
         return func(text)
     codes, uniques = pd.factorize(text)

@@ -12,6 +12,7 @@ from kamreport.analytics.membership import is_in
 from kamreport.analytics.periods import default_as_of
 from kamreport.dataset import TEXT_DTYPE
 from kamreport.errors import Issue
+from kamreport.repeated_text import per_value, stored_once
 from kamreport.schema import TABLES
 from kamreport.validation.messages import (
     and_list,
@@ -234,7 +235,7 @@ def convert_currencies(tables: dict[str, Checked], currency: str) -> list[Issue]
         return []
     fx = tables.get("fx_rates")
     if fx is None or "currency" not in fx.frame or "rate" not in fx.frame:
-        counts = codes.fillna(currency).value_counts(sort=False)
+        counts = codes.astype(TEXT_DTYPE).fillna(currency).value_counts(sort=False)
         found = ", ".join(
             f"{code} ({n} line{'s' if n > 1 else ''})" for code, n in sorted(counts.items())
         )
@@ -274,11 +275,11 @@ def convert_currencies(tables: dict[str, Checked], currency: str) -> list[Issue]
                 fix=f"Add {code} to fx_rates with its rate in {currency} per one {code}.",
             )
         )
-    factor = codes.map(known).fillna(1.0).astype("float64")
+    factor = per_value(codes, lambda code: code.map(known).fillna(1.0).astype("float64"))
     frame = lines.frame.copy()
     for column in AMOUNT_COLUMNS:
         if column in frame:
             frame[column] = frame[column] * factor
-    frame["currency"] = pd.Series(currency, index=frame.index, dtype=TEXT_DTYPE)
+    frame["currency"] = stored_once(pd.Series(currency, index=frame.index, dtype=TEXT_DTYPE))
     lines.frame = frame
     return issues
