@@ -99,7 +99,7 @@ def test_a_categorical_hashes_as_its_text(cells):
 def test_membership_on_categoricals_matches_the_text(cells, allowed):
     original = text(cells)
     # a subset of a larger table: its categoricals keep categories no row uses
-    larger = stored_once(text(cells + ["unused", "zz"]))
+    larger = stored_once(text([*cells, "unused", "zz"]))
     subset = larger.iloc[: len(cells)]
     assert np.array_equal(is_in(subset, text(allowed)), original.isin(allowed).to_numpy())
     assert np.array_equal(is_in(original, stored_once(text(allowed))), original.isin(allowed))
