@@ -71,11 +71,19 @@ def orders_ltm(lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> pd
     """Per account, the LTM orders with a positive net amount (an order's lines summed)."""
     inside = ltm(end).mask(lines["order_date"]).to_numpy()
     # grouped on integer codes (account positions, order numbers): no text per line
-    account = positions(lines["account_id"], accounts)[inside]
+    account = positions(lines["account_id"].loc[inside], accounts)
     order, _ = pd.factorize(lines["order_id"].loc[inside])  # the LTM's order numbers only
     known = (account >= 0) & (order >= 0)
+    account, order = account[known], order[known]
     net = lines["net_amount"].loc[inside].loc[known]
-    per_order = net.groupby([account[known], order[known]]).sum()
+    owner = np.full(int(order.max(initial=-1)) + 1, -1, dtype=np.int64)
+    owner[order] = account
+    if (owner[order] == account).all():  # each order of one account (as orders are): sum
+        per_order = net.groupby(order).sum()  # on the order number alone, a single key
+        positive = owner[per_order.index.to_numpy()][per_order.to_numpy() > 0]
+        counts = np.bincount(positive, minlength=len(accounts))
+        return pd.Series(counts, index=accounts, name="orders_ltm").astype(int)
+    per_order = net.groupby([account, order]).sum()
     orders = by_position((per_order > 0).groupby(level=0).sum(), accounts)
     return orders.reindex(accounts, fill_value=0).astype(int).rename("orders_ltm")
 

@@ -211,3 +211,49 @@ def test_cli_metrics_customer_and_all(sample_dir):
     assert len(lines) > 100
     unknown = run("--customer", "NOPE")
     assert unknown.returncode != 0 and "NOPE" in unknown.stderr
+
+
+@pytest.mark.parametrize("shared_order", [False, True])
+def test_orders_ltm_by_plain_loop_also_when_an_order_names_two_accounts(shared_order):
+    """LTM orders with a positive net amount, per account: summed per order when each order
+    has one account, per (account, order) when an export gives an order two accounts."""
+    import numpy as np
+    import pandas as pd
+
+    from kamreport.metrics import orders_ltm
+    from kamreport.repeated_text import stored_once
+
+    rng = np.random.default_rng(7)
+    n = 400
+    order = rng.integers(0, 60, n)
+    lines = pd.DataFrame(
+        {
+            "order_id": pd.Series([f"SO{o}" for o in order], dtype="str"),
+            "account_id": stored_once(pd.Series([f"KA{o % 7}" for o in order], dtype="str")),
+            "order_date": pd.Timestamp("2026-03-01")
+            + pd.to_timedelta(rng.integers(-500, 200, n), "D"),
+            "net_amount": rng.choice([-120.0, -5.0, 0.0, 40.0, 75.5], n),
+        }
+    )
+    if shared_order:  # one order number with a line for each of two accounts
+        extra = pd.DataFrame(
+            {
+                "order_id": pd.Series(["SO999", "SO999"], dtype="str"),
+                "account_id": ["KA1", "KA2"],
+                "order_date": [pd.Timestamp("2026-06-01")] * 2,
+                "net_amount": [50.0, 30.0],
+            }
+        )
+        lines = pd.concat([lines, extra], ignore_index=True)
+        lines["account_id"] = stored_once(lines["account_id"].astype("str"))
+    accounts = pd.Index([f"KA{i}" for i in range(8)], dtype="str")  # KA7 without orders
+    end = pd.Timestamp("2026-09-30")
+    got = orders_ltm(lines, end, accounts)
+    per_pair: dict[tuple[str, str], float] = {}
+    for row in lines.itertuples():
+        if end - pd.DateOffset(years=1) < row.order_date <= end:
+            key = (str(row.account_id), row.order_id)
+            per_pair[key] = per_pair.get(key, 0.0) + row.net_amount
+    expected = {a: sum(1 for (b, _), v in per_pair.items() if b == a and v > 0) for a in accounts}
+    assert got.to_dict() == expected
+    assert got["KA7"] == 0 and got.sum() > 0
