@@ -65,6 +65,47 @@ def test_receivables_aging_buckets_and_rates():
     assert got["avg_days_late"] == 5
 
 
+def test_portfolio_aging_buckets_by_plain_loop():
+    """Each account's open amount per aging bucket, as the portfolio computes it for every
+    account at once, against a loop over the invoices (an account outside the index and
+    one without invoices included)."""
+    from kamreport.analytics.receivables import AGING_BUCKETS, receivables_by_account
+    from kamreport.repeated_text import stored_once
+
+    rng = np.random.default_rng(3)
+    n = 300
+    due = pd.Timestamp(AS_OF) + pd.to_timedelta(rng.integers(-150, 40, n), "D")
+    amount = rng.choice([100.0, 250.5, 990.0], n)
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": [f"I{i}" for i in range(n)],
+            "account_id": stored_once(pd.Series(rng.choice(["A", "B", "C", "Z"], n), dtype="str")),
+            "invoice_date": due - pd.Timedelta(days=30),
+            "due_date": due,
+            "amount": amount,
+            "paid_amount": np.where(
+                rng.random(n) < 0.4, amount * rng.choice([0.5, 1.0], n), np.nan
+            ),
+            "paid_date": pd.NaT,
+        }
+    )
+    accounts = pd.Index(["A", "B", "C", "D"], dtype="str")  # Z not listed, D without invoices
+    got = receivables_by_account(invoices, AS_OF, accounts)
+    expected = pd.DataFrame(0.0, index=accounts, columns=list(AGING_BUCKETS))
+    end = pd.Timestamp(AS_OF)
+    for row in invoices.itertuples():
+        if row.account_id not in accounts or row.invoice_date > end:
+            continue
+        paid = 0.0 if np.isnan(row.paid_amount) else row.paid_amount
+        days = (end - row.due_date).days
+        bucket = (
+            0 if days <= 0 else 1 if days <= 30 else 2 if days <= 60 else 3 if days <= 90 else 4
+        )
+        expected.loc[row.account_id, AGING_BUCKETS[bucket]] += max(row.amount - paid, 0.0)
+    pd.testing.assert_frame_equal(got[list(AGING_BUCKETS)], expected, check_names=False)
+    assert (got.loc["D", list(AGING_BUCKETS)] == 0).all() and got["d90_plus"].sum() > 0
+
+
 def test_whitespace_from_industry_peers():
     products = pd.DataFrame({"product_id": ["p1", "p2", "p3"], "category": ["x", "y", "z"]})
     rows = [("A", "p1", "2026-05-01", 10, 5, 10)]

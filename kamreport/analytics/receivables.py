@@ -52,7 +52,9 @@ def paid_by(invoices: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
 def invoice_amounts(invoices: pd.DataFrame, end: pd.Timestamp) -> tuple[pd.DataFrame, np.ndarray]:
     """Invoices dated ≤ end with paid_asof, outstanding and days_overdue, and each one's
     aging bucket as a position in :data:`AGING_BUCKETS`."""
-    inv = invoices.loc[invoices["invoice_date"] <= end].copy()
+    dated = (invoices["invoice_date"] <= end).to_numpy()
+    # a new frame either way (the caller's keeps its columns); rows copied only when some go
+    inv = invoices.copy(deep=False) if dated.all() else invoices.loc[dated]
     paid = paid_by(inv, end)
     if "paid_date" not in inv:
         inv["paid_date"] = pd.NaT
@@ -90,10 +92,17 @@ def receivables_by_account(
     by = positions(inv["account_id"], accounts)
     out = pd.DataFrame(index=accounts)
     out["open_amount"] = by_position(inv["outstanding"].groupby(by).sum(), accounts)
-    aging = inv["outstanding"].groupby([by, bucket]).sum().unstack(fill_value=0.0)
-    aging = by_position(aging, accounts)
+    # one integer key per (account, bucket), negative for an account not listed (-1): the
+    # groups and sums of grouping on the pair, without a pair index of millions of rows
+    width = len(AGING_BUCKETS)
+    pair = by * width + bucket
+    sums = inv["outstanding"].groupby(pair).sum()
+    sums = sums.loc[sums.index.to_numpy() >= 0]
+    keys = sums.index.to_numpy()
+    aging = np.zeros((len(accounts), width))
+    aging[keys // width, keys % width] = sums.to_numpy()
     for code, name in enumerate(AGING_BUCKETS):
-        out[name] = aging.get(code, 0.0)
+        out[name] = aging[:, code]
     out = out.fillna(0.0)
     out["overdue_amount"] = out[list(AGING_BUCKETS[1:])].sum(axis=1)
     recent = (inv["invoice_date"] > end - pd.Timedelta(days=DSO_DAYS)).to_numpy()
@@ -101,7 +110,7 @@ def receivables_by_account(
     billed = billed.reindex(accounts)
     out["dso_days"] = out["open_amount"] / billed.where(billed > 0) * DSO_DAYS
     inside = ltm(end).mask(inv["due_date"]).to_numpy()
-    due = inv.loc[inside]
+    due = inv.loc[inside, ["amount", "paid_asof", "paid_date", "due_date"]]  # what is read
     due_by = by[inside]
 
     def per_account(values: pd.Series, how: str) -> pd.Series:
