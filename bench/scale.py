@@ -8,7 +8,7 @@ not timed) and writes one Parquet file per table into ``--cache`` (reused by
 later runs). A fresh Python process then does what ``kamreport metrics --all``
 does (read, validate, the portfolio-wide figures as kamreport.figures computes
 them: value layer with its risk flags, the metrics table, likely duplicates,
-revenue by category, partly in two helper threads) and reports the time of each
+revenue by category, partly in a helper thread) and reports the time of each
 stage and its peak resident memory. Another fresh process runs the floor,
 ``bench/floor.py``: the core job (read Parquet, basic validation, the core
 per-account metrics) written directly in Polars. Goal for 10M lines: ≤ 15 s,
