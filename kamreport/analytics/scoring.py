@@ -52,30 +52,33 @@ DETAIL_COLUMNS = (
 
 @dataclass(frozen=True)
 class _Lines:
-    """Order lines dated ≤ as_of as plain arrays, accounts as integer codes (fast grouping)."""
+    """The order lines' columns as plain arrays (the table's own, not copies: ten million
+    lines make each copy 80 MB), accounts as integer codes (fast grouping); ``kept``
+    marks the lines dated ≤ as_of of a listed account, the only ones any figure reads."""
 
-    code: np.ndarray  # position of the account in ``accounts``
+    code: np.ndarray  # position of the account in ``accounts`` (-1: not listed)
     date: np.ndarray  # datetime64[ns]
     net: np.ndarray
     cost: np.ndarray | None
+    kept: np.ndarray
     n: int
 
     @classmethod
     def build(cls, lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> _Lines:
         code = positions(lines["account_id"], accounts)
-        keep = (lines["order_date"] <= end).to_numpy() & (code >= 0)  # one selection
-        cost = lines["cost_amount"].to_numpy(float)[keep] if "cost_amount" in lines else None
+        date = lines["order_date"].to_numpy()
         return cls(
-            code=code[keep],
-            date=lines["order_date"].to_numpy()[keep],
-            net=lines["net_amount"].to_numpy(float)[keep],
-            cost=cost,
+            code=code,
+            date=date,
+            net=lines["net_amount"].to_numpy(float),
+            cost=lines["cost_amount"].to_numpy(float) if "cost_amount" in lines else None,
+            kept=(date <= np.datetime64(end, "ns")) & (code >= 0),
             n=len(accounts),
         )
 
     def inside(self, window: Window) -> np.ndarray:
         start, end = np.datetime64(window.start, "ns"), np.datetime64(window.end, "ns")
-        return (self.date > start) & (self.date <= end)
+        return (self.date > start) & (self.date <= end) & self.kept
 
     def total(self, mask: np.ndarray, values: np.ndarray) -> np.ndarray:
         return np.bincount(self.code[mask], weights=values[mask], minlength=self.n)
@@ -85,9 +88,10 @@ def _gross_margin(lines: _Lines, mask: np.ndarray) -> np.ndarray:
     """Gross margin per account; NaN without cost data or when a line lacks its cost."""
     if lines.cost is None:
         return np.full(lines.n, np.nan)
-    missing = np.isnan(lines.cost)
-    margin = lines.total(mask, np.where(missing, 0.0, lines.net - lines.cost))
-    lacking = lines.total(mask, missing.astype(float)) > 0
+    code, net, cost = lines.code[mask], lines.net[mask], lines.cost[mask]
+    missing = np.isnan(cost)
+    margin = np.bincount(code, weights=np.where(missing, 0.0, net - cost), minlength=lines.n)
+    lacking = np.bincount(code[missing], minlength=lines.n) > 0
     return np.where(lacking, np.nan, margin)
 
 
@@ -116,8 +120,10 @@ def _tenure_years(
 ) -> pd.Series:
     """Years since customer_since, else since the first order; 0 without either."""
     never = np.iinfo(np.int64).max
-    first = np.full(lines.n, never, dtype=np.int64)
-    np.minimum.at(first, lines.code, lines.date.astype("datetime64[ns]").astype(np.int64))
+    first = np.full(lines.n + 1, never, dtype=np.int64)  # the last slot: lines not kept
+    slot = np.where(lines.kept, lines.code, lines.n)
+    np.minimum.at(first, slot, lines.date.astype("datetime64[ns]", copy=False).view(np.int64))
+    first = first[:-1]
     start = pd.Series(
         np.where(first == never, np.datetime64("NaT", "ns"), first.astype("datetime64[ns]")),
         index=accounts,
