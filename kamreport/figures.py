@@ -61,20 +61,22 @@ def compute_figures(dataset: Dataset, as_of: dt.date, params: Params) -> Portfol
     """
     helpers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kamreport-figures")
     try:
-        # submitted in the order they are needed
+        # The helper's work in the order this thread needs it; this thread meanwhile sums
+        # the order days (which the back-test reads) and computes the LTM orders and
+        # receivables, so that neither thread waits long for the other.
         shared = helpers.submit(shared_figures, dataset, as_of, params.risk)
-        duplicates = helpers.submit(
-            likely_duplicates, dataset.accounts, params.portfolio.duplicate_similarity
-        )
         sums = daily_sums(dataset.order_lines, as_of)
         checked = helpers.submit(clv_check, dataset, as_of, params.clv, params.risk, sums)
         flags_but_p_alive = helpers.submit(
             lambda: flags_without_values(dataset, as_of, params.risk, shared.result(), sums)
         )
-        orders_receivables = helpers.submit(orders_and_receivables, dataset, as_of)
+        duplicates = helpers.submit(
+            likely_duplicates, dataset.accounts, params.portfolio.duplicate_similarity
+        )
         by_category = helpers.submit(
             category_revenue, dataset.order_lines, dataset.get("products"), as_of
         )
+        orders_receivables = orders_and_receivables(dataset, as_of)
         valuation = value_portfolio(
             dataset, as_of, params.scoring, params.clv, params.risk,
             shared=shared.result, daily=sums, checked=checked.result,
@@ -83,7 +85,7 @@ def compute_figures(dataset: Dataset, as_of: dt.date, params: Params) -> Portfol
         flags = valuation.flags  # the flags the score's risk criterion was computed from
         metrics = account_metrics(
             dataset, as_of, params, values=valuation.accounts, flags=flags,
-            shared=shared.result(), orders_receivables=orders_receivables.result(),
+            shared=shared.result(), orders_receivables=orders_receivables,
         )  # fmt: skip
         return PortfolioFigures(
             as_of=as_of,
