@@ -65,6 +65,7 @@ def measure(folder: Path) -> dict:
     from kamreport.context import resolve_as_of
     from kamreport.dataset import Dataset
     from kamreport.figures import compute_figures
+    from kamreport.heap import release_freed_memory
     from kamreport.params import load_params
     from kamreport.sources import read_source
     from kamreport.validation import validate
@@ -81,6 +82,7 @@ def measure(folder: Path) -> dict:
         warnings=report.warnings, latest_order_date=raw.latest_order_date,
     )  # fmt: skip
     del raw, tables
+    release_freed_memory()
     as_of = resolve_as_of(params, dataset)
     lap("validate")
     figures = compute_figures(dataset, as_of, params)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kamreport.dataset import Dataset
 from kamreport.errors import DataValidationError, ValidationReport
+from kamreport.heap import release_freed_memory
 from kamreport.params import DataParams
 from kamreport.sources import ReadScope, read_source
 from kamreport.validation import validate
@@ -51,6 +52,8 @@ def check_dataset(
         warnings=report.warnings,
         latest_order_date=raw.latest_order_date,
     )
+    del raw, tables  # the source's frames and validation's: only the dataset's data stays
+    release_freed_memory()  # what reading and validating freed, before the figures start
     return dataset, report
 
 

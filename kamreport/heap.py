@@ -1,0 +1,43 @@
+"""Give memory that is free again back to the system.
+
+Reading and validating ten million order lines allocates and frees about half a gigabyte
+of temporary arrays. glibc's allocator keeps much of that in its heap (holes between
+arrays still in use), where it counts towards the process's resident memory until it is
+reused, and Arrow's memory pool keeps what it freed for a while. Once the data is loaded
+:func:`release_freed_memory` hands both back, so the figures computed next start from
+the data itself: at 10M lines the peak of a run is about 0.15 GB lower, for a few
+hundredths of a second (README, "Data at scale").
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import sys
+from collections.abc import Callable
+
+
+def release_freed_memory() -> None:
+    """Return the freed memory of Arrow's pool and of the C heap (glibc) to the system;
+    nothing where neither applies."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        pass
+    else:
+        pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None (another C library or system)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None)  # the symbols the process has loaded, the C library's too
+    except OSError:
+        return None
+    return getattr(libc, "malloc_trim", None)
