@@ -305,6 +305,24 @@ def test_relationships_coverage_and_visits():
     assert got.planned["date"].tolist() == [D("2026-11-01")]
 
 
+def test_relationships_of_contacts_never_met():
+    """Contacts, and only planned activities: no one met yet (it used to fail on casting
+    no dates at all)."""
+    contacts = pd.DataFrame({"contact_id": ["c1", "c2"], "account_id": "A", "name": ["x", "y"],
+                             "role": ["decision_maker", "purchaser"]})  # fmt: skip
+    activities = pd.DataFrame(
+        {
+            "activity_id": ["a"], "account_id": "A", "date": pd.to_datetime(["2026-11-01"]),
+            "type": ["visit"], "status": ["planned"], "contact_id": ["c1"],
+        }
+    )  # fmt: skip
+    got = account_relationships(contacts, activities, None, "A", AS_OF, 120)
+    coverage = got.coverage.set_index("role")
+    assert not coverage["met_recently"].any()
+    assert coverage["days_since"].isna().all()
+    assert got.planned["type"].tolist() == ["visit"]
+
+
 def test_data_notes_find_the_duplicate_pair(sample_tables):
     notes = data_notes(Dataset(tables=sample_tables), "KA0097", AS_OF)
     assert any(n.message == "review.dq.duplicate" and n.values["id"] == "KA0054" for n in notes)

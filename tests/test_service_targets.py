@@ -89,6 +89,26 @@ def test_category_mix_shares_of_ltm_revenue():
     assert without.loc[without["account_id"] == "A1", "category"].tolist() == [NO_CATEGORY]
 
 
+def test_category_mix_follows_the_accounts_order_with_categorical_ids():
+    """The dataset's account ids are categoricals: the rows still follow ``accounts``
+    (here not in id order), and the ids come back as text."""
+    from kamreport.repeated_text import stored_once
+
+    ids = ["A1", "A2", "A3", "A3"]
+    lines = pd.DataFrame(
+        {
+            "account_id": stored_once(pd.Series(ids, dtype="str")),
+            "product_id": ["P1", "P1", "P1", "P2"],
+            "order_date": pd.to_datetime(["2026-05-01"] * 4),
+            "net_amount": [10.0, 20.0, 30.0, 40.0],
+        }
+    )
+    order = pd.Index(["A3", "A1", "A2"], name="account_id")
+    mix = category_mix(lines, None, AS_OF, order)
+    assert mix["account_id"].tolist() == ["A3", "A1", "A2"]
+    assert not isinstance(mix["account_id"].dtype, pd.CategoricalDtype)
+
+
 def test_monthly_counts_fall_evenly_in_whole_numbers():
     counts = monthly_counts(pd.Series({"A1": 4, "A2": 12, "A3": 0, "A4": 5}))
     assert counts.loc["A1"].tolist() == [0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1]

@@ -21,7 +21,7 @@ from kamreport.analytics.receivables import DSO_DAYS, paid_by, receivables_by_ac
 def aging_by_account(invoices: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.DataFrame:
     """Receivables per account with an open amount at ``as_of`` (columns of
     ``receivables_by_account``), most overdue first (overdue amount, then open amount)."""
-    accounts = pd.Index(invoices["account_id"].unique(), name="account_id")
+    accounts = pd.Index(invoices["account_id"].unique(), name="account_id").astype(str)
     out = receivables_by_account(invoices, as_of, accounts)
     out = out.loc[out["open_amount"] > 0.005]
     return out.sort_values(["overdue_amount", "open_amount"], ascending=False, kind="stable")

@@ -206,6 +206,7 @@ def _contribution(lines, costs, window) -> tuple[float | None, pd.Series | None]
         return margin, None
     inside = costs.loc[window.mask(costs["month"])]
     by_type = inside.groupby("cost_type")["amount"].sum()
+    by_type.index = by_type.index.astype(str)  # the labels as text, not the costs' categorical
     if margin is None:
         return None, by_type
     return margin - float(by_type.sum()), by_type

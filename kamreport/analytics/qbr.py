@@ -282,12 +282,13 @@ def _activities(
     own = activities.loc[activities["account_id"] == account_id]
     done = done_activities(own, window.end)
     done = done.loc[window.mask(done["date"])]
-    counts = done["type"].value_counts().sort_index()
-    counts = counts[counts > 0]  # a categorical column counts its unused categories too
+    # as text: a categorical column would count its unused categories too
+    counts = done["type"].astype(str).value_counts().sort_index()
     counts = counts.sort_values(ascending=False, kind="stable")
     planned = own.loc[following.window().mask(own["date"])]
     planned = planned.loc[planned["status"] == "planned"] if "status" in own else planned.iloc[:0]
     planned = planned.sort_values("date")[["date", "type"]].reset_index(drop=True)
+    planned["type"] = planned["type"].astype(str)
     return counts.astype(int), planned
 
 

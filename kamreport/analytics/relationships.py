@@ -91,7 +91,8 @@ def account_relationships(
     last_contact = pd.Series(pd.NaT, index=people.index, dtype="datetime64[ns]")
     if done is not None and "contact_id" in done and len(people):
         last = done.groupby("contact_id")["date"].max()
-        last_contact = pd.to_datetime(people["contact_id"].map(last))
+        if len(last):  # mapping on nothing gives no dates, and no dates cannot be cast
+            last_contact = pd.to_datetime(people["contact_id"].map(last))
     people["last_contact"] = last_contact
     people["days_since"] = (end - people["last_contact"]).dt.days
     rank = {role: i for i, role in enumerate(CONTACT_ROLES)}
@@ -123,13 +124,14 @@ def account_relationships(
         if len(senior_all):
             last_senior = senior_all["date"].max().date()
             days_senior = int((end - senior_all["date"].max()).days)
-        by_type = done.loc[ltm(end).mask(done["date"]), "type"].value_counts()
-        by_type = by_type[by_type > 0]  # a categorical column counts its unused categories too
+        # as text: a categorical column would count its unused categories too
+        by_type = done.loc[ltm(end).mask(done["date"]), "type"].astype(str).value_counts()
         if "status" in acts:
             ahead = acts.loc[(acts["date"] > end) & (acts["status"] == "planned")]
             if "notes" not in ahead:
                 ahead = ahead.assign(notes=None)
             planned = ahead.sort_values("date")[["date", "type", "notes"]].reset_index(drop=True)
+            planned["type"] = planned["type"].astype(str)
     if targets is not None and "visits_target" in targets:
         own = targets.loc[
             (targets["account_id"] == account_id)

@@ -91,6 +91,9 @@ def category_mix(
         .reset_index()
     )
     sums = sums.loc[sums["revenue_ltm"] > 0]
+    # text, not the lines' categorical: a map of a categorical stays one, and would sort
+    # by its categories (the ids) instead of by the numbers it maps to
+    sums["account_id"] = sums["account_id"].astype(str)
     totals = sums.groupby("account_id")["revenue_ltm"].transform("sum")
     sums["share"] = sums["revenue_ltm"] / totals
     order = {a: i for i, a in enumerate(accounts)}

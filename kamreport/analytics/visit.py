@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kamreport.analytics.attention import AttentionItem
+from kamreport.analytics.membership import is_in
 from kamreport.analytics.periods import as_timestamp
 from kamreport.analytics.plan import account_plan
 from kamreport.analytics.receivables import invoice_amounts
@@ -233,7 +234,7 @@ def talking_points(
 def _own(table: pd.DataFrame | None, account_id: str) -> pd.DataFrame | None:
     if table is None:
         return None
-    return table.loc[table["account_id"].astype(str) == account_id]
+    return table.loc[is_in(table["account_id"], [account_id])]  # no text made per row
 
 
 def visit_card(

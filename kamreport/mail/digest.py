@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kamreport.analytics.membership import is_in
 from kamreport.analytics.plan import ActionLine, due_actions
 from kamreport.analytics.team import attainment
 from kamreport.dataset import Dataset
@@ -75,7 +76,7 @@ def planned_activities(
     """Activities of ``account_ids`` with status planned, dated from ``as_of`` to ``until``."""
     if activities is None or activities.empty or "status" not in activities:
         return []
-    own = activities.loc[activities["account_id"].astype(str).isin(account_ids)]
+    own = activities.loc[is_in(activities["account_id"], account_ids)]  # no text made per row
     day = pd.to_datetime(own["date"])
     keep = (
         (own["status"] == "planned") & (day >= pd.Timestamp(as_of)) & (day <= pd.Timestamp(until))
