@@ -59,6 +59,12 @@ def per_category(values: pd.Series, transform: Callable[[pd.Series], pd.Series])
     return _from_codes(mapping[codes], uniques, values)
 
 
+def from_codes(codes: np.ndarray, categories: pd.Index) -> pd.Series:
+    """A categorical Series of ``categories`` (distinct, sorted text) by ``codes`` (-1:
+    missing), in the shape of :func:`stored_once`."""
+    return _from_codes(codes, categories, index=pd.RangeIndex(len(codes)))
+
+
 def per_value(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """``func(values)`` (any Series in, one value per row out, such as a lookup), computed once
     per category for a categorical and taken back to the rows; a missing value gets
@@ -105,8 +111,15 @@ def _code_dtype(n: int) -> type:
     return np.int64
 
 
-def _from_codes(codes: np.ndarray, categories: pd.Index, like: pd.Series) -> pd.Series:
-    """A categorical Series named and indexed as ``like``; unused categories dropped."""
+def _from_codes(
+    codes: np.ndarray,
+    categories: pd.Index,
+    like: pd.Series | None = None,
+    *,
+    index: pd.Index | None = None,
+) -> pd.Series:
+    """A categorical Series named and indexed as ``like`` (or on ``index``); unused
+    categories dropped."""
     codes = np.asarray(codes)
     n = len(categories)
     if n and not _all_used(codes, n):
@@ -118,4 +131,6 @@ def _from_codes(codes: np.ndarray, categories: pd.Index, like: pd.Series) -> pd.
     small = np.asarray(codes).astype(_code_dtype(len(categories)), copy=False)
     dtype = pd.CategoricalDtype(categories, ordered=False)
     array = pd.Categorical.from_codes(small, dtype=dtype, validate=False)
-    return pd.Series(array, index=like.index, name=like.name, copy=False)
+    if like is not None:
+        index = like.index
+    return pd.Series(array, index=index, name=None if like is None else like.name, copy=False)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from kamreport.analytics.membership import factorized
 from kamreport.analytics.periods import as_timestamp
 from kamreport.dataset import TEXT_DTYPE
+from kamreport.repeated_text import from_codes
 
 _NS_PER_DAY = 86_400 * 10**9
 
@@ -45,13 +45,12 @@ class DailySums:
             copy=False,  # the frame reads the arrays: no second copy of millions of days
         )
 
-    def _ids(self) -> pd.Series | np.ndarray:
-        """Each row's account id as pandas' default text: taken in Arrow (pandas 3), so
-        millions of rows make no Python string each."""
-        if TEXT_DTYPE is object:
-            return self.accounts[self.account]
-        ids = pa.array(self.accounts, type=pa.large_string()).take(self.account)
-        return pd.Series(pd.arrays.ArrowStringArray(ids)).astype(TEXT_DTYPE)
+    def _ids(self) -> pd.Series:
+        """Each row's account id, stored once per account (a categorical, as the order
+        lines' ids are: :mod:`kamreport.repeated_text`), so millions of order days make
+        no text each."""
+        categories = pd.Index(self.accounts, dtype=TEXT_DTYPE)
+        return from_codes(self.account, categories)
 
     def positions(self, accounts: pd.Index) -> np.ndarray:
         """Each row's position in ``accounts`` (-1 for an account not in it)."""
