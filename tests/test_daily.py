@@ -40,3 +40,22 @@ def test_daily_sums_are_the_lines_summed_per_account_and_day(unit, span_days):
     np.testing.assert_allclose(got["net_amount"], expected["net_amount"], rtol=0, atol=1e-9)
     days = daily_sums(lines, as_of).order_days()
     assert (days.net > 0).all() and len(days.net) == int((expected["net_amount"] > 0).sum())
+
+
+def test_order_rhythm_of_no_order_days_is_labelled_with_text():
+    """Accounts with credit notes only: no order day, an empty rhythm whose index is text
+    (not the order days' categorical), as the other per-account tables are."""
+    from kamreport.analytics.clv import RhythmRule, order_rhythm
+    from kamreport.repeated_text import stored_once
+
+    lines = pd.DataFrame(
+        {
+            "account_id": stored_once(pd.Series(["A", "B"], dtype="str")),
+            "order_date": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+            "net_amount": [-5.0, -3.0],
+        }
+    )
+    days = daily_sums(lines, pd.Timestamp("2026-09-30")).frame()
+    assert isinstance(days["account_id"].dtype, pd.CategoricalDtype)
+    rhythm = order_rhythm(days, pd.Timestamp("2026-09-30"), RhythmRule())
+    assert rhythm.empty and not isinstance(rhythm.index.dtype, pd.CategoricalDtype)

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 
 from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.daily import daily_net
+from kamreport.dataset import TEXT_DTYPE
 from kamreport.analytics.membership import arrow_chunks
 from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm
 from kamreport.errors import KamReportError
@@ -574,7 +575,7 @@ def order_rhythm(daily: pd.DataFrame, end: pd.Timestamp, rule: RhythmRule) -> pd
     )
     # labelled as grouping on the ids labels them (a list infers the text dtype as it does)
     labels = list(ids[last.index.to_numpy()])
-    dtype = None if labels else used["account_id"].dtype
+    dtype = None if labels else TEXT_DTYPE  # none: an empty index of text all the same
     out.index = pd.Index(labels, dtype=dtype, name="account_id")
     return out
 
