@@ -31,9 +31,9 @@ import pyarrow.compute as pc
 
 from kamreport.analytics.coverage import covers, data_start
 from kamreport.analytics.daily import daily_net
-from kamreport.dataset import TEXT_DTYPE
 from kamreport.analytics.membership import arrow_chunks
 from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm
+from kamreport.dataset import TEXT_DTYPE
 from kamreport.errors import KamReportError
 
 if TYPE_CHECKING:
