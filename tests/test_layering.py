@@ -10,14 +10,15 @@ ANALYTICS = Path(__file__).parents[1] / "kamreport" / "analytics"
 
 
 # What the analytics may import: pure standard-library modules, the numerical stack (pyarrow
-# as pandas' column store), the data model and the parameters it is given.
+# as pandas' column store), the data model (with how it stores repeated text) and the
+# parameters it is given.
 ANALYTICS_ALLOWED = {
     "__future__", "bisect", "collections", "collections.abc", "dataclasses", "datetime",
     "difflib", "enum", "functools", "heapq", "itertools", "math", "operator", "re",
     "statistics", "threading", "typing", "unicodedata",
     "numpy", "pandas", "scipy", "pyarrow", "rapidfuzz",
     "kamreport.analytics", "kamreport.dataset", "kamreport.schema", "kamreport.params",
-    "kamreport.errors",
+    "kamreport.errors", "kamreport.repeated_text",
 }  # fmt: skip
 VIEWS = ANALYTICS.parent / "views"
 VIEWS_FORBIDDEN = {
