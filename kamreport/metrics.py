@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kamreport.analytics.coverage import covers, data_start
-from kamreport.analytics.membership import by_position, positions
+from kamreport.analytics.membership import by_position, factorized_rows, positions
 from kamreport.analytics.periods import (
     as_timestamp,
     ltm,
@@ -72,7 +72,7 @@ def orders_ltm(lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> pd
     inside = ltm(end).mask(lines["order_date"]).to_numpy()
     # grouped on integer codes (account positions, order numbers): no text per line
     account = positions(lines["account_id"].loc[inside], accounts)
-    order, _ = pd.factorize(lines["order_id"].loc[inside])  # the LTM's order numbers only
+    order = factorized_rows(lines["order_id"], inside)  # the LTM's order numbers only
     known = (account >= 0) & (order >= 0)
     account, order = account[known], order[known]
     net = lines["net_amount"].loc[inside].loc[known]

@@ -165,3 +165,17 @@ def test_parquet_ids_are_cleaned_and_checked_once_per_distinct_value(tmp_path, d
     unknown = [i for i in report.issues if i.code == "unknown_reference"]
     assert len(unknown) == 1, report.format()
     assert "row 4" in str(unknown[0]) and "'KA9'" in str(unknown[0])
+
+
+@given(CELLS, st.lists(st.booleans(), min_size=40, max_size=40))
+@settings(max_examples=100, deadline=None)
+def test_codes_of_some_rows_are_those_of_factorising_those_rows(cells, keep):
+    from kamreport.analytics.membership import factorized_rows
+
+    rows = np.array(keep[: len(cells)], dtype=bool)
+    chunked = pd.Series(
+        pd.arrays.ArrowExtensionArray(pa.chunked_array([pa.array(cells[:3], pa.large_string()),
+                                                         pa.array(cells[3:], pa.large_string())]))
+    ).astype(TEXT_DTYPE)  # fmt: skip
+    for values in (text(cells), chunked, pd.Series(cells, dtype=object)):
+        assert np.array_equal(factorized_rows(values, rows), pd.factorize(values[rows])[0])

@@ -111,6 +111,17 @@ def _factorized(values: pd.Series, chunks: pa.ChunkedArray) -> tuple[np.ndarray,
     return codes, uniques
 
 
+def factorized_rows(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The codes of ``pd.factorize(values[rows])`` (``rows`` a boolean mask; -1 for a
+    missing value). Arrow text is filtered in Arrow, chunk by chunk: pandas' boolean
+    indexing of ten million Arrow strings held 0.3 GB more than the rows it kept."""
+    chunks = arrow_chunks(values)
+    if chunks is None:
+        return pd.factorize(values[rows])[0]
+    kept = chunks.filter(pa.array(np.asarray(rows, dtype=bool)))
+    return pd.factorize(pd.Series(pd.arrays.ArrowExtensionArray(kept)))[0]
+
+
 def category_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """A categorical's codes (-1 for a missing value) and the categories they number, as
     plain values; categories no row uses (a subset of a table keeps its table's) are
