@@ -48,12 +48,8 @@ def per_category(values: pd.Series, transform: Callable[[pd.Series], pd.Series])
     new_codes, uniques = pd.factorize(done, sort=True)
     uniques = pd.Index(uniques).astype(TEXT_DTYPE)
     codes = values.cat.codes.to_numpy()
-    if len(uniques) == len(old) and uniques.equals(pd.Index(old)) and _all_used(codes, len(old)):
-        return (
-            values
-            if uniques.dtype == values.cat.categories.dtype
-            else _from_codes(codes, uniques, values)
-        )
+    if uniques.equals(values.cat.categories) and _in_shape(values):
+        return values  # nothing changed (the usual case): no second copy of the codes
     # code -1 (missing) takes the appended -1; categories never used are dropped below
     mapping = np.append(new_codes, -1).astype(_code_dtype(len(uniques)))
     return _from_codes(mapping[codes], uniques, values)
@@ -65,15 +61,23 @@ def from_codes(codes: np.ndarray, categories: pd.Index) -> pd.Series:
     return _from_codes(codes, categories, index=pd.RangeIndex(len(codes)))
 
 
+def distinct_values(values: pd.Series) -> pd.Series:
+    """A categorical's categories, then a missing value: what its codes number, code -1
+    (missing) taking the last, so ``f(distinct_values(v))[v.cat.codes]`` is ``f`` of
+    every row with ``f`` computed once per distinct value."""
+    categories = values.cat.categories
+    distinct = pd.Series(np.append(np.asarray(categories, dtype=object), None))
+    # text keeps its dtype (Arrow), other values stay objects (an int64 holds no missing)
+    return distinct.astype(categories.dtype) if categories.dtype == TEXT_DTYPE else distinct
+
+
 def per_value(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """``func(values)`` (any Series in, one value per row out, such as a lookup), computed once
     per category for a categorical and taken back to the rows; a missing value gets
     what ``func`` gives a missing one."""
     if not is_categorical(values):
         return func(values)
-    categories = pd.Series(values.cat.categories, dtype=values.cat.categories.dtype)
-    distinct = pd.concat([categories, pd.Series([None], dtype=categories.dtype)])
-    results = func(distinct.reset_index(drop=True)).to_numpy()
+    results = np.asarray(func(distinct_values(values)))
     return pd.Series(results[values.cat.codes.to_numpy()], index=values.index, name=values.name)
 
 
@@ -97,11 +101,25 @@ def _in_shape(values: pd.Series) -> bool:
     )
 
 
+def used_categories(codes: np.ndarray, categories: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """``codes`` (-1: missing) and ``categories`` without the categories no code uses (a
+    subset of a table keeps its table's), the codes renumbered; as they are when every
+    category is used."""
+    used = _used(codes, len(categories))
+    if used.all():
+        return codes, categories
+    renumber = np.full(len(categories) + 1, -1, dtype=codes.dtype)
+    renumber[:-1][used] = np.arange(int(used.sum()), dtype=codes.dtype)
+    return renumber[codes], categories[used]  # code -1 takes the last entry: -1
+
+
+def _used(codes: np.ndarray, n: int) -> np.ndarray:
+    """For each of ``n`` categories, whether a code names it."""
+    return np.bincount(codes[codes >= 0] if (codes < 0).any() else codes, minlength=n) > 0
+
+
 def _all_used(codes: np.ndarray, n: int) -> bool:
-    if n == 0:
-        return True
-    used = np.bincount(codes[codes >= 0] if (codes < 0).any() else codes, minlength=n)
-    return bool(used.all())
+    return bool(_used(codes, n).all())
 
 
 def _code_dtype(n: int) -> type:
@@ -120,15 +138,8 @@ def _from_codes(
 ) -> pd.Series:
     """A categorical Series named and indexed as ``like`` (or on ``index``); unused
     categories dropped."""
-    codes = np.asarray(codes)
-    n = len(categories)
-    if n and not _all_used(codes, n):
-        used = np.zeros(n, dtype=bool)
-        used[codes[codes >= 0]] = True
-        renumber = np.full(n + 1, -1, dtype=np.int64)
-        renumber[:n][used] = np.arange(int(used.sum()))
-        codes, categories = renumber[codes], categories[used]  # -1 stays -1 (last entry)
-    small = np.asarray(codes).astype(_code_dtype(len(categories)), copy=False)
+    codes, categories = used_categories(np.asarray(codes), categories)
+    small = codes.astype(_code_dtype(len(categories)), copy=False)
     dtype = pd.CategoricalDtype(categories, ordered=False)
     array = pd.Categorical.from_codes(small, dtype=dtype, validate=False)
     if like is not None:

@@ -179,3 +179,9 @@ def test_codes_of_some_rows_are_those_of_factorising_those_rows(cells, keep):
     ).astype(TEXT_DTYPE)  # fmt: skip
     for values in (text(cells), chunked, pd.Series(cells, dtype=object)):
         assert np.array_equal(factorized_rows(values, rows), pd.factorize(values[rows])[0])
+
+
+def test_a_categorical_of_numbers_is_looked_up_once_per_value_too():
+    numbers = pd.Series(pd.Categorical([3, 1, None, 3, 7], categories=[7, 1, 3, 9]))
+    assert np.array_equal(is_in(numbers, [3, 9]), numbers.astype(object).isin([3, 9]))
+    assert per_value(numbers, lambda d: d.isna()).tolist() == [False, False, True, False, False]

@@ -35,6 +35,7 @@ from kamreport.analytics.membership import arrow_chunks
 from kamreport.analytics.periods import as_timestamp, ltm, prior_ltm
 from kamreport.dataset import TEXT_DTYPE
 from kamreport.errors import KamReportError
+from kamreport.repeated_text import is_categorical
 
 if TYPE_CHECKING:
     from scipy import optimize
@@ -385,7 +386,7 @@ def run_starts(ids: pd.Series) -> np.ndarray:
     if len(ids) == 0:
         return np.zeros(0, dtype=np.int64)
     array = arrow_chunks(ids)
-    if isinstance(ids.dtype, pd.CategoricalDtype):  # the codes say it: one per distinct id
+    if is_categorical(ids):  # the codes say it: one per distinct id
         codes = ids.cat.codes.to_numpy()
         differs = (codes[1:] != codes[:-1]) | (codes[1:] < 0)
     elif array is not None and pa.types.is_large_string(array.type):

@@ -21,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kamreport.repeated_text import distinct_values, is_categorical, used_categories
+
 
 def _arrow_text(values: Any) -> pa.Array | pa.ChunkedArray | None:
     """The Arrow text array behind a Series, Index or array, or None when it has none."""
@@ -45,16 +47,11 @@ def is_in(values: pd.Series | pd.Index, allowed: Iterable[Any]) -> np.ndarray:
     The same result as ``values.isin(allowed)`` (a missing value matches only when
     ``allowed`` holds one too), computed in Arrow when both are Arrow text.
     """
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes, categories = category_codes(values)
-        # each category once, then a missing value (code -1 takes the last)
-        distinct = pd.Series(np.append(np.asarray(categories, dtype=object), None))
-        return is_in(distinct.astype(categories.dtype), allowed)[codes]
-    if isinstance(getattr(allowed, "dtype", None), pd.CategoricalDtype):
-        codes, categories = category_codes(allowed)  # the distinct values, once each
-        missing = [None] if (codes < 0).any() else []
-        distinct = np.append(np.asarray(categories, dtype=object), missing)
-        allowed = pd.Series(distinct).astype(categories.dtype)
+    if is_categorical(values):  # each distinct value looked up once
+        return is_in(distinct_values(values), allowed)[values.cat.codes.to_numpy()]
+    dtype = getattr(allowed, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype):  # the values its rows hold, once each
+        allowed = pd.Series(allowed.unique()).astype(dtype.categories.dtype)
     column, candidates = _arrow_text(values), _arrow_text(allowed)
     if column is None or candidates is None:
         return np.array(values.isin(allowed), dtype=bool)  # a copy the caller may change
@@ -87,7 +84,7 @@ def factorized(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     per-account figures of one run encode a table's ten million ids once. Treat
     the codes as read-only.
     """
-    if isinstance(values.dtype, pd.CategoricalDtype):
+    if is_categorical(values):
         return category_codes(values)
     chunks = arrow_chunks(values)
     if chunks is None:
@@ -127,16 +124,8 @@ def category_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     plain values; categories no row uses (a subset of a table keeps its table's) are
     left out and the codes renumbered, so the result is what ``pd.factorize`` gives but
     in category order."""
-    codes = values.cat.codes.to_numpy()
     categories = pd.Index(np.asarray(values.cat.categories), dtype=values.cat.categories.dtype)
-    n = len(categories)
-    valid = codes >= 0
-    used = np.bincount(codes[valid] if not valid.all() else codes, minlength=n) > 0
-    if used.all():
-        return codes, categories
-    renumber = np.full(n + 1, -1, dtype=codes.dtype)
-    renumber[:n][used] = np.arange(int(used.sum()), dtype=codes.dtype)
-    return renumber[codes], categories[used]
+    return used_categories(values.cat.codes.to_numpy(), categories)
 
 
 def labels_per_row(
@@ -190,7 +179,7 @@ def grouped_by_id(
     values are copied and no text id is hashed again. ``rows`` is a boolean mask
     (all rows when None). Ids that are not Arrow text are grouped by pandas as they are.
     """
-    if arrow_chunks(ids) is None and not isinstance(ids.dtype, pd.CategoricalDtype):
+    if arrow_chunks(ids) is None and not is_categorical(ids):
         if rows is None:
             return values.groupby(ids).agg(how)
         rows = np.asarray(rows, dtype=bool)
