@@ -33,6 +33,11 @@ class TextChunk:
         return self.offsets[1:]
 
 
+def is_text_type(arrow_type: pa.DataType) -> bool:
+    """Whether an Arrow type is text (``string`` or ``large_string``)."""
+    return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+
+
 def is_arrow_text(values: pd.Series) -> bool:
     """Whether ``values`` is text kept in Arrow (pandas' default text from pandas 3)."""
     return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"

@@ -55,6 +55,13 @@ def per_category(values: pd.Series, transform: Callable[[pd.Series], pd.Series])
     return _from_codes(mapping[codes], uniques, values)
 
 
+def constant(value: str, index: pd.Index) -> pd.Series:
+    """A categorical holding ``value`` in every row of ``index`` (one category, one byte a
+    row), as :func:`stored_once` would make of such a column without reading it."""
+    codes = np.zeros(len(index), dtype=np.int8)
+    return _from_codes(codes, pd.Index([value], dtype=TEXT_DTYPE), index=index)
+
+
 def from_codes(codes: np.ndarray, categories: pd.Index) -> pd.Series:
     """A categorical Series of ``categories`` (distinct, sorted text) by ``codes`` (-1:
     missing), in the shape of :func:`stored_once`."""

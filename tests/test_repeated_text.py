@@ -14,7 +14,7 @@ from kamreport.analytics.clv import run_starts
 from kamreport.analytics.membership import factorized, grouped_by_id, is_in, positions
 from kamreport.dataset import TEXT_DTYPE
 from kamreport.params import DataParams
-from kamreport.repeated_text import filled, per_category, per_value, stored_once
+from kamreport.repeated_text import constant, filled, per_category, per_value, stored_once
 from kamreport.row_hashes import column_hashes
 from kamreport.schema import TABLES
 from kamreport.sources import read_source
@@ -185,3 +185,9 @@ def test_a_categorical_of_numbers_is_looked_up_once_per_value_too():
     numbers = pd.Series(pd.Categorical([3, 1, None, 3, 7], categories=[7, 1, 3, 9]))
     assert np.array_equal(is_in(numbers, [3, 9]), numbers.astype(object).isin([3, 9]))
     assert per_value(numbers, lambda d: d.isna()).tolist() == [False, False, True, False, False]
+
+
+def test_a_constant_column_is_what_stored_once_makes_of_it():
+    index = pd.RangeIndex(5)
+    made = stored_once(pd.Series("done", index=index, dtype=TEXT_DTYPE))
+    pd.testing.assert_series_equal(constant("done", index), made)

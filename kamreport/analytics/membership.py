@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kamreport.arrow_text import is_text_type
 from kamreport.repeated_text import distinct_values, is_categorical, used_categories
 
 
@@ -30,9 +31,7 @@ def _arrow_text(values: Any) -> pa.Array | pa.ChunkedArray | None:
     if isinstance(dtype, pd.StringDtype):
         arrow_backed = dtype.storage == "pyarrow"
     elif isinstance(dtype, pd.ArrowDtype):
-        arrow_backed = pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(
-            dtype.pyarrow_dtype
-        )
+        arrow_backed = is_text_type(dtype.pyarrow_dtype)
     else:
         arrow_backed = False
     if not arrow_backed:

@@ -114,6 +114,8 @@ def _read_table(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from kamreport.arrow_text import is_text_type
+
     try:
         schema = pq.read_schema(path)
     except pa.ArrowException as exc:  # ArrowInvalid is a ValueError, others are not
@@ -136,7 +138,7 @@ def _read_table(
     dictionary = [
         name
         for position, name in enumerate(columns or ())
-        if rename[position] in repeats and _is_text(schema.field(name).type)
+        if rename[position] in repeats and is_text_type(schema.field(name).type)
     ]
     try:
         arrow = pq.read_table(path, columns=columns, read_dictionary=dictionary or None)
@@ -147,9 +149,3 @@ def _read_table(
     frame = renamed_columns(frame.reset_index(drop=True), rename)
     issues.extend(found)
     return RawTable(table.name, frame, source, short, "file", headers, first_row=1)
-
-
-def _is_text(arrow_type) -> bool:
-    import pyarrow as pa
-
-    return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)

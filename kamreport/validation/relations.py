@@ -12,7 +12,7 @@ from kamreport.analytics.membership import is_in
 from kamreport.analytics.periods import default_as_of
 from kamreport.dataset import TEXT_DTYPE
 from kamreport.errors import Issue
-from kamreport.repeated_text import per_value, stored_once
+from kamreport.repeated_text import constant, per_value
 from kamreport.schema import TABLES
 from kamreport.validation.messages import (
     and_list,
@@ -280,6 +280,6 @@ def convert_currencies(tables: dict[str, Checked], currency: str) -> list[Issue]
     for column in AMOUNT_COLUMNS:
         if column in frame:
             frame[column] = frame[column] * factor
-    frame["currency"] = stored_once(pd.Series(currency, index=frame.index, dtype=TEXT_DTYPE))
+    frame["currency"] = constant(currency, frame.index)
     lines.frame = frame
     return issues

@@ -11,8 +11,8 @@ import pandas as pd
 
 from kamreport.dataset import TEXT_DTYPE
 from kamreport.errors import Issue
-from kamreport.repeated_text import filled, is_categorical, stored_once
-from kamreport.schema import BOOL, DATE, FLOAT, INT, STR, Column, Table, table
+from kamreport.repeated_text import constant, filled, is_categorical, stored_once
+from kamreport.schema import BOOL, DATE, FLOAT, INT, Column, Table, table
 from kamreport.sources.raw import RawTable, normalize_header
 from kamreport.validation.keys import repeated_rows
 from kamreport.validation.messages import LISTED, empty_cells, row_issue, rows_phrase, show
@@ -100,8 +100,12 @@ def check_table(raw: RawTable, mapped_elsewhere: AbstractSet[str] = frozenset())
         typed[column.name] = values.reset_index(drop=True)
     for (table_name, name), default in DEFAULTS.items():
         if table_name == raw.name and name not in typed:
-            filler = pd.Series(default, index=range(len(frame)), dtype=TEXT_DTYPE)
-            typed[name] = stored_once(filler) if spec.column(name).repeats else filler
+            index = pd.RangeIndex(len(frame))
+            typed[name] = (
+                constant(default, index)
+                if spec.column(name).repeats
+                else pd.Series(default, index=index, dtype=TEXT_DTYPE)
+            )
     # Columns in data-model order, sharing their data with the typed values
     # (copy-on-write): a clean column of the source is never copied.
     ordered = {c: typed[c] for c in spec.column_names if c in typed}
@@ -115,7 +119,7 @@ def check_table(raw: RawTable, mapped_elsewhere: AbstractSet[str] = frozenset())
 
 def _convert(raw: RawTable, column: Column, checked: Checked) -> tuple[pd.Series, np.ndarray]:
     source = raw.frame[column.name]
-    if column.repeats and column.dtype == STR and not is_categorical(source):
+    if column.repeats and not is_categorical(source):  # repeated columns are text
         source = stored_once(source)  # then every check below runs once per distinct value
     values, bad = _CONVERTERS.get(column.dtype, to_text)(source)
     name = column.name
@@ -173,7 +177,7 @@ def _convert(raw: RawTable, column: Column, checked: Checked) -> tuple[pd.Series
             values = values.where(~outside)
     if column.min_value is not None or column.max_value is not None:
         values = _check_range(raw, column, values, checked)
-    if column.repeats and column.dtype == STR:
+    if column.repeats:
         values = stored_once(values)  # categories sorted and all used, once cleaned
     return values, bad
 
