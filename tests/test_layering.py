@@ -10,7 +10,7 @@ ANALYTICS = Path(__file__).parents[1] / "kamreport" / "analytics"
 
 
 # What the analytics may import: pure standard-library modules, the numerical stack (pyarrow
-# as pandas' column store), the data model (with how it stores repeated text) and the
+# as pandas' column store), the data model (with how it stores and reads text) and the
 # parameters it is given.
 ANALYTICS_ALLOWED = {
     "__future__", "bisect", "collections", "collections.abc", "dataclasses", "datetime",
@@ -18,7 +18,7 @@ ANALYTICS_ALLOWED = {
     "statistics", "threading", "typing", "unicodedata",
     "numpy", "pandas", "scipy", "pyarrow", "rapidfuzz",
     "kamreport.analytics", "kamreport.dataset", "kamreport.schema", "kamreport.params",
-    "kamreport.errors", "kamreport.repeated_text",
+    "kamreport.errors", "kamreport.repeated_text", "kamreport.arrow_text",
 }  # fmt: skip
 VIEWS = ANALYTICS.parent / "views"
 VIEWS_FORBIDDEN = {
