@@ -65,13 +65,14 @@ def measure(folder: Path) -> dict:
     from kamreport.context import resolve_as_of
     from kamreport.dataset import Dataset
     from kamreport.figures import compute_figures
-    from kamreport.heap import release_freed_memory
+    from kamreport.heap import release_freed_memory, use_arrow_jemalloc
     from kamreport.params import load_params
     from kamreport.sources import read_source
     from kamreport.validation import validate
 
     lap("import")
     params = load_params(None, {"data": {"source": str(folder)}})
+    use_arrow_jemalloc()
     raw = read_source(params.data)
     lap("read Parquet")
     # As kamreport.loading.check_dataset does, with the two steps timed apart.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kamreport.dataset import Dataset
 from kamreport.errors import DataValidationError, ValidationReport
-from kamreport.heap import release_freed_memory
+from kamreport.heap import release_freed_memory, use_arrow_jemalloc
 from kamreport.params import DataParams
 from kamreport.sources import ReadScope, read_source
 from kamreport.validation import validate
@@ -34,6 +34,7 @@ def check_dataset(
     the last complete month. ``scope`` limits what a database source reads
     (docs/database.md); validation then checks the rows read.
     """
+    use_arrow_jemalloc()  # before the data is read into Arrow's pool (kamreport.heap)
     raw = read_source(data, base_dir=base_dir, scope=scope)
     currency = data.currency.strip().upper()
     tables, report = validate(
