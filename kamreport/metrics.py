@@ -71,7 +71,7 @@ def orders_ltm(lines: pd.DataFrame, end: pd.Timestamp, accounts: pd.Index) -> pd
     """Per account, the LTM orders with a positive net amount (an order's lines summed)."""
     inside = ltm(end).mask(lines["order_date"]).to_numpy()
     # grouped on integer codes (account positions, order numbers): no text per line
-    account = positions(lines["account_id"].loc[inside], accounts)
+    account = positions(lines["account_id"], accounts, inside)
     order = factorized_rows(lines["order_id"], inside)  # the LTM's order numbers only
     known = (account >= 0) & (order >= 0)
     account, order = account[known], order[known]

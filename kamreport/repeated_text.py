@@ -121,8 +121,11 @@ def used_categories(codes: np.ndarray, categories: pd.Index) -> tuple[np.ndarray
 
 
 def _used(codes: np.ndarray, n: int) -> np.ndarray:
-    """For each of ``n`` categories, whether a code names it."""
-    return np.bincount(codes[codes >= 0] if (codes < 0).any() else codes, minlength=n) > 0
+    """For each of ``n`` categories, whether a code names it (marked on the small codes
+    as they are: no copy of ten million codes as 64-bit integers, as counting makes)."""
+    used = np.zeros(n + 1, dtype=bool)
+    used[codes] = True  # code -1, a missing value, marks the last slot: not a category
+    return used[:-1]
 
 
 def _all_used(codes: np.ndarray, n: int) -> bool:

@@ -50,6 +50,8 @@ def test_positions_match_get_indexer(values):
     index = pd.Index(["KA3", "KA1", "KA7"], dtype="str")
     expected = index.get_indexer(values.to_numpy())
     assert positions(values, index).tolist() == expected.tolist()
+    rows = np.arange(len(values)) % 2 == 0
+    assert positions(values, index, rows).tolist() == expected[rows].tolist()
     # by hand: KA1 is at 1, KA3 at 0, KA2 and the empty cell nowhere
     assert positions(pd.Series(["KA1", "KA2", None, "KA3"], dtype="str"), index).tolist() == [
         1, -1, -1, 0,

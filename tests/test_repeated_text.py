@@ -110,6 +110,8 @@ def test_membership_on_categoricals_matches_the_text(cells, allowed):
     assert len(set(uniques)) == len(uniques) == original.nunique()  # used categories only
     index = pd.Index(["KA2", "KA1", "b<3"], dtype=TEXT_DTYPE)
     assert np.array_equal(positions(subset, index), index.get_indexer(original))
+    rows = np.arange(len(cells)) % 3 != 1  # the kept rows only, chosen on the codes
+    assert np.array_equal(positions(subset, index, rows), index.get_indexer(original)[rows])
     amounts = pd.Series(np.arange(len(cells), dtype=float))
     pd.testing.assert_series_equal(
         grouped_by_id(amounts, subset, "sum"),

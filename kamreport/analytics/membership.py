@@ -143,15 +143,23 @@ def labels_per_row(
     return label[codes], np.asarray(labels, dtype=object)
 
 
-def positions(values: pd.Series, index: pd.Index) -> np.ndarray:
-    """For each of ``values``, its position in ``index`` (-1 when absent).
+def positions(values: pd.Series, index: pd.Index, rows: np.ndarray | None = None) -> np.ndarray:
+    """For each of ``values``, its position in ``index`` (-1 when absent); with ``rows`` (a
+    boolean mask), for the rows it keeps only: ``positions(values, index)[rows]``.
 
     The same as ``index.get_indexer(values)``, but each distinct value is looked
     up once (:func:`factorized`): Arrow text is encoded in Arrow instead of
-    becoming one Python object per row.
+    becoming one Python object per row. A categorical's codes are read as they are
+    (its categories looked up, used or not), and kept rows are chosen on those small
+    codes: at ten million lines no full-length array of positions is made to be cut.
     """
-    codes, uniques = factorized(values)
+    if is_categorical(values):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = factorized(values)
     found = np.append(index.get_indexer(uniques), index.get_indexer(pd.Index([None])))
+    if rows is not None:
+        codes = codes[rows]
     return found[codes]  # code -1, a missing value, takes the last: where index has one
 
 

@@ -55,7 +55,7 @@ def discount_depth_by_account(lines: pd.DataFrame, window: Window, accounts: pd.
     if "list_amount" not in lines:
         return pd.Series(np.nan, index=accounts, dtype=float)
     keep = ((lines["list_amount"] > 0) & window.mask(lines["order_date"])).to_numpy()
-    by = positions(lines["account_id"], accounts)[keep]  # grouped on positions: no text
+    by = positions(lines["account_id"], accounts, keep)  # grouped on positions: no text
     sums = lines[["net_amount", "list_amount"]].loc[keep].groupby(by).sum()
     sums = by_position(sums, accounts)
     return (1 - sums["net_amount"] / sums["list_amount"]).reindex(accounts).astype(float)

@@ -172,7 +172,7 @@ def _overdue(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.In
     # summed per account over the invoices dated by ``end`` in their own order: the
     # same sums, without copying the invoices' ids to encode them again.
     dated = (invoices["invoice_date"] <= end).to_numpy(dtype=bool)
-    by = positions(invoices["account_id"], accounts)[dated]
+    by = positions(invoices["account_id"], accounts, dated)
     outstanding = (invoices["amount"] - paid_by(invoices, end)).clip(lower=0)
     days = (end - invoices["due_date"]).dt.days
     overdue = days.where((days > 0) & (outstanding > 0), 0)

@@ -63,7 +63,7 @@ def revenue_by_account(lines: pd.DataFrame, window: Window, accounts: pd.Index) 
     """Σ net amount per account over ``window`` (0 without lines), grouped on account
     positions instead of the text ids."""
     inside = window.mask(lines["order_date"]).to_numpy()
-    by = positions(lines["account_id"], accounts)[inside]
+    by = positions(lines["account_id"], accounts, inside)
     sums = lines["net_amount"].loc[inside].groupby(by).sum()
     return by_position(sums, accounts).reindex(accounts, fill_value=0.0)
 
