@@ -64,3 +64,13 @@ def test_a_large_clean_key_has_no_repeats_and_one_repeat_is_found(size):
     assert not repeated_rows(frame, ["order_id", "line_no"]).any()
     frame.loc[size - 1, "order_id"] = "SO-000000007"
     assert np.flatnonzero(repeated_rows(frame, ["order_id", "line_no"])).tolist() == [7, size - 1]
+
+
+def test_a_key_repeated_across_arrow_chunks_is_found():
+    """A key's hash is its own, not its chunk's: a short id in a chunk that holds a long
+    one hashes as the same id in a chunk of short ones."""
+    import pyarrow as pa
+
+    chunks = pa.chunked_array([pa.array(["A1", "B" * 20, "C"]), pa.array(["A1", "D"])])
+    frame = pd.DataFrame({"order_id": pd.Series(pd.arrays.ArrowStringArray(chunks))})
+    assert repeated_rows(frame, ["order_id"]).tolist() == [True, False, False, True, False]

@@ -89,3 +89,29 @@ def test_columns_are_hashed_in_order():
     frame = pd.DataFrame({"a": [1.0, 2.0], "b": [2.0, 1.0]})
     ab, ba = row_hashes(frame, ["a", "b"]), row_hashes(frame, ["b", "a"])
     assert ab[0] != ab[1] and ab[0] == ba[1]
+
+
+def test_a_row_hashes_alike_whatever_block_or_chunk_it_is_hashed_in(monkeypatch):
+    import kamreport.row_hashes as hashing
+    from kamreport.repeated_text import stored_once
+
+    texts = ["", "a", None, "abcdefghi", "中文名称有限公司", "KA1", "x" * 17]
+    chunked = pa.chunked_array([pa.array(texts[:4], pa.large_string()), pa.array(texts[4:], pa.large_string())])
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(pd.arrays.ArrowStringArray(chunked)),
+            "label": stored_once(pd.Series(texts, dtype="str")),
+            "number": [0.5, np.nan, -0.0, 3.0, 1e300, -2.0, 7.0],
+            "count": pd.Series([1, None, 3, 4, 5, 6, 7], dtype="Int64"),
+            "day": pd.to_datetime(["2024-01-01", None, "2024-02-29", "2024-03-01", None,
+                                   "1970-01-01", "2030-12-31"]),
+            "flag": [True, False, True, True, False, False, True],
+        }
+    )  # fmt: skip
+    columns = list(frame.columns)
+    # each row alone (a block of one row) is the independent reference
+    alone = [hashing.row_hashes(frame.iloc[[i]], columns, missing_apart=True)[0] for i in range(7)]
+    for block in (1, 2, 3, 5, 1 << 20):
+        monkeypatch.setattr(hashing, "_BLOCK", block)
+        assert hashing.row_hashes(frame, columns, missing_apart=True).tolist() == alone, block
+    assert len(set(alone)) == 7
