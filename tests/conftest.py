@@ -15,7 +15,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+# numpy's AVX-512 code paths round log and exp differently from the common x86-64 ones,
+# enough to move a fitted model's figure across a shown digit: the sample's mean P(alive)
+# in the lifetime-value back-test is 97.349% with AVX-512 and 97.352% without, 97.3% or
+# 97.4% on the page. The tests use the common paths (set before numpy loads), so the
+# snapshots are the same on every x86-64 machine; the reports themselves use the fastest.
+NUMPY_PINNED_PATHS = "X86_V4 AVX512_ICL AVX512_SPR"
+os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", NUMPY_PINNED_PATHS)
+
+import pytest  # noqa: E402 - after numpy's code paths are chosen
 
 ROOT = Path(__file__).parents[1]
 REQUIRE_SYSTEM_TOOLS = os.environ.get("KAMREPORT_REQUIRE_SYSTEM_TOOLS") == "1"

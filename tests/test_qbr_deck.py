@@ -17,7 +17,7 @@ from kamreport.context import open_context
 from kamreport.i18n import Formatter, catalog
 from kamreport.reports.qbr import figures_of, render_html, run_qbr
 from kamreport.views.qbr import qbr_view
-from tests.conftest import missing_system_part, require_tool
+from tests.conftest import missing_system_part, require_pdf_engine, require_tool
 
 LOCALES = ("en", "zh-CN")
 ACCOUNTS = ("KA0001", "KA0008")  # KA0008 carries high risk flags
@@ -295,17 +295,21 @@ def test_the_command_says_where_the_outputs_are(sample_dir, tmp_path, capsys, pd
 
 
 @pytest.mark.parametrize(
-    ("args", "code", "message"),
+    ("args", "code", "message", "read_data"),
     [
         (["--customer", "KA0001", "--quarter", "2026Q5"], 2,
          "QUARTER '2026Q5': a year has quarters 1 to 4, found 5; write it as YYYYQn with n "
-         "from 1 to 4, e.g. 2026Q3."),
-        (["--customer", "KA0001", "--quarter", "Q3"], 2, "write it as YYYYQn"),
-        (["--customer", "KA0001", "--quarter", "2027Q1"], 2, "starts after the as-of date"),
-        (["--customer", "NOPE"], 1, "Unknown customer 'NOPE'"),
+         "from 1 to 4, e.g. 2026Q3.", False),
+        (["--customer", "KA0001", "--quarter", "Q3"], 2, "write it as YYYYQn", False),
+        (["--customer", "KA0001", "--quarter", "2027Q1"], 2, "starts after the as-of date", True),
+        (["--customer", "NOPE"], 1, "Unknown customer 'NOPE'", True),
     ],
 )  # fmt: skip
-def test_errors_go_to_stderr_with_a_nonzero_exit(sample_dir, tmp_path, capsys, args, code, message):
+def test_errors_go_to_stderr_with_a_nonzero_exit(
+    sample_dir, tmp_path, capsys, args, code, message, read_data
+):
+    if read_data:  # found once the data is read, after the PDF engine is checked
+        require_pdf_engine()
     common = ["--source", str(sample_dir), "--output-dir", str(tmp_path)]
     assert cli.main(["qbr", *args, *common]) == code
     captured = capsys.readouterr()

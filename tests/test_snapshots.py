@@ -41,6 +41,15 @@ CID = re.compile(r"cid:[\w.]+@kamreport")
 STYLE = re.compile(r"(<style[^>]*>).*?(</style>)", re.S)
 
 
+def test_numpy_runs_the_common_code_paths():
+    """The snapshots hold figures of fitted models: see NUMPY_PINNED_PATHS in conftest."""
+    from numpy._core._multiarray_umath import __cpu_features__ as features
+
+    assert not any(features.get(path) for path in ("X86_V4", "AVX512_ICL", "AVX512_SPR")), (
+        "numpy was loaded before tests/conftest.py chose its code paths"
+    )
+
+
 def check(name: str, text: str) -> None:
     """Compare ``text`` with the snapshot ``name``; KAMREPORT_UPDATE_SNAPSHOTS=1 writes it."""
     path = SNAPSHOTS / name
