@@ -96,7 +96,8 @@ def test_a_row_hashes_alike_whatever_block_or_chunk_it_is_hashed_in(monkeypatch)
     from kamreport.repeated_text import stored_once
 
     texts = ["", "a", None, "abcdefghi", "中文名称有限公司", "KA1", "x" * 17]
-    chunked = pa.chunked_array([pa.array(texts[:4], pa.large_string()), pa.array(texts[4:], pa.large_string())])
+    wide = pa.large_string()
+    chunked = pa.chunked_array([pa.array(texts[:4], wide), pa.array(texts[4:], wide)])
     frame = pd.DataFrame(
         {
             "text": pd.Series(pd.arrays.ArrowStringArray(chunked)),
