@@ -154,6 +154,42 @@ def test_overdue_receivables_share():
     assert flag["baseline"].iloc[0] == pytest.approx(100.0)
 
 
+def test_overdue_counts_whole_days_past_the_grace_and_what_was_paid_by_the_as_of_date():
+    grace = RiskParams().overdue_grace_days
+    due = pd.Timestamp(AS_OF)
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": [str(i) for i in range(8)],
+            "account_id": ["A"] * 6 + ["B", "C"],
+            "invoice_date": pd.Timestamp("2026-01-05"),
+            "due_date": [
+                due - pd.Timedelta(days=grace),  # exactly the grace: not late
+                due - pd.Timedelta(days=grace + 1),  # a day past it: late
+                due - pd.Timedelta(days=grace, hours=20),  # grace + 0.83 days: not late
+                due - pd.Timedelta(days=200),  # paid after the as-of date: open then, late
+                due - pd.Timedelta(days=200),  # paid in full before: nothing open
+                pd.NaT,  # no due date: open, never late
+                due - pd.Timedelta(days=90),  # B: partly paid, the rest late
+                due + pd.Timedelta(days=10),  # C: not yet due
+            ],
+            "amount": [100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0, 1000.0, 50.0],
+            "paid_amount": [0.0, 0.0, 0.0, 800.0, 1600.0, None, 990.0, 0.0],
+            "paid_date": pd.to_datetime(
+                [None, None, None, "2026-10-03", "2026-03-01", None, "2026-09-01", None]
+            ),
+        }
+    )
+    data = tiny(order_lines=lines_every(7, "2026-09-30", 10), invoices=invoices)
+    out = risk_flags(data, AS_OF, RiskParams())
+    flag = out.loc[out["code"] == "OVERDUE_RECEIVABLES"].set_index("account_id")
+    # by hand: A has 100 + 200 + 400 + 800 + 3200 open, 200 + 800 of it late; B 10 of 10
+    assert flag.index.tolist() == ["A", "B"]
+    assert flag.loc["A", "baseline"] == 1000.0
+    assert flag.loc["A", "value"] == pytest.approx(1000.0 / 4700.0)
+    assert flag.loc["B", "baseline"] == pytest.approx(10.0)
+    assert flag.loc["B", "value"] == pytest.approx(1.0)
+
+
 def test_thresholds_are_parameters():
     from kamreport.errors import ParamsError
     from kamreport.params import load_params

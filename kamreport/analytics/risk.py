@@ -168,21 +168,27 @@ def _overdue(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.In
     invoices = dataset.get("invoices")
     if invoices is None:
         return None
-    # receivables.invoice_amounts' outstanding and days overdue on the whole columns,
-    # summed per account over the invoices dated by ``end`` in their own order: the
-    # same sums, without copying the invoices' ids to encode them again.
+    # receivables.invoice_amounts' outstanding and days overdue, of the invoices dated by
+    # ``end`` in their own order, summed per account: the same sums, on arrays of the
+    # dated invoices only and without copying the invoices' ids to encode them again.
     dated = (invoices["invoice_date"] <= end).to_numpy(dtype=bool)
     by = positions(invoices["account_id"], accounts, dated)
-    outstanding = (invoices["amount"] - paid_by(invoices, end)).clip(lower=0)
-    days = (end - invoices["due_date"]).dt.days
-    overdue = days.where((days > 0) & (outstanding > 0), 0)
+    outstanding = invoices["amount"].to_numpy(float)[dated]
+    outstanding -= paid_by(invoices, end).to_numpy(float)[dated]
+    np.maximum(outstanding, 0.0, out=outstanding)  # clipped at 0; a missing amount stays so
+    # more than ``overdue_grace_days`` whole days past due (a day count floors, as the aging
+    # does): due on or before end - (grace + 1) days; no due date, never
+    late_from = np.datetime64(end - pd.Timedelta(days=p.overdue_grace_days + 1), "ns")
+    due = invoices["due_date"].to_numpy().astype("datetime64[ns]", copy=False)[dated]
+    late = np.where((due <= late_from) & (outstanding > 0), outstanding, 0.0)
+    del due
 
-    def per_account(values: pd.Series) -> pd.Series:
-        sums = values[dated].groupby(by).sum()
+    def per_account(values: np.ndarray) -> pd.Series:
+        sums = pd.Series(values).groupby(by).sum()
         return by_position(sums, accounts).reindex(accounts, fill_value=0.0)
 
     open_ = per_account(outstanding)
-    late = per_account(outstanding.where(overdue > p.overdue_grace_days, 0.0))
+    late = per_account(late)
     share = late / open_.where(open_ > 0)
     mask = (late > 0) & (share >= p.overdue_min_share)
     high = share >= 2 * p.overdue_min_share
