@@ -42,6 +42,37 @@ def test_daily_sums_are_the_lines_summed_per_account_and_day(unit, span_days):
     assert (days.net > 0).all() and len(days.net) == int((expected["net_amount"] > 0).sum())
 
 
+@pytest.mark.parametrize(("n", "span_days"), [(3_000, 40), (1_000, 600)])
+def test_lines_taken_a_block_at_a_time_sum_to_the_same_days(monkeypatch, n, span_days):
+    """Lines turned into days in blocks of 7, and the slots summed in blocks of keys: the
+    same days and the very same sums (each still added in row order)."""
+    import kamreport.analytics.daily as daily
+
+    rng = np.random.default_rng(7)
+    lines = pd.DataFrame(
+        {
+            "account_id": pd.Series(rng.choice(["A", "B", "C", None], n), dtype="str"),
+            "order_date": np.datetime64("2026-01-01", "D") + rng.integers(0, span_days, n),
+            "net_amount": rng.normal(50, 80, n),
+        }
+    )
+    as_of = pd.Timestamp("2026-01-01") + pd.Timedelta(days=span_days - 10)
+    whole = daily_sums(lines, as_of)
+    monkeypatch.setattr(daily, "_ROWS_AT_A_TIME", 7)
+    monkeypatch.setattr(daily, "_MIN_SLOTS", 1)  # blocks of as many slots as lines
+    blocks = daily_sums(lines, as_of)
+    assert whole.accounts.tolist() == blocks.accounts.tolist() == ["A", "B", "C"]
+    assert np.array_equal(whole.account, blocks.account)
+    assert np.array_equal(whole.day, blocks.day)
+    assert np.array_equal(whole.net, blocks.net)  # exactly: the same additions in order
+    expected = by_pandas(lines, as_of)
+    np.testing.assert_allclose(blocks.net, expected["net_amount"], rtol=0, atol=1e-9)
+    kept = lines.loc[(lines["order_date"] <= as_of) & lines["account_id"].notna()]
+    slots = 3 * (kept["order_date"].max() - kept["order_date"].min()).days + 3
+    if span_days == 600:  # more slots than lines: summed over several blocks of keys
+        assert len(kept) < slots <= 4 * len(kept)
+
+
 def test_order_rhythm_of_no_order_days_is_labelled_with_text():
     """Accounts with credit notes only: no order day, an empty rhythm whose index is text
     (not the order days' categorical), as the other per-account tables are."""

@@ -64,6 +64,10 @@ class DailySums:
         )
 
 
+_ROWS_AT_A_TIME = 1 << 20  # lines turned into days at a time: temporaries of a million
+_MIN_SLOTS = 1_000_000  # a slot per key below this many keys, whatever the lines
+
+
 def daily_sums(order_lines: pd.DataFrame, as_of) -> DailySums:
     """Net amount per account and order date, from the lines dated ≤ as_of (lines without
     an account belong to no account's days). Grouped with integer keys and
@@ -81,31 +85,68 @@ def daily_sums(order_lines: pd.DataFrame, as_of) -> DailySums:
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     accounts = np.asarray(uniques, dtype=object)[order]
-    codes = rank[codes[keep]]  # accounts in sorted order, as factorize(sort=True) numbers them
-    # Days since 1970 (floored, as a cast to datetime64[D] floors), in place: ten million
-    # rows make each temporary array 80 MB.
     ticks = order_lines["order_date"].to_numpy().astype("datetime64[ns]", copy=False)
-    days = ticks.view(np.int64)[keep]
-    days //= _NS_PER_DAY
-    first_day = days.min()
-    span = int(days.max() - first_day) + 1
-    days -= first_day
-    codes *= span
-    codes += days
-    key = codes  # account × span + day
-    del days
-    net = order_lines["net_amount"].to_numpy(float)[keep]
-    if len(accounts) * span <= max(4 * len(key), 1_000_000):
-        # every (account, day) has a slot: sums in row order, as over factorised keys
-        present = np.zeros(len(accounts) * span, dtype=bool)
-        present[key] = True
-        unique_keys = np.flatnonzero(present)
-        net = np.bincount(key, weights=net, minlength=len(accounts) * span)[unique_keys]
+    key, first_day, span = _day_keys(codes, rank, ticks.view(np.int64), keep)
+    slots = len(accounts) * span  # a line not kept has key ``slots``: in no slot
+    net = order_lines["net_amount"].to_numpy(float)  # the column itself: no copy
+    kept = int(keep.sum())
+    if slots <= max(4 * kept, _MIN_SLOTS):  # every (account, day) has a slot
+        unique_keys, net = _dense_sums(key, net, slots, width=max(kept // 2, _MIN_SLOTS))
     else:
-        inverse, unique_keys = pd.factorize(key, sort=True)
-        net = np.bincount(inverse, weights=net)
+        inverse, unique_keys = pd.factorize(key[keep], sort=True)
+        net = np.bincount(inverse, weights=net[keep])
+        unique_keys = unique_keys.astype(np.int64, copy=False)
     day = (unique_keys % span + first_day).astype("datetime64[D]").astype("datetime64[ns]")
     return DailySums(accounts, unique_keys // span, day, net)
+
+
+def _day_keys(
+    codes: np.ndarray, rank: np.ndarray, ticks: np.ndarray, keep: np.ndarray
+) -> tuple[np.ndarray, int, int]:
+    """Each line's key, account × span + day (the account's ``rank`` of its code, the day
+    counted from the first kept line's; days floored, as a cast to datetime64[D]
+    floors), and the first day and the span; a line not kept gets accounts × span. A
+    block of lines at a time: ten million lines make one array of keys, 32-bit where they
+    fit, and no temporary of their own."""
+    first, last = None, None
+    for rows in _blocks(len(keep)):
+        days = ticks[rows][keep[rows]]
+        if len(days):
+            low, high = int(days.min()) // _NS_PER_DAY, int(days.max()) // _NS_PER_DAY
+            first = low if first is None else min(first, low)
+            last = high if last is None else max(last, high)
+    assert first is not None and last is not None  # the caller keeps a line at least
+    span = last - first + 1
+    slots = len(rank) * span
+    key = np.empty(len(keep), dtype=np.int32 if slots < 2**31 - 1 else np.int64)
+    for rows in _blocks(len(keep)):
+        part = rank[codes[rows]] * span + (ticks[rows] // _NS_PER_DAY - first)
+        key[rows] = np.where(keep[rows], part, slots)
+    return key, first, span
+
+
+def _blocks(count: int) -> list[slice]:
+    return [slice(at, at + _ROWS_AT_A_TIME) for at in range(0, count, _ROWS_AT_A_TIME)]
+
+
+def _dense_sums(
+    key: np.ndarray, net: np.ndarray, slots: int, width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The keys below ``slots`` that occur (sorted) and the sum of ``net`` per key, each in
+    row order, with a slot per possible key: over blocks of ``width`` keys (half as many
+    as lines kept), so the slots' sums take half the memory of the lines' amounts at most."""
+    found, sums = [], []
+    for low in range(0, slots, width):
+        high = min(low + width, slots)
+        inside = (key >= low) & (key < high)
+        offset = (key[inside] - low).astype(np.intp, copy=False)
+        present = np.zeros(high - low, dtype=bool)
+        present[offset] = True
+        here = np.flatnonzero(present)
+        sums.append(np.bincount(offset, weights=net[inside], minlength=high - low)[here])
+        found.append(here + low)
+        del inside, offset, present
+    return np.concatenate(found), np.concatenate(sums)
 
 
 def daily_net(order_lines: pd.DataFrame, as_of) -> pd.DataFrame:
