@@ -359,3 +359,24 @@ def test_year_earlier_figures_are_unknown_when_the_data_starts_later():
     late = account_profitability(lines, None, "A", AS_OF, window, 6, D("2025-05-01"))
     assert late.products_year_earlier is None and late.discount_depth_year_earlier is None
     assert late.products_recent == 1 and late.discount_depth == pytest.approx(0.1)
+
+
+def test_paid_amounts_are_what_was_paid_by_the_date_and_leave_the_data_alone():
+    from kamreport.analytics.receivables import paid_amounts, paid_by
+
+    invoices = pd.DataFrame(
+        {
+            "amount": [100.0, 200.0, 300.0, 400.0],
+            "paid_amount": [100.0, None, 300.0, 50.0],
+            "paid_date": pd.to_datetime(["2026-09-01", None, "2026-10-02", None]),
+        }
+    )
+    end = pd.Timestamp("2026-09-30")
+    before = invoices.copy()
+    # by hand: paid in time; nothing paid; paid after the date; paid, date unknown
+    assert paid_amounts(invoices, end).tolist() == [100.0, 0.0, 0.0, 50.0]
+    rows = np.array([False, True, True, True])
+    assert paid_amounts(invoices, end, rows).tolist() == [0.0, 0.0, 50.0]
+    assert paid_by(invoices, end).tolist() == [100.0, 0.0, 0.0, 50.0]
+    assert paid_amounts(invoices.drop(columns="paid_amount"), end, rows).tolist() == [0.0] * 3
+    pd.testing.assert_frame_equal(invoices, before)

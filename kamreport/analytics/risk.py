@@ -27,7 +27,7 @@ from kamreport.analytics.periods import (
 )
 from kamreport.analytics.price_buying import meetings, price_buying_signs
 from kamreport.analytics.profitability import RecentFigures, recent_figures
-from kamreport.analytics.receivables import paid_by
+from kamreport.analytics.receivables import paid_amounts
 from kamreport.analytics.relationships import done_activities
 from kamreport.analytics.satisfaction import survey_summary
 from kamreport.analytics.targets import revenue_by_account
@@ -174,7 +174,7 @@ def _overdue(dataset: Dataset, end: pd.Timestamp, p: RiskParams, accounts: pd.In
     dated = (invoices["invoice_date"] <= end).to_numpy(dtype=bool)
     by = positions(invoices["account_id"], accounts, dated)
     outstanding = invoices["amount"].to_numpy(float)[dated]
-    outstanding -= paid_by(invoices, end).to_numpy(float)[dated]
+    outstanding -= paid_amounts(invoices, end, dated)
     np.maximum(outstanding, 0.0, out=outstanding)  # clipped at 0; a missing amount stays so
     # more than ``overdue_grace_days`` whole days past due (a day count floors, as the aging
     # does): due on or before end - (grace + 1) days; no due date, never
