@@ -206,6 +206,7 @@ def open_context(
     *,
     params: Params | None = None,
     say: Say = _stderr,
+    hash_ahead: bool = True,
 ) -> RunContext:
     """Load the parameters (unless given), find the data, fix the as-of date.
 
@@ -213,6 +214,10 @@ def open_context(
     since a report was last made from it is taken from the run cache instead of
     being read and validated again. A database source reads only the order lines
     up to the as-of date (docs/database.md); no figure looks past it.
+    With ``hash_ahead`` the data just read is hashed in the background while the
+    figures compute (a report names its data by that hash and keeps the data in the
+    run cache); a command that does neither, such as ``kamreport metrics``, passes
+    False and spends no time on it (its hash is still computed when asked for).
     """
     params = params or load_params(params_file or None, overrides or {})
     root = Path(params.report.output_dir)
@@ -228,7 +233,7 @@ def open_context(
         dataset = _load(params)
         state["dataset"] = dataset
         state["summary"] = summarise(dataset)
-        if fingerprint:  # needed only to store the data: hashed while the figures compute
+        if fingerprint and hash_ahead:  # needed to store the data: hashed meanwhile
             state["hashing"] = in_background(dataset.content_hash)
     summary = state["summary"]
     as_of = params.report.as_of or dt.date.fromisoformat(summary["default_as_of"])

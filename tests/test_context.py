@@ -108,3 +108,23 @@ def test_an_unreadable_snapshot_is_explained(tmp_path):
 def test_an_as_of_after_the_data_is_refused(sample_dir, tmp_path):
     with pytest.raises(KamReportError, match="after the last order in the data"):
         open_context(None, overrides(sample_dir, tmp_path, as_of="2027-01-31"), say=Said())
+
+
+def test_the_metrics_command_hashes_no_data_ahead_and_a_report_does(monkeypatch, data, tmp_path):
+    """``kamreport metrics`` names no data and keeps none: no hash computed beside its
+    figures (it cost 2-3 s of CPU at 10M lines); the hash is still there when asked."""
+    import kamreport.context as context_module
+    from kamreport import cli
+
+    started = []
+    hashing = context_module.in_background
+    monkeypatch.setattr(
+        context_module, "in_background", lambda work: started.append(1) or hashing(work)
+    )
+    common = ["--source", str(data), "--output-dir", str(tmp_path / "out")]
+    assert cli.main(["metrics", "--customer", "KA0001", *common]) == 0
+    assert started == []
+    context = open_context(None, overrides(data, tmp_path / "other"), say=Said())
+    assert started == [1]  # a report's context hashes while its figures compute
+    quiet = open_context(None, overrides(data, tmp_path / "third"), say=Said(), hash_ahead=False)
+    assert quiet.data_hash == context.data_hash == quiet.dataset.content_hash()
