@@ -96,10 +96,15 @@ def _order_days(daily: DailySums, accounts: pd.Index) -> pd.DataFrame:
     sum to a positive net amount: credit notes alone are no order), as columns account
     (the account's position in ``accounts``: grouped on integers, not text) and
     order_date."""
-    days = daily.order_days()
-    account = days.positions(accounts)
+    positive = daily.net > 0
+    at = accounts.get_indexer(pd.Index(daily.accounts, dtype=object))  # each account once
+    account = at[daily.account[positive]]
+    day = daily.day[positive]
     known = account >= 0
-    return pd.DataFrame({"account": account[known], "order_date": days.day[known]})
+    if not known.all():
+        account, day = account[known], day[known]
+    # the arrays as they are (each made here): no copies of millions of order days
+    return pd.DataFrame({"account": account, "order_date": day}, copy=False)
 
 
 def _order_gap(
