@@ -38,8 +38,9 @@ def test_daily_sums_are_the_lines_summed_per_account_and_day(unit, span_days):
     assert got["account_id"].tolist() == expected["account_id"].tolist()
     assert got["order_date"].tolist() == expected["order_date"].tolist()
     np.testing.assert_allclose(got["net_amount"], expected["net_amount"], rtol=0, atol=1e-9)
-    days = daily_sums(lines, as_of).order_days()
-    assert (days.net > 0).all() and len(days.net) == int((expected["net_amount"] > 0).sum())
+    sums = daily_sums(lines, as_of)
+    days = sums.net[sums.order_days()]
+    assert (days > 0).all() and len(days) == int((expected["net_amount"] > 0).sum())
 
 
 @pytest.mark.parametrize(("n", "span_days"), [(3_000, 40), (1_000, 600)])
@@ -90,3 +91,19 @@ def test_order_rhythm_of_no_order_days_is_labelled_with_text():
     assert isinstance(days["account_id"].dtype, pd.CategoricalDtype)
     rhythm = order_rhythm(days, pd.Timestamp("2026-09-30"), RhythmRule())
     assert rhythm.empty and not isinstance(rhythm.index.dtype, pd.CategoricalDtype)
+
+
+def test_positions_of_the_order_days_only():
+    lines = pd.DataFrame(
+        {
+            "account_id": pd.Series(["B", "A", "C", "B", "A"], dtype="str"),
+            "order_date": pd.to_datetime(["2026-01-02"] * 3 + ["2026-01-05"] * 2),
+            "net_amount": [10.0, -4.0, 3.0, -1.0, 6.0],
+        }
+    )
+    sums = daily_sums(lines, pd.Timestamp("2026-09-30"))
+    accounts = pd.Index(["C", "A"], dtype="str")
+    # rows sorted by account, then day: A 01-02 (-4), A 01-05 (6), B 01-02, B 01-05, C
+    assert sums.order_days().tolist() == [False, True, True, False, True]
+    assert sums.positions(accounts).tolist() == [1, 1, -1, -1, 0]
+    assert sums.positions(accounts, sums.order_days()).tolist() == [1, -1, 0]

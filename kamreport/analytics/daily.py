@@ -52,16 +52,16 @@ class DailySums:
         categories = pd.Index(self.accounts, dtype=TEXT_DTYPE)
         return from_codes(self.account, categories)
 
-    def positions(self, accounts: pd.Index) -> np.ndarray:
-        """Each row's position in ``accounts`` (-1 for an account not in it)."""
-        return accounts.get_indexer(pd.Index(self.accounts, dtype=object))[self.account]
+    def positions(self, accounts: pd.Index, rows: np.ndarray | None = None) -> np.ndarray:
+        """Each row's position in ``accounts`` (-1 for an account not in it), of the
+        ``rows`` only (a boolean mask, such as :meth:`order_days`) when given; each
+        account looked up once, and no copies of the other columns."""
+        at = accounts.get_indexer(pd.Index(self.accounts, dtype=object))
+        return at[self.account if rows is None else self.account[rows]]
 
-    def order_days(self) -> DailySums:
-        """The rows with a positive net amount: the order days."""
-        positive = self.net > 0
-        return DailySums(
-            self.accounts, self.account[positive], self.day[positive], self.net[positive]
-        )
+    def order_days(self) -> np.ndarray:
+        """Which rows are order days: a positive net amount (credit notes alone are none)."""
+        return self.net > 0
 
 
 _ROWS_AT_A_TIME = 1 << 20  # lines turned into days at a time: temporaries of a million

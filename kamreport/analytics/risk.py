@@ -96,10 +96,8 @@ def _order_days(daily: DailySums, accounts: pd.Index) -> pd.DataFrame:
     sum to a positive net amount: credit notes alone are no order), as columns account
     (the account's position in ``accounts``: grouped on integers, not text) and
     order_date."""
-    positive = daily.net > 0
-    at = accounts.get_indexer(pd.Index(daily.accounts, dtype=object))  # each account once
-    account = at[daily.account[positive]]
-    day = daily.day[positive]
+    positive = daily.order_days()
+    account, day = daily.positions(accounts, positive), daily.day[positive]
     known = account >= 0
     if not known.all():
         account, day = account[known], day[known]

@@ -101,13 +101,14 @@ def _order_days(daily: DailySums, accounts: pd.Index, end: pd.Timestamp) -> tupl
     several order numbers on one day are one buying occasion), and the share of the last
     four quarters (3-month windows ending at as_of, together the LTM) with at least one.
     """
-    days = daily.order_days()
     window = ltm(end)
-    inside = (days.day > window.start.to_datetime64()) & (days.day <= window.end.to_datetime64())
-    account = days.positions(accounts)[inside]
+    day = daily.day
+    inside = daily.order_days() & (day > window.start.to_datetime64())
+    inside &= day <= window.end.to_datetime64()
+    account = daily.positions(accounts, inside)
     known = account >= 0
     account = account[known]
-    on_day = days.day[inside][known].astype("datetime64[D]").astype(np.int64)
+    on_day = day[inside][known].astype("datetime64[D]").astype(np.int64)
     bounds = [np.datetime64((end - pd.DateOffset(months=3 * k)).date(), "D") for k in (3, 2, 1)]
     quarter = np.searchsorted(np.array(bounds).astype(np.int64), on_day, side="left")
     n = len(accounts)
