@@ -197,7 +197,9 @@ def load_pickle(path: Path) -> Any | None:
 def read_dataset(path: Path, *, touch: bool = False) -> Dataset | None:
     """The Dataset stored by :meth:`RunCache.store_dataset`, or None."""
     from kamreport.dataset import Dataset
+    from kamreport.heap import use_arrow_jemalloc
 
+    use_arrow_jemalloc()  # before the tables are unpickled into Arrow's pool
     payload = load_pickle(Path(path))
     if payload is None:
         return None

@@ -23,16 +23,13 @@ import os
 import sys
 from collections.abc import Callable
 
+import pyarrow as pa
+
 
 def release_freed_memory() -> None:
     """Return the freed memory of Arrow's pool and of the C heap (glibc) to the system;
     nothing where neither applies."""
-    try:
-        import pyarrow as pa
-    except ImportError:
-        pass
-    else:
-        pa.default_memory_pool().release_unused()
+    pa.default_memory_pool().release_unused()
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
@@ -54,15 +51,12 @@ ARROW_POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
 
 
 @functools.cache
-def use_arrow_jemalloc() -> str | None:
+def use_arrow_jemalloc() -> str:
     """Make jemalloc Arrow's memory pool, unless the user chose one in the environment
     (``ARROW_DEFAULT_MEMORY_POOL``, Arrow's own setting) or this pyarrow was built without
-    it (Windows); the name of the pool in use, None without pyarrow. Called before the
-    data is read; what was allocated before stays in its pool until freed."""
-    try:
-        import pyarrow as pa
-    except ImportError:
-        return None
+    it (Windows); the name of the pool in use. Called wherever data enters (read from the
+    source, or from the run cache), before it does; what was allocated before stays in
+    its pool until freed."""
     if not os.environ.get(ARROW_POOL_VARIABLE):
         # pyarrow.lib.ArrowNotImplementedError, a NotImplementedError: built without it
         with contextlib.suppress(NotImplementedError):

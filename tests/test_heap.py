@@ -21,7 +21,7 @@ def resident_mb() -> float:
     reason="glibc's malloc_trim only (Linux with glibc)",
 )
 def test_holes_left_in_the_heap_go_back_to_the_system():
-    release_freed_memory()  # first: its own first import (pyarrow) would fill the holes
+    release_freed_memory()  # first: its first call sets up Arrow's pool, in the heap
     # 64 KB blocks stay in the heap (below the allocator's mapping threshold); freeing
     # every other one leaves 60 MB of holes that only a trim can give back
     blocks = [np.ones(8 * 1024) for _ in range(2000)]
@@ -62,7 +62,8 @@ def _pool_in_fresh_process(environment: dict[str, str]) -> str:
 
 
 def test_arrow_allocates_with_jemalloc_where_pyarrow_has_it():
-    pa = pytest.importorskip("pyarrow")
+    import pyarrow as pa
+
     try:
         pa.jemalloc_memory_pool()
     except NotImplementedError:
@@ -73,7 +74,6 @@ def test_arrow_allocates_with_jemalloc_where_pyarrow_has_it():
 
 
 def test_a_pool_chosen_in_the_environment_is_kept():
-    pytest.importorskip("pyarrow")
     assert _pool_in_fresh_process({"ARROW_DEFAULT_MEMORY_POOL": "system"}) == "system"
 
 
@@ -88,4 +88,15 @@ def test_loading_chooses_the_pool_before_reading(monkeypatch, sample_dir):
         loading, "read_source", lambda *a, **k: order.append("read") or read(*a, **k)
     )
     loading.check_dataset(DataParams(source=str(sample_dir)))
+    assert order == ["pool", "read"]
+
+
+def test_data_from_the_run_cache_is_read_into_the_chosen_pool_too(monkeypatch, tmp_path):
+    import kamreport.cache as cache
+    import kamreport.heap as heap
+
+    order = []
+    monkeypatch.setattr(heap, "use_arrow_jemalloc", lambda: order.append("pool"))
+    monkeypatch.setattr(cache, "load_pickle", lambda path: order.append("read"))
+    assert cache.read_dataset(tmp_path / "data-x.pkl") is None
     assert order == ["pool", "read"]
