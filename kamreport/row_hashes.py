@@ -27,8 +27,6 @@ _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _SHIFT = np.uint64(31)
 _MISSING = np.uint64(0xC2B2AE3D27D4EB4F)
 _WORD = 8
-
-
 _BLOCK = 1 << 20  # rows hashed at a time: the temporaries are a million words each
 
 
@@ -51,7 +49,7 @@ def row_hashes(
             if blocks is None:
                 if not missing_apart:
                     return None
-                blocks = iter([(0, pd.util.hash_pandas_object(values, index=False).to_numpy())])
+                blocks = [(0, pd.util.hash_pandas_object(values, index=False).to_numpy())]
             for start, column in blocks:
                 stop = start + len(column)
                 if missing_apart:
